@@ -1,0 +1,1 @@
+//! The Spatial Model of Politics (KTAB-compatible bargaining). Being written.

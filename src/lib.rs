@@ -1,0 +1,2 @@
+pub mod plot;
+pub mod bargain;
