@@ -1,2 +1,15 @@
-pub mod plot;
+//! greatgame: a policy-option scenario simulator (see ARCHITECTURE.md).
+//!
+//! Data flows one way: a [`scenario`] file is compiled into a [`model`]; an
+//! [`experiment`] runs its trials under each policy; [`analysis`] summarises
+//! the outcomes; [`report`] writes tables and the manifest and [`plot`] draws
+//! the charts.
+
 pub mod bargain;
+pub mod model;
+pub mod plot;
+pub mod scenario;
+pub mod analysis;
+pub mod experiment;
+pub mod report;
+pub mod cli;

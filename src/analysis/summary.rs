@@ -1,0 +1,125 @@
+//! From accumulated statistics to the numbers reported per policy and outcome.
+
+use super::stats::wilson95;
+use crate::experiment::Results;
+use crate::model::Model;
+use crate::scenario::schema::OutcomeKind;
+use serde::Serialize;
+
+/// One outcome under one policy.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OutcomeSummary {
+    pub id: String,
+    pub label: String,
+    pub unit: String,
+    pub kind: OutcomeKind,
+    pub n: u64,
+    pub mean: f64,
+    pub sd: f64,
+    pub p05: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+    /// For event outcomes: the probability and its 95% Wilson interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probability: Option<Probability>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Probability {
+    pub p: f64,
+    pub lo95: f64,
+    pub hi95: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PolicySummary {
+    pub id: String,
+    pub label: String,
+    pub author: String,
+    pub source_file: String,
+    pub date: String,
+    pub summary: String,
+    pub outcomes: Vec<OutcomeSummary>,
+}
+
+/// Summaries for every policy run, in run order.
+pub fn summarise(model: &Model, results: &Results) -> Vec<PolicySummary> {
+    results
+        .design
+        .policies
+        .iter()
+        .zip(&results.stats)
+        .map(|(&p, stats)| {
+            let pol = &model.policies[p];
+            let outcomes = model
+                .outcomes
+                .iter()
+                .zip(stats)
+                .map(|(o, s)| {
+                    let m = &s.moments;
+                    let q = |x| s.sketch.quantile(x);
+                    let probability = o.is_event().then(|| {
+                        let (lo95, hi95) = wilson95(m.mean * m.n as f64, m.n);
+                        Probability { p: m.mean, lo95, hi95 }
+                    });
+                    OutcomeSummary {
+                        id: o.id.clone(),
+                        label: o.label.clone(),
+                        unit: o.unit.clone(),
+                        kind: o.kind,
+                        n: m.n,
+                        mean: m.mean,
+                        sd: m.sd(),
+                        p05: q(0.05),
+                        p25: q(0.25),
+                        p50: q(0.5),
+                        p75: q(0.75),
+                        p95: q(0.95),
+                        probability,
+                    }
+                })
+                .collect();
+            PolicySummary {
+                id: pol.id.clone(),
+                label: pol.label.clone(),
+                author: pol.author.clone(),
+                source_file: pol.source_file.clone(),
+                date: pol.date.clone(),
+                summary: pol.summary.clone(),
+                outcomes,
+            }
+        })
+        .collect()
+}
+
+/// Round for display to `sig` significant digits (tables stay readable; the
+/// JSON keeps full precision).
+pub fn fmt_sig(x: f64, sig: usize) -> String {
+    if !x.is_finite() {
+        return "–".to_string();
+    }
+    if x == 0.0 {
+        return "0".to_string();
+    }
+    let mag = x.abs().log10().floor() as i32;
+    let decimals = (sig as i32 - 1 - mag).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_sig;
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(fmt_sig(0.123456, 3), "0.123");
+        assert_eq!(fmt_sig(123.456, 3), "123");
+        assert_eq!(fmt_sig(12345.6, 3), "12346");
+        assert_eq!(fmt_sig(2.0, 3), "2");
+        assert_eq!(fmt_sig(-0.0004567, 2), "-0.00046");
+        assert_eq!(fmt_sig(f64::NAN, 3), "–");
+    }
+}

@@ -1,0 +1,40 @@
+//! Command-line interface: parse options, then hand over to one command.
+
+pub mod list;
+pub mod run;
+pub mod validate;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "greatgame", version, about = "Policy-option scenario simulator: Monte Carlo trials of how nine actors in Afghanistan's neighbourhood respond to US policy levers.", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Monte Carlo experiment and write tables and charts.
+    Run(run::RunArgs),
+    /// Check a scenario file and report every problem with its position.
+    Validate(ScenarioArg),
+    /// List a scenario's actors and interests, levers, policies, uncertainties and outcomes.
+    List(ScenarioArg),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScenarioArg {
+    /// Scenario file (RON). Default: the built-in Afghanistan scenario.
+    pub scenario: Option<PathBuf>,
+}
+
+/// Run the parsed command.
+pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run(a) => run::execute(&a),
+        Command::Validate(a) => validate::execute(&a),
+        Command::List(a) => list::execute(&a),
+    }
+}

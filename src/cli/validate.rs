@@ -1,0 +1,28 @@
+//! `greatgame validate`: load a scenario and say whether it is sound.
+
+use super::ScenarioArg;
+use crate::scenario;
+
+pub fn execute(args: &ScenarioArg) -> anyhow::Result<()> {
+    let loaded = scenario::load(args.scenario.as_deref())?;
+    let m = &loaded.model;
+    let rules: usize = m.policies.iter().map(|p| p.rules.len()).sum();
+    println!(
+        "{}: ok — {} state variables, {} uncertainties, {} levers, {} actors ({} actions), {} events, {} outcomes, {} policies ({} rules); {} turns from {} to {}, decision {}",
+        loaded.origin,
+        m.vars.len(),
+        m.params.len(),
+        m.levers.len(),
+        m.actors.len(),
+        m.actors.iter().map(|a| a.actions.len()).sum::<usize>(),
+        m.events.len(),
+        m.outcomes.len(),
+        m.policies.len(),
+        rules,
+        m.turns,
+        m.calendar.label(0),
+        m.calendar.label(m.turns - 1),
+        m.calendar.label(m.decision_turn),
+    );
+    Ok(())
+}

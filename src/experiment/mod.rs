@@ -1,0 +1,15 @@
+//! Experiments (how trials run): the design, the parallel evaluator, and the
+//! callbacks that keep what each trial produced.
+//!
+//! Determinism: trials are grouped into fixed chunks of [`CHUNK`] trials,
+//! independent of the thread count; chunk results are merged in chunk order.
+//! Trial *k* draws only from streams seeded by (master seed, k). Hence the
+//! same seed gives byte-identical results at any `--threads`.
+
+pub mod collect;
+pub mod runner;
+
+pub use runner::{Design, Results, RunOptions, run};
+
+/// Trials per work unit. Fixed so that results never depend on threads.
+pub const CHUNK: u64 = 256;

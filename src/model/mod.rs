@@ -1,0 +1,268 @@
+//! The compiled model (R in XLRM): what the engine runs.
+//!
+//! A [`Model`] is built from a scenario file by [`crate::scenario`]. All names
+//! are resolved to indices and all expressions compiled to [`Program`]s, so
+//! the engine never touches a string while trials run.
+
+pub mod dist;
+pub mod program;
+pub mod sim;
+pub mod time;
+
+pub use program::{Env, Op, Program};
+pub use sim::{TrialState, TurnRecord};
+
+use crate::scenario::schema::{LeverValue, OutcomeKind};
+use dist::Sampler;
+use time::Calendar;
+
+/// Hard limits, checked at load with clear errors.
+pub const MAX_TURNS: u32 = 1000;
+pub const MAX_ACTORS: usize = 64;
+pub const MAX_ACTIONS: usize = 64;
+pub const MAX_TRIALS: u64 = 1_000_000_000;
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub caveat: String,
+    pub calendar: Calendar,
+    /// Number of turns simulated (start .. horizon inclusive).
+    pub turns: u32,
+    /// First turn at which the tested policy applies.
+    pub decision_turn: u32,
+    pub vars: Vec<VarDef>,
+    pub params: Vec<ParamDef>,
+    pub levers: Vec<LeverDef>,
+    pub actors: Vec<ActorDef>,
+    pub events: Vec<EventDef>,
+    pub shocks: Vec<ShockDef>,
+    pub outcomes: Vec<OutcomeDef>,
+    pub policies: Vec<PolicyDef>,
+    /// Index of the baseline policy (runs before the decision date).
+    pub baseline: usize,
+    /// Total number of policy rules (size of the per-trial latch table).
+    pub n_rules: usize,
+    /// (event, var) pairs whose hazard derivative some actor needs each turn.
+    pub derivative_pairs: Vec<(u16, u16)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VarDef {
+    pub id: String,
+    pub label: String,
+    pub unit: String,
+    pub min: f64,
+    pub max: f64,
+    pub initial: Sampler,
+    pub reversion: Option<(f64, f64)>,
+    pub drift: Option<Program>,
+    pub noise: f64,
+    pub key: bool,
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamDef {
+    pub id: String,
+    pub label: String,
+    pub sampler: Sampler,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeverKindDef {
+    Bool,
+    Level(f64, f64),
+    Enum(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct LeverDef {
+    pub id: String,
+    pub label: String,
+    pub kind: LeverKindDef,
+    pub default: f64,
+    /// Per-turn state changes: (variable, change).
+    pub effects: Vec<(u16, Program)>,
+    pub source: String,
+}
+
+impl LeverDef {
+    /// Human form of a numeric lever value.
+    pub fn show(&self, v: f64) -> String {
+        match &self.kind {
+            LeverKindDef::Bool => (v != 0.0).to_string(),
+            LeverKindDef::Level(..) => format!("{v}"),
+            LeverKindDef::Enum(opts) => opts.get(v as usize).cloned().unwrap_or_else(|| format!("#{v}")),
+        }
+    }
+
+    /// Convert a written value to the lever's numeric encoding.
+    pub fn encode(&self, v: &LeverValue) -> Result<f64, String> {
+        match (&self.kind, v) {
+            (LeverKindDef::Bool, LeverValue::Bool(b)) => Ok(f64::from(u8::from(*b))),
+            (LeverKindDef::Level(lo, hi), LeverValue::Num(x)) => {
+                if x.is_finite() && *x >= *lo && *x <= *hi {
+                    Ok(*x)
+                } else {
+                    Err(format!("{x} is outside lever `{}`'s range [{lo}, {hi}]", self.id))
+                }
+            }
+            (LeverKindDef::Enum(opts), LeverValue::Opt(s)) => opts.iter().position(|o| o == s).map(|i| i as f64).ok_or_else(|| {
+                match crate::scenario::diagnostics::closest(s, opts) {
+                    Some(c) => format!("lever `{}` has no option `{s}`; did you mean `{c}`?", self.id),
+                    None => format!("lever `{}` has no option `{s}`; options: {}", self.id, opts.join(", ")),
+                }
+            }),
+            (kind, _) => Err(format!(
+                "lever `{}` takes {}",
+                self.id,
+                match kind {
+                    LeverKindDef::Bool => "true or false".to_string(),
+                    LeverKindDef::Level(lo, hi) => format!("a number in [{lo}, {hi}]"),
+                    LeverKindDef::Enum(o) => format!("one of the options in quotes: {}", o.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")),
+                }
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ActorDef {
+    pub id: String,
+    pub name: String,
+    /// Evaluated once per trial, after the uncertainties are drawn.
+    pub rationality: Program,
+    /// Points per unit change of each variable (dense, one entry per variable).
+    pub var_weights: Vec<f64>,
+    /// Interests in events: (event, weight).
+    pub event_weights: Vec<(u16, f64)>,
+    pub interests: Vec<InterestDef>,
+    pub actions: Vec<ActionDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InterestDef {
+    pub on: String,
+    pub weight: f64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActionDef {
+    pub id: String,
+    pub label: String,
+    pub when: Option<Program>,
+    pub cost: f64,
+    /// Extra value: the action's own `value` plus every lever incentive on it.
+    pub bonus: Vec<Program>,
+    pub effects: Vec<EffectDef>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EffectDef {
+    pub var: u16,
+    pub mean: Program,
+    pub sd: f64,
+}
+
+#[derive(Debug, Clone)]
+pub enum HazardDef {
+    Logistic(Program),
+    Probability(Program),
+    Poisson(Program),
+}
+
+#[derive(Debug, Clone)]
+pub struct EventDef {
+    pub id: String,
+    pub label: String,
+    pub hazard: HazardDef,
+    pub once: bool,
+    pub consequences: Vec<(u16, Program)>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShockDef {
+    pub turn: u32,
+    pub label: String,
+    pub effects: Vec<(u16, Program)>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MeasureDef {
+    Final(u16),
+    Mean(u16),
+    Min(u16),
+    Max(u16),
+    Total(u16),
+    Count(u16),
+    PerYear(u16),
+    Occurs(u16),
+    ActionCount(u16, u16),
+}
+
+#[derive(Debug, Clone)]
+pub struct OutcomeDef {
+    pub id: String,
+    pub label: String,
+    pub unit: String,
+    pub kind: OutcomeKind,
+    pub measure: MeasureDef,
+    pub from_turn: u32,
+    pub to_turn: u32,
+}
+
+impl OutcomeDef {
+    /// Binary outcomes are summarised as a probability with an interval.
+    pub fn is_event(&self) -> bool {
+        matches!(self.measure, MeasureDef::Occurs(_))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyDef {
+    pub id: String,
+    pub label: String,
+    pub author: String,
+    pub source_file: String,
+    pub date: String,
+    pub summary: String,
+    pub inherits: Option<usize>,
+    /// Rules grouped per lever: `rules_by_lever[l]` lists rule indices in file order.
+    pub rules_by_lever: Vec<Vec<usize>>,
+    pub rules: Vec<RuleDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleDef {
+    pub lever: u16,
+    pub value: f64,
+    pub from_turn: u32,
+    pub until_turn: u32,
+    pub when: Option<Program>,
+    /// Source text of the condition, for listings.
+    pub when_text: Option<String>,
+    pub sticky: bool,
+    /// Slot in the trial's latch table (for sticky rules).
+    pub latch: usize,
+    pub passage: String,
+    pub from_label: Option<String>,
+    pub until_label: Option<String>,
+}
+
+impl Model {
+    pub fn policy_index(&self, id: &str) -> Option<usize> {
+        self.policies.iter().position(|p| p.id == id)
+    }
+
+    pub fn key_vars(&self) -> impl Iterator<Item = usize> + '_ {
+        self.vars.iter().enumerate().filter(|(_, v)| v.key).map(|(i, _)| i)
+    }
+}

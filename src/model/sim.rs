@@ -1,0 +1,486 @@
+//! One trial, one turn at a time.
+//!
+//! A turn runs in a fixed order (documented in ARCHITECTURE.md):
+//! 1. levers are set from the active policy (the baseline before the decision
+//!    date, the policy under test from it on);
+//! 2. scheduled shocks for this date are applied;
+//! 3. every actor picks an action by a logit rule over the value of its
+//!    options (simultaneously, all judging the start-of-turn state);
+//! 4. the state moves: mean reversion + drift + lever effects + chosen
+//!    actions' effects + noise, then is clamped to its bounds;
+//! 5. events are drawn from hazards evaluated on the new state, and their
+//!    consequences applied.
+//!
+//! Common random numbers: every turn consumes exactly the same random draws in
+//! the same order whatever the policy — one uniform and one normal per actor,
+//! one normal per noisy variable, one uniform per event — so trial *k* sees
+//! the same luck under every policy and differences between policies are not
+//! seed noise.
+
+use super::{HazardDef, Model};
+use crate::model::program::Env;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
+
+/// Everything that changes during a trial. Cloning it forks the trial (the
+/// history before the decision date is simulated once and forked per policy).
+#[derive(Debug, Clone)]
+pub struct TrialState {
+    pub turn: u32,
+    pub vars: Vec<f64>,
+    pub params: Vec<f64>,
+    pub levers: Vec<f64>,
+    /// Occurrences of each event so far.
+    pub event_counts: Vec<u32>,
+    /// Occurrences of each event in the last turn.
+    pub turn_events: Vec<u32>,
+    /// Each actor's most recent action (index into its menu).
+    pub choices: Vec<u8>,
+    /// Sticky policy rules whose condition has held.
+    pub latches: Vec<bool>,
+    /// Each actor's logit rationality for this trial.
+    pub lambda: Vec<f64>,
+    rng: Xoshiro256PlusPlus,
+    scratch: Scratch,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    delta: Vec<f64>,
+    probe: Vec<f64>,
+    deriv: Vec<f64>,
+    values: Vec<f64>,
+    z: Vec<f64>,
+    new_choices: Vec<u8>,
+    new_levers: Vec<f64>,
+}
+
+/// What a recorder sees at the end of each turn.
+pub struct TurnRecord<'a> {
+    pub turn: u32,
+    pub vars: &'a [f64],
+    pub levers: &'a [f64],
+    pub events: &'a [u32],
+    pub choices: &'a [u8],
+}
+
+/// Mix (master seed, trial, stream) into one 64-bit seed (SplitMix64 finaliser).
+/// Trial k's randomness depends on these numbers only — never on threads.
+pub fn stream_seed(master: u64, trial: u64, stream: u64) -> u64 {
+    fn mix(mut z: u64) -> u64 {
+        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    mix(mix(mix(master) ^ trial) ^ stream)
+}
+
+/// Stream ids: uncertainties and initial values draw from one stream, the
+/// turn-by-turn dynamics from another, so adding an uncertainty does not
+/// shift the luck of every turn.
+const STREAM_SETUP: u64 = 1;
+const STREAM_TURNS: u64 = 2;
+
+/// Poisson deviate by inversion from a single uniform (keeps draws aligned).
+pub fn poisson_inverse(lambda: f64, u: f64) -> u32 {
+    if lambda <= 0.0 || !lambda.is_finite() {
+        return 0;
+    }
+    if lambda > 50.0 {
+        let x = lambda + lambda.sqrt() * inverse_normal_cdf(u) + 0.5;
+        return x.max(0.0).min(u32::MAX as f64) as u32;
+    }
+    let mut p = (-lambda).exp();
+    let mut cdf = p;
+    let mut k = 0u32;
+    while u > cdf && k < 1000 {
+        k += 1;
+        p *= lambda / k as f64;
+        cdf += p;
+    }
+    k
+}
+
+/// Acklam's rational approximation of the standard normal quantile (|error| < 1.2e-9).
+pub fn inverse_normal_cdf(p: f64) -> f64 {
+    let p = p.clamp(1e-300, 1.0 - 1e-16);
+    const A: [f64; 6] = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
+    const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+    const C: [f64; 6] = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    let plow = 0.02425;
+    if p < plow {
+        let q = (-2.0 * p.ln()).sqrt();
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    } else if p <= 1.0 - plow {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    } else {
+        let q = (-2.0 * (1.0 - p).ln()).sqrt();
+        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    }
+}
+
+/// Measures in "points" (the unit of actor values): 1 point = one percentage
+/// point of probability for a per-turn event, or a 1% change in the expected
+/// count of a Poisson event (relative to at least 0.25 per turn).
+const POISSON_FLOOR: f64 = 0.25;
+
+impl Model {
+    /// Start trial `trial` of a run with master seed `seed`: draw the
+    /// uncertainties and the initial state.
+    pub fn new_trial(&self, seed: u64, trial: u64) -> TrialState {
+        let mut setup = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_SETUP));
+        let params: Vec<f64> = self.params.iter().map(|p| p.sampler.sample(&mut setup)).collect();
+        let vars: Vec<f64> = self.vars.iter().map(|v| v.initial.sample(&mut setup).clamp(v.min, v.max)).collect();
+        let levers: Vec<f64> = self.levers.iter().map(|l| l.default).collect();
+        let n_events = self.events.len();
+        let n_vars = self.vars.len();
+        let mut st = TrialState {
+            turn: 0,
+            vars,
+            params,
+            levers,
+            event_counts: vec![0; n_events],
+            turn_events: vec![0; n_events],
+            choices: vec![0; self.actors.len()],
+            latches: vec![false; self.n_rules],
+            lambda: Vec::new(),
+            rng: Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_TURNS)),
+            scratch: Scratch {
+                delta: vec![0.0; n_vars],
+                probe: vec![0.0; n_vars],
+                deriv: vec![0.0; n_events * n_vars],
+                values: vec![0.0; super::MAX_ACTIONS],
+                z: vec![0.0; self.actors.len()],
+                new_choices: vec![0; self.actors.len()],
+                new_levers: Vec::with_capacity(self.levers.len()),
+            },
+        };
+        let lambda: Vec<f64> = {
+            let env = st.env(self);
+            self.actors.iter().map(|a| a.rationality.eval(&env).max(0.0)).collect()
+        };
+        st.lambda = lambda;
+        st
+    }
+
+    /// Advance one turn under `policy` (the baseline is used before the decision date).
+    pub fn step(&self, st: &mut TrialState, policy: usize) {
+        let active = if st.turn < self.decision_turn { self.baseline } else { policy };
+        self.set_levers(st, active);
+        self.apply_shocks(st);
+        self.decide(st);
+        self.move_state(st);
+        self.draw_events(st);
+        st.turn += 1;
+    }
+
+    /// Lever values for this turn: for each lever, the last applicable rule
+    /// of the active policy, else of the policy it inherits from, else the
+    /// lever's default. Conditions see the start-of-turn state and last
+    /// turn's lever settings.
+    fn set_levers(&self, st: &mut TrialState, policy: usize) {
+        let mut new_levers = std::mem::take(&mut st.scratch.new_levers);
+        new_levers.clear();
+        for l in 0..self.levers.len() {
+            let mut p = Some(policy);
+            let mut value = self.levers[l].default;
+            while let Some(pi) = p {
+                if let Some(v) = self.rule_value(st, pi, l) {
+                    value = v;
+                    break;
+                }
+                p = self.policies[pi].inherits;
+            }
+            new_levers.push(value);
+        }
+        st.levers.copy_from_slice(&new_levers);
+        st.scratch.new_levers = new_levers;
+    }
+
+    fn rule_value(&self, st: &mut TrialState, policy: usize, lever: usize) -> Option<f64> {
+        let pol = &self.policies[policy];
+        let mut found = None;
+        for &ri in &pol.rules_by_lever[lever] {
+            let r = &pol.rules[ri];
+            if st.turn < r.from_turn || st.turn > r.until_turn {
+                continue;
+            }
+            let holds = match &r.when {
+                None => true,
+                Some(_) if r.sticky && st.latches[r.latch] => true,
+                Some(cond) => {
+                    let ok = cond.eval(&st.env(self)) != 0.0;
+                    if ok && r.sticky {
+                        st.latches[r.latch] = true;
+                    }
+                    ok
+                }
+            };
+            if holds {
+                found = Some(r.value);
+            }
+        }
+        found
+    }
+
+    fn apply_shocks(&self, st: &mut TrialState) {
+        for shock in self.shocks.iter().filter(|s| s.turn == st.turn) {
+            for (v, change) in &shock.effects {
+                let d = change.eval(&st.env(self));
+                let def = &self.vars[*v as usize];
+                let x = &mut st.vars[*v as usize];
+                *x = (*x + d).clamp(def.min, def.max);
+            }
+        }
+    }
+
+    /// Hazard of event `e` in points (see [`POISSON_FLOOR`]), given `vars`.
+    fn event_measure(&self, e: usize, env: &Env, rate_scale: f64) -> f64 {
+        match &self.events[e].hazard {
+            HazardDef::Logistic(p) => 100.0 / (1.0 + (-p.eval(env)).min(700.0).exp()),
+            HazardDef::Probability(p) => 100.0 * p.eval(env).clamp(0.0, 1.0),
+            HazardDef::Poisson(p) => 100.0 * p.eval(env).max(0.0) / rate_scale,
+        }
+    }
+
+    /// First-order sensitivity of each needed event hazard to each variable,
+    /// in points per unit of the variable, by a forward difference.
+    fn fill_derivatives(&self, st: &mut TrialState) {
+        if self.derivative_pairs.is_empty() {
+            return;
+        }
+        let n_vars = self.vars.len();
+        let mut probe = std::mem::take(&mut st.scratch.probe);
+        probe.copy_from_slice(&st.vars);
+        let mut last_event = usize::MAX;
+        let mut base = 0.0;
+        let mut scale = 1.0;
+        for &(e, v) in &self.derivative_pairs {
+            let (e, v) = (e as usize, v as usize);
+            if e != last_event {
+                let env = st.env_with(self, &probe);
+                scale = match &self.events[e].hazard {
+                    HazardDef::Poisson(p) => p.eval(&env).max(POISSON_FLOOR),
+                    _ => 1.0,
+                };
+                base = self.event_measure(e, &env, scale);
+                last_event = e;
+            }
+            let def = &self.vars[v];
+            let h = (def.max - def.min) * 1e-3;
+            let x0 = probe[v];
+            // Step inward at the upper bound so the probe stays in range.
+            let step = if x0 + h > def.max { -h } else { h };
+            probe[v] = x0 + step;
+            let m = self.event_measure(e, &st.env_with(self, &probe), scale);
+            probe[v] = x0;
+            st.scratch.deriv[e * n_vars + v] = (m - base) / step;
+        }
+        st.scratch.probe = probe;
+    }
+
+    fn decide(&self, st: &mut TrialState) {
+        self.fill_derivatives(st);
+        let n_vars = self.vars.len();
+        let TrialState { turn, vars, params, levers, event_counts, choices, lambda, rng, scratch, .. } = st;
+        let env = Env {
+            vars,
+            params,
+            levers,
+            event_counts,
+            choices,
+            turn: *turn,
+            year: self.calendar.year(*turn),
+        };
+        for (i, actor) in self.actors.iter().enumerate() {
+            let u: f64 = rng.random();
+            scratch.z[i] = rng.sample(StandardNormal);
+            let values = &mut scratch.values;
+            let mut best = f64::NEG_INFINITY;
+            for (k, a) in actor.actions.iter().enumerate() {
+                if let Some(w) = &a.when
+                    && w.eval(&env) == 0.0
+                {
+                    values[k] = f64::NEG_INFINITY;
+                    continue;
+                }
+                let mut v = -a.cost;
+                for b in &a.bonus {
+                    v += b.eval(&env);
+                }
+                for eff in &a.effects {
+                    let var = eff.var as usize;
+                    let mut w = actor.var_weights[var];
+                    for &(e, we) in &actor.event_weights {
+                        w += we * scratch.deriv[e as usize * n_vars + var];
+                    }
+                    if w != 0.0 {
+                        v += w * eff.mean.eval(&env);
+                    }
+                }
+                values[k] = v;
+                best = best.max(v);
+            }
+            // Logit choice: P(k) ∝ exp(λ (v_k − v_best)); one uniform picks.
+            let lam = lambda[i];
+            let n = actor.actions.len();
+            let mut total = 0.0;
+            for v in values.iter_mut().take(n) {
+                *v = if v.is_finite() { (lam * (*v - best)).exp() } else { 0.0 };
+                total += *v;
+            }
+            let mut target = u * total;
+            let mut pick = 0usize;
+            for (k, w) in values.iter().take(n).enumerate() {
+                if *w > 0.0 {
+                    pick = k;
+                    if target < *w {
+                        break;
+                    }
+                    target -= *w;
+                }
+            }
+            scratch.new_choices[i] = pick as u8;
+        }
+        choices.copy_from_slice(&scratch.new_choices);
+    }
+
+    fn move_state(&self, st: &mut TrialState) {
+        let mut delta = std::mem::take(&mut st.scratch.delta);
+        delta.iter_mut().for_each(|d| *d = 0.0);
+        {
+            let env = st.env(self);
+            for (v, def) in self.vars.iter().enumerate() {
+                if let Some((rate, toward)) = def.reversion {
+                    delta[v] += rate * (toward - st.vars[v]);
+                }
+                if let Some(d) = &def.drift {
+                    delta[v] += d.eval(&env);
+                }
+            }
+            for lever in &self.levers {
+                for (v, change) in &lever.effects {
+                    delta[*v as usize] += change.eval(&env);
+                }
+            }
+            for (i, actor) in self.actors.iter().enumerate() {
+                let a = &actor.actions[st.choices[i] as usize];
+                let z = st.scratch.z[i];
+                for eff in &a.effects {
+                    delta[eff.var as usize] += eff.mean.eval(&env) + eff.sd * z;
+                }
+            }
+        }
+        for (v, def) in self.vars.iter().enumerate() {
+            if def.noise > 0.0 {
+                let e: f64 = st.rng.sample(StandardNormal);
+                delta[v] += def.noise * e;
+            }
+            let x = st.vars[v] + delta[v];
+            st.vars[v] = if x.is_finite() { x.clamp(def.min, def.max) } else { st.vars[v] };
+        }
+        st.scratch.delta = delta;
+    }
+
+    fn draw_events(&self, st: &mut TrialState) {
+        for e in 0..self.events.len() {
+            let u: f64 = st.rng.random();
+            let ev = &self.events[e];
+            let n = if ev.once && st.event_counts[e] > 0 {
+                0
+            } else {
+                let env = st.env(self);
+                match &ev.hazard {
+                    HazardDef::Logistic(p) => u32::from(u < 1.0 / (1.0 + (-p.eval(&env)).min(700.0).exp())),
+                    HazardDef::Probability(p) => u32::from(u < p.eval(&env).clamp(0.0, 1.0)),
+                    HazardDef::Poisson(p) => {
+                        let k = poisson_inverse(p.eval(&env), u);
+                        if ev.once { k.min(1) } else { k }
+                    }
+                }
+            };
+            st.turn_events[e] = n;
+        }
+        for e in 0..self.events.len() {
+            let n = st.turn_events[e];
+            if n == 0 {
+                continue;
+            }
+            st.event_counts[e] += n;
+            for (v, change) in &self.events[e].consequences {
+                let d = change.eval(&st.env(self)) * n as f64;
+                let def = &self.vars[*v as usize];
+                let x = st.vars[*v as usize] + d;
+                if x.is_finite() {
+                    st.vars[*v as usize] = x.clamp(def.min, def.max);
+                }
+            }
+        }
+    }
+}
+
+impl TrialState {
+    pub fn env<'a>(&'a self, model: &Model) -> Env<'a> {
+        self.env_with(model, &self.vars)
+    }
+
+    fn env_with<'a>(&'a self, model: &Model, vars: &'a [f64]) -> Env<'a> {
+        Env {
+            vars,
+            params: &self.params,
+            levers: &self.levers,
+            event_counts: &self.event_counts,
+            choices: &self.choices,
+            turn: self.turn,
+            year: model.calendar.year(self.turn),
+        }
+    }
+
+    /// The record of the turn just completed (call after [`Model::step`]).
+    pub fn record(&self) -> TurnRecord<'_> {
+        TurnRecord {
+            turn: self.turn - 1,
+            vars: &self.vars,
+            levers: &self.levers,
+            events: &self.turn_events,
+            choices: &self.choices,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_inverse_matches_moments() {
+        let n = 20_000;
+        for lambda in [0.3, 4.0, 80.0] {
+            let mean: f64 = (0..n).map(|i| poisson_inverse(lambda, (i as f64 + 0.5) / n as f64) as f64).sum::<f64>() / n as f64;
+            assert!((mean - lambda).abs() < 0.02 * lambda.max(1.0), "lambda {lambda} mean {mean}");
+        }
+        assert_eq!(poisson_inverse(0.0, 0.9), 0);
+        assert_eq!(poisson_inverse(f64::NAN, 0.9), 0);
+    }
+
+    #[test]
+    fn inverse_normal_is_accurate() {
+        assert!(inverse_normal_cdf(0.5).abs() < 1e-9);
+        assert!((inverse_normal_cdf(0.975) - 1.959963984540054).abs() < 1e-8);
+        assert!((inverse_normal_cdf(0.01) + 2.326347874040841).abs() < 1e-8);
+    }
+
+    #[test]
+    fn seeds_differ_by_trial_and_stream() {
+        let a = stream_seed(1, 0, 1);
+        assert_ne!(a, stream_seed(1, 1, 1));
+        assert_ne!(a, stream_seed(1, 0, 2));
+        assert_ne!(a, stream_seed(2, 0, 1));
+        assert_eq!(a, stream_seed(1, 0, 1));
+    }
+}

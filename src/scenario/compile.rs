@@ -1,0 +1,677 @@
+//! From the file's serde types to the engine's [`Model`]: resolve names,
+//! compile expressions, check ranges and limits, and collect every problem
+//! with its position.
+
+use super::diagnostics::{Diagnostic, SourceFile, closest};
+use super::expr::{self, ExprError, Scope, Symbol, Ty};
+use super::locate::{Anchor, Locator};
+use super::schema::{Hazard, LeverKind, Measure, ScenarioFile};
+use crate::model::dist::{Sampler, support};
+use crate::model::time::{Calendar, Period};
+use crate::model::*;
+use std::collections::HashMap;
+
+/// What kind of thing a name denotes (for duplicate-name messages).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Var,
+    Param,
+    Lever,
+    Event,
+    Actor,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Var => "state variable",
+            Kind::Param => "uncertainty",
+            Kind::Lever => "lever",
+            Kind::Event => "event",
+            Kind::Actor => "actor",
+        }
+    }
+    fn section(self) -> &'static str {
+        match self {
+            Kind::Var => "variables",
+            Kind::Param => "uncertainties",
+            Kind::Lever => "levers",
+            Kind::Event => "events",
+            Kind::Actor => "actors",
+        }
+    }
+}
+
+struct Names {
+    map: HashMap<String, Symbol>,
+    order: Vec<String>,
+}
+
+impl Scope for Names {
+    fn lookup(&self, name: &str) -> Option<Symbol> {
+        self.map.get(name).cloned()
+    }
+    fn candidates(&self) -> Vec<String> {
+        self.order.clone()
+    }
+}
+
+struct Compiler<'a> {
+    src: SourceFile<'a>,
+    loc: Locator<'a>,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a> Compiler<'a> {
+    fn error(&mut self, path: &[Anchor], message: impl Into<String>, hint: Option<String>) {
+        let off = self.loc.find(path);
+        let d = self.src.at(off, message, hint);
+        self.diags.push(d);
+    }
+
+    /// Compile an expression, reporting errors at their exact position.
+    fn expr(&mut self, path: &[Anchor], text: &str, names: &Names, want: Ty, what: &str) -> Program {
+        match expr::compile(text, names, want) {
+            Ok(p) => p,
+            Err(ExprError { offset, message, hint }) => {
+                let mut full: Vec<Anchor> = path.to_vec();
+                full.push(Anchor::Str(text));
+                let base = self.loc.find(&full);
+                let at_expr = base.filter(|b| self.src.text[*b..].starts_with(text));
+                let off = at_expr.map(|b| b + offset).or(base);
+                let d = self.src.at(off, format!("in {what}: {message}"), hint);
+                self.diags.push(d);
+                Program::constant(0.0)
+            }
+        }
+    }
+
+    fn source_present(&mut self, path: &[Anchor], s: &str, what: &str) {
+        if s.trim().is_empty() {
+            self.error(
+                path,
+                format!("{what} has an empty `source`"),
+                Some("say where the number comes from: a seed file (e.g. \"003\"), a public series, or \"judgement\"".into()),
+            );
+        }
+    }
+}
+
+fn resolve<'n>(names: &'n HashMap<String, (Kind, usize)>, order: &[String], name: &str, want: Kind) -> Result<usize, (String, Option<String>)> {
+    match names.get(name) {
+        Some((k, i)) if *k == want => Ok(*i),
+        Some((k, _)) => Err((format!("`{name}` is a {}, not a {}", k.noun(), want.noun()), None)),
+        None => {
+            let same: Vec<String> = order.iter().filter(|n| names.get(*n).map(|(k, _)| *k) == Some(want)).cloned().collect();
+            let hint = closest(name, &same).map(|c| format!("did you mean `{c}`?")).or_else(|| {
+                if same.is_empty() {
+                    None
+                } else {
+                    Some(format!("known {}s: {}", want.noun(), same.join(", ")))
+                }
+            });
+            Err((format!("unknown {} `{name}`", want.noun()), hint))
+        }
+    }
+}
+
+/// Compile a parsed scenario. `file_name` and `text` are used for positions.
+pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model, Vec<Diagnostic>> {
+    let mut c = Compiler {
+        src: SourceFile { name: file_name, text },
+        loc: Locator::new(text),
+        diags: Vec::new(),
+    };
+
+    // ---- calendar -------------------------------------------------------
+    let meta = &file.meta;
+    let per_year = meta.turns_per_year;
+    if !(1..=12).contains(&per_year) {
+        c.error(&[Anchor::Field("turns_per_year")], format!("turns_per_year must be between 1 and 12, got {per_year}"), None);
+    }
+    let per_year = per_year.clamp(1, 12);
+    let date = |c: &mut Compiler, path: &[Anchor], s: &str| -> Option<Period> {
+        match Period::parse(s, per_year) {
+            Ok(p) => Some(p),
+            Err(msg) => {
+                let mut full = path.to_vec();
+                full.push(Anchor::Str(s));
+                c.error(&full, msg, None);
+                None
+            }
+        }
+    };
+    let start = date(&mut c, &[Anchor::Field("start")], &meta.start).unwrap_or(Period { year: 2000, sub: 1 });
+    let calendar = Calendar { start, per_year };
+    let horizon = date(&mut c, &[Anchor::Field("horizon")], &meta.horizon).unwrap_or(start);
+    let decision = date(&mut c, &[Anchor::Field("decision")], &meta.decision).unwrap_or(start);
+    let last = horizon.turns_since(start, per_year);
+    if last < 0 {
+        c.error(&[Anchor::Field("horizon")], "the horizon is before the start", None);
+    }
+    let turns = (last + 1).max(1);
+    if turns > MAX_TURNS as i64 {
+        c.error(&[Anchor::Field("horizon")], format!("{turns} turns from start to horizon; the limit is {MAX_TURNS}"), Some("move the horizon closer or use fewer turns per year".into()));
+    }
+    let turns = turns.clamp(1, MAX_TURNS as i64) as u32;
+    let decision_turn = decision.turns_since(start, per_year);
+    if decision_turn < 0 || decision_turn >= turns as i64 {
+        c.error(&[Anchor::Field("decision")], "the decision date must lie between the start and the horizon", None);
+    }
+    let decision_turn = decision_turn.clamp(0, turns as i64 - 1) as u32;
+    let turn_of = |c: &mut Compiler, path: &[Anchor], s: &Option<String>, default: u32| -> u32 {
+        match s {
+            None => default,
+            Some(s) => match Period::parse(s, per_year) {
+                Ok(p) => p.turns_since(start, per_year).clamp(0, turns as i64 - 1) as u32,
+                Err(msg) => {
+                    let mut full = path.to_vec();
+                    full.push(Anchor::Str(s));
+                    c.error(&full, msg, None);
+                    default
+                }
+            },
+        }
+    };
+
+    // ---- names ----------------------------------------------------------
+    if file.actors.len() > MAX_ACTORS {
+        c.error(&[Anchor::Section("actors")], format!("{} actors; the limit is {MAX_ACTORS}", file.actors.len()), None);
+    }
+    let mut kinds: HashMap<String, (Kind, usize)> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let reserved = ["turn", "year", "true", "false", "if", "then", "else", "and", "or", "not", "min", "max", "clamp", "abs", "exp", "ln", "sqrt", "logistic"];
+    let mut declare = |c: &mut Compiler, kind: Kind, id: &str, idx: usize| {
+        let path = [Anchor::Section(kind.section()), Anchor::Id(id)];
+        let valid = !id.is_empty() && id.chars().next().is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_') && id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+        if !valid {
+            c.error(&path, format!("`{id}` is not a valid id"), Some("ids use letters, digits and underscores and start with a letter, e.g. `isisk_strength`".into()));
+        } else if reserved.contains(&id) {
+            c.error(&path, format!("`{id}` is a reserved word in expressions"), Some("choose another id".into()));
+        }
+        if let Some((k, _)) = kinds.get(id) {
+            c.error(&path, format!("`{id}` is declared twice (already a {})", k.noun()), Some("ids must be unique across variables, uncertainties, levers, events and actors".into()));
+        } else {
+            kinds.insert(id.to_string(), (kind, idx));
+            order.push(id.to_string());
+        }
+    };
+    for (i, v) in file.variables.iter().enumerate() {
+        declare(&mut c, Kind::Var, &v.id, i);
+    }
+    for (i, v) in file.uncertainties.iter().enumerate() {
+        declare(&mut c, Kind::Param, &v.id, i);
+    }
+    for (i, v) in file.levers.iter().enumerate() {
+        declare(&mut c, Kind::Lever, &v.id, i);
+    }
+    for (i, v) in file.events.iter().enumerate() {
+        declare(&mut c, Kind::Event, &v.id, i);
+    }
+    for (i, v) in file.actors.iter().enumerate() {
+        declare(&mut c, Kind::Actor, &v.id, i);
+    }
+    let mut scope = Names { map: HashMap::new(), order: order.clone() };
+    for (name, (kind, i)) in &kinds {
+        let i16 = *i as u16;
+        let sym = match kind {
+            Kind::Var => Symbol::Var(i16),
+            Kind::Param => Symbol::Param(i16),
+            Kind::Event => Symbol::Event(i16),
+            Kind::Actor => Symbol::Actor(i16, file.actors[*i].actions.iter().map(|a| a.id.clone()).collect()),
+            Kind::Lever => match &file.levers[*i].kind {
+                LeverKind::Bool => Symbol::BoolLever(i16),
+                LeverKind::Level(..) => Symbol::LevelLever(i16),
+                LeverKind::Enum(opts) => Symbol::EnumLever(i16, opts.clone()),
+            },
+        };
+        scope.map.insert(name.clone(), sym);
+    }
+    let var_idx = |c: &mut Compiler, path: &[Anchor], name: &str| -> u16 {
+        match resolve(&kinds, &order, name, Kind::Var) {
+            Ok(i) => i as u16,
+            Err((m, h)) => {
+                let mut full = path.to_vec();
+                full.push(Anchor::Str(name));
+                c.error(&full, m, h);
+                0
+            }
+        }
+    };
+
+    // ---- variables --------------------------------------------------------
+    let mut vars = Vec::new();
+    for v in &file.variables {
+        let path = [Anchor::Section("variables"), Anchor::Id(&v.id)];
+        if !(v.min.is_finite() && v.max.is_finite() && v.min < v.max) {
+            c.error(&[path[0], path[1], Anchor::Field("min")], format!("variable `{}`: bounds must be finite with min < max (got {} .. {})", v.id, v.min, v.max), None);
+        }
+        let sampler = match Sampler::new(&v.initial) {
+            Ok(s) => s,
+            Err(m) => {
+                c.error(&[path[0], path[1], Anchor::Field("initial")], format!("variable `{}`: {m}", v.id), None);
+                Sampler::Fixed(v.min)
+            }
+        };
+        let (lo, hi) = support(&v.initial);
+        if lo.is_finite() && hi.is_finite() && (lo < v.min || hi > v.max) {
+            c.error(&[path[0], path[1], Anchor::Field("initial")], format!("variable `{}`: initial values {lo} .. {hi} fall outside its bounds {} .. {}", v.id, v.min, v.max), Some("widen min/max or narrow the initial distribution".into()));
+        }
+        if !(v.noise.is_finite() && v.noise >= 0.0) {
+            c.error(&[path[0], path[1], Anchor::Field("noise")], format!("variable `{}`: noise must be a non-negative number", v.id), None);
+        }
+        if let Some(r) = v.reversion
+            && !(r.rate.is_finite() && (0.0..=1.0).contains(&r.rate) && r.toward.is_finite())
+        {
+            c.error(&[path[0], path[1], Anchor::Field("rate")], format!("variable `{}`: reversion rate must be in [0, 1], got {}", v.id, r.rate), Some("a rate of 0.1 moves a tenth of the way back each turn".into()));
+        }
+        c.source_present(&path, &v.source, &format!("variable `{}`", v.id));
+        let drift = v.drift.as_ref().map(|d| c.expr(&path, d, &scope, Ty::Num, &format!("the drift of `{}`", v.id)));
+        vars.push(VarDef {
+            id: v.id.clone(),
+            label: v.label.clone(),
+            unit: v.unit.clone(),
+            min: v.min,
+            max: v.max,
+            initial: sampler,
+            reversion: v.reversion.map(|r| (r.rate, r.toward)),
+            drift,
+            noise: v.noise.max(0.0),
+            key: v.key,
+            source: v.source.clone(),
+        });
+    }
+
+    // ---- uncertainties ------------------------------------------------------
+    let mut params = Vec::new();
+    for u in &file.uncertainties {
+        let path = [Anchor::Section("uncertainties"), Anchor::Id(&u.id)];
+        let sampler = match Sampler::new(&u.dist) {
+            Ok(s) => s,
+            Err(m) => {
+                c.error(&[path[0], path[1], Anchor::Field("dist")], format!("uncertainty `{}`: {m}", u.id), None);
+                Sampler::Fixed(0.0)
+            }
+        };
+        c.source_present(&path, &u.source, &format!("uncertainty `{}`", u.id));
+        params.push(ParamDef { id: u.id.clone(), label: u.label.clone(), sampler, source: u.source.clone() });
+    }
+
+    // ---- levers ---------------------------------------------------------
+    let mut levers = Vec::new();
+    let mut incentives: Vec<(usize, usize, Program)> = Vec::new();
+    for l in &file.levers {
+        let path = [Anchor::Section("levers"), Anchor::Id(&l.id)];
+        let kind = match &l.kind {
+            LeverKind::Bool => LeverKindDef::Bool,
+            LeverKind::Level(lo, hi) => {
+                if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                    c.error(&[path[0], path[1], Anchor::Field("kind")], format!("lever `{}`: Level(min, max) needs min < max", l.id), None);
+                }
+                LeverKindDef::Level(*lo, *hi)
+            }
+            LeverKind::Enum(opts) => {
+                if opts.is_empty() {
+                    c.error(&[path[0], path[1], Anchor::Field("kind")], format!("lever `{}`: an Enum needs at least one option", l.id), None);
+                }
+                let mut seen = std::collections::HashSet::new();
+                for o in opts {
+                    if !seen.insert(o) {
+                        c.error(&[path[0], path[1], Anchor::Str(o)], format!("lever `{}`: option `{o}` is listed twice", l.id), None);
+                    }
+                }
+                LeverKindDef::Enum(if opts.is_empty() { vec!["none".into()] } else { opts.clone() })
+            }
+        };
+        let mut def = LeverDef { id: l.id.clone(), label: l.label.clone(), kind, default: 0.0, effects: Vec::new(), source: l.source.clone() };
+        match def.encode(&l.default) {
+            Ok(v) => def.default = v,
+            Err(m) => c.error(&[path[0], path[1], Anchor::Field("default")], format!("default of {m}"), None),
+        }
+        for e in &l.effects {
+            let v = var_idx(&mut c, &path, &e.var);
+            let p = c.expr(&path, &e.change, &scope, Ty::Num, &format!("an effect of lever `{}`", l.id));
+            def.effects.push((v, p));
+        }
+        for inc in &l.incentives {
+            let a = match resolve(&kinds, &order, &inc.actor, Kind::Actor) {
+                Ok(a) => a,
+                Err((m, h)) => {
+                    c.error(&[path[0], path[1], Anchor::Str(&inc.actor)], m, h);
+                    continue;
+                }
+            };
+            let acts: Vec<String> = file.actors[a].actions.iter().map(|x| x.id.clone()).collect();
+            let Some(k) = acts.iter().position(|x| *x == inc.action) else {
+                let hint = closest(&inc.action, &acts).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| format!("actions of `{}`: {}", inc.actor, acts.join(", ")));
+                c.error(&[path[0], path[1], Anchor::Str(&inc.action)], format!("actor `{}` has no action `{}`", inc.actor, inc.action), Some(hint));
+                continue;
+            };
+            let p = c.expr(&path, &inc.value, &scope, Ty::Num, &format!("an incentive of lever `{}`", l.id));
+            c.source_present(&path, &inc.source, &format!("an incentive of lever `{}`", l.id));
+            incentives.push((a, k, p));
+        }
+        c.source_present(&path, &l.source, &format!("lever `{}`", l.id));
+        levers.push(def);
+    }
+
+    // ---- actors -----------------------------------------------------------
+    let mut actors = Vec::new();
+    for (ai, a) in file.actors.iter().enumerate() {
+        let path = [Anchor::Section("actors"), Anchor::Id(&a.id)];
+        let rationality = c.expr(&path, &a.rationality, &scope, Ty::Num, &format!("the rationality of `{}`", a.id));
+        if let Some(r) = rationality.as_const()
+            && r < 0.0
+        {
+            c.error(&[path[0], path[1], Anchor::Field("rationality")], format!("actor `{}`: rationality must not be negative", a.id), Some("0 means choosing at random; larger values mean choosing the best option more reliably".into()));
+        }
+        let mut var_weights = vec![0.0; file.variables.len()];
+        let mut event_weights = Vec::new();
+        let mut interests = Vec::new();
+        for it in &a.interests {
+            let ipath = [path[0], path[1], Anchor::Str(&it.on)];
+            if !(it.weight.is_finite() && (-1.0..=1.0).contains(&it.weight)) {
+                c.error(&[path[0], path[1], Anchor::Str(&it.on), Anchor::Field("weight")], format!("actor `{}`: weight {} on `{}` is outside [-1, 1]", a.id, it.weight, it.on), Some("weights are relative: 1 is the strongest interest, -1 the strongest aversion".into()));
+            }
+            match kinds.get(&it.on) {
+                Some((Kind::Var, vi)) => {
+                    let v = &file.variables[*vi];
+                    let range = (v.max - v.min).max(1e-12);
+                    var_weights[*vi] += it.weight * 100.0 / range;
+                }
+                Some((Kind::Event, ei)) => event_weights.push((*ei as u16, it.weight)),
+                _ => {
+                    let cands: Vec<String> = order.iter().filter(|n| matches!(kinds.get(*n), Some((Kind::Var | Kind::Event, _)))).cloned().collect();
+                    let hint = closest(&it.on, &cands).map(|s| format!("did you mean `{s}`?")).or(Some("interests are on state variables or events".into()));
+                    c.error(&ipath, format!("actor `{}`: unknown state variable or event `{}`", a.id, it.on), hint);
+                }
+            }
+            c.source_present(&ipath, &it.source, &format!("the interest of `{}` in `{}`", a.id, it.on));
+            interests.push(InterestDef { on: it.on.clone(), weight: it.weight, source: it.source.clone() });
+        }
+        if a.actions.is_empty() || a.actions.len() > MAX_ACTIONS {
+            c.error(&[path[0], path[1], Anchor::Field("actions")], format!("actor `{}` has {} actions; it needs 1 to {MAX_ACTIONS}", a.id, a.actions.len()), None);
+        }
+        if !a.actions.is_empty() && a.actions.iter().all(|x| x.when.is_some()) {
+            c.error(&[path[0], path[1], Anchor::Field("actions")], format!("every action of `{}` has a `when` condition, so it could be left with no move", a.id), Some("give at least one action (e.g. `hold`) no `when`".into()));
+        }
+        let mut actions = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for act in &a.actions {
+            let apath = [path[0], path[1], Anchor::Id(&act.id)];
+            if !seen.insert(&act.id) {
+                c.error(&apath, format!("actor `{}` has two actions named `{}`", a.id, act.id), None);
+            }
+            let what = format!("action `{}.{}`", a.id, act.id);
+            let when = act.when.as_ref().map(|w| c.expr(&apath, w, &scope, Ty::Bool, &format!("the condition of {what}")));
+            if !(act.cost.is_finite() && act.cost >= 0.0) {
+                c.error(&[apath[0], apath[1], apath[2], Anchor::Field("cost")], format!("{what}: cost must be a non-negative number"), None);
+            }
+            let mut bonus = Vec::new();
+            if let Some(v) = &act.value {
+                bonus.push(c.expr(&apath, v, &scope, Ty::Num, &format!("the value of {what}")));
+            }
+            let mut effects = Vec::new();
+            for e in &act.effects {
+                let var = var_idx(&mut c, &apath, &e.var);
+                let mean = c.expr(&apath, &e.mean, &scope, Ty::Num, &format!("an effect of {what}"));
+                if !(e.sd.is_finite() && e.sd >= 0.0) {
+                    c.error(&[apath[0], apath[1], apath[2], Anchor::Field("sd")], format!("{what}: sd must be a non-negative number"), None);
+                }
+                effects.push(EffectDef { var, mean, sd: e.sd.max(0.0) });
+            }
+            c.source_present(&apath, &act.source, &what);
+            actions.push(ActionDef { id: act.id.clone(), label: act.label.clone(), when, cost: act.cost.max(0.0), bonus, effects, source: act.source.clone() });
+        }
+        for (ia, k, p) in &incentives {
+            if *ia == ai && *k < actions.len() {
+                actions[*k].bonus.push(p.clone());
+            }
+        }
+        actors.push(ActorDef { id: a.id.clone(), name: a.name.clone(), rationality, var_weights, event_weights, interests, actions });
+    }
+
+    // ---- events -----------------------------------------------------------
+    let mut events = Vec::new();
+    for e in &file.events {
+        let path = [Anchor::Section("events"), Anchor::Id(&e.id)];
+        let what = format!("the hazard of event `{}`", e.id);
+        let hazard = match &e.hazard {
+            Hazard::Logistic(x) => HazardDef::Logistic(c.expr(&path, x, &scope, Ty::Num, &what)),
+            Hazard::Probability(x) => {
+                let p = c.expr(&path, x, &scope, Ty::Num, &what);
+                if let Some(v) = p.as_const()
+                    && !(0.0..=1.0).contains(&v)
+                {
+                    c.error(&[path[0], path[1], Anchor::Str(x)], format!("event `{}`: probability {v} is outside [0, 1]", e.id), Some("per-turn probabilities lie between 0 and 1; for counts use Poisson(rate)".into()));
+                }
+                HazardDef::Probability(p)
+            }
+            Hazard::Poisson(x) => {
+                let p = c.expr(&path, x, &scope, Ty::Num, &what);
+                if let Some(v) = p.as_const()
+                    && v < 0.0
+                {
+                    c.error(&[path[0], path[1], Anchor::Str(x)], format!("event `{}`: a Poisson rate cannot be negative ({v})", e.id), None);
+                }
+                HazardDef::Poisson(p)
+            }
+        };
+        let mut consequences = Vec::new();
+        for ch in &e.consequences {
+            let v = var_idx(&mut c, &path, &ch.var);
+            consequences.push((v, c.expr(&path, &ch.change, &scope, Ty::Num, &format!("a consequence of event `{}`", e.id))));
+        }
+        c.source_present(&path, &e.source, &format!("event `{}`", e.id));
+        events.push(EventDef { id: e.id.clone(), label: e.label.clone(), hazard, once: e.once, consequences, source: e.source.clone() });
+    }
+
+    // ---- shocks -----------------------------------------------------------
+    let mut shocks = Vec::new();
+    for s in &file.shocks {
+        let path = [Anchor::Section("shocks"), Anchor::Str(&s.label)];
+        let turn = turn_of(&mut c, &path, &Some(s.date.clone()), 0);
+        let mut effects = Vec::new();
+        for ch in &s.effects {
+            let v = var_idx(&mut c, &path, &ch.var);
+            effects.push((v, c.expr(&path, &ch.change, &scope, Ty::Num, &format!("shock `{}`", s.label))));
+        }
+        c.source_present(&path, &s.source, &format!("shock `{}`", s.label));
+        shocks.push(ShockDef { turn, label: s.label.clone(), effects, source: s.source.clone() });
+    }
+
+    // ---- outcomes -----------------------------------------------------------
+    let mut outcomes = Vec::new();
+    let mut seen_outcomes = std::collections::HashSet::new();
+    for o in &file.outcomes {
+        let path = [Anchor::Section("outcomes"), Anchor::Id(&o.id)];
+        if !seen_outcomes.insert(&o.id) {
+            c.error(&path, format!("outcome `{}` is declared twice", o.id), None);
+        }
+        let res = |c: &mut Compiler, name: &str, kind: Kind| -> u16 {
+            match resolve(&kinds, &order, name, kind) {
+                Ok(i) => i as u16,
+                Err((m, h)) => {
+                    c.error(&[path[0], path[1], Anchor::Str(name)], format!("outcome `{}`: {m}", o.id), h);
+                    0
+                }
+            }
+        };
+        let measure = match &o.measure {
+            Measure::Final(v) => MeasureDef::Final(res(&mut c, v, Kind::Var)),
+            Measure::Mean(v) => MeasureDef::Mean(res(&mut c, v, Kind::Var)),
+            Measure::Min(v) => MeasureDef::Min(res(&mut c, v, Kind::Var)),
+            Measure::Max(v) => MeasureDef::Max(res(&mut c, v, Kind::Var)),
+            Measure::Total(v) => MeasureDef::Total(res(&mut c, v, Kind::Var)),
+            Measure::Count(e) => MeasureDef::Count(res(&mut c, e, Kind::Event)),
+            Measure::PerYear(e) => MeasureDef::PerYear(res(&mut c, e, Kind::Event)),
+            Measure::Occurs(e) => MeasureDef::Occurs(res(&mut c, e, Kind::Event)),
+            Measure::ActionCount(a, act) => {
+                let ai = res(&mut c, a, Kind::Actor);
+                let acts: Vec<String> = file.actors.get(ai as usize).map(|x| x.actions.iter().map(|y| y.id.clone()).collect()).unwrap_or_default();
+                let k = match acts.iter().position(|x| x == act) {
+                    Some(k) => k as u16,
+                    None => {
+                        let hint = closest(act, &acts).map(|s| format!("did you mean `{s}`?"));
+                        c.error(&[path[0], path[1], Anchor::Str(act)], format!("outcome `{}`: actor `{a}` has no action `{act}`", o.id), hint);
+                        0
+                    }
+                };
+                MeasureDef::ActionCount(ai, k)
+            }
+        };
+        let from_turn = turn_of(&mut c, &path, &o.from, decision_turn);
+        let to_turn = turn_of(&mut c, &path, &o.to, turns - 1);
+        if from_turn > to_turn {
+            c.error(&[path[0], path[1], Anchor::Field("from")], format!("outcome `{}`: window starts after it ends", o.id), None);
+        }
+        outcomes.push(OutcomeDef { id: o.id.clone(), label: o.label.clone(), unit: o.unit.clone(), kind: o.kind, measure, from_turn, to_turn });
+    }
+    if outcomes.is_empty() {
+        c.error(&[Anchor::Section("outcomes")], "the scenario declares no outcomes", Some("add at least one outcome to measure".into()));
+    }
+
+    // ---- policies -----------------------------------------------------------
+    let policy_ids: Vec<String> = file.policies.iter().map(|p| p.id.clone()).collect();
+    let mut policies = Vec::new();
+    let mut n_rules = 0usize;
+    for (pi, p) in file.policies.iter().enumerate() {
+        let path = [Anchor::Section("policies"), Anchor::Id(&p.id)];
+        if policy_ids[..pi].contains(&p.id) {
+            c.error(&path, format!("policy `{}` is declared twice", p.id), None);
+        }
+        let inherits = p.inherits.as_ref().and_then(|name| match policy_ids.iter().position(|x| x == name) {
+            Some(i) if i != pi => Some(i),
+            Some(_) => {
+                c.error(&[path[0], path[1], Anchor::Field("inherits")], format!("policy `{}` inherits from itself", p.id), None);
+                None
+            }
+            None => {
+                let hint = closest(name, &policy_ids).map(|s| format!("did you mean `{s}`?"));
+                c.error(&[path[0], path[1], Anchor::Str(name)], format!("policy `{}` inherits from unknown policy `{name}`", p.id), hint);
+                None
+            }
+        });
+        let mut rules = Vec::new();
+        let mut rules_by_lever = vec![Vec::new(); levers.len()];
+        for r in &p.rules {
+            let rpath = [path[0], path[1], Anchor::Str(&r.lever)];
+            let li = match resolve(&kinds, &order, &r.lever, Kind::Lever) {
+                Ok(i) => i,
+                Err((m, h)) => {
+                    c.error(&rpath, format!("policy `{}`: {m}", p.id), h);
+                    continue;
+                }
+            };
+            let value = match levers[li].encode(&r.value) {
+                Ok(v) => v,
+                Err(m) => {
+                    c.error(&[rpath[0], rpath[1], rpath[2], Anchor::Field("value")], format!("policy `{}`: {m}", p.id), None);
+                    0.0
+                }
+            };
+            let from_turn = turn_of(&mut c, &rpath, &r.from, 0);
+            let until_turn = turn_of(&mut c, &rpath, &r.until, turns - 1);
+            if from_turn > until_turn {
+                c.error(&[rpath[0], rpath[1], rpath[2], Anchor::Field("until")], format!("policy `{}`: a rule on `{}` ends before it starts", p.id, r.lever), None);
+            }
+            let when = r.when.as_ref().map(|w| c.expr(&rpath, w, &scope, Ty::Bool, &format!("a condition of policy `{}`", p.id)));
+            if r.passage.trim().is_empty() {
+                c.error(&rpath, format!("policy `{}`: the rule on `{}` has an empty `passage`", p.id, r.lever), Some("cite the passage of the source the rule rests on".into()));
+            }
+            if r.sticky && r.when.is_none() {
+                c.error(&[rpath[0], rpath[1], rpath[2], Anchor::Field("sticky")], format!("policy `{}`: `sticky` only makes sense with a `when` condition", p.id), None);
+            }
+            rules_by_lever[li].push(rules.len());
+            rules.push(RuleDef {
+                lever: li as u16,
+                value,
+                from_turn,
+                until_turn,
+                when,
+                when_text: r.when.clone(),
+                sticky: r.sticky,
+                latch: n_rules,
+                passage: r.passage.clone(),
+                from_label: r.from.clone(),
+                until_label: r.until.clone(),
+            });
+            n_rules += 1;
+        }
+        policies.push(PolicyDef {
+            id: p.id.clone(),
+            label: p.label.clone(),
+            author: p.author.clone(),
+            source_file: p.source_file.clone(),
+            date: p.date.clone(),
+            summary: p.summary.clone(),
+            inherits,
+            rules_by_lever,
+            rules,
+        });
+    }
+    // Inheritance must not loop.
+    for start_p in 0..policies.len() {
+        let mut seen = vec![false; policies.len()];
+        let mut p = Some(start_p);
+        while let Some(i) = p {
+            if seen[i] {
+                let id = policies[start_p].id.clone();
+                c.error(&[Anchor::Section("policies"), Anchor::Id(&id), Anchor::Field("inherits")], format!("policy `{id}`: `inherits` forms a loop"), None);
+                policies[start_p].inherits = None;
+                break;
+            }
+            seen[i] = true;
+            p = policies[i].inherits;
+        }
+    }
+    let baseline = match policy_ids.iter().position(|x| *x == meta.baseline) {
+        Some(b) => b,
+        None => {
+            let hint = closest(&meta.baseline, &policy_ids).map(|s| format!("did you mean `{s}`?")).or(Some("declare a policy with that id (usually `status_quo`)".into()));
+            c.error(&[Anchor::Field("baseline")], format!("the baseline policy `{}` is not declared", meta.baseline), hint);
+            0
+        }
+    };
+
+    // ---- derivative table ---------------------------------------------------
+    let mut pairs = std::collections::BTreeSet::new();
+    for a in &actors {
+        let mut affected: Vec<u16> = a.actions.iter().flat_map(|x| x.effects.iter().map(|e| e.var)).collect();
+        affected.sort_unstable();
+        affected.dedup();
+        for (e, _) in &a.event_weights {
+            let reads = match &events[*e as usize].hazard {
+                HazardDef::Logistic(p) | HazardDef::Probability(p) | HazardDef::Poisson(p) => p.vars_read(),
+            };
+            for v in affected.iter().filter(|v| reads.contains(v)) {
+                pairs.insert((*e, *v));
+            }
+        }
+    }
+
+    if !c.diags.is_empty() {
+        return Err(c.diags);
+    }
+    Ok(Model {
+        name: meta.name.clone(),
+        title: meta.title.clone(),
+        description: meta.description.clone(),
+        caveat: meta.caveat.clone(),
+        calendar,
+        turns,
+        decision_turn,
+        vars,
+        params,
+        levers,
+        actors,
+        events,
+        shocks,
+        outcomes,
+        policies,
+        baseline,
+        n_rules,
+        derivative_pairs: pairs.into_iter().collect(),
+    })
+}
+

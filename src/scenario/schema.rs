@@ -1,0 +1,332 @@
+//! The scenario file as written by people: serde types mirroring the RON text.
+//!
+//! Names are strings here; [`super::compile`] resolves them into indices and
+//! compiles expressions. Every struct denies unknown fields so a misspelt
+//! field is an error, never silently ignored. `docs/scenario-format.md`
+//! documents each field.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub meta: Meta,
+    pub variables: Vec<Variable>,
+    #[serde(default)]
+    pub uncertainties: Vec<Uncertainty>,
+    pub levers: Vec<Lever>,
+    pub actors: Vec<Actor>,
+    #[serde(default)]
+    pub events: Vec<Event>,
+    #[serde(default)]
+    pub shocks: Vec<Shock>,
+    pub outcomes: Vec<Outcome>,
+    pub policies: Vec<Policy>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Short name, used for the output folder (`output/<name>/`).
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    /// First turn, e.g. "2021Q3".
+    pub start: String,
+    /// Turns per year; 4 = quarterly turns.
+    #[serde(default = "four")]
+    pub turns_per_year: u32,
+    /// From this turn on, the policy under test replaces the baseline.
+    pub decision: String,
+    /// Last turn simulated (inclusive), e.g. "2030Q4".
+    pub horizon: String,
+    /// The policy whose rules run before the decision date.
+    #[serde(default = "status_quo")]
+    pub baseline: String,
+    /// Printed on every chart and report.
+    pub caveat: String,
+}
+
+fn four() -> u32 {
+    4
+}
+fn status_quo() -> String {
+    "status_quo".to_string()
+}
+
+/// A probability distribution, written e.g. `Uniform(0.2, 0.6)`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub enum Dist {
+    Fixed(f64),
+    Uniform(f64, f64),
+    /// mean, standard deviation
+    Normal(f64, f64),
+    /// mean, sd, low, high (redrawn until inside [low, high])
+    TruncNormal(f64, f64, f64, f64),
+    /// low, mode, high
+    Triangular(f64, f64, f64),
+    /// low, mode, high (the beta-PERT with shape 4)
+    Pert(f64, f64, f64),
+    /// alpha, beta on [0, 1]
+    Beta(f64, f64),
+    /// alpha, beta, low, high
+    ScaledBeta(f64, f64, f64, f64),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    pub id: String,
+    pub label: String,
+    pub unit: String,
+    pub min: f64,
+    pub max: f64,
+    pub initial: Dist,
+    /// Each turn the variable moves `rate` of the way toward `toward`.
+    #[serde(default)]
+    pub reversion: Option<Reversion>,
+    /// Extra change per turn, an expression of the state.
+    #[serde(default)]
+    pub drift: Option<String>,
+    /// Standard deviation of the random change per turn.
+    #[serde(default)]
+    pub noise: f64,
+    /// Draw a fan chart of this variable.
+    #[serde(default)]
+    pub key: bool,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reversion {
+    pub rate: f64,
+    pub toward: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uncertainty {
+    pub id: String,
+    pub label: String,
+    pub dist: Dist,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub enum LeverKind {
+    Bool,
+    /// min, max
+    Level(f64, f64),
+    /// option names, in order
+    Enum(Vec<String>),
+}
+
+/// A lever setting: `true`, `0.5` or `"formal"`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum LeverValue {
+    Bool(bool),
+    Num(f64),
+    Opt(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lever {
+    pub id: String,
+    pub label: String,
+    pub kind: LeverKind,
+    pub default: LeverValue,
+    /// Direct per-turn changes to state while the lever is set.
+    #[serde(default)]
+    pub effects: Vec<Change>,
+    /// Extra value (in points) an actor sees in an action because of the lever.
+    #[serde(default)]
+    pub incentives: Vec<Incentive>,
+    pub source: String,
+}
+
+/// A change to a state variable: `change` is an expression (per turn, or per occurrence for events).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    pub var: String,
+    pub change: String,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Incentive {
+    pub actor: String,
+    pub action: String,
+    pub value: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    pub id: String,
+    pub name: String,
+    /// Logit rationality: an expression (usually an uncertainty's name).
+    pub rationality: String,
+    pub interests: Vec<Interest>,
+    pub actions: Vec<Action>,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interest {
+    /// A state variable or event id.
+    pub on: String,
+    /// In [-1, 1]: the value to the actor of a rise in the variable / event.
+    pub weight: f64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    pub id: String,
+    pub label: String,
+    /// Precondition: the action is on the menu only while this holds.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Cost in points (subtracted from the action's value).
+    #[serde(default)]
+    pub cost: f64,
+    /// Extra value in points, an expression (on top of the interests).
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub effects: Vec<Effect>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Effect {
+    pub var: String,
+    /// Expected change per turn, an expression.
+    pub mean: String,
+    /// Standard deviation of the change, scaled by the actor's execution shock.
+    #[serde(default)]
+    pub sd: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub enum Hazard {
+    /// Per-turn probability = logistic(expr).
+    Logistic(String),
+    /// Per-turn probability = expr, clamped to [0, 1].
+    Probability(String),
+    /// Occurrences per turn ~ Poisson(expr).
+    Poisson(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub id: String,
+    pub label: String,
+    pub hazard: Hazard,
+    /// Can happen at most once per trial.
+    #[serde(default)]
+    pub once: bool,
+    /// Applied once per occurrence.
+    #[serde(default)]
+    pub consequences: Vec<Change>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shock {
+    pub date: String,
+    pub label: String,
+    pub effects: Vec<Change>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum OutcomeKind {
+    Maximize,
+    Minimize,
+    Info,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub enum Measure {
+    /// Value at the end of the window.
+    Final(String),
+    /// Average over the window's turns.
+    Mean(String),
+    Min(String),
+    Max(String),
+    /// Sum over the window of value × turn length (a per-year flow → a total).
+    Total(String),
+    /// Occurrences of the event in the window.
+    Count(String),
+    /// Occurrences per year in the window.
+    PerYear(String),
+    /// 1 if the event happened in the window, else 0 (reported as a probability).
+    Occurs(String),
+    /// Turns in the window in which the actor chose the action.
+    ActionCount(String, String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    pub id: String,
+    pub label: String,
+    pub unit: String,
+    pub kind: OutcomeKind,
+    pub measure: Measure,
+    /// First turn of the window (default: the decision date).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Last turn of the window (default: the horizon).
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub id: String,
+    pub label: String,
+    pub author: String,
+    /// The seed article or record the package comes from.
+    pub source_file: String,
+    pub date: String,
+    pub summary: String,
+    /// Levers this policy does not set follow this policy's rules.
+    #[serde(default)]
+    pub inherits: Option<String>,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub lever: String,
+    pub value: LeverValue,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Condition on the state; the rule applies only while it holds.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Once `when` has held, the rule keeps applying.
+    #[serde(default)]
+    pub sticky: bool,
+    /// The passage of the source this rule rests on (paraphrase or short quote).
+    pub passage: String,
+}
