@@ -5,11 +5,11 @@
 //! the outcomes; [`report`] writes tables and the manifest and [`plot`] draws
 //! the charts.
 
+pub mod analysis;
 pub mod bargain;
+pub mod cli;
+pub mod experiment;
 pub mod model;
 pub mod plot;
-pub mod scenario;
-pub mod analysis;
-pub mod experiment;
 pub mod report;
-pub mod cli;
+pub mod scenario;

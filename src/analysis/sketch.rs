@@ -61,7 +61,11 @@ impl Sketch {
         if !x.is_finite() {
             return;
         }
-        let b = Bucket { count: 1, min: x, max: x };
+        let b = Bucket {
+            count: 1,
+            min: x,
+            max: x,
+        };
         self.buckets.entry(key(x)).and_modify(|e| e.add(&b)).or_insert(b);
         self.count += 1;
     }
@@ -91,7 +95,13 @@ impl Sketch {
                     return b.min;
                 }
                 // Geometric middle of the bucket's observed range.
-                let mid = if b.min > 0.0 { (b.min * b.max).sqrt() } else if b.max < 0.0 { -(b.min * b.max).sqrt() } else { 0.0 };
+                let mid = if b.min > 0.0 {
+                    (b.min * b.max).sqrt()
+                } else if b.max < 0.0 {
+                    -(b.min * b.max).sqrt()
+                } else {
+                    0.0
+                };
                 return mid.clamp(b.min, b.max);
             }
         }
@@ -115,7 +125,10 @@ mod tests {
         for q in [0.05, 0.25, 0.5, 0.75, 0.95] {
             let exact = sorted[((q * 10_000.0) as usize).max(1) - 1];
             let got = s.quantile(q);
-            assert!((got - exact).abs() <= 0.0021 * exact.abs() + 1e-9, "q={q} exact={exact} got={got}");
+            assert!(
+                (got - exact).abs() <= 0.0021 * exact.abs() + 1e-9,
+                "q={q} exact={exact} got={got}"
+            );
         }
     }
 

@@ -40,7 +40,11 @@ impl Moments {
 
     /// Sample standard deviation (n − 1).
     pub fn sd(&self) -> f64 {
-        if self.n < 2 { 0.0 } else { (self.m2 / (self.n - 1) as f64).max(0.0).sqrt() }
+        if self.n < 2 {
+            0.0
+        } else {
+            (self.m2 / (self.n - 1) as f64).max(0.0).sqrt()
+        }
     }
 }
 

@@ -106,7 +106,11 @@ pub fn fmt_sig(x: f64, sig: usize) -> String {
     let mag = x.abs().log10().floor() as i32;
     let decimals = (sig as i32 - 1 - mag).max(0) as usize;
     let s = format!("{x:.decimals$}");
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]

@@ -33,11 +33,23 @@ pub fn render(m: &Model) -> String {
             LeverKindDef::Level(lo, hi) => format!("level {lo}..{hi}"),
             LeverKindDef::Enum(o) => o.join(" | "),
         };
-        let _ = writeln!(s, "  {:<26} {} (default {})  — {}\n    [{}]", l.id, kind, l.show(l.default), l.label, l.source);
+        let _ = writeln!(
+            s,
+            "  {:<26} {} (default {})  — {}\n    [{}]",
+            l.id,
+            kind,
+            l.show(l.default),
+            l.label,
+            l.source
+        );
     }
     let _ = writeln!(s, "\nPOLICIES");
     for p in &m.policies {
-        let _ = writeln!(s, "  {} — {}\n    author: {}; source: {}; date: {}", p.id, p.label, p.author, p.source_file, p.date);
+        let _ = writeln!(
+            s,
+            "  {} — {}\n    author: {}; source: {}; date: {}",
+            p.id, p.label, p.author, p.source_file, p.date
+        );
         if let Some(i) = p.inherits {
             let _ = writeln!(s, "    levers it does not set follow: {}", m.policies[i].id);
         }
@@ -54,7 +66,14 @@ pub fn render(m: &Model) -> String {
             if let Some(c) = &r.when_text {
                 let _ = write!(when, " when {c}{}", if r.sticky { " (and ever after)" } else { "" });
             }
-            let _ = writeln!(s, "    - {} = {}{}\n        rests on: {}", l.id, l.show(r.value), when, r.passage);
+            let _ = writeln!(
+                s,
+                "    - {} = {}{}\n        rests on: {}",
+                l.id,
+                l.show(r.value),
+                when,
+                r.passage
+            );
         }
     }
     let _ = writeln!(s, "\nUNCERTAINTIES");
@@ -63,7 +82,16 @@ pub fn render(m: &Model) -> String {
     }
     let _ = writeln!(s, "\nOUTCOMES");
     for o in &m.outcomes {
-        let _ = writeln!(s, "  {:<26} {:?} ({}) — {}, {} to {}", o.id, o.kind, o.unit, o.label, m.calendar.label(o.from_turn), m.calendar.label(o.to_turn));
+        let _ = writeln!(
+            s,
+            "  {:<26} {:?} ({}) — {}, {} to {}",
+            o.id,
+            o.kind,
+            o.unit,
+            o.label,
+            m.calendar.label(o.from_turn),
+            m.calendar.label(o.to_turn)
+        );
     }
     s
 }

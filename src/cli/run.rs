@@ -56,7 +56,9 @@ pub fn select_policies(model: &Model, names: &[String]) -> Result<Vec<usize>> {
             Some(i) if !out.contains(&i) => out.push(i),
             Some(_) => {}
             None => {
-                let hint = closest(n, &ids).map(|c| format!("did you mean `{c}`?")).unwrap_or_else(|| format!("policies: {}", ids.join(", ")));
+                let hint = closest(n, &ids)
+                    .map(|c| format!("did you mean `{c}`?"))
+                    .unwrap_or_else(|| format!("policies: {}", ids.join(", ")));
                 bail!("unknown policy `{n}`; {hint}");
             }
         }
@@ -76,16 +78,29 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     let loaded = scenario::load(args.scenario.as_deref())?;
     let model = &loaded.model;
     let policies = select_policies(model, &args.policies)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("output").join(&model.name));
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&model.name));
     let staging = Staging::new(&out_dir)?;
 
-    let design = Design { policies, trials: args.trials, seed: args.seed };
-    let opts = RunOptions { threads, progress: std::io::stderr().is_terminal() && args.trials >= 2_000, fans: !args.no_charts, keep_values: if args.no_charts { 0 } else { 10_000 } };
+    let design = Design {
+        policies,
+        trials: args.trials,
+        seed: args.seed,
+    };
+    let opts = RunOptions {
+        threads,
+        progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
+        fans: !args.no_charts,
+        keep_values: if args.no_charts { 0 } else { 10_000 },
+    };
     let mut trials_file = if args.no_trials_file {
         None
     } else {
         let path = staging.path().join("trials.csv");
-        let mut w = BufWriter::new(std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?);
+        let mut w =
+            BufWriter::new(std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?);
         w.write_all(experiment::runner::trials_header(model).as_bytes())?;
         Some(w)
     };
@@ -116,7 +131,12 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         caveat: model.caveat.clone(),
     };
     let summaries = summarise(model, &results);
-    let report = Report { model, results: &results, summaries: &summaries, manifest: &manifest };
+    let report = Report {
+        model,
+        results: &results,
+        summaries: &summaries,
+        manifest: &manifest,
+    };
     let mut exporters: Vec<Box<dyn Exporter>> = vec![Box::new(SummaryJson), Box::new(SummaryMarkdown)];
     if !args.no_charts {
         exporters.push(Box::new(Charts));

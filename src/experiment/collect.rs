@@ -21,11 +21,19 @@ struct Acc {
     max: f64,
 }
 
-const EMPTY: Acc = Acc { sum: 0.0, n: 0, last: f64::NAN, min: f64::INFINITY, max: f64::NEG_INFINITY };
+const EMPTY: Acc = Acc {
+    sum: 0.0,
+    n: 0,
+    last: f64::NAN,
+    min: f64::INFINITY,
+    max: f64::NEG_INFINITY,
+};
 
 impl OutcomeRecorder {
     pub fn new(model: &Model) -> Self {
-        OutcomeRecorder { acc: vec![EMPTY; model.outcomes.len()] }
+        OutcomeRecorder {
+            acc: vec![EMPTY; model.outcomes.len()],
+        }
     }
 
     pub fn reset(&mut self) {
@@ -38,9 +46,17 @@ impl OutcomeRecorder {
                 continue;
             }
             let x = match o.measure {
-                MeasureDef::Final(v) | MeasureDef::Mean(v) | MeasureDef::Min(v) | MeasureDef::Max(v) | MeasureDef::Total(v) => rec.vars[v as usize],
-                MeasureDef::Count(e) | MeasureDef::PerYear(e) | MeasureDef::Occurs(e) => f64::from(rec.events[e as usize]),
-                MeasureDef::ActionCount(actor, action) => f64::from(u8::from(rec.choices[actor as usize] == action as u8)),
+                MeasureDef::Final(v)
+                | MeasureDef::Mean(v)
+                | MeasureDef::Min(v)
+                | MeasureDef::Max(v)
+                | MeasureDef::Total(v) => rec.vars[v as usize],
+                MeasureDef::Count(e) | MeasureDef::PerYear(e) | MeasureDef::Occurs(e) => {
+                    f64::from(rec.events[e as usize])
+                }
+                MeasureDef::ActionCount(actor, action) => {
+                    f64::from(u8::from(rec.choices[actor as usize] == action as u8))
+                }
             };
             a.sum += x;
             a.n += 1;
@@ -86,7 +102,12 @@ impl FanHistograms {
     pub fn new(model: &Model, policies: usize) -> Self {
         let vars: Vec<usize> = model.key_vars().collect();
         let turns = model.turns as usize;
-        FanHistograms { counts: vec![0; policies * vars.len() * turns * FAN_BINS], vars, turns, policies }
+        FanHistograms {
+            counts: vec![0; policies * vars.len() * turns * FAN_BINS],
+            vars,
+            turns,
+            policies,
+        }
     }
 
     fn slot(&self, p: usize, k: usize, turn: usize) -> usize {

@@ -74,15 +74,20 @@ pub fn run(model: &Model, design: &Design, opts: &RunOptions, mut rows: Option<&
         bail!("no policy to run");
     }
     let threads = opts.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("starting worker threads")?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("starting worker threads")?;
     let started = Instant::now();
     let n_chunks = design.trials.div_ceil(CHUNK);
     let batch = (threads as u64 * 8).max(1);
     let bar = opts.progress.then(|| {
         let b = indicatif::ProgressBar::new(design.trials);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials  {per_sec}  eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials  {per_sec}  eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b
     });
@@ -129,7 +134,14 @@ pub fn run(model: &Model, design: &Design, opts: &RunOptions, mut rows: Option<&
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    Ok(Results { design: design.clone(), stats, fans, values: kept, elapsed: started.elapsed(), threads })
+    Ok(Results {
+        design: design.clone(),
+        stats,
+        fans,
+        values: kept,
+        elapsed: started.elapsed(),
+        threads,
+    })
 }
 
 /// Snapshot of one turn of the shared pre-decision history.
@@ -143,7 +155,12 @@ struct Prefix {
 
 impl Prefix {
     fn record<'a>(&'a self, model: &Model, t: usize) -> TurnRecord<'a> {
-        let (nv, nl, ne, na) = (model.vars.len(), model.levers.len(), model.events.len(), model.actors.len());
+        let (nv, nl, ne, na) = (
+            model.vars.len(),
+            model.levers.len(),
+            model.events.len(),
+            model.actors.len(),
+        );
         TurnRecord {
             turn: t as u32,
             vars: &self.vars[t * nv..(t + 1) * nv],
@@ -162,7 +179,13 @@ fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_f
     let mut rows = Vec::new();
     let mut rec = OutcomeRecorder::new(model);
     let mut values = Vec::with_capacity(model.outcomes.len());
-    let mut prefix = Prefix { vars: Vec::new(), levers: Vec::new(), events: Vec::new(), choices: Vec::new(), turns: 0 };
+    let mut prefix = Prefix {
+        vars: Vec::new(),
+        levers: Vec::new(),
+        events: Vec::new(),
+        choices: Vec::new(),
+        turns: 0,
+    };
     let start = chunk * CHUNK;
     let end = (start + CHUNK).min(design.trials);
     for trial in start..end {
@@ -221,5 +244,10 @@ fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_f
             }
         }
     }
-    ChunkOut { stats, values: kept, fans, rows }
+    ChunkOut {
+        stats,
+        values: kept,
+        fans,
+        rows,
+    }
 }

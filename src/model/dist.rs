@@ -57,24 +57,32 @@ impl Sampler {
             }
             Dist::TruncNormal(m, s, lo, hi) => {
                 if s <= 0.0 || lo >= hi {
-                    return Err(format!("TruncNormal({m}, {s}, {lo}, {hi}): needs sd > 0 and low < high"));
+                    return Err(format!(
+                        "TruncNormal({m}, {s}, {lo}, {hi}): needs sd > 0 and low < high"
+                    ));
                 }
                 // Rejection sampling must terminate quickly: require the window to
                 // hold a reasonable share of the mass.
                 if (lo - m) / s > 3.0 || (m - hi) / s > 3.0 {
-                    return Err(format!("TruncNormal({m}, {s}, {lo}, {hi}): the window [{lo}, {hi}] is more than 3 sd from the mean"));
+                    return Err(format!(
+                        "TruncNormal({m}, {s}, {lo}, {hi}): the window [{lo}, {hi}] is more than 3 sd from the mean"
+                    ));
                 }
                 Sampler::TruncNormal(Normal::new(m, s).map_err(|e| e.to_string())?, lo, hi)
             }
             Dist::Triangular(lo, mode, hi) => {
                 if !(lo <= mode && mode <= hi && lo < hi) {
-                    return Err(format!("Triangular({lo}, {mode}, {hi}): needs low <= mode <= high and low < high"));
+                    return Err(format!(
+                        "Triangular({lo}, {mode}, {hi}): needs low <= mode <= high and low < high"
+                    ));
                 }
                 Sampler::Triangular(Triangular::new(lo, hi, mode).map_err(|e| e.to_string())?)
             }
             Dist::Pert(lo, mode, hi) => {
                 if !(lo <= mode && mode <= hi && lo < hi) {
-                    return Err(format!("Pert({lo}, {mode}, {hi}): needs low <= mode <= high and low < high"));
+                    return Err(format!(
+                        "Pert({lo}, {mode}, {hi}): needs low <= mode <= high and low < high"
+                    ));
                 }
                 Sampler::Pert(Pert::new(lo, hi).with_mode(mode).map_err(|e| e.to_string())?)
             }

@@ -111,19 +111,24 @@ impl LeverDef {
                     Err(format!("{x} is outside lever `{}`'s range [{lo}, {hi}]", self.id))
                 }
             }
-            (LeverKindDef::Enum(opts), LeverValue::Opt(s)) => opts.iter().position(|o| o == s).map(|i| i as f64).ok_or_else(|| {
-                match crate::scenario::diagnostics::closest(s, opts) {
-                    Some(c) => format!("lever `{}` has no option `{s}`; did you mean `{c}`?", self.id),
-                    None => format!("lever `{}` has no option `{s}`; options: {}", self.id, opts.join(", ")),
-                }
-            }),
+            (LeverKindDef::Enum(opts), LeverValue::Opt(s)) => {
+                opts.iter().position(|o| o == s).map(|i| i as f64).ok_or_else(|| {
+                    match crate::scenario::diagnostics::closest(s, opts) {
+                        Some(c) => format!("lever `{}` has no option `{s}`; did you mean `{c}`?", self.id),
+                        None => format!("lever `{}` has no option `{s}`; options: {}", self.id, opts.join(", ")),
+                    }
+                })
+            }
             (kind, _) => Err(format!(
                 "lever `{}` takes {}",
                 self.id,
                 match kind {
                     LeverKindDef::Bool => "true or false".to_string(),
                     LeverKindDef::Level(lo, hi) => format!("a number in [{lo}, {hi}]"),
-                    LeverKindDef::Enum(o) => format!("one of the options in quotes: {}", o.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")),
+                    LeverKindDef::Enum(o) => format!(
+                        "one of the options in quotes: {}",
+                        o.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+                    ),
                 }
             )),
         }

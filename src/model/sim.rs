@@ -28,6 +28,8 @@ use rand_distr::StandardNormal;
 #[derive(Debug, Clone)]
 pub struct TrialState {
     pub turn: u32,
+    /// Decimal year of `turn` (cached: expressions read it often).
+    pub year: f64,
     pub vars: Vec<f64>,
     pub params: Vec<f64>,
     pub levers: Vec<f64>,
@@ -106,21 +108,49 @@ pub fn poisson_inverse(lambda: f64, u: f64) -> u32 {
 /// Acklam's rational approximation of the standard normal quantile (|error| < 1.2e-9).
 pub fn inverse_normal_cdf(p: f64) -> f64 {
     let p = p.clamp(1e-300, 1.0 - 1e-16);
-    const A: [f64; 6] = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
-    const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-    const C: [f64; 6] = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.38357751867269e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
     let plow = 0.02425;
     if p < plow {
         let q = (-2.0 * p.ln()).sqrt();
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     } else if p <= 1.0 - plow {
         let q = p - 0.5;
         let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     } else {
         let q = (-2.0 * (1.0 - p).ln()).sqrt();
-        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     }
 }
 
@@ -135,12 +165,17 @@ impl Model {
     pub fn new_trial(&self, seed: u64, trial: u64) -> TrialState {
         let mut setup = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_SETUP));
         let params: Vec<f64> = self.params.iter().map(|p| p.sampler.sample(&mut setup)).collect();
-        let vars: Vec<f64> = self.vars.iter().map(|v| v.initial.sample(&mut setup).clamp(v.min, v.max)).collect();
+        let vars: Vec<f64> = self
+            .vars
+            .iter()
+            .map(|v| v.initial.sample(&mut setup).clamp(v.min, v.max))
+            .collect();
         let levers: Vec<f64> = self.levers.iter().map(|l| l.default).collect();
         let n_events = self.events.len();
         let n_vars = self.vars.len();
         let mut st = TrialState {
             turn: 0,
+            year: self.calendar.year(0),
             vars,
             params,
             levers,
@@ -170,13 +205,19 @@ impl Model {
 
     /// Advance one turn under `policy` (the baseline is used before the decision date).
     pub fn step(&self, st: &mut TrialState, policy: usize) {
-        let active = if st.turn < self.decision_turn { self.baseline } else { policy };
+        let active = if st.turn < self.decision_turn {
+            self.baseline
+        } else {
+            policy
+        };
+        st.year = self.calendar.year(st.turn);
         self.set_levers(st, active);
         self.apply_shocks(st);
         self.decide(st);
         self.move_state(st);
         self.draw_events(st);
         st.turn += 1;
+        st.year = self.calendar.year(st.turn);
     }
 
     /// Lever values for this turn: for each lever, the last applicable rule
@@ -287,7 +328,19 @@ impl Model {
     fn decide(&self, st: &mut TrialState) {
         self.fill_derivatives(st);
         let n_vars = self.vars.len();
-        let TrialState { turn, vars, params, levers, event_counts, choices, lambda, rng, scratch, .. } = st;
+        let TrialState {
+            turn,
+            year,
+            vars,
+            params,
+            levers,
+            event_counts,
+            choices,
+            lambda,
+            rng,
+            scratch,
+            ..
+        } = st;
         let env = Env {
             vars,
             params,
@@ -295,7 +348,7 @@ impl Model {
             event_counts,
             choices,
             turn: *turn,
-            year: self.calendar.year(*turn),
+            year: *year,
         };
         for (i, actor) in self.actors.iter().enumerate() {
             let u: f64 = rng.random();
@@ -382,7 +435,11 @@ impl Model {
                 delta[v] += def.noise * e;
             }
             let x = st.vars[v] + delta[v];
-            st.vars[v] = if x.is_finite() { x.clamp(def.min, def.max) } else { st.vars[v] };
+            st.vars[v] = if x.is_finite() {
+                x.clamp(def.min, def.max)
+            } else {
+                st.vars[v]
+            };
         }
         st.scratch.delta = delta;
     }
@@ -429,7 +486,7 @@ impl TrialState {
         self.env_with(model, &self.vars)
     }
 
-    fn env_with<'a>(&'a self, model: &Model, vars: &'a [f64]) -> Env<'a> {
+    fn env_with<'a>(&'a self, _model: &Model, vars: &'a [f64]) -> Env<'a> {
         Env {
             vars,
             params: &self.params,
@@ -437,7 +494,7 @@ impl TrialState {
             event_counts: &self.event_counts,
             choices: &self.choices,
             turn: self.turn,
-            year: model.calendar.year(self.turn),
+            year: self.year,
         }
     }
 
@@ -461,8 +518,14 @@ mod tests {
     fn poisson_inverse_matches_moments() {
         let n = 20_000;
         for lambda in [0.3, 4.0, 80.0] {
-            let mean: f64 = (0..n).map(|i| poisson_inverse(lambda, (i as f64 + 0.5) / n as f64) as f64).sum::<f64>() / n as f64;
-            assert!((mean - lambda).abs() < 0.02 * lambda.max(1.0), "lambda {lambda} mean {mean}");
+            let mean: f64 = (0..n)
+                .map(|i| poisson_inverse(lambda, (i as f64 + 0.5) / n as f64) as f64)
+                .sum::<f64>()
+                / n as f64;
+            assert!(
+                (mean - lambda).abs() < 0.02 * lambda.max(1.0),
+                "lambda {lambda} mean {mean}"
+            );
         }
         assert_eq!(poisson_inverse(0.0, 0.9), 0);
         assert_eq!(poisson_inverse(f64::NAN, 0.9), 0);

@@ -1,5 +1,550 @@
-//! (being written)
-use super::{ChartContext, EventChart, OutcomeChart};
+//! Side-by-side comparison charts with one slot per policy: violin-and-box
+//! plots of a continuous outcome, and bar charts of event probabilities.
+//!
+//! plotters has no violin, KDE or categorical-label support that fits, so the
+//! x axis is a plain numeric axis with policy `i` centred at `x = i`, and the
+//! marks and the (wrapped, unquoted) policy names are drawn by hand.
+
 use std::path::{Path, PathBuf};
-pub fn draw_distribution(_ctx: &ChartContext, _c: &OutcomeChart, _dir: &Path) -> anyhow::Result<Vec<PathBuf>> { Ok(vec![]) }
-pub fn draw_event_probabilities(_ctx: &ChartContext, _c: &EventChart, _dir: &Path) -> anyhow::Result<Vec<PathBuf>> { Ok(vec![]) }
+
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::render::{
+    self, AXIS_DESC_PX, CategoryLabels, Figure, Frame, GRID, INK, LABEL_PX, SMALL_PX, darker, draw_frame,
+    draw_label_with_halo, draw_note, finite_range, finite_sorted, fmt_num, fmt_tick, mix, pad_range, plottable,
+    policy_colour, quantile, skipped_note, text_style,
+};
+use super::{ChartContext, EventChart, OutcomeChart, ensure_fonts};
+
+type Chart2d<'a, DB> = plotters::chart::ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Number of grid points of each violin's KDE. 128 points is smooth at any
+/// size these charts are drawn and keeps SVGs small.
+const KDE_GRID: usize = 128;
+/// Half-width of the widest part of a violin, in slots (a slot is 1.0 wide).
+const VIOLIN_HALF_WIDTH: f64 = 0.4;
+/// Half-width of the box, in slots.
+const BOX_HALF_WIDTH: f64 = 0.07;
+/// Half-width of a probability bar, in slots.
+const BAR_HALF_WIDTH: f64 = 0.32;
+
+/// Chart layout around the categorical axis (pixels).
+const MARGIN_LEFT: i32 = 16;
+const MARGIN_RIGHT: i32 = 28;
+const MARGIN_TOP: i32 = 14;
+const Y_LABEL_AREA: i32 = 96;
+/// Maximum lines of a wrapped policy name under the axis.
+const NAME_LINES: usize = 4;
+
+/// Size of the policy names under the axis: smaller when many policies share
+/// the width, so that long names need fewer lines.
+fn name_px(n: usize) -> f64 {
+    if n > 5 { LABEL_PX - 2.0 } else { LABEL_PX }
+}
+
+/// Draw `dir/dist_<id>.png` and `.svg`: per policy, a violin (distribution of
+/// the outcome across trials) with a box (p25–p75), a median line and whiskers
+/// at p05–p95.
+///
+/// Why these marks: the violin shows shape (skew, bimodality: "most trials are
+/// calm but some explode") that a box alone hides; the box and whiskers give
+/// the quantiles a reader quotes. Whiskers are at the 5th and 95th percentiles
+/// rather than plotters' fixed 1.5·IQR, because "90% of trials fall between"
+/// is something a policy reader can use. Each violin is trimmed to the
+/// observed range, so no violin suggests values that never occurred (such as
+/// negative counts), and each is scaled to the same maximum width, so shapes
+/// can be compared but areas cannot.
+///
+/// Non-finite values are skipped (the number skipped is shown under the policy
+/// name); policies without data get a "no data" note; all-equal samples draw
+/// as a flat line labelled "all trials: `value`". Returns the PNG and SVG
+/// paths.
+pub fn draw_distribution(ctx: &ChartContext, c: &OutcomeChart, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    ensure_fonts();
+    let fig = DistributionFigure::new(ctx, c);
+    render::write_png_and_svg(dir, &format!("dist_{}", c.id), &fig)
+}
+
+/// Draw `dir/prob_<id>.png` and `.svg`: one bar per policy with the event's
+/// probability, its 95% interval as an error bar, and the value printed above.
+///
+/// The y axis always starts at 0 (bar length is the message, and a truncated
+/// axis would exaggerate differences). It runs to 1 unless every value and
+/// interval is at most 0.5, in which case it stops at a round value just above
+/// the largest, so rare events remain readable. Non-finite probabilities show
+/// as "n/a"; values outside [0, 1] are clamped for drawing.
+pub fn draw_event_probabilities(ctx: &ChartContext, c: &EventChart, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    ensure_fonts();
+    let fig = EventFigure { ctx, chart: c };
+    render::write_png_and_svg(dir, &format!("prob_{}", c.id), &fig)
+}
+
+/// The shape of one violin.
+#[derive(Debug, Clone)]
+enum Violin {
+    /// No usable values.
+    Empty,
+    /// All values equal: a flat line at this value.
+    Flat(f64),
+    /// No density could be estimated (the spread overflows `f64`): the box
+    /// and whiskers are drawn without a violin.
+    BoxOnly,
+    /// `(y, half_width)` pairs on a grid from the minimum to the maximum.
+    Shape(Vec<(f64, f64)>),
+}
+
+/// Everything drawn for one policy, computed once (the figure is drawn twice).
+#[derive(Debug, Clone)]
+struct PolicyStats {
+    name: String,
+    /// Number of values given, and number of finite ones.
+    total: usize,
+    usable: usize,
+    /// p05, p25, p50, p75, p95 (None if no usable values).
+    quantiles: Option<[f64; 5]>,
+    range: Option<(f64, f64)>,
+    violin: Violin,
+}
+
+impl PolicyStats {
+    fn new(name: &str, values: &[f64]) -> Self {
+        let sorted = finite_sorted(values);
+        let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
+        let quantiles = if sorted.is_empty() {
+            None
+        } else {
+            let mut q = [0.0; 5];
+            for (slot, p) in q.iter_mut().zip(qs) {
+                *slot = quantile(&sorted, p).unwrap_or(f64::NAN);
+            }
+            Some(q)
+        };
+        let range = sorted.first().zip(sorted.last()).map(|(a, b)| (*a, *b));
+        let violin = kde_violin(&sorted, quantiles);
+        PolicyStats {
+            name: name.to_string(),
+            total: values.len(),
+            usable: sorted.len(),
+            quantiles,
+            range,
+            violin,
+        }
+    }
+}
+
+/// Gaussian KDE of ascending, finite `sorted` data on a fixed grid from its
+/// minimum to its maximum, with Silverman's rule-of-thumb bandwidth
+/// `0.9 · min(sd, IQR/1.34) · n^(-1/5)` (falling back to the standard
+/// deviation when the IQR is zero, as with mostly-tied discrete data).
+/// Densities are scaled so the widest point has half-width
+/// [`VIOLIN_HALF_WIDTH`].
+///
+/// Only points within 6 bandwidths of a grid point contribute (the rest add
+/// less than 1e-8 of the peak), found by binary search in the sorted data, so
+/// the cost stays small for 10,000-trial samples. Summation runs in data order,
+/// so the result is deterministic.
+fn kde_violin(sorted: &[f64], quantiles: Option<[f64; 5]>) -> Violin {
+    let n = sorted.len();
+    let (Some(&min), Some(&max), Some(q)) = (sorted.first(), sorted.last(), quantiles) else {
+        return Violin::Empty;
+    };
+    if max <= min {
+        return Violin::Flat(min);
+    }
+    let nf = n as f64;
+    let mean = sorted.iter().sum::<f64>() / nf;
+    let var = sorted.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (nf - 1.0).max(1.0);
+    let sd = var.sqrt();
+    let iqr = q[3] - q[1];
+    let spread = if iqr > 0.0 { sd.min(iqr / 1.34) } else { sd };
+    let mut h = 0.9 * spread * nf.powf(-0.2);
+    // Never narrower than 1/200 of the range: keeps a few extreme outliers
+    // visible as a thin tail instead of invisible spikes.
+    h = h.max((max - min) / 200.0);
+    if !(h.is_finite() && h > 0.0 && (max - min).is_finite()) {
+        return Violin::BoxOnly;
+    }
+    let reach = 6.0 * h;
+    let mut dens = Vec::with_capacity(KDE_GRID);
+    for k in 0..KDE_GRID {
+        let y = min + (max - min) * k as f64 / (KDE_GRID - 1) as f64;
+        let lo = sorted.partition_point(|&x| x < y - reach);
+        let hi = sorted.partition_point(|&x| x <= y + reach);
+        let d: f64 = sorted[lo..hi]
+            .iter()
+            .map(|&x| {
+                let z = (y - x) / h;
+                (-0.5 * z * z).exp()
+            })
+            .sum();
+        dens.push((y, d));
+    }
+    let peak = dens.iter().map(|&(_, d)| d).fold(0.0, f64::max);
+    if !(peak > 0.0 && peak.is_finite()) {
+        return Violin::BoxOnly;
+    }
+    Violin::Shape(
+        dens.into_iter()
+            .map(|(y, d)| (y, VIOLIN_HALF_WIDTH * d / peak))
+            .collect(),
+    )
+}
+
+struct DistributionFigure<'a> {
+    ctx: &'a ChartContext,
+    title: String,
+    unit: String,
+    direction: String,
+    stats: Vec<PolicyStats>,
+}
+
+impl<'a> DistributionFigure<'a> {
+    fn new(ctx: &'a ChartContext, c: &OutcomeChart) -> Self {
+        DistributionFigure {
+            ctx,
+            title: c.title.to_string(),
+            unit: c.unit.to_string(),
+            direction: c.direction.to_string(),
+            stats: c.samples.iter().map(|s| PolicyStats::new(s.policy, s.values)).collect(),
+        }
+    }
+}
+
+impl Figure for DistributionFigure<'_> {
+    fn svg_title(&self) -> String {
+        self.title.clone()
+    }
+
+    fn svg_desc(&self) -> String {
+        render::svg_description(self.ctx)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let frame = Frame {
+            title: self.title.clone(),
+            direction: Some(render::direction_line(&self.direction)),
+            key: Some(
+                "Shape: spread of outcomes across trials.  Box: middle 50% of trials.  White line: median \
+                 (value printed).  Whiskers: 5th to 95th percentile."
+                    .to_string(),
+            ),
+        };
+        let plot = draw_frame(root, self.ctx, &frame)?;
+        let range = finite_range(self.stats.iter().filter_map(|s| s.range).flat_map(|(a, b)| [a, b]));
+        let Some((lo, hi)) = range else {
+            let what = if self.stats.is_empty() {
+                "No policies to show."
+            } else {
+                "No data: no finite values for any policy."
+            };
+            draw_note(&plot, what)?;
+            return Ok(());
+        };
+        let (ylo, yhi) = pad_range(lo, hi, 0.04);
+        let names: Vec<&str> = self.stats.iter().map(|s| s.name.as_str()).collect();
+        let notes: Vec<Option<String>> = self.stats.iter().map(|s| skipped_note(s.total, s.usable)).collect();
+        let y_fmt = |v: &f64| fmt_tick(*v);
+        let axes = CategoryAxes {
+            labels: CategoryLabels {
+                names: &names,
+                notes: &notes,
+                max_lines: NAME_LINES,
+                font_px: name_px(names.len()),
+            },
+            yrange: (ylo, yhi),
+            y_desc: &self.unit,
+            y_fmt: &y_fmt,
+            top_margin: MARGIN_TOP,
+        };
+        let mut chart = category_chart(root, &plot, &axes)?;
+
+        for (i, s) in self.stats.iter().enumerate() {
+            let x = i as f64;
+            let colour = policy_colour(i);
+            match &s.violin {
+                Violin::Empty => continue,
+                Violin::BoxOnly => {}
+                Violin::Flat(v) => {
+                    // Every trial gave the same value: a flat line with a dot
+                    // at the median instead of a box of zero height.
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x - VIOLIN_HALF_WIDTH, *v), (x + VIOLIN_HALF_WIDTH, *v)],
+                        darker(colour).stroke_width(4),
+                    )))?;
+                    chart.draw_series(std::iter::once(Circle::new((x, *v), 6, INK.filled())))?;
+                    let (px, py) = chart.backend_coord(&(x + BOX_HALF_WIDTH, *v));
+                    let style = text_style(SMALL_PX, FontStyle::Bold, INK).pos(Pos::new(HPos::Left, VPos::Bottom));
+                    draw_label_with_halo(root, &format!("all trials: {}", fmt_num(*v)), &style, (px + 4, py - 6))?;
+                    continue;
+                }
+                Violin::Shape(pts) => {
+                    let mut outline: Vec<(f64, f64)> = pts.iter().map(|&(y, w)| (x + w, y)).collect();
+                    outline.extend(pts.iter().rev().map(|&(y, w)| (x - w, y)));
+                    chart.draw_series(std::iter::once(Polygon::new(
+                        outline.clone(),
+                        mix(colour, WHITE, 0.55).filled(),
+                    )))?;
+                    if let Some(&first) = outline.first() {
+                        outline.push(first);
+                    }
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        outline,
+                        darker(colour).stroke_width(2),
+                    )))?;
+                }
+            }
+            let Some([p05, p25, p50, p75, p95]) = s.quantiles else {
+                continue;
+            };
+            let whisker = INK.stroke_width(2);
+            let cap = BOX_HALF_WIDTH * 0.6;
+            chart.draw_series([
+                PathElement::new(vec![(x, p05), (x, p25)], whisker),
+                PathElement::new(vec![(x, p75), (x, p95)], whisker),
+                PathElement::new(vec![(x - cap, p05), (x + cap, p05)], whisker),
+                PathElement::new(vec![(x - cap, p95), (x + cap, p95)], whisker),
+            ])?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x - BOX_HALF_WIDTH, p25), (x + BOX_HALF_WIDTH, p75)],
+                INK.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x - BOX_HALF_WIDTH, p50), (x + BOX_HALF_WIDTH, p50)],
+                WHITE.stroke_width(3),
+            )))?;
+            // Median value to the right of the box, on a white patch so the
+            // violin outline does not run through it.
+            let (px, py) = chart.backend_coord(&(x + BOX_HALF_WIDTH, p50));
+            let style = text_style(SMALL_PX, FontStyle::Bold, INK).pos(Pos::new(HPos::Left, VPos::Center));
+            draw_label_with_halo(root, &fmt_num(p50), &style, (px + 6, py))?;
+        }
+        Ok(())
+    }
+}
+
+struct EventFigure<'a, 'b> {
+    ctx: &'a ChartContext,
+    chart: &'a EventChart<'b>,
+}
+
+/// Round upper limits for the probability axis when all values are small.
+const PROB_TOPS: [f64; 11] = [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6];
+
+/// Upper end of the probability axis (see [`draw_event_probabilities`]).
+fn probability_top(bars: &[super::EventBar]) -> f64 {
+    let top = finite_range(bars.iter().flat_map(|b| [b.probability, b.lo95, b.hi95]))
+        .map(|(_, hi)| hi.clamp(0.0, 1.0))
+        .unwrap_or(1.0);
+    if top > 0.5 {
+        return 1.0;
+    }
+    let want = (top * 1.2).max(0.05);
+    PROB_TOPS.iter().copied().find(|&t| t >= want).unwrap_or(1.0)
+}
+
+/// Probability as printed on a bar: two decimals, three below 0.1 so that
+/// small probabilities do not all read "0.00".
+fn fmt_prob(p: f64) -> String {
+    if !p.is_finite() {
+        "n/a".to_string()
+    } else if p < 0.1 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.2}")
+    }
+}
+
+impl Figure for EventFigure<'_, '_> {
+    fn svg_title(&self) -> String {
+        self.chart.title.to_string()
+    }
+
+    fn svg_desc(&self) -> String {
+        render::svg_description(self.ctx)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.chart;
+        let frame = Frame {
+            title: c.title.to_string(),
+            direction: Some(render::direction_line(c.direction)),
+            key: Some(
+                "Bar: share of trials in which the event happens (value printed above).  Black line: 95% interval."
+                    .to_string(),
+            ),
+        };
+        let plot = draw_frame(root, self.ctx, &frame)?;
+        if c.bars.is_empty() {
+            draw_note(&plot, "No policies to show.")?;
+            return Ok(());
+        }
+        let top = probability_top(&c.bars);
+        let names: Vec<&str> = c.bars.iter().map(|b| b.policy).collect();
+        let notes: Vec<Option<String>> = c
+            .bars
+            .iter()
+            .map(|b| (!plottable(b.probability)).then(|| "no data".to_string()))
+            .collect();
+        let y_fmt = |v: &f64| fmt_tick(*v);
+        let axes = CategoryAxes {
+            labels: CategoryLabels {
+                names: &names,
+                notes: &notes,
+                max_lines: NAME_LINES,
+                font_px: name_px(names.len()),
+            },
+            yrange: (0.0, top),
+            y_desc: "probability (share of trials)",
+            y_fmt: &y_fmt,
+            // Extra room: values are printed above the bars and intervals.
+            top_margin: MARGIN_TOP + 26,
+        };
+        let mut chart = category_chart(root, &plot, &axes)?;
+
+        for (i, b) in c.bars.iter().enumerate() {
+            let x = i as f64;
+            let colour = policy_colour(i);
+            let mut label_top = 0.0_f64;
+            if plottable(b.probability) {
+                let p = b.probability.clamp(0.0, 1.0);
+                label_top = p;
+                chart.draw_series([
+                    Rectangle::new([(x - BAR_HALF_WIDTH, 0.0), (x + BAR_HALF_WIDTH, p)], colour.filled()),
+                    Rectangle::new(
+                        [(x - BAR_HALF_WIDTH, 0.0), (x + BAR_HALF_WIDTH, p)],
+                        darker(colour).stroke_width(1),
+                    ),
+                ])?;
+            }
+            if plottable(b.lo95) && plottable(b.hi95) {
+                let (lo, hi) = (b.lo95.clamp(0.0, 1.0), b.hi95.clamp(0.0, 1.0));
+                let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+                label_top = label_top.max(hi);
+                let cap = 0.08;
+                // A white casing under the black line keeps the interval
+                // visible on dark bars (black is one of the palette colours).
+                for style in [WHITE.stroke_width(5), INK.stroke_width(2)] {
+                    chart.draw_series([
+                        PathElement::new(vec![(x, lo), (x, hi)], style),
+                        PathElement::new(vec![(x - cap, lo), (x + cap, lo)], style),
+                        PathElement::new(vec![(x - cap, hi), (x + cap, hi)], style),
+                    ])?;
+                }
+            }
+            // Printed above the bar and its interval; the plot's top margin
+            // leaves room for this even when the interval reaches 1.
+            let (px, py) = chart.backend_coord(&(x, label_top.min(top)));
+            let style = text_style(LABEL_PX + 1.0, FontStyle::Bold, INK).pos(Pos::new(HPos::Center, VPos::Bottom));
+            root.draw_text(&fmt_prob(b.probability), &style, (px, py - 6))?;
+        }
+        Ok(())
+    }
+}
+
+/// What a categorical chart needs besides the marks.
+struct CategoryAxes<'a> {
+    labels: CategoryLabels<'a>,
+    yrange: (f64, f64),
+    y_desc: &'a str,
+    y_fmt: &'a dyn Fn(&f64) -> String,
+    /// Pixels between the frame's text and the top of the plot.
+    top_margin: i32,
+}
+
+/// Build a chart with one slot per category on `plot` and draw its axes:
+/// x from -0.5 to n-0.5 with policy `i` at `x = i`, no x ticks, y over
+/// `yrange` with light horizontal grid lines and `y_desc` as the axis title,
+/// and the category names (wrapped, never quoted) under the axis.
+///
+/// The label area under the axis is sized for the longest wrapped name, so
+/// short names do not waste space and long ones are not clipped.
+fn category_chart<'a, DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    plot: &'a DrawingArea<DB, Shift>,
+    axes: &CategoryAxes,
+) -> anyhow::Result<Chart2d<'a, DB>>
+where
+    DB::ErrorType: 'static,
+{
+    let n = axes.labels.names.len().max(1);
+    let (pw, _) = plot.dim_in_pixel();
+    let slot = ((pw as i32 - MARGIN_LEFT - MARGIN_RIGHT - Y_LABEL_AREA).max(n as i32) / n as i32) as u32;
+    let x_area = axes.labels.height(root, slot)?;
+    let (ylo, yhi) = axes.yrange;
+    let y_desc = if axes.y_desc.trim().is_empty() {
+        "value"
+    } else {
+        axes.y_desc.trim()
+    };
+    let mut chart = ChartBuilder::on(plot)
+        .margin_left(MARGIN_LEFT)
+        .margin_right(MARGIN_RIGHT)
+        .margin_top(axes.top_margin)
+        .margin_bottom(4)
+        .x_label_area_size(x_area)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(-0.5..(n as f64 - 0.5), ylo..yhi)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .y_labels(8)
+        .y_label_formatter(axes.y_fmt)
+        .y_desc(y_desc)
+        .label_style(text_style(LABEL_PX, FontStyle::Normal, INK))
+        .axis_desc_style(text_style(AXIS_DESC_PX, FontStyle::Normal, INK))
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .axis_style(INK.stroke_width(1))
+        .draw()?;
+
+    let centres: Vec<i32> = (0..axes.labels.names.len())
+        .map(|i| chart.backend_coord(&(i as f64, ylo)).0)
+        .collect();
+    let axis_y = chart.backend_coord(&(0.0, ylo)).1;
+    axes.labels.draw(root, &centres, axis_y + 10, slot)?;
+    Ok(chart)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn violin_handles_degenerate_samples() {
+        assert!(matches!(PolicyStats::new("a", &[]).violin, Violin::Empty));
+        assert!(matches!(PolicyStats::new("a", &[f64::NAN]).violin, Violin::Empty));
+        assert!(matches!(PolicyStats::new("a", &[2.0; 50]).violin, Violin::Flat(v) if v == 2.0));
+        let s = PolicyStats::new("a", &[1.0, 2.0, 2.0, 3.0, f64::INFINITY]);
+        assert_eq!(s.usable, 4);
+        let Violin::Shape(pts) = s.violin else {
+            panic!("expected a shape")
+        };
+        assert_eq!(pts.len(), KDE_GRID);
+        let widest = pts.iter().map(|p| p.1).fold(0.0, f64::max);
+        assert!((widest - VIOLIN_HALF_WIDTH).abs() < 1e-12);
+    }
+
+    #[test]
+    fn probability_axis_is_tight_only_for_small_values() {
+        let bar = |p: f64, hi: f64| super::super::EventBar {
+            policy: "x",
+            probability: p,
+            lo95: p / 2.0,
+            hi95: hi,
+        };
+        assert_eq!(probability_top(&[bar(0.6, 0.7)]), 1.0);
+        assert_eq!(probability_top(&[bar(0.03, 0.04)]), 0.05);
+        assert_eq!(probability_top(&[bar(0.2, 0.3)]), 0.4);
+        assert_eq!(probability_top(&[bar(f64::NAN, f64::NAN)]), 1.0);
+    }
+}

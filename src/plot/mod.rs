@@ -31,11 +31,11 @@ pub fn ensure_fonts() {
 mod distribution;
 mod ecdf;
 mod fan;
-mod render;
+pub mod render;
 
 pub use distribution::{draw_distribution, draw_event_probabilities};
 pub use ecdf::draw_ecdf;
-pub use fan::draw_fan;
+pub use fan::{draw_fan, fan_canvas_size, fan_grid};
 
 /// Text every chart carries so that no chart travels without its caveat.
 #[derive(Debug, Clone)]

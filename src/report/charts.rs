@@ -36,13 +36,40 @@ impl Exporter for Charts {
                     .summaries
                     .iter()
                     .filter_map(|p| {
-                        p.outcomes[oi].probability.map(|pr| EventBar { policy: p.id.as_str(), probability: pr.p, lo95: pr.lo95, hi95: pr.hi95 })
+                        p.outcomes[oi].probability.map(|pr| EventBar {
+                            policy: p.id.as_str(),
+                            probability: pr.p,
+                            lo95: pr.lo95,
+                            hi95: pr.hi95,
+                        })
                     })
                     .collect();
-                plot::draw_event_probabilities(&ctx, &EventChart { id: &o.id, title: &o.label, direction: direction(o.kind), bars }, &dir)?;
+                plot::draw_event_probabilities(
+                    &ctx,
+                    &EventChart {
+                        id: &o.id,
+                        title: &o.label,
+                        direction: direction(o.kind),
+                        bars,
+                    },
+                    &dir,
+                )?;
             } else {
-                let samples = ids.iter().enumerate().map(|(pi, id)| PolicySample { policy: id, values: &r.results.values[pi][oi] }).collect();
-                let chart = OutcomeChart { id: &o.id, title: &o.label, unit: &o.unit, direction: direction(o.kind), samples };
+                let samples = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(pi, id)| PolicySample {
+                        policy: id,
+                        values: &r.results.values[pi][oi],
+                    })
+                    .collect();
+                let chart = OutcomeChart {
+                    id: &o.id,
+                    title: &o.label,
+                    unit: &o.unit,
+                    direction: direction(o.kind),
+                    samples,
+                };
                 plot::draw_distribution(&ctx, &chart, &dir)?;
                 plot::draw_ecdf(&ctx, &chart, &dir)?;
             }
@@ -51,8 +78,22 @@ impl Exporter for Charts {
             let times: Vec<f64> = (0..r.model.turns).map(|t| r.model.calendar.year(t)).collect();
             for (k, &v) in f.vars.iter().enumerate() {
                 let def = &r.model.vars[v];
-                let policies = ids.iter().enumerate().map(|(pi, id)| PolicyBands { policy: id, bands: f.bands(r.model, pi, k) }).collect();
-                let chart = FanChart { id: &def.id, title: &def.label, unit: &def.unit, times: times.clone(), decision: r.model.calendar.year(r.model.decision_turn), policies };
+                let policies = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(pi, id)| PolicyBands {
+                        policy: id,
+                        bands: f.bands(r.model, pi, k),
+                    })
+                    .collect();
+                let chart = FanChart {
+                    id: &def.id,
+                    title: &def.label,
+                    unit: &def.unit,
+                    times: times.clone(),
+                    decision: r.model.calendar.year(r.model.decision_turn),
+                    policies,
+                };
                 plot::draw_fan(&ctx, &chart, &dir)?;
             }
         }

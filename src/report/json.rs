@@ -25,7 +25,11 @@ impl Exporter for SummaryJson {
     fn export(&self, r: &Report, dir: &Path) -> Result<()> {
         let doc = Doc {
             manifest: r.manifest,
-            scenario: Scenario { name: &r.model.name, title: &r.model.title, description: &r.model.description },
+            scenario: Scenario {
+                name: &r.model.name,
+                title: &r.model.title,
+                description: &r.model.description,
+            },
             policies: r.summaries,
         };
         let mut text = serde_json::to_string_pretty(&doc)?;

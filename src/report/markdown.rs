@@ -36,7 +36,11 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(s, "## Policies\n");
     for p in r.summaries {
-        let _ = writeln!(s, "- **{}** — {} ({}, {}; `{}`). {}", p.id, p.label, p.author, p.date, p.source_file, p.summary);
+        let _ = writeln!(
+            s,
+            "- **{}** — {} ({}, {}; `{}`). {}",
+            p.id, p.label, p.author, p.date, p.source_file, p.summary
+        );
     }
     let _ = writeln!(s);
     for (oi, o) in r.model.outcomes.iter().enumerate() {
@@ -47,7 +51,14 @@ pub fn render(r: &Report) -> String {
             for p in r.summaries {
                 let x = &p.outcomes[oi];
                 if let Some(pr) = x.probability {
-                    let _ = writeln!(s, "| {} | {} | {} – {} |", p.id, fmt_sig(pr.p, 3), fmt_sig(pr.lo95, 2), fmt_sig(pr.hi95, 2));
+                    let _ = writeln!(
+                        s,
+                        "| {} | {} | {} – {} |",
+                        p.id,
+                        fmt_sig(pr.p, 3),
+                        fmt_sig(pr.lo95, 2),
+                        fmt_sig(pr.hi95, 2)
+                    );
                 }
             }
         } else {

@@ -14,7 +14,10 @@ pub struct Staging {
 impl Staging {
     /// Prepare to write `target` (which may already exist; it is replaced on commit).
     pub fn new(target: &Path) -> Result<Staging> {
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".into());
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -25,7 +28,11 @@ impl Staging {
             fs::remove_dir_all(&tmp).with_context(|| format!("removing stale {}", tmp.display()))?;
         }
         fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        Ok(Staging { tmp, target: target.to_path_buf(), done: false })
+        Ok(Staging {
+            tmp,
+            target: target.to_path_buf(),
+            done: false,
+        })
     }
 
     /// The folder to write into.
@@ -35,11 +42,20 @@ impl Staging {
 
     /// Move the finished folder into place, replacing any previous results.
     pub fn commit(mut self) -> Result<PathBuf> {
-        let old = self.tmp.with_file_name(format!(".{}.old-{}", self.target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), std::process::id()));
+        let old = self.tmp.with_file_name(format!(
+            ".{}.old-{}",
+            self.target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
         if self.target.exists() {
-            fs::rename(&self.target, &old).with_context(|| format!("moving the previous {} aside", self.target.display()))?;
+            fs::rename(&self.target, &old)
+                .with_context(|| format!("moving the previous {} aside", self.target.display()))?;
         }
-        fs::rename(&self.tmp, &self.target).with_context(|| format!("moving results into {}", self.target.display()))?;
+        fs::rename(&self.tmp, &self.target)
+            .with_context(|| format!("moving results into {}", self.target.display()))?;
         if old.exists() {
             let _ = fs::remove_dir_all(&old);
         }
@@ -58,7 +74,12 @@ impl Drop for Staging {
 
 /// Write a file atomically (temporary name in the same folder, then rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("{}.tmp", path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default()));
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
     fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     Ok(())

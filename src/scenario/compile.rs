@@ -91,25 +91,39 @@ impl<'a> Compiler<'a> {
             self.error(
                 path,
                 format!("{what} has an empty `source`"),
-                Some("say where the number comes from: a seed file (e.g. \"003\"), a public series, or \"judgement\"".into()),
+                Some(
+                    "say where the number comes from: a seed file (e.g. \"003\"), a public series, or \"judgement\""
+                        .into(),
+                ),
             );
         }
     }
 }
 
-fn resolve<'n>(names: &'n HashMap<String, (Kind, usize)>, order: &[String], name: &str, want: Kind) -> Result<usize, (String, Option<String>)> {
+fn resolve(
+    names: &HashMap<String, (Kind, usize)>,
+    order: &[String],
+    name: &str,
+    want: Kind,
+) -> Result<usize, (String, Option<String>)> {
     match names.get(name) {
         Some((k, i)) if *k == want => Ok(*i),
         Some((k, _)) => Err((format!("`{name}` is a {}, not a {}", k.noun(), want.noun()), None)),
         None => {
-            let same: Vec<String> = order.iter().filter(|n| names.get(*n).map(|(k, _)| *k) == Some(want)).cloned().collect();
-            let hint = closest(name, &same).map(|c| format!("did you mean `{c}`?")).or_else(|| {
-                if same.is_empty() {
-                    None
-                } else {
-                    Some(format!("known {}s: {}", want.noun(), same.join(", ")))
-                }
-            });
+            let same: Vec<String> = order
+                .iter()
+                .filter(|n| names.get(*n).map(|(k, _)| *k) == Some(want))
+                .cloned()
+                .collect();
+            let hint = closest(name, &same)
+                .map(|c| format!("did you mean `{c}`?"))
+                .or_else(|| {
+                    if same.is_empty() {
+                        None
+                    } else {
+                        Some(format!("known {}s: {}", want.noun(), same.join(", ")))
+                    }
+                });
             Err((format!("unknown {} `{name}`", want.noun()), hint))
         }
     }
@@ -127,7 +141,11 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
     let meta = &file.meta;
     let per_year = meta.turns_per_year;
     if !(1..=12).contains(&per_year) {
-        c.error(&[Anchor::Field("turns_per_year")], format!("turns_per_year must be between 1 and 12, got {per_year}"), None);
+        c.error(
+            &[Anchor::Field("turns_per_year")],
+            format!("turns_per_year must be between 1 and 12, got {per_year}"),
+            None,
+        );
     }
     let per_year = per_year.clamp(1, 12);
     let date = |c: &mut Compiler, path: &[Anchor], s: &str| -> Option<Period> {
@@ -151,12 +169,20 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
     }
     let turns = (last + 1).max(1);
     if turns > MAX_TURNS as i64 {
-        c.error(&[Anchor::Field("horizon")], format!("{turns} turns from start to horizon; the limit is {MAX_TURNS}"), Some("move the horizon closer or use fewer turns per year".into()));
+        c.error(
+            &[Anchor::Field("horizon")],
+            format!("{turns} turns from start to horizon; the limit is {MAX_TURNS}"),
+            Some("move the horizon closer or use fewer turns per year".into()),
+        );
     }
     let turns = turns.clamp(1, MAX_TURNS as i64) as u32;
     let decision_turn = decision.turns_since(start, per_year);
     if decision_turn < 0 || decision_turn >= turns as i64 {
-        c.error(&[Anchor::Field("decision")], "the decision date must lie between the start and the horizon", None);
+        c.error(
+            &[Anchor::Field("decision")],
+            "the decision date must lie between the start and the horizon",
+            None,
+        );
     }
     let decision_turn = decision_turn.clamp(0, turns as i64 - 1) as u32;
     let turn_of = |c: &mut Compiler, path: &[Anchor], s: &Option<String>, default: u32| -> u32 {
@@ -176,21 +202,45 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
 
     // ---- names ----------------------------------------------------------
     if file.actors.len() > MAX_ACTORS {
-        c.error(&[Anchor::Section("actors")], format!("{} actors; the limit is {MAX_ACTORS}", file.actors.len()), None);
+        c.error(
+            &[Anchor::Section("actors")],
+            format!("{} actors; the limit is {MAX_ACTORS}", file.actors.len()),
+            None,
+        );
     }
     let mut kinds: HashMap<String, (Kind, usize)> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
-    let reserved = ["turn", "year", "true", "false", "if", "then", "else", "and", "or", "not", "min", "max", "clamp", "abs", "exp", "ln", "sqrt", "logistic"];
+    let reserved = [
+        "turn", "year", "true", "false", "if", "then", "else", "and", "or", "not", "min", "max", "clamp", "abs", "exp",
+        "ln", "sqrt", "logistic",
+    ];
     let mut declare = |c: &mut Compiler, kind: Kind, id: &str, idx: usize| {
         let path = [Anchor::Section(kind.section()), Anchor::Id(id)];
-        let valid = !id.is_empty() && id.chars().next().is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_') && id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+        let valid = !id.is_empty()
+            && id
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
+            && id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
         if !valid {
-            c.error(&path, format!("`{id}` is not a valid id"), Some("ids use letters, digits and underscores and start with a letter, e.g. `isisk_strength`".into()));
+            c.error(
+                &path,
+                format!("`{id}` is not a valid id"),
+                Some("ids use letters, digits and underscores and start with a letter, e.g. `isisk_strength`".into()),
+            );
         } else if reserved.contains(&id) {
-            c.error(&path, format!("`{id}` is a reserved word in expressions"), Some("choose another id".into()));
+            c.error(
+                &path,
+                format!("`{id}` is a reserved word in expressions"),
+                Some("choose another id".into()),
+            );
         }
         if let Some((k, _)) = kinds.get(id) {
-            c.error(&path, format!("`{id}` is declared twice (already a {})", k.noun()), Some("ids must be unique across variables, uncertainties, levers, events and actors".into()));
+            c.error(
+                &path,
+                format!("`{id}` is declared twice (already a {})", k.noun()),
+                Some("ids must be unique across variables, uncertainties, levers, events and actors".into()),
+            );
         } else {
             kinds.insert(id.to_string(), (kind, idx));
             order.push(id.to_string());
@@ -211,7 +261,10 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
     for (i, v) in file.actors.iter().enumerate() {
         declare(&mut c, Kind::Actor, &v.id, i);
     }
-    let mut scope = Names { map: HashMap::new(), order: order.clone() };
+    let mut scope = Names {
+        map: HashMap::new(),
+        order: order.clone(),
+    };
     for (name, (kind, i)) in &kinds {
         let i16 = *i as u16;
         let sym = match kind {
@@ -244,29 +297,58 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
     for v in &file.variables {
         let path = [Anchor::Section("variables"), Anchor::Id(&v.id)];
         if !(v.min.is_finite() && v.max.is_finite() && v.min < v.max) {
-            c.error(&[path[0], path[1], Anchor::Field("min")], format!("variable `{}`: bounds must be finite with min < max (got {} .. {})", v.id, v.min, v.max), None);
+            c.error(
+                &[path[0], path[1], Anchor::Field("min")],
+                format!(
+                    "variable `{}`: bounds must be finite with min < max (got {} .. {})",
+                    v.id, v.min, v.max
+                ),
+                None,
+            );
         }
         let sampler = match Sampler::new(&v.initial) {
             Ok(s) => s,
             Err(m) => {
-                c.error(&[path[0], path[1], Anchor::Field("initial")], format!("variable `{}`: {m}", v.id), None);
+                c.error(
+                    &[path[0], path[1], Anchor::Field("initial")],
+                    format!("variable `{}`: {m}", v.id),
+                    None,
+                );
                 Sampler::Fixed(v.min)
             }
         };
         let (lo, hi) = support(&v.initial);
         if lo.is_finite() && hi.is_finite() && (lo < v.min || hi > v.max) {
-            c.error(&[path[0], path[1], Anchor::Field("initial")], format!("variable `{}`: initial values {lo} .. {hi} fall outside its bounds {} .. {}", v.id, v.min, v.max), Some("widen min/max or narrow the initial distribution".into()));
+            c.error(
+                &[path[0], path[1], Anchor::Field("initial")],
+                format!(
+                    "variable `{}`: initial values {lo} .. {hi} fall outside its bounds {} .. {}",
+                    v.id, v.min, v.max
+                ),
+                Some("widen min/max or narrow the initial distribution".into()),
+            );
         }
         if !(v.noise.is_finite() && v.noise >= 0.0) {
-            c.error(&[path[0], path[1], Anchor::Field("noise")], format!("variable `{}`: noise must be a non-negative number", v.id), None);
+            c.error(
+                &[path[0], path[1], Anchor::Field("noise")],
+                format!("variable `{}`: noise must be a non-negative number", v.id),
+                None,
+            );
         }
         if let Some(r) = v.reversion
             && !(r.rate.is_finite() && (0.0..=1.0).contains(&r.rate) && r.toward.is_finite())
         {
-            c.error(&[path[0], path[1], Anchor::Field("rate")], format!("variable `{}`: reversion rate must be in [0, 1], got {}", v.id, r.rate), Some("a rate of 0.1 moves a tenth of the way back each turn".into()));
+            c.error(
+                &[path[0], path[1], Anchor::Field("rate")],
+                format!("variable `{}`: reversion rate must be in [0, 1], got {}", v.id, r.rate),
+                Some("a rate of 0.1 moves a tenth of the way back each turn".into()),
+            );
         }
         c.source_present(&path, &v.source, &format!("variable `{}`", v.id));
-        let drift = v.drift.as_ref().map(|d| c.expr(&path, d, &scope, Ty::Num, &format!("the drift of `{}`", v.id)));
+        let drift = v
+            .drift
+            .as_ref()
+            .map(|d| c.expr(&path, d, &scope, Ty::Num, &format!("the drift of `{}`", v.id)));
         vars.push(VarDef {
             id: v.id.clone(),
             label: v.label.clone(),
@@ -289,12 +371,21 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         let sampler = match Sampler::new(&u.dist) {
             Ok(s) => s,
             Err(m) => {
-                c.error(&[path[0], path[1], Anchor::Field("dist")], format!("uncertainty `{}`: {m}", u.id), None);
+                c.error(
+                    &[path[0], path[1], Anchor::Field("dist")],
+                    format!("uncertainty `{}`: {m}", u.id),
+                    None,
+                );
                 Sampler::Fixed(0.0)
             }
         };
         c.source_present(&path, &u.source, &format!("uncertainty `{}`", u.id));
-        params.push(ParamDef { id: u.id.clone(), label: u.label.clone(), sampler, source: u.source.clone() });
+        params.push(ParamDef {
+            id: u.id.clone(),
+            label: u.label.clone(),
+            sampler,
+            source: u.source.clone(),
+        });
     }
 
     // ---- levers ---------------------------------------------------------
@@ -306,31 +397,64 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
             LeverKind::Bool => LeverKindDef::Bool,
             LeverKind::Level(lo, hi) => {
                 if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                    c.error(&[path[0], path[1], Anchor::Field("kind")], format!("lever `{}`: Level(min, max) needs min < max", l.id), None);
+                    c.error(
+                        &[path[0], path[1], Anchor::Field("kind")],
+                        format!("lever `{}`: Level(min, max) needs min < max", l.id),
+                        None,
+                    );
                 }
                 LeverKindDef::Level(*lo, *hi)
             }
             LeverKind::Enum(opts) => {
                 if opts.is_empty() {
-                    c.error(&[path[0], path[1], Anchor::Field("kind")], format!("lever `{}`: an Enum needs at least one option", l.id), None);
+                    c.error(
+                        &[path[0], path[1], Anchor::Field("kind")],
+                        format!("lever `{}`: an Enum needs at least one option", l.id),
+                        None,
+                    );
                 }
                 let mut seen = std::collections::HashSet::new();
                 for o in opts {
                     if !seen.insert(o) {
-                        c.error(&[path[0], path[1], Anchor::Str(o)], format!("lever `{}`: option `{o}` is listed twice", l.id), None);
+                        c.error(
+                            &[path[0], path[1], Anchor::Str(o)],
+                            format!("lever `{}`: option `{o}` is listed twice", l.id),
+                            None,
+                        );
                     }
                 }
-                LeverKindDef::Enum(if opts.is_empty() { vec!["none".into()] } else { opts.clone() })
+                LeverKindDef::Enum(if opts.is_empty() {
+                    vec!["none".into()]
+                } else {
+                    opts.clone()
+                })
             }
         };
-        let mut def = LeverDef { id: l.id.clone(), label: l.label.clone(), kind, default: 0.0, effects: Vec::new(), source: l.source.clone() };
+        let mut def = LeverDef {
+            id: l.id.clone(),
+            label: l.label.clone(),
+            kind,
+            default: 0.0,
+            effects: Vec::new(),
+            source: l.source.clone(),
+        };
         match def.encode(&l.default) {
             Ok(v) => def.default = v,
-            Err(m) => c.error(&[path[0], path[1], Anchor::Field("default")], format!("default of {m}"), None),
+            Err(m) => c.error(
+                &[path[0], path[1], Anchor::Field("default")],
+                format!("default of {m}"),
+                None,
+            ),
         }
         for e in &l.effects {
             let v = var_idx(&mut c, &path, &e.var);
-            let p = c.expr(&path, &e.change, &scope, Ty::Num, &format!("an effect of lever `{}`", l.id));
+            let p = c.expr(
+                &path,
+                &e.change,
+                &scope,
+                Ty::Num,
+                &format!("an effect of lever `{}`", l.id),
+            );
             def.effects.push((v, p));
         }
         for inc in &l.incentives {
@@ -343,11 +467,23 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
             };
             let acts: Vec<String> = file.actors[a].actions.iter().map(|x| x.id.clone()).collect();
             let Some(k) = acts.iter().position(|x| *x == inc.action) else {
-                let hint = closest(&inc.action, &acts).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| format!("actions of `{}`: {}", inc.actor, acts.join(", ")));
-                c.error(&[path[0], path[1], Anchor::Str(&inc.action)], format!("actor `{}` has no action `{}`", inc.actor, inc.action), Some(hint));
+                let hint = closest(&inc.action, &acts)
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| format!("actions of `{}`: {}", inc.actor, acts.join(", ")));
+                c.error(
+                    &[path[0], path[1], Anchor::Str(&inc.action)],
+                    format!("actor `{}` has no action `{}`", inc.actor, inc.action),
+                    Some(hint),
+                );
                 continue;
             };
-            let p = c.expr(&path, &inc.value, &scope, Ty::Num, &format!("an incentive of lever `{}`", l.id));
+            let p = c.expr(
+                &path,
+                &inc.value,
+                &scope,
+                Ty::Num,
+                &format!("an incentive of lever `{}`", l.id),
+            );
             c.source_present(&path, &inc.source, &format!("an incentive of lever `{}`", l.id));
             incentives.push((a, k, p));
         }
@@ -359,11 +495,21 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
     let mut actors = Vec::new();
     for (ai, a) in file.actors.iter().enumerate() {
         let path = [Anchor::Section("actors"), Anchor::Id(&a.id)];
-        let rationality = c.expr(&path, &a.rationality, &scope, Ty::Num, &format!("the rationality of `{}`", a.id));
+        let rationality = c.expr(
+            &path,
+            &a.rationality,
+            &scope,
+            Ty::Num,
+            &format!("the rationality of `{}`", a.id),
+        );
         if let Some(r) = rationality.as_const()
             && r < 0.0
         {
-            c.error(&[path[0], path[1], Anchor::Field("rationality")], format!("actor `{}`: rationality must not be negative", a.id), Some("0 means choosing at random; larger values mean choosing the best option more reliably".into()));
+            c.error(
+                &[path[0], path[1], Anchor::Field("rationality")],
+                format!("actor `{}`: rationality must not be negative", a.id),
+                Some("0 means choosing at random; larger values mean choosing the best option more reliably".into()),
+            );
         }
         let mut var_weights = vec![0.0; file.variables.len()];
         let mut event_weights = Vec::new();
@@ -371,7 +517,14 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         for it in &a.interests {
             let ipath = [path[0], path[1], Anchor::Str(&it.on)];
             if !(it.weight.is_finite() && (-1.0..=1.0).contains(&it.weight)) {
-                c.error(&[path[0], path[1], Anchor::Str(&it.on), Anchor::Field("weight")], format!("actor `{}`: weight {} on `{}` is outside [-1, 1]", a.id, it.weight, it.on), Some("weights are relative: 1 is the strongest interest, -1 the strongest aversion".into()));
+                c.error(
+                    &[path[0], path[1], Anchor::Str(&it.on), Anchor::Field("weight")],
+                    format!(
+                        "actor `{}`: weight {} on `{}` is outside [-1, 1]",
+                        a.id, it.weight, it.on
+                    ),
+                    Some("weights are relative: 1 is the strongest interest, -1 the strongest aversion".into()),
+                );
             }
             match kinds.get(&it.on) {
                 Some((Kind::Var, vi)) => {
@@ -381,31 +534,75 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                 }
                 Some((Kind::Event, ei)) => event_weights.push((*ei as u16, it.weight)),
                 _ => {
-                    let cands: Vec<String> = order.iter().filter(|n| matches!(kinds.get(*n), Some((Kind::Var | Kind::Event, _)))).cloned().collect();
-                    let hint = closest(&it.on, &cands).map(|s| format!("did you mean `{s}`?")).or(Some("interests are on state variables or events".into()));
-                    c.error(&ipath, format!("actor `{}`: unknown state variable or event `{}`", a.id, it.on), hint);
+                    let cands: Vec<String> = order
+                        .iter()
+                        .filter(|n| matches!(kinds.get(*n), Some((Kind::Var | Kind::Event, _))))
+                        .cloned()
+                        .collect();
+                    let hint = closest(&it.on, &cands)
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .or(Some("interests are on state variables or events".into()));
+                    c.error(
+                        &ipath,
+                        format!("actor `{}`: unknown state variable or event `{}`", a.id, it.on),
+                        hint,
+                    );
                 }
             }
-            c.source_present(&ipath, &it.source, &format!("the interest of `{}` in `{}`", a.id, it.on));
-            interests.push(InterestDef { on: it.on.clone(), weight: it.weight, source: it.source.clone() });
+            c.source_present(
+                &ipath,
+                &it.source,
+                &format!("the interest of `{}` in `{}`", a.id, it.on),
+            );
+            interests.push(InterestDef {
+                on: it.on.clone(),
+                weight: it.weight,
+                source: it.source.clone(),
+            });
         }
         if a.actions.is_empty() || a.actions.len() > MAX_ACTIONS {
-            c.error(&[path[0], path[1], Anchor::Field("actions")], format!("actor `{}` has {} actions; it needs 1 to {MAX_ACTIONS}", a.id, a.actions.len()), None);
+            c.error(
+                &[path[0], path[1], Anchor::Field("actions")],
+                format!(
+                    "actor `{}` has {} actions; it needs 1 to {MAX_ACTIONS}",
+                    a.id,
+                    a.actions.len()
+                ),
+                None,
+            );
         }
         if !a.actions.is_empty() && a.actions.iter().all(|x| x.when.is_some()) {
-            c.error(&[path[0], path[1], Anchor::Field("actions")], format!("every action of `{}` has a `when` condition, so it could be left with no move", a.id), Some("give at least one action (e.g. `hold`) no `when`".into()));
+            c.error(
+                &[path[0], path[1], Anchor::Field("actions")],
+                format!(
+                    "every action of `{}` has a `when` condition, so it could be left with no move",
+                    a.id
+                ),
+                Some("give at least one action (e.g. `hold`) no `when`".into()),
+            );
         }
         let mut actions = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for act in &a.actions {
             let apath = [path[0], path[1], Anchor::Id(&act.id)];
             if !seen.insert(&act.id) {
-                c.error(&apath, format!("actor `{}` has two actions named `{}`", a.id, act.id), None);
+                c.error(
+                    &apath,
+                    format!("actor `{}` has two actions named `{}`", a.id, act.id),
+                    None,
+                );
             }
             let what = format!("action `{}.{}`", a.id, act.id);
-            let when = act.when.as_ref().map(|w| c.expr(&apath, w, &scope, Ty::Bool, &format!("the condition of {what}")));
+            let when = act
+                .when
+                .as_ref()
+                .map(|w| c.expr(&apath, w, &scope, Ty::Bool, &format!("the condition of {what}")));
             if !(act.cost.is_finite() && act.cost >= 0.0) {
-                c.error(&[apath[0], apath[1], apath[2], Anchor::Field("cost")], format!("{what}: cost must be a non-negative number"), None);
+                c.error(
+                    &[apath[0], apath[1], apath[2], Anchor::Field("cost")],
+                    format!("{what}: cost must be a non-negative number"),
+                    None,
+                );
             }
             let mut bonus = Vec::new();
             if let Some(v) = &act.value {
@@ -416,19 +613,43 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                 let var = var_idx(&mut c, &apath, &e.var);
                 let mean = c.expr(&apath, &e.mean, &scope, Ty::Num, &format!("an effect of {what}"));
                 if !(e.sd.is_finite() && e.sd >= 0.0) {
-                    c.error(&[apath[0], apath[1], apath[2], Anchor::Field("sd")], format!("{what}: sd must be a non-negative number"), None);
+                    c.error(
+                        &[apath[0], apath[1], apath[2], Anchor::Field("sd")],
+                        format!("{what}: sd must be a non-negative number"),
+                        None,
+                    );
                 }
-                effects.push(EffectDef { var, mean, sd: e.sd.max(0.0) });
+                effects.push(EffectDef {
+                    var,
+                    mean,
+                    sd: e.sd.max(0.0),
+                });
             }
             c.source_present(&apath, &act.source, &what);
-            actions.push(ActionDef { id: act.id.clone(), label: act.label.clone(), when, cost: act.cost.max(0.0), bonus, effects, source: act.source.clone() });
+            actions.push(ActionDef {
+                id: act.id.clone(),
+                label: act.label.clone(),
+                when,
+                cost: act.cost.max(0.0),
+                bonus,
+                effects,
+                source: act.source.clone(),
+            });
         }
         for (ia, k, p) in &incentives {
             if *ia == ai && *k < actions.len() {
                 actions[*k].bonus.push(p.clone());
             }
         }
-        actors.push(ActorDef { id: a.id.clone(), name: a.name.clone(), rationality, var_weights, event_weights, interests, actions });
+        actors.push(ActorDef {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            rationality,
+            var_weights,
+            event_weights,
+            interests,
+            actions,
+        });
     }
 
     // ---- events -----------------------------------------------------------
@@ -443,7 +664,11 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                 if let Some(v) = p.as_const()
                     && !(0.0..=1.0).contains(&v)
                 {
-                    c.error(&[path[0], path[1], Anchor::Str(x)], format!("event `{}`: probability {v} is outside [0, 1]", e.id), Some("per-turn probabilities lie between 0 and 1; for counts use Poisson(rate)".into()));
+                    c.error(
+                        &[path[0], path[1], Anchor::Str(x)],
+                        format!("event `{}`: probability {v} is outside [0, 1]", e.id),
+                        Some("per-turn probabilities lie between 0 and 1; for counts use Poisson(rate)".into()),
+                    );
                 }
                 HazardDef::Probability(p)
             }
@@ -452,7 +677,11 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                 if let Some(v) = p.as_const()
                     && v < 0.0
                 {
-                    c.error(&[path[0], path[1], Anchor::Str(x)], format!("event `{}`: a Poisson rate cannot be negative ({v})", e.id), None);
+                    c.error(
+                        &[path[0], path[1], Anchor::Str(x)],
+                        format!("event `{}`: a Poisson rate cannot be negative ({v})", e.id),
+                        None,
+                    );
                 }
                 HazardDef::Poisson(p)
             }
@@ -460,10 +689,26 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         let mut consequences = Vec::new();
         for ch in &e.consequences {
             let v = var_idx(&mut c, &path, &ch.var);
-            consequences.push((v, c.expr(&path, &ch.change, &scope, Ty::Num, &format!("a consequence of event `{}`", e.id))));
+            consequences.push((
+                v,
+                c.expr(
+                    &path,
+                    &ch.change,
+                    &scope,
+                    Ty::Num,
+                    &format!("a consequence of event `{}`", e.id),
+                ),
+            ));
         }
         c.source_present(&path, &e.source, &format!("event `{}`", e.id));
-        events.push(EventDef { id: e.id.clone(), label: e.label.clone(), hazard, once: e.once, consequences, source: e.source.clone() });
+        events.push(EventDef {
+            id: e.id.clone(),
+            label: e.label.clone(),
+            hazard,
+            once: e.once,
+            consequences,
+            source: e.source.clone(),
+        });
     }
 
     // ---- shocks -----------------------------------------------------------
@@ -474,10 +719,18 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         let mut effects = Vec::new();
         for ch in &s.effects {
             let v = var_idx(&mut c, &path, &ch.var);
-            effects.push((v, c.expr(&path, &ch.change, &scope, Ty::Num, &format!("shock `{}`", s.label))));
+            effects.push((
+                v,
+                c.expr(&path, &ch.change, &scope, Ty::Num, &format!("shock `{}`", s.label)),
+            ));
         }
         c.source_present(&path, &s.source, &format!("shock `{}`", s.label));
-        shocks.push(ShockDef { turn, label: s.label.clone(), effects, source: s.source.clone() });
+        shocks.push(ShockDef {
+            turn,
+            label: s.label.clone(),
+            effects,
+            source: s.source.clone(),
+        });
     }
 
     // ---- outcomes -----------------------------------------------------------
@@ -492,7 +745,11 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
             match resolve(&kinds, &order, name, kind) {
                 Ok(i) => i as u16,
                 Err((m, h)) => {
-                    c.error(&[path[0], path[1], Anchor::Str(name)], format!("outcome `{}`: {m}", o.id), h);
+                    c.error(
+                        &[path[0], path[1], Anchor::Str(name)],
+                        format!("outcome `{}`: {m}", o.id),
+                        h,
+                    );
                     0
                 }
             }
@@ -508,12 +765,20 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
             Measure::Occurs(e) => MeasureDef::Occurs(res(&mut c, e, Kind::Event)),
             Measure::ActionCount(a, act) => {
                 let ai = res(&mut c, a, Kind::Actor);
-                let acts: Vec<String> = file.actors.get(ai as usize).map(|x| x.actions.iter().map(|y| y.id.clone()).collect()).unwrap_or_default();
+                let acts: Vec<String> = file
+                    .actors
+                    .get(ai as usize)
+                    .map(|x| x.actions.iter().map(|y| y.id.clone()).collect())
+                    .unwrap_or_default();
                 let k = match acts.iter().position(|x| x == act) {
                     Some(k) => k as u16,
                     None => {
                         let hint = closest(act, &acts).map(|s| format!("did you mean `{s}`?"));
-                        c.error(&[path[0], path[1], Anchor::Str(act)], format!("outcome `{}`: actor `{a}` has no action `{act}`", o.id), hint);
+                        c.error(
+                            &[path[0], path[1], Anchor::Str(act)],
+                            format!("outcome `{}`: actor `{a}` has no action `{act}`", o.id),
+                            hint,
+                        );
                         0
                     }
                 };
@@ -523,12 +788,28 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         let from_turn = turn_of(&mut c, &path, &o.from, decision_turn);
         let to_turn = turn_of(&mut c, &path, &o.to, turns - 1);
         if from_turn > to_turn {
-            c.error(&[path[0], path[1], Anchor::Field("from")], format!("outcome `{}`: window starts after it ends", o.id), None);
+            c.error(
+                &[path[0], path[1], Anchor::Field("from")],
+                format!("outcome `{}`: window starts after it ends", o.id),
+                None,
+            );
         }
-        outcomes.push(OutcomeDef { id: o.id.clone(), label: o.label.clone(), unit: o.unit.clone(), kind: o.kind, measure, from_turn, to_turn });
+        outcomes.push(OutcomeDef {
+            id: o.id.clone(),
+            label: o.label.clone(),
+            unit: o.unit.clone(),
+            kind: o.kind,
+            measure,
+            from_turn,
+            to_turn,
+        });
     }
     if outcomes.is_empty() {
-        c.error(&[Anchor::Section("outcomes")], "the scenario declares no outcomes", Some("add at least one outcome to measure".into()));
+        c.error(
+            &[Anchor::Section("outcomes")],
+            "the scenario declares no outcomes",
+            Some("add at least one outcome to measure".into()),
+        );
     }
 
     // ---- policies -----------------------------------------------------------
@@ -540,18 +821,29 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         if policy_ids[..pi].contains(&p.id) {
             c.error(&path, format!("policy `{}` is declared twice", p.id), None);
         }
-        let inherits = p.inherits.as_ref().and_then(|name| match policy_ids.iter().position(|x| x == name) {
-            Some(i) if i != pi => Some(i),
-            Some(_) => {
-                c.error(&[path[0], path[1], Anchor::Field("inherits")], format!("policy `{}` inherits from itself", p.id), None);
-                None
-            }
-            None => {
-                let hint = closest(name, &policy_ids).map(|s| format!("did you mean `{s}`?"));
-                c.error(&[path[0], path[1], Anchor::Str(name)], format!("policy `{}` inherits from unknown policy `{name}`", p.id), hint);
-                None
-            }
-        });
+        let inherits = p
+            .inherits
+            .as_ref()
+            .and_then(|name| match policy_ids.iter().position(|x| x == name) {
+                Some(i) if i != pi => Some(i),
+                Some(_) => {
+                    c.error(
+                        &[path[0], path[1], Anchor::Field("inherits")],
+                        format!("policy `{}` inherits from itself", p.id),
+                        None,
+                    );
+                    None
+                }
+                None => {
+                    let hint = closest(name, &policy_ids).map(|s| format!("did you mean `{s}`?"));
+                    c.error(
+                        &[path[0], path[1], Anchor::Str(name)],
+                        format!("policy `{}` inherits from unknown policy `{name}`", p.id),
+                        hint,
+                    );
+                    None
+                }
+            });
         let mut rules = Vec::new();
         let mut rules_by_lever = vec![Vec::new(); levers.len()];
         for r in &p.rules {
@@ -566,21 +858,45 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
             let value = match levers[li].encode(&r.value) {
                 Ok(v) => v,
                 Err(m) => {
-                    c.error(&[rpath[0], rpath[1], rpath[2], Anchor::Field("value")], format!("policy `{}`: {m}", p.id), None);
+                    c.error(
+                        &[rpath[0], rpath[1], rpath[2], Anchor::Field("value")],
+                        format!("policy `{}`: {m}", p.id),
+                        None,
+                    );
                     0.0
                 }
             };
             let from_turn = turn_of(&mut c, &rpath, &r.from, 0);
             let until_turn = turn_of(&mut c, &rpath, &r.until, turns - 1);
             if from_turn > until_turn {
-                c.error(&[rpath[0], rpath[1], rpath[2], Anchor::Field("until")], format!("policy `{}`: a rule on `{}` ends before it starts", p.id, r.lever), None);
+                c.error(
+                    &[rpath[0], rpath[1], rpath[2], Anchor::Field("until")],
+                    format!("policy `{}`: a rule on `{}` ends before it starts", p.id, r.lever),
+                    None,
+                );
             }
-            let when = r.when.as_ref().map(|w| c.expr(&rpath, w, &scope, Ty::Bool, &format!("a condition of policy `{}`", p.id)));
+            let when = r.when.as_ref().map(|w| {
+                c.expr(
+                    &rpath,
+                    w,
+                    &scope,
+                    Ty::Bool,
+                    &format!("a condition of policy `{}`", p.id),
+                )
+            });
             if r.passage.trim().is_empty() {
-                c.error(&rpath, format!("policy `{}`: the rule on `{}` has an empty `passage`", p.id, r.lever), Some("cite the passage of the source the rule rests on".into()));
+                c.error(
+                    &rpath,
+                    format!("policy `{}`: the rule on `{}` has an empty `passage`", p.id, r.lever),
+                    Some("cite the passage of the source the rule rests on".into()),
+                );
             }
             if r.sticky && r.when.is_none() {
-                c.error(&[rpath[0], rpath[1], rpath[2], Anchor::Field("sticky")], format!("policy `{}`: `sticky` only makes sense with a `when` condition", p.id), None);
+                c.error(
+                    &[rpath[0], rpath[1], rpath[2], Anchor::Field("sticky")],
+                    format!("policy `{}`: `sticky` only makes sense with a `when` condition", p.id),
+                    None,
+                );
             }
             rules_by_lever[li].push(rules.len());
             rules.push(RuleDef {
@@ -617,7 +933,11 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         while let Some(i) = p {
             if seen[i] {
                 let id = policies[start_p].id.clone();
-                c.error(&[Anchor::Section("policies"), Anchor::Id(&id), Anchor::Field("inherits")], format!("policy `{id}`: `inherits` forms a loop"), None);
+                c.error(
+                    &[Anchor::Section("policies"), Anchor::Id(&id), Anchor::Field("inherits")],
+                    format!("policy `{id}`: `inherits` forms a loop"),
+                    None,
+                );
                 policies[start_p].inherits = None;
                 break;
             }
@@ -628,8 +948,14 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
     let baseline = match policy_ids.iter().position(|x| *x == meta.baseline) {
         Some(b) => b,
         None => {
-            let hint = closest(&meta.baseline, &policy_ids).map(|s| format!("did you mean `{s}`?")).or(Some("declare a policy with that id (usually `status_quo`)".into()));
-            c.error(&[Anchor::Field("baseline")], format!("the baseline policy `{}` is not declared", meta.baseline), hint);
+            let hint = closest(&meta.baseline, &policy_ids)
+                .map(|s| format!("did you mean `{s}`?"))
+                .or(Some("declare a policy with that id (usually `status_quo`)".into()));
+            c.error(
+                &[Anchor::Field("baseline")],
+                format!("the baseline policy `{}` is not declared", meta.baseline),
+                hint,
+            );
             0
         }
     };
@@ -674,4 +1000,3 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         derivative_pairs: pairs.into_iter().collect(),
     })
 }
-

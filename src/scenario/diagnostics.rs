@@ -28,7 +28,11 @@ impl std::error::Error for ScenarioError {}
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 0 {
-            write!(f, "{}:{}:{}: error: {}", self.file, self.line, self.column, self.message)?;
+            write!(
+                f,
+                "{}:{}:{}: error: {}",
+                self.file, self.line, self.column, self.message
+            )?;
         } else {
             write!(f, "{}: error: {}", self.file, self.message)?;
         }
@@ -91,7 +95,9 @@ impl SourceFile<'_> {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = self.text[line_start..off].chars().count() + 1;
-        let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
+        let line_end = self.text[line_start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| line_start + i);
         Diagnostic {
             file: self.name.to_string(),
             line,
@@ -127,8 +133,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -160,7 +166,10 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        let c: Vec<String> = ["pakistan", "taliban", "iran", "india"].iter().map(|s| s.to_string()).collect();
+        let c: Vec<String> = ["pakistan", "taliban", "iran", "india"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(closest("pakistn", &c), Some("pakistan"));
         assert_eq!(closest("talbian", &c), Some("taliban"));
         assert_eq!(closest("irn", &c), Some("iran"));
@@ -170,7 +179,10 @@ mod tests {
 
     #[test]
     fn positions_and_display() {
-        let src = SourceFile { name: "x.ron", text: "line one\n  two: bad\nthree" };
+        let src = SourceFile {
+            name: "x.ron",
+            text: "line one\n  two: bad\nthree",
+        };
         let d = src.at(Some(16), "wrong", Some("fix it".into()));
         assert_eq!((d.line, d.column), (2, 8));
         let shown = d.to_string();

@@ -94,10 +94,7 @@ struct Lexer<'a> {
 
 impl<'a> Lexer<'a> {
     fn run(src: &'a str) -> Result<Vec<(Tok, usize)>, ExprError> {
-        let mut lx = Lexer {
-            src,
-            toks: Vec::new(),
-        };
+        let mut lx = Lexer { src, toks: Vec::new() };
         let bytes = src.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -220,14 +217,19 @@ impl Parser {
             self.bump();
             Ok(())
         } else {
-            Err(ExprError::new(self.at(), format!("expected `{s}`, found {}", describe(self.peek()))))
+            Err(ExprError::new(
+                self.at(),
+                format!("expected `{s}`, found {}", describe(self.peek())),
+            ))
         }
     }
     fn enter(&mut self) -> Result<(), ExprError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            Err(ExprError::new(self.at(), format!("expression nested deeper than {MAX_DEPTH} levels"))
-                .hint("split it into simpler parts or remove redundant parentheses"))
+            Err(
+                ExprError::new(self.at(), format!("expression nested deeper than {MAX_DEPTH} levels"))
+                    .hint("split it into simpler parts or remove redundant parentheses"),
+            )
         } else {
             Ok(())
         }
@@ -240,13 +242,18 @@ impl Parser {
             self.bump();
             let c = self.expr()?;
             if !self.is_kw("then") {
-                return Err(ExprError::new(self.at(), format!("expected `then`, found {}", describe(self.peek()))));
+                return Err(ExprError::new(
+                    self.at(),
+                    format!("expected `then`, found {}", describe(self.peek())),
+                ));
             }
             self.bump();
             let t = self.expr()?;
             if !self.is_kw("else") {
-                return Err(ExprError::new(self.at(), format!("expected `else`, found {}", describe(self.peek())))
-                    .hint("every `if c then a` needs an `else b`"));
+                return Err(
+                    ExprError::new(self.at(), format!("expected `else`, found {}", describe(self.peek())))
+                        .hint("every `if c then a` needs an `else b`"),
+                );
             }
             self.bump();
             let e = self.expr()?;
@@ -394,7 +401,10 @@ impl Parser {
                     match self.bump() {
                         Tok::Ident(member) => return Ok(Node::Member(name, member, at)),
                         t => {
-                            return Err(ExprError::new(mat, format!("expected a name after `{name}.`, found {}", describe(&t))));
+                            return Err(ExprError::new(
+                                mat,
+                                format!("expected a name after `{name}.`, found {}", describe(&t)),
+                            ));
                         }
                     }
                 }
@@ -423,13 +433,18 @@ fn describe(t: &Tok) -> String {
 pub fn compile(src: &str, scope: &dyn Scope, want: Ty) -> Result<Program, ExprError> {
     let toks = Lexer::run(src)?;
     if toks.len() == 1 {
-        return Err(ExprError::new(0, "empty expression").hint("write a number such as `0` or a condition such as `true`"));
+        return Err(
+            ExprError::new(0, "empty expression").hint("write a number such as `0` or a condition such as `true`")
+        );
     }
     let mut p = Parser { toks, pos: 0, depth: 0 };
     let node = p.expr()?;
     if !matches!(p.peek(), Tok::End) {
-        return Err(ExprError::new(p.at(), format!("unexpected {} after a complete expression", describe(p.peek())))
-            .hint("an operator such as `+`, `*` or `and` may be missing"));
+        return Err(ExprError::new(
+            p.at(),
+            format!("unexpected {} after a complete expression", describe(p.peek())),
+        )
+        .hint("an operator such as `+`, `*` or `and` may be missing"));
     }
     let mut ops = Vec::new();
     let ty = emit(&node, scope, &mut ops)?;
@@ -437,7 +452,7 @@ pub fn compile(src: &str, scope: &dyn Scope, want: Ty) -> Result<Program, ExprEr
         return Err(ExprError::new(0, "expected a condition (true/false), found a number")
             .hint("compare the value, e.g. `girls_schooling > 0.5`"));
     }
-    Ok(Program::new(fold_constants(ops)))
+    Ok(Program::new(crate::model::program::fuse(fold_constants(ops))))
 }
 
 fn emit(n: &Node, scope: &dyn Scope, ops: &mut Vec<Op>) -> Result<Ty, ExprError> {
@@ -483,10 +498,20 @@ fn emit(n: &Node, scope: &dyn Scope, ops: &mut Vec<Op>) -> Result<Ty, ExprError>
                     ops.push(Op::EventCount(i));
                     Ok(Ty::Num)
                 }
-                Some(Symbol::EnumLever(_, opts)) => Err(ExprError::new(*at, format!("lever `{name}` has options; ask for one of them"))
-                    .hint(format!("write `{name}.{}` (options: {})", opts[0], opts.join(", ")))),
-                Some(Symbol::Actor(_, acts)) => Err(ExprError::new(*at, format!("`{name}` is an actor; ask about one of its actions"))
-                    .hint(format!("write `{name}.{}` to test whether it chose that action (actions: {})", acts[0], acts.join(", ")))),
+                Some(Symbol::EnumLever(_, opts)) => Err(ExprError::new(
+                    *at,
+                    format!("lever `{name}` has options; ask for one of them"),
+                )
+                .hint(format!("write `{name}.{}` (options: {})", opts[0], opts.join(", ")))),
+                Some(Symbol::Actor(_, acts)) => Err(ExprError::new(
+                    *at,
+                    format!("`{name}` is an actor; ask about one of its actions"),
+                )
+                .hint(format!(
+                    "write `{name}.{}` to test whether it chose that action (actions: {})",
+                    acts[0],
+                    acts.join(", ")
+                ))),
                 None => Err(unknown(name, *at, scope)),
             },
         },
@@ -507,7 +532,10 @@ fn emit(n: &Node, scope: &dyn Scope, ops: &mut Vec<Op>) -> Result<Ty, ExprError>
                 None => Err(ExprError::new(*at, format!("actor `{owner}` has no action `{member}`"))
                     .hint(suggest_or_list(member, &acts))),
             },
-            Some(_) => Err(ExprError::new(*at, format!("`{owner}` has no members; `.` is only for enum levers and actors"))),
+            Some(_) => Err(ExprError::new(
+                *at,
+                format!("`{owner}` has no members; `.` is only for enum levers and actors"),
+            )),
             None => Err(unknown(owner, *at, scope)),
         },
         Node::Call(f, args, at) => {
@@ -522,7 +550,10 @@ fn emit(n: &Node, scope: &dyn Scope, ops: &mut Vec<Op>) -> Result<Ty, ExprError>
                 }
             };
             if args.len() != arity {
-                return Err(ExprError::new(*at, format!("`{f}` takes {arity} argument(s), got {}", args.len())));
+                return Err(ExprError::new(
+                    *at,
+                    format!("`{f}` takes {arity} argument(s), got {}", args.len()),
+                ));
             }
             for a in args {
                 emit(a, scope, ops)?;
@@ -543,7 +574,8 @@ fn emit(n: &Node, scope: &dyn Scope, ops: &mut Vec<Op>) -> Result<Ty, ExprError>
             let t = emit(inner, scope, ops)?;
             if *op == "not" {
                 if t != Ty::Bool {
-                    return Err(ExprError::new(*at, "`not` needs a condition, found a number").hint("compare the value first, e.g. `not (x > 0.5)`"));
+                    return Err(ExprError::new(*at, "`not` needs a condition, found a number")
+                        .hint("compare the value first, e.g. `not (x > 0.5)`"));
                 }
                 ops.push(Op::Not);
                 Ok(Ty::Bool)
@@ -591,12 +623,17 @@ fn emit(n: &Node, scope: &dyn Scope, ops: &mut Vec<Op>) -> Result<Ty, ExprError>
         }
         Node::If(c, t, e, at) => {
             if emit(c, scope, ops)? != Ty::Bool {
-                return Err(ExprError::new(*at, "the condition after `if` is a number").hint("compare it, e.g. `if x > 0.5 then ...`"));
+                return Err(ExprError::new(*at, "the condition after `if` is a number")
+                    .hint("compare it, e.g. `if x > 0.5 then ...`"));
             }
             let tt = emit(t, scope, ops)?;
             let te = emit(e, scope, ops)?;
             ops.push(Op::Select);
-            Ok(if tt == Ty::Bool && te == Ty::Bool { Ty::Bool } else { Ty::Num })
+            Ok(if tt == Ty::Bool && te == Ty::Bool {
+                Ty::Bool
+            } else {
+                Ty::Num
+            })
         }
     }
 }
@@ -632,7 +669,21 @@ fn fold_constants(ops: Vec<Op>) -> Vec<Op> {
     let arity = |op: &Op| -> Option<usize> {
         match op {
             Op::Neg | Op::Not | Op::Abs | Op::Exp | Op::Ln | Op::Sqrt | Op::Logistic => Some(1),
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne | Op::And | Op::Or | Op::Min | Op::Max => Some(2),
+            Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::Pow
+            | Op::Lt
+            | Op::Le
+            | Op::Gt
+            | Op::Ge
+            | Op::Eq
+            | Op::Ne
+            | Op::And
+            | Op::Or
+            | Op::Min
+            | Op::Max => Some(2),
             Op::Clamp | Op::Select => Some(3),
             _ => None,
         }
@@ -667,14 +718,20 @@ mod tests {
                 "y" => Some(Symbol::Var(1)),
                 "p" => Some(Symbol::Param(0)),
                 "liaison" => Some(Symbol::BoolLever(0)),
-                "recognition" => Some(Symbol::EnumLever(1, vec!["none".into(), "conditional".into(), "formal".into()])),
+                "recognition" => Some(Symbol::EnumLever(
+                    1,
+                    vec!["none".into(), "conditional".into(), "formal".into()],
+                )),
                 "pakistan" => Some(Symbol::Actor(0, vec!["hold".into(), "strike".into()])),
                 "attack" => Some(Symbol::Event(0)),
                 _ => None,
             }
         }
         fn candidates(&self) -> Vec<String> {
-            ["x", "y", "p", "liaison", "recognition", "pakistan", "attack"].iter().map(|s| s.to_string()).collect()
+            ["x", "y", "p", "liaison", "recognition", "pakistan", "attack"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
         }
     }
 
@@ -729,7 +786,7 @@ mod tests {
         let p = compile("2 * (3 + 4) - logistic(0)", &S, Ty::Num).unwrap();
         assert_eq!(p.as_const(), Some(13.5));
         let p = compile("2 * x + 3 * 4", &S, Ty::Num).unwrap();
-        assert_eq!(p.ops().len(), 5);
+        assert_eq!(p.ops().len(), 3);
     }
 
     fn err(src: &str, want: Ty) -> ExprError {

@@ -102,9 +102,22 @@ mod tests {
   ],
 )"#;
         let l = Locator::new(text);
-        let w = l.find(&[Anchor::Section("actors"), Anchor::Id("taliban"), Anchor::Field("weight")]).unwrap();
+        let w = l
+            .find(&[
+                Anchor::Section("actors"),
+                Anchor::Id("taliban"),
+                Anchor::Field("weight"),
+            ])
+            .unwrap();
         assert!(text[w..].starts_with("weight: 2.0"));
-        let e = l.find(&[Anchor::Section("actors"), Anchor::Id("taliban"), Anchor::Id("hold"), Anchor::Str("pakistn.strike")]).unwrap();
+        let e = l
+            .find(&[
+                Anchor::Section("actors"),
+                Anchor::Id("taliban"),
+                Anchor::Id("hold"),
+                Anchor::Str("pakistn.strike"),
+            ])
+            .unwrap();
         assert!(text[e..].starts_with("pakistn.strike"));
         // A missing anchor falls back to the last one found.
         let f = l.find(&[Anchor::Section("actors"), Anchor::Id("nobody")]).unwrap();

@@ -41,18 +41,39 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ScenarioError> {
         None => load_str(DEFAULT_SCENARIO, DEFAULT_NAME),
         Some(p) => {
             let name = p.display().to_string();
-            let bytes = std::fs::read(p).map_err(|e| single(&name, format!("cannot read the scenario file: {e}"), Some("check the path; run `greatgame run` with no file to use the built-in scenario".into())))?;
+            let bytes = std::fs::read(p).map_err(|e| {
+                single(
+                    &name,
+                    format!("cannot read the scenario file: {e}"),
+                    Some("check the path; run `greatgame run` with no file to use the built-in scenario".into()),
+                )
+            })?;
             if bytes.len() > MAX_FILE_BYTES {
-                return Err(single(&name, format!("the file is {} bytes; scenario files are limited to {MAX_FILE_BYTES}", bytes.len()), None));
+                return Err(single(
+                    &name,
+                    format!(
+                        "the file is {} bytes; scenario files are limited to {MAX_FILE_BYTES}",
+                        bytes.len()
+                    ),
+                    None,
+                ));
             }
-            let text = String::from_utf8(bytes).map_err(|e| single(&name, format!("the file is not UTF-8 text (byte {})", e.utf8_error().valid_up_to()), Some("save the scenario as UTF-8".into())))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                single(
+                    &name,
+                    format!("the file is not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+                    Some("save the scenario as UTF-8".into()),
+                )
+            })?;
             load_str(&text, &name)
         }
     }
 }
 
 fn single(name: &str, message: String, hint: Option<String>) -> ScenarioError {
-    ScenarioError { diagnostics: vec![SourceFile { name, text: "" }.at(None, message, hint)] }
+    ScenarioError {
+        diagnostics: vec![SourceFile { name, text: "" }.at(None, message, hint)],
+    }
 }
 
 /// Parse and compile scenario text; `name` is used in error messages.
@@ -62,11 +83,21 @@ pub fn load_str(text: &str, name: &str) -> Result<Loaded, ScenarioError> {
     let file: schema::ScenarioFile = opts.from_str(text).map_err(|e| {
         let off = src.offset_of(e.span.start.line, e.span.start.col);
         let (message, hint) = ron_message(&e.code);
-        ScenarioError { diagnostics: vec![src.at(off, message, hint)] }
+        ScenarioError {
+            diagnostics: vec![src.at(off, message, hint)],
+        }
     })?;
     let model = compile::compile(&file, name, text).map_err(|diagnostics| ScenarioError { diagnostics })?;
-    let sha256 = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Loaded { model, origin: name.to_string(), sha256, text: text.to_string() })
+    let sha256 = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Loaded {
+        model,
+        origin: name.to_string(),
+        sha256,
+        text: text.to_string(),
+    })
 }
 
 /// Turn a RON error into words a scenario author can act on.
@@ -75,21 +106,31 @@ fn ron_message(code: &ron::Error) -> (String, Option<String>) {
     match code {
         E::NoSuchStructField { expected, found, outer } => {
             let cands: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
-            let hint = diagnostics::closest(found, &cands).map(|c| format!("did you mean `{c}`?")).unwrap_or_else(|| format!("fields here: {}", expected.join(", ")));
+            let hint = diagnostics::closest(found, &cands)
+                .map(|c| format!("did you mean `{c}`?"))
+                .unwrap_or_else(|| format!("fields here: {}", expected.join(", ")));
             let within = outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default();
             (format!("unknown field `{found}`{within}"), Some(hint))
         }
         E::NoSuchEnumVariant { expected, found, outer } => {
             let cands: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
-            let hint = diagnostics::closest(found, &cands).map(|c| format!("did you mean `{c}`?")).unwrap_or_else(|| format!("choose one of: {}", expected.join(", ")));
+            let hint = diagnostics::closest(found, &cands)
+                .map(|c| format!("did you mean `{c}`?"))
+                .unwrap_or_else(|| format!("choose one of: {}", expected.join(", ")));
             let within = outer.as_ref().map(|o| format!(" for `{o}`")).unwrap_or_default();
             (format!("unknown variant `{found}`{within}"), Some(hint))
         }
         E::MissingStructField { field, outer } => {
             let within = outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default();
-            (format!("missing field `{field}`{within}"), Some(format!("add `{field}: ...` (see docs/scenario-format.md)")))
+            (
+                format!("missing field `{field}`{within}"),
+                Some(format!("add `{field}: ...` (see docs/scenario-format.md)")),
+            )
         }
-        E::DuplicateStructField { field, .. } => (format!("field `{field}` is given twice"), Some("remove one of them".into())),
+        E::DuplicateStructField { field, .. } => (
+            format!("field `{field}` is given twice"),
+            Some("remove one of them".into()),
+        ),
         E::ExpectedDifferentStructName { expected, found } => (format!("expected `{expected}`, found `{found}`"), None),
         other => {
             let text = other.to_string();
