@@ -1,0 +1,202 @@
+//! Every way a scenario can be wrong gets a message with file:line:column,
+//! what is wrong, and a hint. Each test edits a copy of the default scenario.
+
+use greatgame::scenario::{DEFAULT_SCENARIO, load_str};
+
+/// Replace the first occurrence of `from` (which must exist) and load.
+fn broken(from: &str, to: &str) -> String {
+    assert!(DEFAULT_SCENARIO.contains(from), "test edit `{from}` not found in the scenario");
+    let text = DEFAULT_SCENARIO.replacen(from, to, 1);
+    let err = load_str(&text, "copy.ron").expect_err("the edited scenario should fail to load");
+    let shown = err.to_string();
+    assert!(shown.starts_with("copy.ron:"), "no file name in: {shown}");
+    shown
+}
+
+/// The 1-based line of the first occurrence of `needle` in `text`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text[..text.find(needle).expect("needle")].matches('\n').count() + 1
+}
+
+#[test]
+fn default_scenario_loads() {
+    let l = load_str(DEFAULT_SCENARIO, "afghanistan.ron").expect("default loads");
+    assert_eq!(l.model.actors.len(), 9);
+    let ids: Vec<&str> = l.model.policies.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "status_quo",
+            "rubin_regional_realism",
+            "justsecurity_2022_liaison",
+            "justsecurity_2021_containment",
+            "marcellus_2023_realist",
+            "fairobserver_2025_reengage"
+        ]
+    );
+    assert_eq!(l.model.calendar.label(0), "2021Q3");
+    assert_eq!(l.model.calendar.label(l.model.decision_turn), "2026Q1");
+    assert_eq!(l.model.calendar.label(l.model.turns - 1), "2030Q4");
+}
+
+#[test]
+fn misspelt_actor_in_incentive_names_line_and_suggests() {
+    let from = r#"(actor: "pakistan", action: "hedge_with_taliban""#;
+    let msg = broken(from, r#"(actor: "pakistn", action: "hedge_with_taliban""#);
+    let text = DEFAULT_SCENARIO.replacen(from, r#"(actor: "pakistn", action: "hedge_with_taliban""#, 1);
+    let line = line_of(&text, "\"pakistn\"");
+    assert!(msg.contains(&format!("copy.ron:{line}:")), "{msg}");
+    assert!(msg.contains("unknown actor `pakistn`"), "{msg}");
+    assert!(msg.contains("did you mean `pakistan`?"), "{msg}");
+}
+
+#[test]
+fn misspelt_actor_in_expression_points_at_the_name() {
+    let from = r#""0.8 * pak_afg_tension * pak_afg_tension + 0.3 * pakistan.cross_border_strikes""#;
+    let to = r#""0.8 * pak_afg_tension * pak_afg_tension + 0.3 * pakistn.cross_border_strikes""#;
+    let msg = broken(from, to);
+    let text = DEFAULT_SCENARIO.replacen(from, to, 1);
+    let line = line_of(&text, "pakistn.cross");
+    let line_start = text[..text.find("pakistn.cross").unwrap()].rfind('\n').unwrap() + 1;
+    let col = text[line_start..text.find("pakistn.cross").unwrap()].chars().count() + 1;
+    assert!(msg.contains(&format!("copy.ron:{line}:{col}:")), "{msg}");
+    assert!(msg.contains("unknown name `pakistn`"), "{msg}");
+    assert!(msg.contains("did you mean `pakistan`?"), "{msg}");
+    assert!(msg.contains('^'), "caret display missing: {msg}");
+}
+
+#[test]
+fn unknown_field_suggests_the_right_one() {
+    let msg = broken("turns_per_year: 4,", "turns_per_yaer: 4,");
+    assert!(msg.contains("unknown field `turns_per_yaer`"), "{msg}");
+    assert!(msg.contains("did you mean `turns_per_year`?"), "{msg}");
+    let line = line_of(DEFAULT_SCENARIO, "turns_per_year");
+    assert!(msg.contains(&format!("copy.ron:{line}:")), "{msg}");
+}
+
+#[test]
+fn ron_syntax_error_has_position_and_hint() {
+    let msg = broken(r#"start: "2021Q3","#, r#"start: "2021Q3" "#);
+    assert!(msg.contains("RON syntax") || msg.contains("error"), "{msg}");
+    let line = line_of(DEFAULT_SCENARIO, "turns_per_year");
+    assert!(msg.contains(&format!("copy.ron:{line}:")), "expected the error on line {line}: {msg}");
+}
+
+#[test]
+fn unknown_variant_lists_choices() {
+    let msg = broken("initial: Uniform(0.86, 0.90)", "initial: Uniform2(0.86, 0.90)");
+    assert!(msg.contains("unknown variant `Uniform2`"), "{msg}");
+    assert!(msg.contains("Uniform"), "{msg}");
+}
+
+#[test]
+fn missing_field_is_named() {
+    let msg = broken(r#"caveat: "Conditional scenarios"#, r#"caveats: "Conditional scenarios"#);
+    assert!(msg.contains("caveats"), "{msg}");
+}
+
+#[test]
+fn weight_out_of_range() {
+    let from = r#"(on: "taliban_cohesion", weight: 1.0,"#;
+    let msg = broken(from, r#"(on: "taliban_cohesion", weight: 1.5,"#);
+    assert!(msg.contains("weight 1.5 on `taliban_cohesion` is outside [-1, 1]"), "{msg}");
+    let text = DEFAULT_SCENARIO.replacen(from, r#"(on: "taliban_cohesion", weight: 1.5,"#, 1);
+    let line = line_of(&text, "weight: 1.5");
+    assert!(msg.contains(&format!("copy.ron:{line}:")), "{msg}");
+}
+
+#[test]
+fn probability_out_of_range() {
+    let from = r#"Probability("if recognition.formal then 1 else if recognition.conditional and women_rights >= 0.45 and aq_restraint >= 0.75 then 0.25 else 0")"#;
+    let msg = broken(from, r#"Probability("1.5")"#);
+    assert!(msg.contains("probability 1.5 is outside [0, 1]"), "{msg}");
+}
+
+#[test]
+fn type_error_in_expression() {
+    let msg = broken(r#"when: "taliban_cohesion > 0.4 and civil_war < 0.5","#, r#"when: "taliban_cohesion + 0.4","#);
+    assert!(msg.contains("expected a condition (true/false), found a number"), "{msg}");
+    assert!(msg.contains("hint"), "{msg}");
+}
+
+#[test]
+fn unknown_enum_option_in_expression() {
+    let msg = broken("recognition.formal then 1", "recognition.formel then 1");
+    assert!(msg.contains("lever `recognition` has no option `formel`"), "{msg}");
+    assert!(msg.contains("did you mean `formal`?"), "{msg}");
+}
+
+#[test]
+fn unknown_variable_in_effect() {
+    let msg = broken(r#"(var: "aq_restraint", mean: "0.05""#, r#"(var: "aq_restrain", mean: "0.05""#);
+    assert!(msg.contains("unknown state variable `aq_restrain`"), "{msg}");
+    assert!(msg.contains("did you mean `aq_restraint`?"), "{msg}");
+}
+
+#[test]
+fn unknown_lever_and_bad_value_in_policy() {
+    let msg = broken(r#"(lever: "un_accountability", value: true,"#, r#"(lever: "un_accountabilty", value: true,"#);
+    assert!(msg.contains("unknown lever `un_accountabilty`"), "{msg}");
+    assert!(msg.contains("did you mean `un_accountability`?"), "{msg}");
+    let msg = broken(r#"(lever: "recognition", value: "conditional","#, r#"(lever: "recognition", value: "conditinal","#);
+    assert!(msg.contains("no option `conditinal`"), "{msg}");
+    let msg = broken(r#"(lever: "sanctions_relief", value: 0.2,"#, r#"(lever: "sanctions_relief", value: 2.0,"#);
+    assert!(msg.contains("outside lever `sanctions_relief`'s range"), "{msg}");
+    let msg = broken(r#"(lever: "liaison_offices", value: true,"#, r#"(lever: "liaison_offices", value: 1.0,"#);
+    assert!(msg.contains("takes true or false"), "{msg}");
+}
+
+#[test]
+fn bad_date_and_window() {
+    let msg = broken(r#"decision: "2026Q1","#, r#"decision: "2026Q5","#);
+    assert!(msg.contains("`2026Q5` is not a date"), "{msg}");
+    let msg = broken(r#"decision: "2026Q1","#, r#"decision: "2040Q1","#);
+    assert!(msg.contains("decision date must lie between"), "{msg}");
+}
+
+#[test]
+fn duplicate_ids_and_missing_sources() {
+    let msg = broken(r#"(id: "ttp_tempo","#, r#"(id: "ttp_strength","#);
+    assert!(msg.contains("declared twice"), "{msg}");
+    let msg = broken(r#"source: "judgement: avoid war with Pakistan""#, r#"source: """#);
+    assert!(msg.contains("empty `source`"), "{msg}");
+}
+
+#[test]
+fn unknown_baseline_and_policy_inheritance() {
+    let msg = broken(r#"baseline: "status_quo","#, r#"baseline: "status_qo","#);
+    assert!(msg.contains("baseline policy `status_qo`"), "{msg}");
+    assert!(msg.contains("did you mean `status_quo`?"), "{msg}");
+    let msg = broken(r#"inherits: "status_quo","#, r#"inherits: "statusquo","#);
+    assert!(msg.contains("unknown policy `statusquo`"), "{msg}");
+}
+
+#[test]
+fn expression_depth_limit() {
+    let deep = format!("\"{}0.1{}\"", "(".repeat(70), ")".repeat(70));
+    let msg = broken(r#"mean: "0.07""#, &format!("mean: {deep}"));
+    assert!(msg.contains("nested deeper than 64"), "{msg}");
+}
+
+#[test]
+fn actor_without_unconditional_action() {
+    let msg = broken(r#"(id: "hold", label: "No strike this quarter", source: "judgement"),"#, "");
+    assert!(msg.contains("every action of `us` has a `when` condition"), "{msg}");
+}
+
+#[test]
+fn several_errors_are_all_reported() {
+    let text = DEFAULT_SCENARIO
+        .replacen(r#"(var: "aq_restraint", mean: "0.05""#, r#"(var: "aq_restrain", mean: "0.05""#, 1)
+        .replacen(r#"(on: "taliban_cohesion", weight: 1.0,"#, r#"(on: "taliban_cohesion", weight: 3.0,"#, 1);
+    let err = load_str(&text, "copy.ron").unwrap_err();
+    assert_eq!(err.diagnostics.len(), 2, "{err}");
+}
+
+#[test]
+fn non_scenario_inputs_fail_cleanly() {
+    for text in ["", "()", "not ron at all", "(meta: ())", "[1, 2, 3]", "\u{feff}"] {
+        let err = load_str(text, "junk.ron").unwrap_err();
+        assert!(err.to_string().contains("junk.ron"), "{err}");
+    }
+}
