@@ -154,6 +154,37 @@ pub fn inverse_normal_cdf(p: f64) -> f64 {
     }
 }
 
+/// The logit (softmax) rule. `values` holds each option's value in points
+/// (−∞ for options whose precondition fails) and `best` their maximum; on
+/// return `values` holds the choice probabilities (summing to 1) and the
+/// option picked by the uniform draw `u` is returned. P(k) ∝ exp(λ (v_k − v_best)).
+pub fn logit_choice(values: &mut [f64], best: f64, lambda: f64, u: f64) -> usize {
+    let mut total = 0.0;
+    for v in values.iter_mut() {
+        *v = if v.is_finite() { (lambda * (*v - best)).exp() } else { 0.0 };
+        total += *v;
+    }
+    if total <= 0.0 || !total.is_finite() {
+        // Cannot happen for a compiled model (one option is always available);
+        // fall back to the first option rather than divide by zero.
+        values.iter_mut().enumerate().for_each(|(k, v)| *v = if k == 0 { 1.0 } else { 0.0 });
+        return 0;
+    }
+    let mut target = u * total;
+    let mut pick = 0usize;
+    for (k, w) in values.iter().enumerate() {
+        if *w > 0.0 {
+            pick = k;
+            if target < *w {
+                break;
+            }
+            target -= *w;
+        }
+    }
+    values.iter_mut().for_each(|v| *v /= total);
+    pick
+}
+
 /// Measures in "points" (the unit of actor values): 1 point = one percentage
 /// point of probability for a per-turn event, or a 1% change in the expected
 /// count of a Poisson event (relative to at least 0.25 per turn).
@@ -379,25 +410,8 @@ impl Model {
                 values[k] = v;
                 best = best.max(v);
             }
-            // Logit choice: P(k) ∝ exp(λ (v_k − v_best)); one uniform picks.
-            let lam = lambda[i];
             let n = actor.actions.len();
-            let mut total = 0.0;
-            for v in values.iter_mut().take(n) {
-                *v = if v.is_finite() { (lam * (*v - best)).exp() } else { 0.0 };
-                total += *v;
-            }
-            let mut target = u * total;
-            let mut pick = 0usize;
-            for (k, w) in values.iter().take(n).enumerate() {
-                if *w > 0.0 {
-                    pick = k;
-                    if target < *w {
-                        break;
-                    }
-                    target -= *w;
-                }
-            }
+            let pick = logit_choice(&mut values[..n], best, lambda[i], u);
             scratch.new_choices[i] = pick as u8;
         }
         choices.copy_from_slice(&scratch.new_choices);
