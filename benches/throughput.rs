@@ -1,1 +1,86 @@
-fn main() {}
+//! Trial throughput on the default scenario.
+//!
+//! Run with `cargo bench --bench throughput`. Targets (see README, issue notes):
+//! ≥ 20,000 trials/s per core for one policy over 2021Q3–2030Q4, near-linear
+//! scaling to both cores, ≤ 200 MB peak for 1,000,000 trials with
+//! `--no-trials-file` (measured on the binary with `/usr/bin/time -v`).
+
+use divan::{Bencher, black_box};
+use greatgame::experiment::{Design, RunOptions, run};
+use greatgame::model::Model;
+use std::sync::OnceLock;
+
+fn main() {
+    divan::main();
+}
+
+fn model() -> &'static Model {
+    static M: OnceLock<Model> = OnceLock::new();
+    M.get_or_init(|| greatgame::scenario::load(None).expect("default scenario").model)
+}
+
+/// One trial, one policy (status_quo), the whole horizon (38 quarterly turns).
+#[divan::bench]
+fn one_trial_whole_horizon(b: Bencher) {
+    let m = model();
+    let mut k = 0u64;
+    b.bench_local(|| {
+        let mut st = m.new_trial(1, k);
+        k += 1;
+        while st.turn < m.turns {
+            m.step(&mut st, 0);
+        }
+        black_box(st.vars[0])
+    });
+}
+
+/// One turn with all nine actors deciding (divide by 9 for an upper bound
+/// on the cost of one actor decision).
+#[divan::bench]
+fn one_turn(b: Bencher) {
+    let m = model();
+    let mut st = m.new_trial(1, 0);
+    let start = st.clone();
+    b.bench_local(|| {
+        if st.turn >= m.turns {
+            st = start.clone();
+        }
+        m.step(&mut st, 0);
+    });
+}
+
+/// 2,048 trials of one policy through the parallel runner (no files, no charts).
+#[divan::bench(args = [1, 2], sample_count = 10)]
+fn runner_2048_trials(b: Bencher, threads: usize) {
+    let m = model();
+    let design = Design {
+        policies: vec![0],
+        trials: 2048,
+        seed: 1,
+    };
+    let opts = RunOptions {
+        threads,
+        progress: false,
+        fans: false,
+        keep_values: 0,
+    };
+    b.bench_local(|| black_box(run(m, &design, &opts, None).unwrap().stats.len()));
+}
+
+/// All six policies sharing the pre-decision history, 512 trials.
+#[divan::bench(sample_count = 10)]
+fn runner_512_trials_all_policies(b: Bencher) {
+    let m = model();
+    let design = Design {
+        policies: (0..m.policies.len()).collect(),
+        trials: 512,
+        seed: 1,
+    };
+    let opts = RunOptions {
+        threads: 1,
+        progress: false,
+        fans: true,
+        keep_values: 512,
+    };
+    b.bench_local(|| black_box(run(m, &design, &opts, None).unwrap().stats.len()));
+}

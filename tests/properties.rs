@@ -8,7 +8,11 @@ use proptest::prelude::*;
 use std::sync::OnceLock;
 
 fn cases(short: u32) -> u32 {
-    if std::env::var_os("GREATGAME_LONG_TESTS").is_some() { short * 50 } else { short }
+    if std::env::var_os("GREATGAME_LONG_TESTS").is_some() {
+        short * 50
+    } else {
+        short
+    }
 }
 
 fn model() -> &'static greatgame::model::Model {
@@ -96,14 +100,27 @@ proptest! {
 fn mutate(text: &str, ops: &[(u8, usize, char)]) -> String {
     let mut chars: Vec<char> = text.chars().collect();
     for &(kind, pos, ch) in ops {
-        if chars.is_empty() { break; }
+        if chars.is_empty() {
+            break;
+        }
         let i = pos % chars.len();
         match kind % 5 {
-            0 => { chars.remove(i); }
+            0 => {
+                chars.remove(i);
+            }
             1 => chars.insert(i, ch),
-            2 => { let c = chars[i]; chars.insert(i, c); }
-            3 => { let j = (i + 1) % chars.len(); chars.swap(i, j); }
-            _ => { let end = (i + 40).min(chars.len()); chars.drain(i..end); }
+            2 => {
+                let c = chars[i];
+                chars.insert(i, c);
+            }
+            3 => {
+                let j = (i + 1) % chars.len();
+                chars.swap(i, j);
+            }
+            _ => {
+                let end = (i + 40).min(chars.len());
+                chars.drain(i..end);
+            }
         }
     }
     chars.into_iter().collect()

@@ -5,7 +5,10 @@ use greatgame::scenario::{DEFAULT_SCENARIO, load_str};
 
 /// Replace the first occurrence of `from` (which must exist) and load.
 fn broken(from: &str, to: &str) -> String {
-    assert!(DEFAULT_SCENARIO.contains(from), "test edit `{from}` not found in the scenario");
+    assert!(
+        DEFAULT_SCENARIO.contains(from),
+        "test edit `{from}` not found in the scenario"
+    );
     let text = DEFAULT_SCENARIO.replacen(from, to, 1);
     let err = load_str(&text, "copy.ron").expect_err("the edited scenario should fail to load");
     let shown = err.to_string();
@@ -79,7 +82,10 @@ fn ron_syntax_error_has_position_and_hint() {
     let msg = broken(r#"start: "2021Q3","#, r#"start: "2021Q3" "#);
     assert!(msg.contains("RON syntax") || msg.contains("error"), "{msg}");
     let line = line_of(DEFAULT_SCENARIO, "turns_per_year");
-    assert!(msg.contains(&format!("copy.ron:{line}:")), "expected the error on line {line}: {msg}");
+    assert!(
+        msg.contains(&format!("copy.ron:{line}:")),
+        "expected the error on line {line}: {msg}"
+    );
 }
 
 #[test]
@@ -91,7 +97,10 @@ fn unknown_variant_lists_choices() {
 
 #[test]
 fn missing_field_is_named() {
-    let msg = broken(r#"caveat: "Conditional scenarios"#, r#"caveats: "Conditional scenarios"#);
+    let msg = broken(
+        r#"caveat: "Conditional scenarios"#,
+        r#"caveats: "Conditional scenarios"#,
+    );
     assert!(msg.contains("caveats"), "{msg}");
 }
 
@@ -99,7 +108,10 @@ fn missing_field_is_named() {
 fn weight_out_of_range() {
     let from = r#"(on: "taliban_cohesion", weight: 1.0,"#;
     let msg = broken(from, r#"(on: "taliban_cohesion", weight: 1.5,"#);
-    assert!(msg.contains("weight 1.5 on `taliban_cohesion` is outside [-1, 1]"), "{msg}");
+    assert!(
+        msg.contains("weight 1.5 on `taliban_cohesion` is outside [-1, 1]"),
+        "{msg}"
+    );
     let text = DEFAULT_SCENARIO.replacen(from, r#"(on: "taliban_cohesion", weight: 1.5,"#, 1);
     let line = line_of(&text, "weight: 1.5");
     assert!(msg.contains(&format!("copy.ron:{line}:")), "{msg}");
@@ -114,8 +126,14 @@ fn probability_out_of_range() {
 
 #[test]
 fn type_error_in_expression() {
-    let msg = broken(r#"when: "taliban_cohesion > 0.4 and civil_war < 0.5","#, r#"when: "taliban_cohesion + 0.4","#);
-    assert!(msg.contains("expected a condition (true/false), found a number"), "{msg}");
+    let msg = broken(
+        r#"when: "taliban_cohesion > 0.4 and civil_war < 0.5","#,
+        r#"when: "taliban_cohesion + 0.4","#,
+    );
+    assert!(
+        msg.contains("expected a condition (true/false), found a number"),
+        "{msg}"
+    );
     assert!(msg.contains("hint"), "{msg}");
 }
 
@@ -128,21 +146,36 @@ fn unknown_enum_option_in_expression() {
 
 #[test]
 fn unknown_variable_in_effect() {
-    let msg = broken(r#"(var: "aq_restraint", mean: "0.05""#, r#"(var: "aq_restrain", mean: "0.05""#);
+    let msg = broken(
+        r#"(var: "aq_restraint", mean: "0.05""#,
+        r#"(var: "aq_restrain", mean: "0.05""#,
+    );
     assert!(msg.contains("unknown state variable `aq_restrain`"), "{msg}");
     assert!(msg.contains("did you mean `aq_restraint`?"), "{msg}");
 }
 
 #[test]
 fn unknown_lever_and_bad_value_in_policy() {
-    let msg = broken(r#"(lever: "un_accountability", value: true,"#, r#"(lever: "un_accountabilty", value: true,"#);
+    let msg = broken(
+        r#"(lever: "un_accountability", value: true,"#,
+        r#"(lever: "un_accountabilty", value: true,"#,
+    );
     assert!(msg.contains("unknown lever `un_accountabilty`"), "{msg}");
     assert!(msg.contains("did you mean `un_accountability`?"), "{msg}");
-    let msg = broken(r#"(lever: "recognition", value: "conditional","#, r#"(lever: "recognition", value: "conditinal","#);
+    let msg = broken(
+        r#"(lever: "recognition", value: "conditional","#,
+        r#"(lever: "recognition", value: "conditinal","#,
+    );
     assert!(msg.contains("no option `conditinal`"), "{msg}");
-    let msg = broken(r#"(lever: "sanctions_relief", value: 0.2,"#, r#"(lever: "sanctions_relief", value: 2.0,"#);
+    let msg = broken(
+        r#"(lever: "sanctions_relief", value: 0.2,"#,
+        r#"(lever: "sanctions_relief", value: 2.0,"#,
+    );
     assert!(msg.contains("outside lever `sanctions_relief`'s range"), "{msg}");
-    let msg = broken(r#"(lever: "liaison_offices", value: true,"#, r#"(lever: "liaison_offices", value: 1.0,"#);
+    let msg = broken(
+        r#"(lever: "liaison_offices", value: true,"#,
+        r#"(lever: "liaison_offices", value: 1.0,"#,
+    );
     assert!(msg.contains("takes true or false"), "{msg}");
 }
 
@@ -180,15 +213,26 @@ fn expression_depth_limit() {
 
 #[test]
 fn actor_without_unconditional_action() {
-    let msg = broken(r#"(id: "hold", label: "No strike this quarter", source: "judgement"),"#, "");
+    let msg = broken(
+        r#"(id: "hold", label: "No strike this quarter", source: "judgement"),"#,
+        "",
+    );
     assert!(msg.contains("every action of `us` has a `when` condition"), "{msg}");
 }
 
 #[test]
 fn several_errors_are_all_reported() {
     let text = DEFAULT_SCENARIO
-        .replacen(r#"(var: "aq_restraint", mean: "0.05""#, r#"(var: "aq_restrain", mean: "0.05""#, 1)
-        .replacen(r#"(on: "taliban_cohesion", weight: 1.0,"#, r#"(on: "taliban_cohesion", weight: 3.0,"#, 1);
+        .replacen(
+            r#"(var: "aq_restraint", mean: "0.05""#,
+            r#"(var: "aq_restrain", mean: "0.05""#,
+            1,
+        )
+        .replacen(
+            r#"(on: "taliban_cohesion", weight: 1.0,"#,
+            r#"(on: "taliban_cohesion", weight: 3.0,"#,
+            1,
+        );
     let err = load_str(&text, "copy.ron").unwrap_err();
     assert_eq!(err.diagnostics.len(), 2, "{err}");
 }

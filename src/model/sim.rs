@@ -161,13 +161,20 @@ pub fn inverse_normal_cdf(p: f64) -> f64 {
 pub fn logit_choice(values: &mut [f64], best: f64, lambda: f64, u: f64) -> usize {
     let mut total = 0.0;
     for v in values.iter_mut() {
-        *v = if v.is_finite() { (lambda * (*v - best)).exp() } else { 0.0 };
+        *v = if v.is_finite() {
+            (lambda * (*v - best)).exp()
+        } else {
+            0.0
+        };
         total += *v;
     }
     if total <= 0.0 || !total.is_finite() {
         // Cannot happen for a compiled model (one option is always available);
         // fall back to the first option rather than divide by zero.
-        values.iter_mut().enumerate().for_each(|(k, v)| *v = if k == 0 { 1.0 } else { 0.0 });
+        values
+            .iter_mut()
+            .enumerate()
+            .for_each(|(k, v)| *v = if k == 0 { 1.0 } else { 0.0 });
         return 0;
     }
     let mut target = u * total;
