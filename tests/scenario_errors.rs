@@ -119,7 +119,7 @@ fn weight_out_of_range() {
 
 #[test]
 fn probability_out_of_range() {
-    let from = r#"Probability("if recognition.formal then 1 else if recognition.conditional and women_rights >= 0.45 and aq_restraint >= 0.75 then 0.25 else 0")"#;
+    let from = r#"Probability("if recognition.formal then 1 else if recognition.conditional and women_rights >= 0.3 and aq_restraint >= 0.75 then 0.25 else 0")"#;
     let msg = broken(from, r#"Probability("1.5")"#);
     assert!(msg.contains("probability 1.5 is outside [0, 1]"), "{msg}");
 }

@@ -78,7 +78,7 @@ pub fn render(m: &Model) -> String {
     }
     let _ = writeln!(s, "\nUNCERTAINTIES");
     for u in &m.params {
-        let _ = writeln!(s, "  {:<26} {:?} — {}\n    [{}]", u.id, u.sampler, u.label, u.source);
+        let _ = writeln!(s, "  {:<26} {:?} — {}\n    [{}]", u.id, u.dist, u.label, u.source);
     }
     let _ = writeln!(s, "\nOUTCOMES");
     for o in &m.outcomes {

@@ -68,6 +68,8 @@ pub struct VarDef {
 pub struct ParamDef {
     pub id: String,
     pub label: String,
+    /// As written in the file (for listings).
+    pub dist: crate::scenario::schema::Dist,
     pub sampler: Sampler,
     pub source: String,
 }

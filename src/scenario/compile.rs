@@ -383,6 +383,7 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         params.push(ParamDef {
             id: u.id.clone(),
             label: u.label.clone(),
+            dist: u.dist,
             sampler,
             source: u.source.clone(),
         });
