@@ -325,3 +325,34 @@ fn summary_printed_to_terminal() {
     assert!(s.contains("| policy | mean | sd | p05 | p25 | median | p75 | p95 |"));
     assert!(s.contains("not forecasts"));
 }
+
+#[test]
+fn bargain_command_runs_a_ktab_csv() {
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/validation/ktab/dummyData_3Dim.csv");
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("dummy.csv");
+    let bytes = fs::read(&input).expect("KTAB sample input: ../shared/validation/ktab/ must sit beside the checkout");
+    fs::write(&file, bytes).unwrap();
+    let out = tmp.path().join("b");
+    let o = gg().arg("bargain").arg(&file).arg("--out").arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("History of actor positions over time:"));
+    let pos = fs::read_to_string(out.join("positions.csv")).unwrap();
+    assert!(pos.starts_with("state,actor,dimension,position"));
+    assert_eq!(
+        pos.lines().count(),
+        1 + 11 * 7 * 3,
+        "11 states x 7 actors x 3 dimensions"
+    );
+    let bad = tmp.path().join("bad.csv");
+    fs::write(&bad, "x,y,2,1\nActor,Description,Power,P1,S1\nA,a,1,50\n").unwrap();
+    let o = gg()
+        .arg("bargain")
+        .arg(&bad)
+        .arg("--out")
+        .arg(tmp.path().join("c"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line"));
+}

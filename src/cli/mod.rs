@@ -1,5 +1,6 @@
 //! Command-line interface: parse options, then hand over to one command.
 
+pub mod bargain;
 pub mod list;
 pub mod run;
 pub mod validate;
@@ -22,6 +23,8 @@ pub enum Command {
     Validate(ScenarioArg),
     /// List a scenario's actors and interests, levers, policies, uncertainties and outcomes.
     List(ScenarioArg),
+    /// Run KTAB's Spatial Model of Politics on a KTAB CSV (or RON) bargaining input.
+    Bargain(bargain::BargainArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -36,5 +39,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(a) => run::execute(&a),
         Command::Validate(a) => validate::execute(&a),
         Command::List(a) => list::execute(&a),
+        Command::Bargain(a) => bargain::execute(&a),
     }
 }

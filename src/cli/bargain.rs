@@ -1,0 +1,141 @@
+//! `greatgame bargain FILE`: run the Spatial Model of Politics on a KTAB CSV (or RON) scenario.
+//!
+//! Deterministic by default: prints the history in the layout of KTAB's reference logs and writes
+//! `positions.csv`, `probabilities.csv`, `turn0.txt` and one chart per dimension (PNG and SVG).
+//! With `--stochastic`, runs many trials in parallel, trial k seeded from (seed, k) alone, and writes the
+//! distribution of final positions (`final_positions.csv`, `final_quantiles.csv`, one chart per dimension).
+//! Every file is written atomically.
+
+use crate::bargain::{Smp, SmpOptions, chart, read_scenario, report, run};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BargainArgs {
+    /// Scenario file: KTAB's CSV format (runs unchanged), or the RON form (`.ron`).
+    pub file: PathBuf,
+    /// Draw each actor's bargain from its probabilities instead of taking the most probable, over many trials.
+    #[arg(long)]
+    pub stochastic: bool,
+    /// Number of stochastic trials.
+    #[arg(long, default_value_t = 1000)]
+    pub trials: usize,
+    /// Master seed; trial k is seeded from (seed, k) only, so results do not depend on the thread count.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads for stochastic trials (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output directory (default: output/bargain/<input file stem>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+impl BargainArgs {
+    /// The directory outputs go to.
+    pub fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| {
+            let stem = self
+                .file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Path::new("output").join("bargain").join(stem)
+        })
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8], written: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let path = dir.join(name);
+    report::write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    written.push(path);
+    Ok(())
+}
+
+/// Run the command. Prints results to stdout and the list of files written to stderr. With `--threads`, all
+/// parallel work (stochastic trials, and the challenge search of large scenarios) runs on a pool of that size.
+pub fn execute(args: &BargainArgs) -> anyhow::Result<()> {
+    match args.threads {
+        Some(threads) => {
+            anyhow::ensure!(threads > 0, "--threads must be at least 1");
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+            pool.install(|| execute_here(args))
+        }
+        None => execute_here(args),
+    }
+}
+
+fn execute_here(args: &BargainArgs) -> anyhow::Result<()> {
+    let scenario = read_scenario(&args.file)?;
+    let smp = Smp::new(&scenario, SmpOptions::default());
+    let dir = args.out_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut written = Vec::new();
+
+    if args.stochastic {
+        anyhow::ensure!(args.trials > 0, "--trials must be at least 1");
+        let outcomes = run::run_trials(&smp, args.trials, args.seed);
+        let quantiles = run::final_quantiles(&outcomes, smp.num_actors(), smp.num_dimensions());
+        print!("{}", report::quantiles_text(&smp, &quantiles, &outcomes, args.seed));
+        write(
+            &dir,
+            "final_positions.csv",
+            &report::final_positions_csv(&smp, &outcomes)?,
+            &mut written,
+        )?;
+        write(
+            &dir,
+            "final_quantiles.csv",
+            &report::final_quantiles_csv(&smp, &quantiles)?,
+            &mut written,
+        )?;
+        let label = format!("{} stochastic trials, seed {}", args.trials, args.seed);
+        for k in 0..smp.num_dimensions() {
+            let c = chart::quantiles_chart(&smp, &quantiles, k, &label)?;
+            write(
+                &dir,
+                &format!("final_positions_dim{}.svg", k + 1),
+                c.svg.as_bytes(),
+                &mut written,
+            )?;
+            write(&dir, &format!("final_positions_dim{}.png", k + 1), &c.png, &mut written)?;
+        }
+    } else {
+        let history = smp.run_deterministic();
+        print!("{}", report::history_text(&smp, &history));
+        eprint!("{}", report::stopping_text(&history));
+        write(
+            &dir,
+            "positions.csv",
+            &report::positions_csv(&smp, &history)?,
+            &mut written,
+        )?;
+        write(
+            &dir,
+            "probabilities.csv",
+            &report::probabilities_csv(&smp, &history)?,
+            &mut written,
+        )?;
+        let log = smp.turn(smp.initial_positions().to_vec()).log();
+        write(
+            &dir,
+            "turn0.txt",
+            report::turn_log_text(0, &log).as_bytes(),
+            &mut written,
+        )?;
+        for k in 0..smp.num_dimensions() {
+            let c = chart::positions_chart(&smp, &history, k)?;
+            write(
+                &dir,
+                &format!("positions_dim{}.svg", k + 1),
+                c.svg.as_bytes(),
+                &mut written,
+            )?;
+            write(&dir, &format!("positions_dim{}.png", k + 1), &c.png, &mut written)?;
+        }
+    }
+    for path in &written {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
