@@ -10,7 +10,7 @@ pub mod sim;
 pub mod time;
 
 pub use program::{Env, Op, Program};
-pub use sim::{TrialState, TurnRecord};
+pub use sim::{Control, Trace, TrialState, TurnRecord};
 
 use crate::scenario::schema::{LeverValue, OutcomeKind};
 use dist::Sampler;

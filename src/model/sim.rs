@@ -67,6 +67,44 @@ pub struct TurnRecord<'a> {
     pub choices: &'a [u8],
 }
 
+/// Outside control over one turn, for callers other than the Monte Carlo
+/// runner: the wargame (teams choose actions, the white cell overrides
+/// events) and the exploration designs (levers set directly, not by a
+/// policy). Every field defaults to "let the model decide".
+///
+/// Overrides never change which random draws a turn consumes: the dice are
+/// rolled exactly as in an uncontrolled turn and then overruled, so common
+/// random numbers hold between a controlled and an uncontrolled run.
+#[derive(Default)]
+pub struct Control<'a> {
+    /// Lever values for this turn (one per lever, encoded), replacing the policy's.
+    pub levers: Option<&'a [f64]>,
+    /// Per actor: `Some(action index)` forces that action, `None` lets the actor choose.
+    pub choices: Option<&'a [Option<u8>]>,
+    /// Per event: `Some(count)` forces the number of occurrences this turn.
+    pub events: Option<&'a [Option<u32>]>,
+    /// Filled with the probabilities behind this turn's draws, if given.
+    pub trace: Option<&'a mut Trace>,
+}
+
+/// The odds behind one turn's random draws (see [`Control::trace`]): what the
+/// wargame shows as "each die roll with its probability".
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    /// `choice_probs[actor][action]`: the logit probabilities (sum to 1).
+    pub choice_probs: Vec<Vec<f64>>,
+    /// The uniform that picked each actor's action.
+    pub choice_u: Vec<f64>,
+    /// Per event: probability of at least one occurrence this turn.
+    pub event_p: Vec<f64>,
+    /// Per event: expected number of occurrences this turn.
+    pub event_mean: Vec<f64>,
+    /// Per event: the uniform drawn for it.
+    pub event_u: Vec<f64>,
+    /// Per event: whether the count was forced by [`Control::events`].
+    pub event_forced: Vec<bool>,
+}
+
 /// Mix (master seed, trial, stream) into one 64-bit seed (SplitMix64 finaliser).
 /// Trial k's randomness depends on these numbers only — never on threads.
 pub fn stream_seed(master: u64, trial: u64, stream: u64) -> u64 {
@@ -201,8 +239,20 @@ impl Model {
     /// Start trial `trial` of a run with master seed `seed`: draw the
     /// uncertainties and the initial state.
     pub fn new_trial(&self, seed: u64, trial: u64) -> TrialState {
+        self.new_trial_with_params(seed, trial, None)
+    }
+
+    /// Like [`Model::new_trial`], but with the uncertainties set by the caller
+    /// (a Latin hypercube or Sobol design) instead of drawn. The setup stream
+    /// is consumed exactly as in `new_trial`, so the initial state of trial
+    /// *k* is the same whichever way its uncertainties were set.
+    pub fn new_trial_with_params(&self, seed: u64, trial: u64, given: Option<&[f64]>) -> TrialState {
         let mut setup = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_SETUP));
-        let params: Vec<f64> = self.params.iter().map(|p| p.sampler.sample(&mut setup)).collect();
+        let mut params: Vec<f64> = self.params.iter().map(|p| p.sampler.sample(&mut setup)).collect();
+        if let Some(g) = given {
+            assert_eq!(g.len(), params.len(), "one value per uncertainty");
+            params.copy_from_slice(g);
+        }
         let vars: Vec<f64> = self
             .vars
             .iter()
@@ -243,6 +293,11 @@ impl Model {
 
     /// Advance one turn under `policy` (the baseline is used before the decision date).
     pub fn step(&self, st: &mut TrialState, policy: usize) {
+        self.step_with(st, policy, &mut Control::default());
+    }
+
+    /// Advance one turn under `policy`, with outside control (see [`Control`]).
+    pub fn step_with(&self, st: &mut TrialState, policy: usize, ctl: &mut Control) {
         let active = if st.turn < self.decision_turn {
             self.baseline
         } else {
@@ -250,10 +305,14 @@ impl Model {
         };
         st.year = self.calendar.year(st.turn);
         self.set_levers(st, active);
+        if let Some(l) = ctl.levers {
+            assert_eq!(l.len(), st.levers.len(), "one value per lever");
+            st.levers.copy_from_slice(l);
+        }
         self.apply_shocks(st);
-        self.decide(st);
+        self.decide(st, ctl);
         self.move_state(st);
-        self.draw_events(st);
+        self.draw_events(st, ctl);
         st.turn += 1;
         st.year = self.calendar.year(st.turn);
     }
@@ -363,7 +422,7 @@ impl Model {
         st.scratch.probe = probe;
     }
 
-    fn decide(&self, st: &mut TrialState) {
+    fn decide(&self, st: &mut TrialState, ctl: &mut Control) {
         self.fill_derivatives(st);
         let n_vars = self.vars.len();
         let TrialState {
@@ -418,7 +477,19 @@ impl Model {
                 best = best.max(v);
             }
             let n = actor.actions.len();
-            let pick = logit_choice(&mut values[..n], best, lambda[i], u);
+            let mut pick = logit_choice(&mut values[..n], best, lambda[i], u);
+            if let Some(Some(forced)) = ctl.choices.and_then(|c| c.get(i))
+                && (*forced as usize) < n
+            {
+                pick = *forced as usize;
+            }
+            if let Some(tr) = ctl.trace.as_deref_mut() {
+                tr.choice_probs.resize(self.actors.len(), Vec::new());
+                tr.choice_probs[i].clear();
+                tr.choice_probs[i].extend_from_slice(&values[..n]);
+                tr.choice_u.resize(self.actors.len(), 0.0);
+                tr.choice_u[i] = u;
+            }
             scratch.new_choices[i] = pick as u8;
         }
         choices.copy_from_slice(&scratch.new_choices);
@@ -465,23 +536,58 @@ impl Model {
         st.scratch.delta = delta;
     }
 
-    fn draw_events(&self, st: &mut TrialState) {
-        for e in 0..self.events.len() {
+    fn draw_events(&self, st: &mut TrialState, ctl: &mut Control) {
+        let ne = self.events.len();
+        if let Some(tr) = ctl.trace.as_deref_mut() {
+            for v in [&mut tr.event_p, &mut tr.event_mean, &mut tr.event_u] {
+                v.clear();
+                v.resize(ne, 0.0);
+            }
+            tr.event_forced.clear();
+            tr.event_forced.resize(ne, false);
+        }
+        for e in 0..ne {
             let u: f64 = st.rng.random();
             let ev = &self.events[e];
-            let n = if ev.once && st.event_counts[e] > 0 {
-                0
+            let (mut n, p_any, mean) = if ev.once && st.event_counts[e] > 0 {
+                (0, 0.0, 0.0)
             } else {
                 let env = st.env(self);
                 match &ev.hazard {
-                    HazardDef::Logistic(p) => u32::from(u < 1.0 / (1.0 + (-p.eval(&env)).min(700.0).exp())),
-                    HazardDef::Probability(p) => u32::from(u < p.eval(&env).clamp(0.0, 1.0)),
+                    HazardDef::Logistic(p) => {
+                        let q = 1.0 / (1.0 + (-p.eval(&env)).min(700.0).exp());
+                        (u32::from(u < q), q, q)
+                    }
+                    HazardDef::Probability(p) => {
+                        let q = p.eval(&env).clamp(0.0, 1.0);
+                        (u32::from(u < q), q, q)
+                    }
                     HazardDef::Poisson(p) => {
-                        let k = poisson_inverse(p.eval(&env), u);
-                        if ev.once { k.min(1) } else { k }
+                        let rate = p.eval(&env).max(0.0);
+                        let k = poisson_inverse(rate, u);
+                        let p_any = 1.0 - (-rate).exp();
+                        if ev.once {
+                            (k.min(1), p_any, p_any)
+                        } else {
+                            (k, p_any, rate)
+                        }
                     }
                 }
             };
+            let forced = ctl.events.and_then(|f| f.get(e).copied().flatten());
+            if let Some(k) = forced {
+                n = match (ev.once, st.event_counts[e]) {
+                    (true, 0) => k.min(1),
+                    (true, _) => 0,
+                    (false, _) => k,
+                };
+            }
+            if let Some(tr) = ctl.trace.as_deref_mut() {
+                tr.event_p[e] = p_any;
+                tr.event_mean[e] = mean;
+                tr.event_u[e] = u;
+                tr.event_forced[e] = forced.is_some();
+            }
             st.turn_events[e] = n;
         }
         for e in 0..self.events.len() {
