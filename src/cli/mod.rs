@@ -2,6 +2,7 @@
 
 pub mod bargain;
 pub mod list;
+pub mod merge;
 pub mod run;
 pub mod validate;
 
@@ -19,6 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the Monte Carlo experiment and write tables and charts.
     Run(run::RunArgs),
+    /// Combine the shard outputs of one run (`run --shard K/N`) into the results of the whole run.
+    Merge(merge::MergeArgs),
     /// Check a scenario file and report every problem with its position.
     Validate(ScenarioArg),
     /// List a scenario's actors and interests, levers, policies, uncertainties and outcomes.
@@ -37,6 +40,7 @@ pub struct ScenarioArg {
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(a) => run::execute(&a),
+        Command::Merge(a) => merge::execute(&a),
         Command::Validate(a) => validate::execute(&a),
         Command::List(a) => list::execute(&a),
         Command::Bargain(a) => bargain::execute(&a),

@@ -6,10 +6,12 @@
 //! Trial *k* draws only from streams seeded by (master seed, k). Hence the
 //! same seed gives byte-identical results at any `--threads`.
 
+pub mod checkpoint;
 pub mod collect;
 pub mod runner;
+pub mod shard;
 
-pub use runner::{Design, Results, RunOptions, run};
+pub use runner::{Accumulators, ChunkOut, ChunkSink, Design, Flow, Results, RunOptions, run, run_chunks};
 
 /// Trials per work unit. Fixed so that results never depend on threads.
 pub const CHUNK: u64 = 256;
