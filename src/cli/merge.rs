@@ -152,7 +152,10 @@ pub fn load_and_check(dirs: &[PathBuf]) -> Result<Vec<ShardDir>> {
             );
         }
     }
-    let have: Vec<u64> = shards.iter().filter_map(|s| s.meta.identity.shard.map(|x| x.index)).collect();
+    let have: Vec<u64> = shards
+        .iter()
+        .filter_map(|s| s.meta.identity.shard.map(|x| x.index))
+        .collect();
     let missing: Vec<String> = (1..=n)
         .filter(|k| !have.contains(k))
         .map(|k| format!("{k}/{n}"))
@@ -188,7 +191,10 @@ pub fn load_and_check(dirs: &[PathBuf]) -> Result<Vec<ShardDir>> {
 }
 
 fn not_a_shard(d: &Path) -> String {
-    let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = d
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let partial = d.with_file_name(format!(".{name}.partial"));
     if !d.exists() && partial.exists() {
         return format!(
@@ -259,13 +265,20 @@ impl Shardable for RunKind {
         let id = &meta.identity;
         let loaded = scenario::load_str(&meta.scenario_text, &id.scenario)?;
         if loaded.sha256 != id.scenario_sha256 {
-            bail!("{}: the embedded scenario does not match its hash", shards[0].path.display());
+            bail!(
+                "{}: the embedded scenario does not match its hash",
+                shards[0].path.display()
+            );
         }
         let model = &loaded.model;
         let policies = id
             .policies
             .iter()
-            .map(|p| model.policy_index(p).with_context(|| format!("unknown policy `{p}` in the shard state")))
+            .map(|p| {
+                model
+                    .policy_index(p)
+                    .with_context(|| format!("unknown policy `{p}` in the shard state"))
+            })
             .collect::<Result<Vec<_>>>()?;
         let (np, no) = (policies.len(), model.outcomes.len());
         let mut acc = Accumulators::new(model, np, id.fans);
@@ -278,7 +291,10 @@ impl Shardable for RunKind {
                 .len();
             let records = s.meta.span.end - s.meta.span.start;
             if len != s.meta.moments_len || len != records * moments_record_len(np, no) as u64 {
-                bail!("{} has the wrong size; the shard folder is damaged — rerun that shard", path.display());
+                bail!(
+                    "{} has the wrong size; the shard folder is damaged — rerun that shard",
+                    path.display()
+                );
             }
             if sha256_file(&path)? != s.meta.moments_sha256 {
                 bail!("{} does not match its checksum; rerun that shard", path.display());
@@ -287,7 +303,10 @@ impl Shardable for RunKind {
             for _ in 0..records {
                 let (index, m) = r.next_record()?;
                 if index != next_chunk {
-                    bail!("{}: chunk {index} where chunk {next_chunk} was expected", path.display());
+                    bail!(
+                        "{}: chunk {index} where chunk {next_chunk} was expected",
+                        path.display()
+                    );
                 }
                 for (acc_row, row) in acc.stats.iter_mut().zip(&m) {
                     for (a, c) in acc_row.iter_mut().zip(row) {
@@ -314,7 +333,10 @@ impl Shardable for RunKind {
             }
         }
         if next_chunk != id.trials.div_ceil(CHUNK) {
-            bail!("the shards cover {next_chunk} chunks, the run has {}", id.trials.div_ceil(CHUNK));
+            bail!(
+                "the shards cover {next_chunk} chunks, the run has {}",
+                id.trials.div_ceil(CHUNK)
+            );
         }
         let secs: f64 = merged_from.iter().map(|m| m.wall_time_seconds).sum();
         let threads: usize = merged_from.iter().map(|m| m.threads).sum();

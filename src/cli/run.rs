@@ -129,7 +129,10 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         bail!("--trials must be between 1 and {MAX_TRIALS} (got {})", args.trials);
     }
     if !(args.checkpoint_every.is_finite() && args.checkpoint_every >= 0.0) {
-        bail!("--checkpoint-every must be a number of seconds ≥ 0 (got {})", args.checkpoint_every);
+        bail!(
+            "--checkpoint-every must be a number of seconds ≥ 0 (got {})",
+            args.checkpoint_every
+        );
     }
     let threads = match args.threads {
         Some(0) => bail!("--threads must be at least 1"),
@@ -189,7 +192,16 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     }
     let next = state.meta.next_chunk;
     let want_rows = state.rows.is_some();
-    let stopped = experiment::run_chunks(model, &design, &opts, span.clone(), next, want_rows, &mut acc, &mut state)?;
+    let stopped = experiment::run_chunks(
+        model,
+        &design,
+        &opts,
+        span.clone(),
+        next,
+        want_rows,
+        &mut acc,
+        &mut state,
+    )?;
     if stopped.is_some() {
         let done = state.meta.trials_done();
         return Err(Interrupted(format!(
@@ -212,7 +224,14 @@ pub fn execute(args: &RunArgs) -> Result<()> {
             let results = acc.into_results(&design, Duration::from_secs_f64(secs), threads);
             manifest.status = "complete".into();
             manifest.complete = true;
-            write_outputs(model, &results, &manifest, state.staging.path(), !args.no_charts, args.quiet)?;
+            write_outputs(
+                model,
+                &results,
+                &manifest,
+                state.staging.path(),
+                !args.no_charts,
+                args.quiet,
+            )?;
             state.finish_rows("trials.csv")?;
             let staging = state.staging;
             fs::remove_file(staging.path().join(CHECKPOINT)).context("removing the checkpoint")?;
@@ -383,7 +402,10 @@ fn open_state(
             None
         };
         let moments = if is_shard {
-            Some(reopen_truncated(&staging.path().join(MOMENTS_PARTIAL), meta.moments_len)?)
+            Some(reopen_truncated(
+                &staging.path().join(MOMENTS_PARTIAL),
+                meta.moments_len,
+            )?)
         } else {
             None
         };
@@ -500,7 +522,8 @@ fn reopen_truncated(path: &Path, len: u64) -> Result<BufWriter<File>> {
             path.display()
         );
     }
-    f.set_len(len).with_context(|| format!("truncating {}", path.display()))?;
+    f.set_len(len)
+        .with_context(|| format!("truncating {}", path.display()))?;
     f.seek(SeekFrom::End(0))?;
     Ok(BufWriter::with_capacity(1 << 16, f))
 }

@@ -168,7 +168,10 @@ impl<'a> Dec<'a> {
         let n = self.u64()?;
         let left = (self.buf.len() - self.pos) as u64;
         if n.saturating_mul(min_item_bytes.max(1) as u64) > left {
-            bail!("the state is corrupt (a length of {n} at offset {} exceeds the file)", self.pos - 8);
+            bail!(
+                "the state is corrupt (a length of {n} at offset {} exceeds the file)",
+                self.pos - 8
+            );
         }
         Ok(n as usize)
     }
@@ -240,7 +243,9 @@ pub fn decode_acc(d: &mut Dec) -> Result<Accumulators> {
         0 => None,
         1 => {
             let nv = d.len(8)?;
-            let vars = (0..nv).map(|_| d.u64().map(|v| v as usize)).collect::<Result<Vec<_>>>()?;
+            let vars = (0..nv)
+                .map(|_| d.u64().map(|v| v as usize))
+                .collect::<Result<Vec<_>>>()?;
             let turns = d.u64()? as usize;
             let policies = d.u64()? as usize;
             let nc = d.len(4)?;
@@ -330,7 +335,8 @@ pub fn write(path: &Path, meta: &Meta, acc: &Accumulators) -> Result<()> {
     {
         use std::io::Write;
         let mut f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        f.write_all(&bytes).with_context(|| format!("writing {}", tmp.display()))?;
+        f.write_all(&bytes)
+            .with_context(|| format!("writing {}", tmp.display()))?;
         f.sync_data().with_context(|| format!("syncing {}", tmp.display()))?;
     }
     std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
@@ -352,7 +358,10 @@ mod tests {
             s.push(x);
         }
         let acc = Accumulators {
-            stats: vec![vec![s.clone(), OutcomeStats::default()], vec![s, OutcomeStats::default()]],
+            stats: vec![
+                vec![s.clone(), OutcomeStats::default()],
+                vec![s, OutcomeStats::default()],
+            ],
             fans: Some(FanHistograms {
                 vars: vec![0, 3],
                 turns: 2,
@@ -411,7 +420,12 @@ mod tests {
         bad[i] ^= 1;
         assert!(decode(&bad).unwrap_err().to_string().contains("checksum"));
         assert!(decode(&bytes[..bytes.len() - 5]).is_err());
-        assert!(decode(b"hello").unwrap_err().to_string().contains("not a greatgame state"));
+        assert!(
+            decode(b"hello")
+                .unwrap_err()
+                .to_string()
+                .contains("not a greatgame state")
+        );
     }
 
     #[test]

@@ -217,7 +217,11 @@ pub fn run_chunks(
                 let _ = write!(w, "{:.0}", s.per_sec());
             }),
         );
-        b.set_position(chunk_trials(&(span.start..next), design.trials).end.saturating_sub(trials.start));
+        b.set_position(
+            chunk_trials(&(span.start..next), design.trials)
+                .end
+                .saturating_sub(trials.start),
+        );
         b.reset_eta();
         b
     });
