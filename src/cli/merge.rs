@@ -67,6 +67,18 @@ fn kinds() -> Vec<Box<dyn Shardable>> {
 }
 
 pub fn execute(args: &MergeArgs) -> Result<()> {
+    let out = std::path::absolute(&args.out).unwrap_or_else(|_| args.out.clone());
+    if let Some(d) = args
+        .dirs
+        .iter()
+        .find(|d| std::path::absolute(d).is_ok_and(|d| out.starts_with(&d) || d.starts_with(&out)))
+    {
+        bail!(
+            "--out {} would replace the shard folder {}; choose another output folder",
+            args.out.display(),
+            d.display()
+        );
+    }
     let shards = load_and_check(&args.dirs)?;
     let first = &shards[0].meta;
     let kind = kinds()

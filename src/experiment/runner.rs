@@ -365,3 +365,83 @@ fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_f
         rows,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::checkpoint;
+
+    struct Stopper(u64);
+
+    impl ChunkSink for Stopper {
+        fn chunk(&mut self, _index: u64, _out: &ChunkOut) -> Result<()> {
+            Ok(())
+        }
+        fn batch_done(&mut self, next_chunk: u64, _acc: &Accumulators) -> Result<Flow> {
+            Ok(if next_chunk >= self.0 {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            })
+        }
+    }
+
+    /// Stopping after a batch, saving the accumulators, restoring them and
+    /// running the remaining chunks gives bit-identical accumulators.
+    #[test]
+    fn a_stopped_and_restored_run_equals_one_run() {
+        let model = crate::scenario::load(None).unwrap().model;
+        let design = Design {
+            policies: vec![0, 1],
+            trials: 5 * CHUNK - 100,
+            seed: 9,
+        };
+        let opts = RunOptions {
+            threads: 1,
+            progress: false,
+            fans: true,
+            keep_values: 600,
+        };
+        let span = 0..design.trials.div_ceil(CHUNK);
+        let mut whole = Accumulators::new(&model, 2, true);
+        let r = run_chunks(
+            &model,
+            &design,
+            &opts,
+            span.clone(),
+            0,
+            false,
+            &mut whole,
+            &mut Stopper(u64::MAX),
+        );
+        assert_eq!(r.unwrap(), None);
+
+        let mut part = Accumulators::new(&model, 2, true);
+        // The first two chunks, as a run interrupted there would have them (batches hold 8 chunks at one thread).
+        let r = run_chunks(&model, &design, &opts, 0..2, 0, false, &mut part, &mut Stopper(2)).unwrap();
+        assert_eq!(r, None);
+        let mut e = checkpoint::Enc::default();
+        checkpoint::encode_acc(&mut e, &part);
+        let mut restored = checkpoint::decode_acc(&mut checkpoint::Dec::new(&e.0)).unwrap();
+        let r = run_chunks(
+            &model,
+            &design,
+            &opts,
+            span,
+            2,
+            false,
+            &mut restored,
+            &mut Stopper(u64::MAX),
+        );
+        assert_eq!(r.unwrap(), None);
+
+        let bytes = |a: &Accumulators| {
+            let mut e = checkpoint::Enc::default();
+            checkpoint::encode_acc(&mut e, a);
+            e.0
+        };
+        assert_eq!(bytes(&whole), bytes(&restored));
+        assert_eq!(whole.stats[1][0].moments.n, design.trials);
+        assert_eq!(whole.values[0][0].len(), 600);
+    }
+}
