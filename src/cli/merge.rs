@@ -275,7 +275,7 @@ impl Shardable for RunKind {
     fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path, quiet: bool) -> Result<()> {
         let meta = &shards[0].meta;
         let id = &meta.identity;
-        let loaded = scenario::load_str(&meta.scenario_text, &id.scenario)?;
+        let loaded = scenario::load_str(&meta.scenario_text, &meta.scenario_origin)?;
         if loaded.sha256 != id.scenario_sha256 {
             bail!(
                 "{}: the embedded scenario does not match its hash",
@@ -358,7 +358,7 @@ impl Shardable for RunKind {
             seed: id.seed,
         };
         let results = acc.into_results(&design, Duration::from_secs_f64(secs), threads);
-        let mut manifest = build_manifest(model, id, threads, secs);
+        let mut manifest = build_manifest(model, &meta.scenario_origin, id, threads, secs);
         manifest.status = "complete".into();
         manifest.complete = true;
         manifest.merged_from = Some(merged_from);

@@ -164,7 +164,6 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     let identity = Identity {
         kind: "run".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        scenario: loaded.origin.clone(),
         scenario_sha256: loaded.sha256.clone(),
         seed: args.seed,
         trials: args.trials,
@@ -215,7 +214,7 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     state.save(span.end, &acc)?;
     let meta = &state.meta;
     let secs = meta.elapsed_seconds;
-    let mut manifest = build_manifest(model, &meta.identity, threads, secs);
+    let mut manifest = build_manifest(model, &meta.scenario_origin, &meta.identity, threads, secs);
     manifest.resumed_at_trials = meta.resumed_at.clone();
     manifest.trials_per_second = (meta.trials_total() * design.policies.len() as u64) as f64 / secs.max(1e-9);
     let dir = match args.shard {
@@ -255,11 +254,11 @@ fn meta_trials(args: &RunArgs, span: &std::ops::Range<u64>) -> u64 {
 }
 
 /// The manifest of a run described by `id` (status "incomplete"; the caller sets the rest).
-pub(crate) fn build_manifest(model: &Model, id: &Identity, threads: usize, secs: f64) -> Manifest {
+pub(crate) fn build_manifest(model: &Model, origin: &str, id: &Identity, threads: usize, secs: f64) -> Manifest {
     Manifest {
         tool: "greatgame".into(),
         version: id.version.clone(),
-        scenario: id.scenario.clone(),
+        scenario: origin.to_string(),
         scenario_name: model.name.clone(),
         scenario_sha256: id.scenario_sha256.clone(),
         seed: id.seed,
@@ -455,6 +454,7 @@ fn open_state(
     };
     let meta = Meta {
         identity,
+        scenario_origin: loaded.origin.clone(),
         scenario_text: loaded.text.clone(),
         span: span.clone(),
         next_chunk: span.start,
@@ -478,7 +478,7 @@ fn open_state(
         elapsed_before: 0.0,
     };
     state.save(span.start, &acc)?;
-    let manifest = build_manifest(model, &state.meta.identity, threads, 0.0);
+    let manifest = build_manifest(model, &state.meta.scenario_origin, &state.meta.identity, threads, 0.0);
     manifest.write(state.staging.path())?;
     Ok((state, acc))
 }
@@ -496,7 +496,7 @@ fn stale_message(tmp: &Path, out_dir: &Path) -> String {
                 id.seed,
                 id.trials,
                 shard,
-                id.scenario
+                meta.scenario_origin
             )
         }
         Err(_) => "an unfinished run without a usable checkpoint".into(),

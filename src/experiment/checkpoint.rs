@@ -39,7 +39,8 @@ pub struct Identity {
     /// Which command produced it ("run"); `merge` dispatches on it.
     pub kind: String,
     pub version: String,
-    pub scenario: String,
+    /// The scenario is identified by its text's hash, not its path (shards may
+    /// read it from different places).
     pub scenario_sha256: String,
     pub seed: u64,
     pub trials: u64,
@@ -77,7 +78,9 @@ impl Identity {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Meta {
     pub identity: Identity,
-    /// The scenario text (so a merge on another machine needs no scenario file).
+    /// Where the scenario was read from (for the manifest), and its text (so a
+    /// merge on another machine needs no scenario file).
+    pub scenario_origin: String,
     pub scenario_text: String,
     /// The chunks this run (or shard) computes.
     pub span: Range<u64>,
@@ -374,7 +377,6 @@ mod tests {
             identity: Identity {
                 kind: "run".into(),
                 version: "0.1.0".into(),
-                scenario: "x.ron".into(),
                 scenario_sha256: "ab".into(),
                 seed: 7,
                 trials: 1000,
@@ -385,6 +387,7 @@ mod tests {
                 trials_file: true,
                 shard: Some(ShardSpec { index: 2, count: 3 }),
             },
+            scenario_origin: "x.ron".into(),
             scenario_text: "()".into(),
             span: 1..3,
             next_chunk: 2,
