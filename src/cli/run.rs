@@ -426,10 +426,12 @@ fn open_state(
         return Ok((state, acc));
     }
     if args.resume {
+        let finished = out_dir.join("manifest.json").is_file();
         bail!(
-            "nothing to resume: there is no interrupted run for {} (no {}); run without --resume",
+            "nothing to resume: there is no interrupted run for {} (no {}){}; run without --resume",
             out_dir.display(),
-            tmp.display()
+            tmp.display(),
+            if finished { ", and that output is already finished" } else { "" }
         );
     }
     let staging = Staging::open_resumable(out_dir)?;
