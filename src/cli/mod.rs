@@ -4,6 +4,7 @@ pub mod bargain;
 pub mod list;
 pub mod run;
 pub mod validate;
+pub mod wargame;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ pub enum Command {
     List(ScenarioArg),
     /// Run KTAB's Spatial Model of Politics on a KTAB CSV (or RON) bargaining input.
     Bargain(bargain::BargainArgs),
+    /// Classroom wargame: teams play actors turn by turn, the model adjudicates (see docs/instructor-guide.md).
+    Wargame(wargame::WargameArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -40,5 +43,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(a) => validate::execute(&a),
         Command::List(a) => list::execute(&a),
         Command::Bargain(a) => bargain::execute(&a),
+        Command::Wargame(a) => wargame::execute(&a),
     }
 }
