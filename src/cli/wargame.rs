@@ -111,6 +111,22 @@ pub enum WargameCommand {
 
 const MAX_SAMPLES: u64 = 1_000_000;
 
+/// Print to standard output; a closed pipe (`... | head`) is not an error
+/// worth a panic: the command's work is already saved.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+macro_rules! sayln {
+    ($($t:tt)*) => { say(&(format!($($t)*) + "\n")) };
+}
+
+macro_rules! sayf {
+    ($($t:tt)*) => { say(&format!($($t)*)) };
+}
+
 pub fn execute(args: &WargameArgs) -> Result<()> {
     match &args.command {
         WargameCommand::New {
@@ -129,7 +145,7 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
                 seed: *seed,
                 game,
             })?;
-            println!(
+            sayln!(
                 "New game in {}: teams {}; {} turns from {}; seed {}.",
                 game.display(),
                 cfg.teams.join(", "),
@@ -137,7 +153,10 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
                 cfg.start,
                 cfg.seed
             );
-            println!("Next: each team runs `greatgame wargame view --game {} --team TEAM`.", game.display());
+            sayln!(
+                "Next: each team runs `greatgame wargame view --game {} --team TEAM`.",
+                game.display()
+            );
             Ok(())
         }
         WargameCommand::Orders {
@@ -154,18 +173,18 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
                 action: action.clone(),
             };
             g.submit(o)?;
-            println!("Orders recorded for {team}, turn {}.", g.current_turn());
-            print!("{}", view::status(&g));
+            sayln!("Orders recorded for {team}, turn {}.", g.current_turn());
+            sayf!("{}", view::status(&g));
             Ok(())
         }
         WargameCommand::View { game, team } => {
             let g = Game::open(game)?;
-            print!("{}", view::view(&g, team)?);
+            sayf!("{}", view::view(&g, team)?);
             Ok(())
         }
         WargameCommand::Status { game } => {
             let g = Game::open(game)?;
-            print!("{}", view::status(&g));
+            sayf!("{}", view::status(&g));
             Ok(())
         }
         WargameCommand::Preview { game, samples } => {
@@ -173,7 +192,7 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
                 bail!("--samples must be between 1 and {MAX_SAMPLES}");
             }
             let g = Game::open(game)?;
-            print!("{}", preview::preview(&g, *samples)?);
+            sayf!("{}", preview::preview(&g, *samples)?);
             Ok(())
         }
         WargameCommand::Adjudicate {
@@ -185,10 +204,14 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             let mut g = Game::open(game)?;
             let ovr = adjudicate::parse_overrides(g.model(), overrides, reasons)?;
             let rec = g.adjudicate(&ovr)?;
-            print!("{}", adjudicate::turn_report(&g, &rec));
-            if !no_charts {
-                let files = adjudicate::draw_dice(&g, &rec)?;
-                println!("Charts: {}", files[0].display());
+            let charts = if *no_charts {
+                Vec::new()
+            } else {
+                adjudicate::draw_dice(&g, &rec)?
+            };
+            say(&adjudicate::turn_report(&g, &rec));
+            if let Some(png) = charts.first() {
+                say(&format!("Chart for the projector: {}\n", png.display()));
             }
             Ok(())
         }
@@ -210,7 +233,7 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
                     samples: *samples,
                 },
             )?;
-            println!("After-action review: {}", dir.join("report.html").display());
+            sayln!("After-action review: {}", dir.join("report.html").display());
             Ok(())
         }
         WargameCommand::Play { game } => play::run(game, &mut std::io::stdin().lock(), &mut std::io::stdout()),
@@ -232,7 +255,11 @@ fn replay(dir: &std::path::Path) -> Result<()> {
             g.config.seed
         );
     }
-    println!("start state ({}): identical to the status-quo run with seed {}", g.config.start, g.config.seed);
+    sayln!(
+        "start state ({}): identical to the status-quo run with seed {}",
+        g.config.start,
+        g.config.seed
+    );
     for rec in &g.turns {
         let happened: Vec<String> = rec
             .result
@@ -241,16 +268,20 @@ fn replay(dir: &std::path::Path) -> Result<()> {
             .filter(|d| d.count > 0)
             .map(|d| d.event.clone())
             .collect();
-        println!(
+        sayln!(
             "turn {} ({}): identical ({} orders, {} overrides; events: {})",
             rec.turn,
             rec.date,
             rec.orders.len(),
             rec.overrides.len(),
-            if happened.is_empty() { "none".into() } else { happened.join(", ") }
+            if happened.is_empty() {
+                "none".into()
+            } else {
+                happened.join(", ")
+            }
         );
     }
-    println!(
+    sayln!(
         "replay OK: {} records, {} turns recomputed, pending orders for turn {}: {}",
         g.log.entries.len(),
         g.turns.len(),

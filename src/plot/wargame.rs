@@ -81,8 +81,16 @@ impl Figure for DiceChart<'_> {
             plot.draw(&Rectangle::new([(x0, y0), (x1, y1)], mix(GRID, WHITE, 0.4).filled()))?;
             let mut acc = 0.0;
             for (k, p) in d.probs.iter().enumerate() {
-                let colour = if d.probs.len() == 1 { PALETTE[3] } else { PALETTE[k % PALETTE.len()] };
-                let fill = if d.outcome == Some(k) { colour } else { mix(colour, WHITE, 0.6) };
+                let colour = if d.probs.len() == 1 {
+                    PALETTE[3]
+                } else {
+                    PALETTE[k % PALETTE.len()]
+                };
+                let fill = if d.outcome == Some(k) {
+                    colour
+                } else {
+                    mix(colour, WHITE, 0.6)
+                };
                 let (a, b) = (scale(acc), scale(acc + p));
                 if b > a {
                     plot.draw(&Rectangle::new([(a, y0), (b, y1)], fill.filled()))?;
@@ -156,9 +164,23 @@ impl Figure for PlayedFan<'_> {
         let (tlo, thi) = (self.times[0], *self.times.last().expect("two times"));
         let caption = text_style(SMALL_PX + 1.0, FontStyle::Bold, INK);
         for (i, (p, cell)) in self.panels.iter().zip(&cells).enumerate() {
-            let lo = p.bands.iter().map(|b| b[0]).chain(p.played.iter().copied()).fold(f64::INFINITY, f64::min);
-            let hi = p.bands.iter().map(|b| b[4]).chain(p.played.iter().copied()).fold(f64::NEG_INFINITY, f64::max);
-            let (lo, hi) = if lo.is_finite() && hi.is_finite() { pad_range(lo, hi, 0.06) } else { (0.0, 1.0) };
+            let lo = p
+                .bands
+                .iter()
+                .map(|b| b[0])
+                .chain(p.played.iter().copied())
+                .fold(f64::INFINITY, f64::min);
+            let hi = p
+                .bands
+                .iter()
+                .map(|b| b[4])
+                .chain(p.played.iter().copied())
+                .fold(f64::NEG_INFINITY, f64::max);
+            let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+                pad_range(lo, hi, 0.06)
+            } else {
+                (0.0, 1.0)
+            };
             let colour = PALETTE[i % PALETTE.len()];
             let title = format!("{} ({})", p.title, p.unit);
             let (cw, _) = cell.dim_in_pixel();
@@ -324,7 +346,11 @@ impl Figure for LuckChart<'_> {
 fn fmt_year(v: f64) -> String {
     let y = v.floor();
     let q = ((v - y) * 4.0).round() as i64 + 1;
-    if (v - y).abs() < 1e-9 { format!("{y}") } else { format!("{y}Q{q}") }
+    if (v - y).abs() < 1e-9 {
+        format!("{y}")
+    } else {
+        format!("{y}Q{q}")
+    }
 }
 
 /// Write `dir/stem.png` and `.svg`.

@@ -46,9 +46,9 @@ pub fn parse_overrides(model: &Model, specs: &[String], reasons: &[String]) -> R
         let count = match value.trim().to_ascii_lowercase().as_str() {
             "yes" | "true" => 1,
             "no" | "false" => 0,
-            n => n.parse::<u32>().map_err(|_| {
-                anyhow!("--override `{spec}`: the value must be yes, no or a number of occurrences")
-            })?,
+            n => n
+                .parse::<u32>()
+                .map_err(|_| anyhow!("--override `{spec}`: the value must be yes, no or a number of occurrences"))?,
         };
         if model.events[e].once && count > 1 {
             bail!("--override `{spec}`: `{name}` can happen only once");
@@ -56,7 +56,12 @@ pub fn parse_overrides(model: &Model, specs: &[String], reasons: &[String]) -> R
         if out.iter().any(|o| o.event == name) {
             bail!("--override: `{name}` is overridden twice");
         }
-        let reason = reasons.get(i).or(reasons.first()).expect("checked above").trim().to_string();
+        let reason = reasons
+            .get(i)
+            .or(reasons.first())
+            .expect("checked above")
+            .trim()
+            .to_string();
         if reason.is_empty() {
             bail!("--reason for `{name}` is empty; say why the white cell overrides the dice");
         }
@@ -74,16 +79,27 @@ pub fn turn_report(game: &Game, rec: &TurnRec) -> String {
     let model = game.model();
     let mut s = String::new();
     let _ = writeln!(s, "=== Turn {} of {} — {} ===", rec.turn, game.config.turns, rec.date);
-    let _ = writeln!(s, "\nWHAT EACH ACTOR DID (p = the model's probability of that move; roll = the die)");
+    let _ = writeln!(
+        s,
+        "\nWHAT EACH ACTOR DID (p = the model's probability of that move; roll = the die)"
+    );
     for (i, m) in rec.result.moves.iter().enumerate() {
         let a = &model.actors[i];
-        let label = a.actions.iter().find(|x| x.id == m.action).map_or("", |x| x.label.as_str());
+        let label = a
+            .actions
+            .iter()
+            .find(|x| x.id == m.action)
+            .map_or("", |x| x.label.as_str());
         let how = if m.by == "team" {
             format!("team's order (the model would have given it p = {})", fmt_num(m.p))
         } else {
             format!("{}, p = {}, roll {:.3}", m.by, fmt_num(m.p), m.u)
         };
-        let _ = writeln!(s, "  {:<10} {:<24} {label}\n  {:<10} {:<24} [{how}]", m.actor, m.action, "", "");
+        let _ = writeln!(
+            s,
+            "  {:<10} {:<24} {label}\n  {:<10} {:<24} [{how}]",
+            m.actor, m.action, "", ""
+        );
     }
     let _ = writeln!(s, "\nWHAT HAPPENED (each event's die: chance this turn, what came up)");
     for (e, d) in rec.result.events.iter().enumerate() {
@@ -160,7 +176,11 @@ pub fn draw_dice(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
             probs: trace.choice_probs[i].clone(),
             outcome: pick,
             roll: if team { None } else { Some(m.u) },
-            note: if team { "team's order".into() } else { format!("p = {}", fmt_num(m.p)) },
+            note: if team {
+                "team's order".into()
+            } else {
+                format!("p = {}", fmt_num(m.p))
+            },
         });
     }
     for (e, d) in rec.result.events.iter().enumerate() {
@@ -199,7 +219,11 @@ pub fn chart_context(game: &Game) -> ChartContext {
     let model = game.model();
     ChartContext {
         scenario: model.title.clone(),
-        run_label: format!("wargame, seed {}, teams {}", game.config.seed, game.config.teams.join(", ")),
+        run_label: format!(
+            "wargame, seed {}, teams {}",
+            game.config.seed,
+            game.config.teams.join(", ")
+        ),
         caveat: model.caveat.clone(),
     }
 }

@@ -100,7 +100,9 @@ fn per_turn(model: &Model, o: usize, before: &TrialState, after: &TrialState) ->
         MeasureDef::Final(v) | MeasureDef::Mean(v) | MeasureDef::Min(v) | MeasureDef::Max(v) | MeasureDef::Total(v) => {
             after.vars[v as usize] - before.vars[v as usize]
         }
-        MeasureDef::Count(e) | MeasureDef::PerYear(e) | MeasureDef::Occurs(e) => f64::from(after.turn_events[e as usize]),
+        MeasureDef::Count(e) | MeasureDef::PerYear(e) | MeasureDef::Occurs(e) => {
+            f64::from(after.turn_events[e as usize])
+        }
         MeasureDef::ActionCount(a, k) => f64::from(u8::from(after.choices[a as usize] == k as u8)),
     }
 }
@@ -108,7 +110,10 @@ fn per_turn(model: &Model, o: usize, before: &TrialState, after: &TrialState) ->
 fn per_turn_unit(model: &Model, o: usize) -> String {
     match model.outcomes[o].measure {
         MeasureDef::Final(v) | MeasureDef::Mean(v) | MeasureDef::Min(v) | MeasureDef::Max(v) | MeasureDef::Total(v) => {
-            format!("change in {}, {}", model.vars[v as usize].id, model.vars[v as usize].unit)
+            format!(
+                "change in {}, {}",
+                model.vars[v as usize].id, model.vars[v as usize].unit
+            )
         }
         MeasureDef::Count(_) | MeasureDef::PerYear(_) | MeasureDef::Occurs(_) => "events".into(),
         MeasureDef::ActionCount(..) => "times chosen".into(),
@@ -165,7 +170,14 @@ pub fn compute(game: &Game, opts: DebriefOptions) -> Result<(Debrief, Vec<Vec<Tr
             path.push(st.clone());
             for (t, plan) in plans.iter().enumerate() {
                 let k = t as u32 + 1;
-                play_turn(model, &mut st, sample_seed(seed, Purpose::Continuation, j, k), plan, None, None);
+                play_turn(
+                    model,
+                    &mut st,
+                    sample_seed(seed, Purpose::Continuation, j, k),
+                    plan,
+                    None,
+                    None,
+                );
                 path.push(st.clone());
             }
             path
@@ -374,7 +386,10 @@ fn fmt_thousands(n: u64) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn img(path: &Path, alt: &str) -> Result<String> {
@@ -398,7 +413,12 @@ fn timeline_row(game: &Game, rec: &TurnRec, prev_levers: &[(String, String)]) ->
     }
     for t in &game.config.teams {
         if !rec.orders.iter().any(|o| &o.team == t) {
-            orders.push(format!("<b>{}</b>: <i>no orders</i>", esc(t)));
+            let what = if t == "us" {
+                "no orders: last turn's levers kept"
+            } else {
+                "no orders: the model chose"
+            };
+            orders.push(format!("<b>{}</b>: <i>{what}</i>", esc(t)));
         }
     }
     let changed: Vec<String> = rec
@@ -415,7 +435,12 @@ fn timeline_row(game: &Game, rec: &TurnRec, prev_levers: &[(String, String)]) ->
         .iter()
         .map(|m| {
             let who = if m.by == "team" { "team" } else { "model" };
-            format!("{}: {} <small>({who}, p = {})</small>", esc(&m.actor), esc(&m.action), fmt_num(m.p))
+            format!(
+                "{}: {} <small>({who}, p = {})</small>",
+                esc(&m.actor),
+                esc(&m.action),
+                fmt_num(m.p)
+            )
         })
         .collect();
     let events: Vec<String> = rec
@@ -425,8 +450,16 @@ fn timeline_row(game: &Game, rec: &TurnRec, prev_levers: &[(String, String)]) ->
         .enumerate()
         .filter(|(_, d)| d.count > 0)
         .map(|(e, d)| {
-            let times = if d.count > 1 { format!(" × {}", d.count) } else { String::new() };
-            let how = if d.forced { "override".to_string() } else { format!("P = {:.1}%", 100.0 * d.p) };
+            let times = if d.count > 1 {
+                format!(" × {}", d.count)
+            } else {
+                String::new()
+            };
+            let how = if d.forced {
+                "override".to_string()
+            } else {
+                format!("P = {:.1}%", 100.0 * d.p)
+            };
             format!("{}{times} <small>({how})</small>", esc(&model.events[e].label))
         })
         .collect();
@@ -446,7 +479,11 @@ fn timeline_row(game: &Game, rec: &TurnRec, prev_levers: &[(String, String)]) ->
             format!("<br><small>levers changed: {}</small>", esc(&changed.join(", ")))
         },
         moves.join("<br>"),
-        if events.is_empty() { "<i>none</i>".to_string() } else { events.join("<br>") },
+        if events.is_empty() {
+            "<i>none</i>".to_string()
+        } else {
+            events.join("<br>")
+        },
         if overrides.is_empty() {
             String::new()
         } else {
@@ -480,7 +517,10 @@ fn render_html(game: &Game, d: &Debrief, charts: &Path) -> Result<String> {
         esc(&game.config.start),
         esc(&game.config.scenario_sha256)
     );
-    let _ = writeln!(h, "<h2>Timeline</h2>\n<table><tr><th>Turn</th><th>Orders</th><th>What each actor did</th><th>What happened</th></tr>");
+    let _ = writeln!(
+        h,
+        "<h2>Timeline</h2>\n<table><tr><th>Turn</th><th>Orders</th><th>What each actor did</th><th>What happened</th></tr>"
+    );
     let mut prev: Vec<(String, String)> = model
         .levers
         .iter()
@@ -499,7 +539,10 @@ fn render_html(game: &Game, d: &Debrief, charts: &Path) -> Result<String> {
          where it is not available in that continuation); only the dice differ. White-cell overrides are not \
          applied.</p>\n{}",
         fmt_thousands(d.continuations),
-        img(&charts.join("played_vs_fan.png"), "played trajectory over the fan of continuations")?
+        img(
+            &charts.join("played_vs_fan.png"),
+            "played trajectory over the fan of continuations"
+        )?
     );
     let _ = writeln!(
         h,
@@ -511,12 +554,18 @@ fn render_html(game: &Game, d: &Debrief, charts: &Path) -> Result<String> {
     for o in &d.outcomes {
         let verdict = match o.better_than {
             Some(b) => format!(
-                "better than {:.0}% of the outcomes your choices could have produced (tied with {:.0}%; {})",
+                "better than {:.0}% of the outcomes your choices could have produced, as good as {:.0}%, worse \
+                 than {:.0}% ({})",
                 100.0 * b,
                 100.0 * o.tied,
+                100.0 * (1.0 - b - o.tied).max(0.0),
                 o.direction
             ),
-            None => format!("higher than {:.0}%, lower than {:.0}% (information only)", 100.0 * o.below, 100.0 * o.above),
+            None => format!(
+                "higher than {:.0}%, lower than {:.0}% (information only)",
+                100.0 * o.below,
+                100.0 * o.above
+            ),
         };
         let _ = writeln!(
             h,
@@ -547,7 +596,11 @@ fn render_html(game: &Game, d: &Debrief, charts: &Path) -> Result<String> {
          <th>White cell (sum)</th><th>Mostly</th></tr>\n",
     );
     for o in &d.outcomes {
-        let mostly = if o.choice_total.abs() >= o.luck_total.abs() { "choice" } else { "luck" };
+        let mostly = if o.choice_total.abs() >= o.luck_total.abs() {
+            "choice"
+        } else {
+            "luck"
+        };
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{:+.4}</td><td class=\"n\">{:+.4}</td><td class=\"n\">{:+.4}</td><td>{mostly}</td></tr>",

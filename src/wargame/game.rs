@@ -56,7 +56,9 @@ impl Snapshot {
             && self.latches.len() == st.latches.len()
             && self.lambda.len() == st.lambda.len();
         if !fits {
-            bail!("the stored game state does not fit the game's scenario (different numbers of variables, levers, actors or events)");
+            bail!(
+                "the stored game state does not fit the game's scenario (different numbers of variables, levers, actors or events)"
+            );
         }
         st.turn = self.turn;
         st.year = model.calendar.year(self.turn);
@@ -273,7 +275,11 @@ impl Game {
         }
         let first = &log.entries[0];
         if first.kind != "new" {
-            bail!("{}:1: the first record must create the game (found `{}`)", log.path().display(), first.kind);
+            bail!(
+                "{}:1: the first record must create the game (found `{}`)",
+                log.path().display(),
+                first.kind
+            );
         }
         let config: NewGame = serde_json::from_value(first.data.clone())
             .with_context(|| format!("{}:1: the game record is malformed", log.path().display()))?;
@@ -308,14 +314,19 @@ impl Game {
                     let o: OrdersRec =
                         serde_json::from_value(e.data.clone()).with_context(|| format!("{at}: malformed orders"))?;
                     if o.turn != game.current_turn() {
-                        bail!("{at}: orders for turn {} recorded during turn {}", o.turn, game.current_turn());
+                        bail!(
+                            "{at}: orders for turn {} recorded during turn {}",
+                            o.turn,
+                            game.current_turn()
+                        );
                     }
-                    game.check_orders(&o).with_context(|| format!("{at}: recorded orders are invalid"))?;
+                    game.check_orders(&o)
+                        .with_context(|| format!("{at}: recorded orders are invalid"))?;
                     game.pending.insert(o.team.clone(), o);
                 }
                 "turn" => {
-                    let rec: TurnRec =
-                        serde_json::from_value(e.data.clone()).with_context(|| format!("{at}: malformed turn record"))?;
+                    let rec: TurnRec = serde_json::from_value(e.data.clone())
+                        .with_context(|| format!("{at}: malformed turn record"))?;
                     let again = game.resolve(&rec.overrides)?;
                     if again.turn != rec.turn || again.orders != rec.orders {
                         bail!(
@@ -393,7 +404,11 @@ impl Game {
                 }
             }
             if let Some(a) = &o.action {
-                let k = model.actors[i].actions.iter().position(|x| &x.id == a).context("unknown action")?;
+                let k = model.actors[i]
+                    .actions
+                    .iter()
+                    .position(|x| &x.id == a)
+                    .context("unknown action")?;
                 plan.actions[i] = Some(k as u8);
             }
         }
@@ -439,7 +454,11 @@ impl Game {
             .map(|(i, a)| {
                 let pick = st.choices[i] as usize;
                 let by = if voided[i] {
-                    let asked = self.pending.get(&a.id).and_then(|o| o.action.clone()).unwrap_or_default();
+                    let asked = self
+                        .pending
+                        .get(&a.id)
+                        .and_then(|o| o.action.clone())
+                        .unwrap_or_default();
                     format!("model (order `{asked}` unavailable this turn: its precondition failed)")
                 } else if plan.actions[i].is_some() {
                     "team".to_string()

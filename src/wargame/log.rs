@@ -112,7 +112,10 @@ impl Log {
             }
         }
         if log.entries.is_empty() {
-            bail!("{}: the log holds no complete record; the game was never created", path.display());
+            bail!(
+                "{}: the log holds no complete record; the game was never created",
+                path.display()
+            );
         }
         Ok(log)
     }
@@ -186,12 +189,19 @@ impl Log {
 /// Write `bytes` to `path` so that a crash leaves either the old or the new
 /// file: temporary file, fsync, rename, fsync of the folder.
 pub fn write_durable(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     {
         let mut f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        f.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
+        f.write_all(bytes)
+            .with_context(|| format!("writing {}", tmp.display()))?;
         f.sync_all().with_context(|| format!("syncing {}", tmp.display()))?;
     }
     fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
@@ -229,7 +239,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut log = Log::create(dir.path());
         for k in 0..3 {
-            log.append("note", &serde_json::json!({ "k": k, "x": 0.1 + k as f64 })).unwrap();
+            log.append("note", &serde_json::json!({ "k": k, "x": 0.1 + k as f64 }))
+                .unwrap();
         }
         let reopened = Log::open(dir.path()).unwrap();
         assert_eq!(reopened.entries.len(), 3);

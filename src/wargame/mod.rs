@@ -48,5 +48,9 @@ pub enum Purpose {
 
 /// Seed of team `team`'s estimate of variable `var` at game turn `turn`.
 pub fn estimate_seed(seed: u64, turn: u32, team: usize, var: usize) -> u64 {
-    stream_seed(seed ^ 0x5EE5_0000_0000_0000, (team as u64) << 32 | var as u64, 4_000_000 + turn as u64)
+    stream_seed(
+        seed ^ 0x5EE5_0000_0000_0000,
+        (team as u64) << 32 | var as u64,
+        4_000_000 + turn as u64,
+    )
 }

@@ -68,7 +68,10 @@ pub fn available(model: &Model, game: &Game, levers: &[f64], actor: usize, k: us
         turn: st.turn,
         year: model.calendar.year(st.turn),
     };
-    model.actors[actor].actions[k].when.as_ref().is_none_or(|w| w.eval(&env) != 0.0)
+    model.actors[actor].actions[k]
+        .when
+        .as_ref()
+        .is_none_or(|w| w.eval(&env) != 0.0)
 }
 
 /// Levers the checks should assume this turn: for the US team's own order its
@@ -97,16 +100,27 @@ pub fn validate(game: &Game, o: &OrdersRec) -> Result<()> {
         } else {
             format!("no team `{}`", o.team)
         };
-        bail!("{why}; the teams are {} ({})", ids.join(", "), did_you_mean(&o.team, &ids));
+        bail!(
+            "{why}; the teams are {} ({})",
+            ids.join(", "),
+            did_you_mean(&o.team, &ids)
+        );
     }
     if game.is_over() {
         bail!("the game is over ({} turns played); no more orders", game.config.turns);
     }
     if o.turn != game.current_turn() {
-        bail!("orders for turn {} but the game is at turn {}", o.turn, game.current_turn());
+        bail!(
+            "orders for turn {} but the game is at turn {}",
+            o.turn,
+            game.current_turn()
+        );
     }
     if o.team != "us" && !o.levers.is_empty() {
-        bail!("only the US team sets levers; team `{}` picks one action (--action)", o.team);
+        bail!(
+            "only the US team sets levers; team `{}` picks one action (--action)",
+            o.team
+        );
     }
     if o.levers.is_empty() && o.action.is_none() {
         bail!(

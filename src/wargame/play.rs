@@ -104,7 +104,10 @@ fn prompt(dir: &Path) -> String {
 pub fn run(dir: &Path, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()> {
     let g = Game::open(dir)?;
     writeln!(out, "{}", view::status(&g))?;
-    writeln!(out, "Commands: status, view TEAM, orders TEAM [--set L=V] [--action A], turn, preview, adjudicate, report, quit, help")?;
+    writeln!(
+        out,
+        "Commands: status, view TEAM, orders TEAM [--set L=V] [--action A], turn, preview, adjudicate, report, quit, help"
+    )?;
     drop(g);
     loop {
         write!(out, "{}", prompt(dir))?;
@@ -195,14 +198,23 @@ fn guided(dir: &Path, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
     if g.is_over() {
         bail!("the game is over; run `report`");
     }
-    let teams: Vec<String> = g.config.teams.iter().filter(|t| !g.pending.contains_key(*t)).cloned().collect();
+    let teams: Vec<String> = g
+        .config
+        .teams
+        .iter()
+        .filter(|t| !g.pending.contains_key(*t))
+        .cloned()
+        .collect();
     drop(g);
     let clear = std::io::stdout().is_terminal();
     for team in teams {
         if clear {
             write!(out, "\x1b[2J\x1b[H")?;
         }
-        writeln!(out, "\n---------------- Team {team}: your move (other teams look away) ----------------")?;
+        writeln!(
+            out,
+            "\n---------------- Team {team}: your move (other teams look away) ----------------"
+        )?;
         let g = Game::open(dir)?;
         write!(out, "{}", view::view(&g, &team)?)?;
         let actor = &g.model().actors[g.actor_index(&team).expect("team is an actor")];

@@ -93,7 +93,10 @@ pub fn preview(game: &Game, samples: u64) -> Result<String> {
             ev.label
         );
     }
-    let _ = writeln!(s, "\nKEY VARIABLES AT THE END OF THE TURN (now → mean; 5th, 50th, 95th percentile)");
+    let _ = writeln!(
+        s,
+        "\nKEY VARIABLES AT THE END OF THE TURN (now → mean; 5th, 50th, 95th percentile)"
+    );
     for v in model.key_vars() {
         let def = &model.vars[v];
         let mut m = Moments::default();
@@ -113,7 +116,12 @@ pub fn preview(game: &Game, samples: u64) -> Result<String> {
             def.unit
         );
     }
-    let missing: Vec<&String> = game.config.teams.iter().filter(|t| !game.pending.contains_key(*t)).collect();
+    let missing: Vec<&String> = game
+        .config
+        .teams
+        .iter()
+        .filter(|t| !game.pending.contains_key(*t))
+        .collect();
     if !missing.is_empty() {
         let _ = writeln!(
             s,

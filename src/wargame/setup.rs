@@ -2,7 +2,7 @@
 
 use super::SCENARIO_FILE;
 use super::game::{NewGame, Snapshot};
-use super::log::{Log, LOG_FILE};
+use super::log::{LOG_FILE, Log};
 use super::visibility::default_hidden;
 use crate::model::time::Period;
 use crate::report::staging::Staging;
@@ -28,8 +28,15 @@ pub fn create(opts: &NewOptions) -> Result<NewGame> {
             opts.game.display()
         );
     }
-    if opts.game.exists() && std::fs::read_dir(opts.game).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        bail!("{} exists and is not empty; give a new or empty folder as --game", opts.game.display());
+    if opts.game.exists()
+        && std::fs::read_dir(opts.game)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        bail!(
+            "{} exists and is not empty; give a new or empty folder as --game",
+            opts.game.display()
+        );
     }
     let loaded = scenario::load(opts.scenario)?;
     let config = new_game(&loaded, opts)?;
@@ -46,7 +53,13 @@ fn new_game(loaded: &Loaded, opts: &NewOptions) -> Result<NewGame> {
     let model = &loaded.model;
     let ids: Vec<String> = model.actors.iter().map(|a| a.id.clone()).collect();
     let mut teams: Vec<String> = Vec::new();
-    for t in opts.teams.iter().flat_map(|t| t.split(',')).map(str::trim).filter(|t| !t.is_empty()) {
+    for t in opts
+        .teams
+        .iter()
+        .flat_map(|t| t.split(','))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         if !ids.iter().any(|i| i == t) {
             let hint = closest(t, &ids)
                 .map(|c| format!("did you mean `{c}`?"))

@@ -12,7 +12,14 @@ use std::fmt::Write;
 pub fn status(game: &Game) -> String {
     let mut s = String::new();
     let c = &game.config;
-    let _ = writeln!(s, "{} — game seed {}, {} turns from {}", game.model().title, c.seed, c.turns, c.start);
+    let _ = writeln!(
+        s,
+        "{} — game seed {}, {} turns from {}",
+        game.model().title,
+        c.seed,
+        c.turns,
+        c.start
+    );
     if game.is_over() {
         let _ = writeln!(
             s,
@@ -49,7 +56,10 @@ pub fn status(game: &Game) -> String {
 pub fn view(game: &Game, team: &str) -> Result<String> {
     let model = game.model();
     let Some(ti) = game.actor_index(team).filter(|_| game.is_team(team)) else {
-        bail!("no team `{team}` in this game; the teams are {}", game.config.teams.join(", "));
+        bail!(
+            "no team `{team}` in this game; the teams are {}",
+            game.config.teams.join(", ")
+        );
     };
     let actor = &model.actors[ti];
     let st = &game.state;
@@ -65,7 +75,10 @@ pub fn view(game: &Game, team: &str) -> Result<String> {
     for i in &actor.interests {
         let _ = writeln!(s, "  {:+.2}  {}", i.weight, i.on);
     }
-    let _ = writeln!(s, "\nTHE STATE OF THE WORLD (≈ marks your estimate of a hidden quantity, ± one standard deviation)");
+    let _ = writeln!(
+        s,
+        "\nTHE STATE OF THE WORLD (≈ marks your estimate of a hidden quantity, ± one standard deviation)"
+    );
     for (v, def) in model.vars.iter().enumerate() {
         let (x, sd) = seen(model, &game.config.hidden, game.config.seed, k, ti, v, st.vars[v]);
         let shown = match sd {
@@ -91,25 +104,45 @@ pub fn view(game: &Game, team: &str) -> Result<String> {
         let _ = writeln!(s, "\nLAST TURN ({}) EVERY ACTOR DID", last.date);
         for m in &last.result.moves {
             let a = &model.actors[game.actor_index(&m.actor).expect("actor")];
-            let label = a.actions.iter().find(|x| x.id == m.action).map_or("", |x| x.label.as_str());
+            let label = a
+                .actions
+                .iter()
+                .find(|x| x.id == m.action)
+                .map_or("", |x| x.label.as_str());
             let _ = writeln!(s, "  {:<10} {} — {label}", m.actor, m.action);
         }
     }
     // Other teams judge availability under last turn's levers: the US team's
     // pending settings are secret until adjudication.
-    let levers = if team == "us" { pending_levers(game)? } else { st.levers.clone() };
+    let levers = if team == "us" {
+        pending_levers(game)?
+    } else {
+        st.levers.clone()
+    };
     if team == "us" {
-        let _ = writeln!(s, "\nYOUR LEVERS (in force now; `orders --team us --set lever=value` changes them)");
+        let _ = writeln!(
+            s,
+            "\nYOUR LEVERS (in force now; `orders --team us --set lever=value` changes them)"
+        );
         for (l, def) in model.levers.iter().enumerate() {
             let range = match &def.kind {
                 LeverKindDef::Bool => "true | false".to_string(),
                 LeverKindDef::Level(lo, hi) => format!("{lo} .. {hi}"),
                 LeverKindDef::Enum(o) => o.join(" | "),
             };
-            let _ = writeln!(s, "  {:<26} = {:<13} [{range}]  {}", def.id, def.show(levers[l]), def.label);
+            let _ = writeln!(
+                s,
+                "  {:<26} = {:<13} [{range}]  {}",
+                def.id,
+                def.show(levers[l]),
+                def.label
+            );
         }
     }
-    let _ = writeln!(s, "\nYOUR MENU (one action per turn; `orders --team {team} --action ID`)");
+    let _ = writeln!(
+        s,
+        "\nYOUR MENU (one action per turn; `orders --team {team} --action ID`)"
+    );
     for (j, a) in actor.actions.iter().enumerate() {
         let ok = available(model, game, &levers, ti, j);
         let _ = writeln!(
@@ -117,7 +150,11 @@ pub fn view(game: &Game, team: &str) -> Result<String> {
             "  {:<24} {}{}",
             a.id,
             a.label,
-            if ok { "" } else { "  [not available now: precondition fails]" }
+            if ok {
+                ""
+            } else {
+                "  [not available now: precondition fails]"
+            }
         );
     }
     let _ = writeln!(s, "\nORDERS THIS TURN");
@@ -144,10 +181,23 @@ pub fn view(game: &Game, team: &str) -> Result<String> {
         .teams
         .iter()
         .filter(|t| *t != team)
-        .map(|t| format!("{t} ({})", if game.pending.contains_key(t) { "submitted" } else { "waiting" }))
+        .map(|t| {
+            format!(
+                "{t} ({})",
+                if game.pending.contains_key(t) {
+                    "submitted"
+                } else {
+                    "waiting"
+                }
+            )
+        })
         .collect();
     if !others.is_empty() {
-        let _ = writeln!(s, "  other teams' orders stay hidden until adjudication: {}", others.join(", "));
+        let _ = writeln!(
+            s,
+            "  other teams' orders stay hidden until adjudication: {}",
+            others.join(", ")
+        );
     }
     let _ = writeln!(s, "\n{}", model.caveat);
     Ok(s)
