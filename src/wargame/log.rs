@@ -265,4 +265,25 @@ mod tests {
         let err = Log::open(dir.path()).unwrap_err().to_string();
         assert!(err.contains("log.jsonl:2:"), "{err}");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Any change of one byte before the last line is refused.
+        #[test]
+        fn any_edit_before_the_last_line_is_refused(pos in 0usize..10_000, byte in 32u8..127) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut log = Log::create(dir.path());
+            for k in 0..4 {
+                log.append("note", &serde_json::json!({ "k": k, "why": "a reason", "x": [0.25, 1e-9] })).unwrap();
+            }
+            let path = dir.path().join(LOG_FILE);
+            let mut bytes = fs::read(&path).unwrap();
+            let last_start = bytes[..bytes.len() - 1].iter().rposition(|b| *b == b'\n').unwrap() + 1;
+            let pos = pos % last_start;
+            proptest::prop_assume!(bytes[pos] != byte);
+            bytes[pos] = byte;
+            fs::write(&path, &bytes).unwrap();
+            proptest::prop_assert!(Log::open(dir.path()).is_err());
+        }
+    }
 }

@@ -78,3 +78,33 @@ pub fn seen(
     let z: f64 = StandardNormal.sample(&mut rng);
     ((truth + h.noise_sd * z).clamp(def.min, def.max), Some(h.noise_sd))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_see_the_truth_others_a_repeatable_estimate() {
+        let model = crate::scenario::load(None).unwrap().model;
+        let hidden = default_hidden(&model);
+        assert!(hidden.len() >= 6, "the default table applies to the built-in scenario");
+        let v = model.vars.iter().position(|x| x.id == "taliban_cohesion").unwrap();
+        let taliban = model.actors.iter().position(|a| a.id == "taliban").unwrap();
+        let us = model.actors.iter().position(|a| a.id == "us").unwrap();
+        assert_eq!(seen(&model, &hidden, 1, 3, taliban, v, 0.6), (0.6, None));
+        let (x, sd) = seen(&model, &hidden, 1, 3, us, v, 0.6);
+        assert!(sd.is_some() && x != 0.6 && (0.0..=1.0).contains(&x));
+        assert_eq!(seen(&model, &hidden, 1, 3, us, v, 0.6), (x, sd));
+        assert_ne!(
+            seen(&model, &hidden, 1, 4, us, v, 0.6).0,
+            x,
+            "a new turn, a new estimate"
+        );
+        let gdp = model.vars.iter().position(|x| x.id == "gdp_index").unwrap();
+        assert_eq!(
+            seen(&model, &hidden, 1, 3, us, gdp, 0.8),
+            (0.8, None),
+            "public variables are exact"
+        );
+    }
+}
