@@ -225,7 +225,8 @@ impl GameLock {
             .write(true)
             .open(&path)
             .with_context(|| format!("opening {}", path.display()))?;
-        f.lock().with_context(|| format!("locking {}", path.display()))?;
+        // fs4 rather than `File::lock`: the crate's minimum Rust version predates it.
+        fs4::fs_std::FileExt::lock_exclusive(&f).with_context(|| format!("locking {}", path.display()))?;
         Ok(GameLock(f))
     }
 }
