@@ -145,11 +145,10 @@ fn the_worked_example_of_the_instructor_guide_plays_through() {
                 "{out}"
             );
             assert!(out.contains("P = "), "each die with its probability: {out}");
-            let png = dir
-                .join("turns")
-                .join(format!("turn-{adjudications:02}"))
-                .join("dice.png");
-            assert!(png.is_file(), "missing {}", png.display());
+            for chart in ["dice.png", "trajectory.png"] {
+                let png = dir.join("turns").join(format!("turn-{adjudications:02}")).join(chart);
+                assert!(png.is_file(), "missing {}", png.display());
+            }
             if step.args.iter().any(|a| a == "--override") {
                 assert!(out.contains("[white-cell override]"), "{out}");
                 assert!(out.contains("because: inject: a border post is overrun"), "{out}");

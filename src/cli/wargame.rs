@@ -207,10 +207,10 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             let charts = if *no_charts {
                 Vec::new()
             } else {
-                adjudicate::draw_dice(&g, &rec)?
+                adjudicate::draw_turn_charts(&g, &rec)?
             };
             say(&adjudicate::turn_report(&g, &rec));
-            if let Some(png) = charts.first() {
+            for png in charts.iter().filter(|p| p.extension().is_some_and(|e| e == "png")) {
                 say(&format!("Chart for the projector: {}\n", png.display()));
             }
             Ok(())

@@ -148,8 +148,9 @@ pub fn turn_report(game: &Game, rec: &TurnRec) -> String {
     s
 }
 
-/// Draw `DIR/turns/turn-NN/dice.png|svg` for turn `rec`.
-pub fn draw_dice(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
+/// Draw `DIR/turns/turn-NN/dice.png|svg` (the turn's dice) and `trajectory.png|svg`
+/// (the game so far over the fan of continuations) for turn `rec`, just adjudicated.
+pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
     let model = game.model();
     let dir = game.dir.join("turns").join(format!("turn-{:02}", rec.turn));
     let ctx = chart_context(game);
@@ -212,8 +213,19 @@ pub fn draw_dice(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
         title: format!("Turn {} ({}): the dice", rec.turn, rec.date),
         dice,
     };
-    write(&dir, "dice", &fig)
+    let mut files = write(&dir, "dice", &fig)?;
+    // The game so far over what the same orders could have produced.
+    if game.turns.len() == rec.turn as usize {
+        let paths = super::debrief::continuations_so_far(game, TRAJECTORY_CONTINUATIONS)?;
+        let mut fan = super::debrief::played_fan(game, &paths, &ctx);
+        fan.title = format!("After turn {} ({}): {}", rec.turn, rec.date, fan.title);
+        files.extend(write(&dir, "trajectory", &fan)?);
+    }
+    Ok(files)
 }
+
+/// Continuations behind the turn report's trajectory chart (the debrief uses 1,000).
+const TRAJECTORY_CONTINUATIONS: u64 = 300;
 
 pub fn chart_context(game: &Game) -> ChartContext {
     let model = game.model();

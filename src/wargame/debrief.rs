@@ -23,6 +23,7 @@ use super::game::{Game, Plan, TurnRec, play_turn};
 use super::{Purpose, sample_seed, turn_seed};
 use crate::experiment::collect::OutcomeRecorder;
 use crate::model::{MeasureDef, Model, TrialState};
+use crate::plot::ChartContext;
 use crate::plot::render::{fmt_num, quantile};
 use crate::plot::wargame::{LuckChart, LuckPanel, PlayedFan, PlayedPanel, write};
 use crate::report::Manifest;
@@ -153,20 +154,17 @@ fn played_plans(game: &Game) -> Result<Vec<Plan>> {
         .collect()
 }
 
-pub fn compute(game: &Game, opts: DebriefOptions) -> Result<(Debrief, Vec<Vec<TrialState>>)> {
+/// Monte Carlo continuations: from the game's start state, the orders played
+/// turn by turn, fresh dice (continuation `j` has its own stream). Each path
+/// holds the start state and the state after every turn.
+pub fn continuations(game: &Game, plans: &[Plan], n: u64) -> Vec<Vec<TrialState>> {
     let model = game.model();
-    let t_played = game.turns.len();
-    if t_played == 0 {
-        bail!("no turn has been adjudicated yet; the debrief needs at least one");
-    }
-    let plans = played_plans(game)?;
     let seed = game.config.seed;
-    // Continuations: the same orders, fresh dice.
-    let paths: Vec<Vec<TrialState>> = (0..opts.continuations)
+    (0..n)
         .into_par_iter()
         .map(|j| {
             let mut st = game.history[0].clone();
-            let mut path = Vec::with_capacity(t_played + 1);
+            let mut path = Vec::with_capacity(plans.len() + 1);
             path.push(st.clone());
             for (t, plan) in plans.iter().enumerate() {
                 let k = t as u32 + 1;
@@ -182,7 +180,56 @@ pub fn compute(game: &Game, opts: DebriefOptions) -> Result<(Debrief, Vec<Vec<Tr
             }
             path
         })
+        .collect()
+}
+
+/// The played trajectory of every key variable over the fan of `paths`.
+pub fn played_fan<'a>(game: &Game, paths: &[Vec<TrialState>], ctx: &'a ChartContext) -> PlayedFan<'a> {
+    let model = game.model();
+    let times: Vec<f64> = game.history.iter().map(|s| model.calendar.year(s.turn)).collect();
+    let panels: Vec<PlayedPanel> = model
+        .key_vars()
+        .map(|v| {
+            let bands = (0..times.len())
+                .map(|t| {
+                    let mut xs: Vec<f64> = paths.iter().map(|p| p[t].vars[v]).collect();
+                    xs.sort_by(f64::total_cmp);
+                    [0.05, 0.25, 0.5, 0.75, 0.95].map(|q| quantile(&xs, q).unwrap_or(f64::NAN))
+                })
+                .collect();
+            PlayedPanel {
+                title: model.vars[v].label.clone(),
+                unit: model.vars[v].unit.clone(),
+                bands,
+                played: game.history.iter().map(|s| s.vars[v]).collect(),
+            }
+        })
         .collect();
+    PlayedFan {
+        ctx,
+        title: format!(
+            "The game as played, over {} continuations with the same orders",
+            fmt_thousands(paths.len() as u64)
+        ),
+        times,
+        panels,
+    }
+}
+
+/// Continuations with the orders played so far (for the turn report's trajectory chart).
+pub fn continuations_so_far(game: &Game, n: u64) -> Result<Vec<Vec<TrialState>>> {
+    Ok(continuations(game, &played_plans(game)?, n))
+}
+
+pub fn compute(game: &Game, opts: DebriefOptions) -> Result<(Debrief, Vec<Vec<TrialState>>)> {
+    let model = game.model();
+    let t_played = game.turns.len();
+    if t_played == 0 {
+        bail!("no turn has been adjudicated yet; the debrief needs at least one");
+    }
+    let plans = played_plans(game)?;
+    let seed = game.config.seed;
+    let paths = continuations(game, &plans, opts.continuations);
     let played_values = outcomes_of(model, &game.history);
     let cont_values: Vec<Vec<f64>> = paths.iter().map(|p| outcomes_of(model, p)).collect();
 
@@ -288,34 +335,7 @@ pub fn write_report(game: &Game, out: Option<&Path>, opts: DebriefOptions) -> Re
     let ctx = chart_context(game);
 
     // Played trajectory over the fan, for the key variables.
-    let times: Vec<f64> = game.history.iter().map(|s| model.calendar.year(s.turn)).collect();
-    let panels: Vec<PlayedPanel> = model
-        .key_vars()
-        .map(|v| {
-            let bands = (0..times.len())
-                .map(|t| {
-                    let mut xs: Vec<f64> = paths.iter().map(|p| p[t].vars[v]).collect();
-                    xs.sort_by(f64::total_cmp);
-                    [0.05, 0.25, 0.5, 0.75, 0.95].map(|q| quantile(&xs, q).unwrap_or(f64::NAN))
-                })
-                .collect();
-            PlayedPanel {
-                title: model.vars[v].label.clone(),
-                unit: model.vars[v].unit.clone(),
-                bands,
-                played: game.history.iter().map(|s| s.vars[v]).collect(),
-            }
-        })
-        .collect();
-    let fan = PlayedFan {
-        ctx: &ctx,
-        title: format!(
-            "The game as played, over {} continuations with the same orders",
-            fmt_thousands(opts.continuations)
-        ),
-        times,
-        panels,
-    };
+    let fan = played_fan(game, &paths, &ctx);
     write(&charts_dir, "played_vs_fan", &fan)?;
     let luck = LuckChart {
         ctx: &ctx,
@@ -323,7 +343,8 @@ pub fn write_report(game: &Game, out: Option<&Path>, opts: DebriefOptions) -> Re
         panels: debrief
             .outcomes
             .iter()
-            .filter(|o| !o.direction.is_empty())
+            // Outcomes without a direction, or that never moved, have nothing to show.
+            .filter(|o| !o.direction.is_empty() && o.per_turn.iter().flatten().any(|v| *v != 0.0))
             .map(|o| LuckPanel {
                 title: o.label.clone(),
                 unit: o.per_turn_unit.clone(),

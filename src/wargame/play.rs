@@ -178,8 +178,12 @@ fn one(dir: &Path, cmd: Cmd, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
             let ovr = adjudicate::parse_overrides(g.model(), &overrides, &reasons)?;
             let rec = g.adjudicate(&ovr)?;
             write!(out, "{}", adjudicate::turn_report(&g, &rec))?;
-            let files = adjudicate::draw_dice(&g, &rec)?;
-            writeln!(out, "Chart for the projector: {}", files[0].display())?;
+            for png in adjudicate::draw_turn_charts(&g, &rec)?
+                .iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "png"))
+            {
+                writeln!(out, "Chart for the projector: {}", png.display())?;
+            }
         }
         Cmd::Report { out: target } => {
             let g = Game::open(dir)?;
