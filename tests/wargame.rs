@@ -424,3 +424,44 @@ fn the_play_loop_runs_a_piped_script() {
         fs::read(twin.join("log.jsonl")).unwrap()
     );
 }
+
+#[test]
+fn kill_9_at_any_moment_loses_at_most_the_command_in_flight() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("g");
+    ok(&dir, &["new", "--teams", "us,taliban", "--turns", "3", "--seed", "9"]);
+    let bin = assert_cmd::cargo::cargo_bin("greatgame");
+    let mut records = 1;
+    for k in 0..24u64 {
+        let args: Vec<String> = if k % 3 == 2 {
+            vec!["adjudicate".into(), "--no-charts".into()]
+        } else {
+            vec![
+                "orders".into(),
+                "--team".into(),
+                "taliban".into(),
+                "--action".into(),
+                "restrain_aq".into(),
+            ]
+        };
+        let mut child = std::process::Command::new(&bin)
+            .arg("wargame")
+            .args(&args)
+            .arg("--game")
+            .arg(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(k * 3 % 40));
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = child.wait();
+        let (success, out, err) = wg(&dir, &["status"]);
+        assert!(success, "after a kill the game must reopen: {err}");
+        assert!(out.contains("Turn") || out.contains("over"), "{out}");
+        let n = fs::read_to_string(dir.join("log.jsonl")).unwrap().lines().count();
+        assert!(n == records || n == records + 1, "{records} records before, {n} after");
+        records = n;
+    }
+    ok(&dir, &["replay"]);
+}
