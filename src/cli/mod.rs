@@ -6,6 +6,7 @@ pub mod list;
 pub mod merge;
 pub mod run;
 pub mod validate;
+pub mod wargame;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -31,6 +32,8 @@ pub enum Command {
     Hindcast(hindcast::HindcastArgs),
     /// Run KTAB's Spatial Model of Politics on a KTAB CSV (or RON) bargaining input.
     Bargain(bargain::BargainArgs),
+    /// Classroom wargame: teams play actors turn by turn, the model adjudicates (see docs/instructor-guide.md).
+    Wargame(wargame::WargameArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,5 +51,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::List(a) => list::execute(&a),
         Command::Bargain(a) => bargain::execute(&a),
         Command::Hindcast(a) => hindcast::execute(&a),
+        Command::Wargame(a) => wargame::execute(&a),
     }
 }

@@ -431,7 +431,11 @@ fn open_state(
             "nothing to resume: there is no interrupted run for {} (no {}){}; run without --resume",
             out_dir.display(),
             tmp.display(),
-            if finished { ", and that output is already finished" } else { "" }
+            if finished {
+                ", and that output is already finished"
+            } else {
+                ""
+            }
         );
     }
     let staging = Staging::open_resumable(out_dir)?;

@@ -737,7 +737,7 @@ pub fn fmt_num(v: f64) -> String {
         let digits = r.unsigned_abs().to_string();
         let mut out = String::new();
         for (k, ch) in digits.chars().enumerate() {
-            if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            if k > 0 && (digits.len() - k) % 3 == 0 {
                 out.push(',');
             }
             out.push(ch);

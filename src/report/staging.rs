@@ -121,13 +121,14 @@ fn lock_dir(dir: &Path) -> Result<fs::File> {
         .write(true)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(fs::TryLockError::WouldBlock) => anyhow::bail!(
+    // fs4 rather than `File::try_lock`: the crate's minimum Rust version predates it.
+    match fs4::fs_std::FileExt::try_lock_exclusive(&f) {
+        Ok(true) => Ok(f),
+        Ok(false) => anyhow::bail!(
             "another greatgame process is writing into {} right now; wait for it to finish or stop it first",
             dir.display()
         ),
-        Err(fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
+        Err(e) => Err(e).with_context(|| format!("locking {}", path.display())),
     }
 }
 
