@@ -63,6 +63,9 @@ pub struct Comparison {
     pub mechanisms: Vec<(usize, Mechanisms)>,
     /// `kept[slot][outcome]`: values of the first `min(trials, KEEP)` trials.
     pub kept: Vec<Vec<Vec<f64>>>,
+    /// Pooled standard deviation of each outcome (None: Info or no spread),
+    /// the common scale of overall regret and of the scorecard's colours.
+    pub scales: Vec<Option<f64>>,
     pub elapsed: Duration,
 }
 
@@ -219,6 +222,7 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
         robustness,
         mechanisms,
         kept,
+        scales: scales.to_vec(),
         elapsed: started.elapsed(),
     })
 }

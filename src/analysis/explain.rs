@@ -318,15 +318,17 @@ impl Mechanisms {
         v
     }
 
-    /// Whole-window event differences, largest relative change first (events
-    /// the baseline never sees sort by absolute change after them).
+    /// Whole-window event differences, largest *assured* relative change
+    /// first: the end of the 95% interval nearest zero, relative to the
+    /// baseline rate. Ranking by the point estimate alone would put rare
+    /// events with huge but vague relative changes on top.
     pub fn top_events(&self, k: usize) -> Vec<&EventRow> {
         let mut v: Vec<&EventRow> = self
             .events
             .iter()
             .filter(|r| r.year == "all" && r.diff.distinguishable())
             .collect();
-        v.sort_by(|a, b| relative(&b.diff).total_cmp(&relative(&a.diff)));
+        v.sort_by(|a, b| assured(&b.diff).total_cmp(&assured(&a.diff)));
         v.truncate(k);
         v
     }
@@ -347,6 +349,22 @@ pub fn relative(d: &DiffRow) -> f64 {
         (d.diff_mean / d.baseline_mean).abs()
     } else {
         d.diff_mean.abs()
+    }
+}
+
+/// The smallest relative change the 95% interval allows (0 if it includes 0).
+pub fn assured(d: &DiffRow) -> f64 {
+    let near = if d.diff_lo95 > 0.0 {
+        d.diff_lo95
+    } else if d.diff_hi95 < 0.0 {
+        -d.diff_hi95
+    } else {
+        0.0
+    };
+    if d.baseline_mean.abs() > 0.0 {
+        near / d.baseline_mean.abs()
+    } else {
+        near
     }
 }
 

@@ -319,18 +319,20 @@ impl RobustAcc {
                     .collect(),
             })
             .collect();
+        // Competition ranking ("1224"): equal values share a rank, so ties
+        // are never broken by the order the policies were listed in.
         let ranks = |key: &dyn Fn(&PolicyRobustness) -> f64, ascending: bool| -> Vec<usize> {
-            let mut idx: Vec<usize> = (0..np).collect();
-            idx.sort_by(|&a, &b| {
-                let (x, y) = (key(&policies[a]), key(&policies[b]));
-                let c = if ascending { x.total_cmp(&y) } else { y.total_cmp(&x) };
-                c.then(a.cmp(&b))
-            });
-            let mut r = vec![0; np];
-            for (pos, &i) in idx.iter().enumerate() {
-                r[i] = pos + 1;
-            }
-            r
+            (0..np)
+                .map(|a| {
+                    let x = key(&policies[a]);
+                    1 + (0..np)
+                        .filter(|&b| {
+                            let y = key(&policies[b]);
+                            if ascending { y < x } else { y > x }
+                        })
+                        .count()
+                })
+                .collect()
         };
         let r_mean = ranks(&|p| p.regret_mean, true);
         let r_p90 = ranks(&|p| p.regret_p90, true);
@@ -443,6 +445,23 @@ mod tests {
         assert_eq!(p0.satisficing_each, vec![0.5, 0.5]);
         assert_eq!((p1.rank_regret_mean, p0.rank_regret_mean), (1, 2));
         assert_eq!((p1.rank_satisficing, p0.rank_satisficing), (Some(1), Some(2)));
+    }
+
+    #[test]
+    fn ties_share_a_rank() {
+        let m = model();
+        let th = parse_satisfice(&m, "a>=5").unwrap();
+        let mut r = RobustAcc::new(&m, 3, &th);
+        // Policies 0 and 1 identical; policy 2 better on a.
+        let t = [1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 2.0, 1.0, 0.0];
+        r.push_outcomes(&t);
+        r.push_overall(&t, &[Some(1.0), Some(1.0), None]);
+        let s = r.summary(&m, &["p0".into(), "p1".into(), "p2".into()], &[Some(1.0), Some(1.0), None]);
+        let ranks: Vec<usize> = s.policies.iter().map(|p| p.rank_regret_mean).collect();
+        assert_eq!(ranks, vec![2, 2, 1]);
+        // Nobody meets a>=5: all tie for first.
+        let sat: Vec<Option<usize>> = s.policies.iter().map(|p| p.rank_satisficing).collect();
+        assert_eq!(sat, vec![Some(1); 3]);
     }
 
     #[test]
