@@ -169,12 +169,9 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
     }
     // Phase 2: the rest, streamed.
     let s2 = Some(scales.clone());
-    let later = run_paired(
-        &p,
-        kept_n..d.trials,
-        Sink::new(model, d, &layout, s2.clone()),
-        || Sink::new(model, d, &layout, s2.clone()),
-    )?;
+    let later = run_paired(&p, kept_n..d.trials, Sink::new(model, d, &layout, s2.clone()), || {
+        Sink::new(model, d, &layout, s2.clone())
+    })?;
     acc.merge(later);
     if let Some(b) = bar {
         b.finish_and_clear();

@@ -93,12 +93,7 @@ pub struct MechanismAcc {
 
 impl MechanismAcc {
     pub fn new(layout: std::sync::Arc<Layout>, np: usize, base: usize) -> Self {
-        let (nc, ne, ny, ns) = (
-            layout.cells.len(),
-            layout.n_events,
-            layout.years.len(),
-            layout.spans(),
-        );
+        let (nc, ne, ny, ns) = (layout.cells.len(), layout.n_events, layout.years.len(), layout.spans());
         MechanismAcc {
             np,
             base,
@@ -376,7 +371,10 @@ mod tests {
     fn tallies_become_shares_and_paired_differences() {
         let model = crate::scenario::load(None).unwrap().model;
         let layout = std::sync::Arc::new(Layout::new(&model));
-        assert_eq!(layout.years.first(), Some(&model.calendar.period(model.decision_turn).year));
+        assert_eq!(
+            layout.years.first(),
+            Some(&model.calendar.period(model.decision_turn).year)
+        );
         let window: u32 = layout.turns_in_year.iter().sum();
         assert_eq!(window, model.turns - model.decision_turn);
         let na = model.actors.len();
@@ -418,10 +416,17 @@ mod tests {
         assert_eq!(a1.diff.baseline_mean, 0.0);
         assert_eq!(a1.diff.policy_mean, 0.5);
         assert_eq!(a1.diff.diff_mean, 0.5);
-        let e0 = m.events.iter().find(|r| r.event == model.events[0].id && r.year == "all").unwrap();
+        let e0 = m
+            .events
+            .iter()
+            .find(|r| r.event == model.events[0].id && r.year == "all")
+            .unwrap();
         // One per turn = turns_per_year per year, in both trials: a zero-width interval.
         let rate = f64::from(model.calendar.per_year);
-        assert_eq!((e0.diff.diff_mean, e0.diff.diff_lo95, e0.diff.diff_hi95), (rate, rate, rate));
+        assert_eq!(
+            (e0.diff.diff_mean, e0.diff.diff_lo95, e0.diff.diff_hi95),
+            (rate, rate, rate)
+        );
         assert!(e0.diff.distinguishable());
         // Against itself, the baseline shows no differences at all.
         let m0 = acc.summary(&model, 0);

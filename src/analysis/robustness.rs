@@ -111,13 +111,29 @@ pub fn parse_satisfice(model: &Model, text: &str) -> Result<Vec<Threshold>> {
             unreachable!("find matched < or >")
         };
         let name = name.trim();
+        if name.ends_with(['=', '!']) {
+            bail!(
+                "{where_}: `=>`, `=<` and `!` are not comparisons; write `>=`, `<=`, `>` or `<` (e.g. `gdp_index_2030>=0.9`)"
+            );
+        }
         if name.is_empty() {
             bail!("{where_} names no outcome before `{}`", op.symbol());
         }
         let Some(o) = model.outcomes.iter().position(|x| x.id == name) else {
-            let hint = closest(name, &ids)
-                .map(|c| format!("did you mean `{c}`?"))
-                .unwrap_or_else(|| format!("outcomes: {}", ids.join(", ")));
+            // A shortened id ("isisk_attacks") may fit several outcomes: list them all.
+            let containing: Vec<String> = ids
+                .iter()
+                .filter(|i| i.contains(name))
+                .map(|i| format!("`{i}`"))
+                .collect();
+            let hint = if (2..=6).contains(&containing.len()) {
+                format!("did you mean one of {}?", containing.join(", "))
+            } else {
+                closest(name, &ids)
+                    .map(|c| format!("did you mean `{c}`?"))
+                    .or_else(|| containing.first().map(|c| format!("did you mean {c}?")))
+                    .unwrap_or_else(|| format!("outcomes: {}", ids.join(", ")))
+            };
             bail!("{where_}: unknown outcome `{name}`; {hint} (`greatgame list` shows every outcome)");
         };
         let value: f64 = match num.trim().parse() {
@@ -456,7 +472,11 @@ mod tests {
         let t = [1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 2.0, 1.0, 0.0];
         r.push_outcomes(&t);
         r.push_overall(&t, &[Some(1.0), Some(1.0), None]);
-        let s = r.summary(&m, &["p0".into(), "p1".into(), "p2".into()], &[Some(1.0), Some(1.0), None]);
+        let s = r.summary(
+            &m,
+            &["p0".into(), "p1".into(), "p2".into()],
+            &[Some(1.0), Some(1.0), None],
+        );
         let ranks: Vec<usize> = s.policies.iter().map(|p| p.rank_regret_mean).collect();
         assert_eq!(ranks, vec![2, 2, 1]);
         // Nobody meets a>=5: all tie for first.
@@ -471,6 +491,7 @@ mod tests {
         assert!(err("aa<=1").contains("did you mean `a`"), "{}", err("aa<=1"));
         assert!(err("a=1").contains("no comparison"));
         assert!(err("a<=x").contains("not a finite number"));
+        assert!(err("a=>1").contains("not comparisons"));
         assert!(err("a<=1,,b>2").contains("clause 2"));
         assert!(err("<=3").contains("names no outcome"));
         assert!(err("").contains("empty"));

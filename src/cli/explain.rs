@@ -6,8 +6,8 @@ use super::compare::{manifest, select_baseline, threads};
 use crate::analysis::compare::{CompareDesign, compare};
 use crate::cli::run::select_policies;
 use crate::model::MAX_TRIALS;
-use crate::report::comparison::{self, CompareReport};
 use crate::report::compare_charts::{action_forest, context, event_forest};
+use crate::report::comparison::{self, CompareReport};
 use crate::report::staging::{Staging, write_atomic};
 use crate::scenario;
 use anyhow::{Result, bail};
@@ -49,7 +49,10 @@ pub struct ExplainArgs {
 
 pub fn execute(args: &ExplainArgs) -> Result<()> {
     if args.trials < 2 || args.trials > MAX_TRIALS {
-        bail!("--trials must be between 2 and {MAX_TRIALS} for intervals (got {})", args.trials);
+        bail!(
+            "--trials must be between 2 and {MAX_TRIALS} for intervals (got {})",
+            args.trials
+        );
     }
     if args.top == 0 {
         bail!("--top must be at least 1");
@@ -90,7 +93,10 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
     let md = comparison::explain_markdown(&report, args.top);
     write_atomic(&staging.path().join("explain.md"), md.as_bytes())?;
     write_atomic(&staging.path().join("explain.csv"), &comparison::explain_csv(&report)?)?;
-    write_atomic(&staging.path().join("comparison.csv"), &comparison::comparison_csv(&report)?)?;
+    write_atomic(
+        &staging.path().join("comparison.csv"),
+        &comparison::comparison_csv(&report)?,
+    )?;
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
     write_atomic(&staging.path().join("manifest.json"), &json)?;

@@ -145,7 +145,10 @@ mod tests {
         let two = run_paired(&p, trials.clone(), Log::default(), Log::default).unwrap();
         assert_eq!(one.trials, (trials.start..trials.end).collect::<Vec<_>>());
         assert_eq!(one.values, two.values);
-        assert_eq!(one.turns, (trials.end - trials.start) as usize * policies.len() * model.turns as usize);
+        assert_eq!(
+            one.turns,
+            (trials.end - trials.start) as usize * policies.len() * model.turns as usize
+        );
         // The same values as the per-policy runner, trial by trial.
         let design = super::super::Design {
             policies: policies.clone(),
@@ -165,7 +168,10 @@ mod tests {
                 for o in 0..no {
                     let a = one.values[(k * policies.len() + slot) * no + o];
                     let b = res.values[slot][o][trial as usize];
-                    assert!(a == b || (a.is_nan() && b.is_nan()), "trial {trial} slot {slot} outcome {o}");
+                    assert!(
+                        a == b || (a.is_nan() && b.is_nan()),
+                        "trial {trial} slot {slot} outcome {o}"
+                    );
                 }
             }
         }

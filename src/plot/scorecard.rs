@@ -153,7 +153,10 @@ impl Figure for ScorecardFigure<'_> {
             for (j, c) in row.cells.iter().enumerate() {
                 let cx0 = x0 + LABEL_W + col_w * j as i32;
                 let fill = cell_colour(c);
-                plot.draw(&Rectangle::new([(cx0 + 2, y + 1), (cx0 + col_w - 2, y + ROW_H - 1)], fill.filled()))?;
+                plot.draw(&Rectangle::new(
+                    [(cx0 + 2, y + 1), (cx0 + col_w - 2, y + ROW_H - 1)],
+                    fill.filled(),
+                ))?;
                 // Dark text on light fills, white on strong ones.
                 let lum = 0.299 * f64::from(fill.0) + 0.587 * f64::from(fill.1) + 0.114 * f64::from(fill.2);
                 let ink = if lum < 140.0 { WHITE } else { INK };
@@ -165,7 +168,8 @@ impl Figure for ScorecardFigure<'_> {
                     FontStyle::Normal
                 };
                 let big = text_style(SMALL_PX, weight, colour).pos(Pos::new(HPos::Center, VPos::Top));
-                let small = text_style(SMALL_PX - 3.0, FontStyle::Normal, colour).pos(Pos::new(HPos::Center, VPos::Top));
+                let small =
+                    text_style(SMALL_PX - 3.0, FontStyle::Normal, colour).pos(Pos::new(HPos::Center, VPos::Top));
                 let cx = cx0 + col_w / 2;
                 plot.draw_text(&signed(c.diff), &big, (cx, y + 3))?;
                 let iv = format!("[{}, {}]", signed(c.lo95), signed(c.hi95));

@@ -69,8 +69,20 @@ pub fn robustness_csv(r: &CompareReport) -> Result<Vec<u8>> {
     w.write_record(["policy", "measure", "outcome", "value", "rank"])?;
     for p in &r.cmp.robustness.policies {
         let rank = |x: usize| x.to_string();
-        w.write_record([&p.policy, "regret_mean_sd", "", &num(p.regret_mean), &rank(p.rank_regret_mean)])?;
-        w.write_record([&p.policy, "regret_p90_sd", "", &num(p.regret_p90), &rank(p.rank_regret_p90)])?;
+        w.write_record([
+            &p.policy,
+            "regret_mean_sd",
+            "",
+            &num(p.regret_mean),
+            &rank(p.rank_regret_mean),
+        ])?;
+        w.write_record([
+            &p.policy,
+            "regret_p90_sd",
+            "",
+            &num(p.regret_p90),
+            &rank(p.rank_regret_p90),
+        ])?;
         w.write_record([&p.policy, "share_best", "", &num(p.share_best), ""])?;
         if let (Some(s), Some(k)) = (p.satisficing, p.rank_satisficing) {
             w.write_record([&p.policy, "satisficing", "", &num(s), &rank(k)])?;
@@ -334,7 +346,10 @@ pub fn section_headline(r: &CompareReport) -> String {
         let _ = writeln!(s, "### {} — {}\n", pol.id, pol.label);
         let rows = headline_rows(r, slot, 5);
         if rows.is_empty() {
-            let _ = writeln!(s, "- No difference is distinguishable from noise after Holm's correction.\n");
+            let _ = writeln!(
+                s,
+                "- No difference is distinguishable from noise after Holm's correction.\n"
+            );
             continue;
         }
         for row in rows {
@@ -426,12 +441,20 @@ pub fn section_robustness(r: &CompareReport) -> String {
         out
     };
     let _ = writeln!(s, "- Ranking by mean regret: {}", rank_line(&|p| p.rank_regret_mean));
-    let _ = writeln!(s, "- Ranking by 90th-percentile regret: {}", rank_line(&|p| p.rank_regret_p90));
+    let _ = writeln!(
+        s,
+        "- Ranking by 90th-percentile regret: {}",
+        rank_line(&|p| p.rank_regret_p90)
+    );
     if sat {
         let _ = writeln!(
             s,
             "- Ranking by satisficing (share of trials meeting {}): {}",
-            rb.thresholds.iter().map(|t| format!("`{}`", t.text())).collect::<Vec<_>>().join(" and "),
+            rb.thresholds
+                .iter()
+                .map(|t| format!("`{}`", t.text()))
+                .collect::<Vec<_>>()
+                .join(" and "),
             rank_line(&|p| p.rank_satisficing.unwrap_or(usize::MAX))
         );
         let _ = writeln!(s, "\nShare of trials meeting each threshold:\n");
@@ -478,7 +501,11 @@ pub fn section_tables(r: &CompareReport) -> String {
         for row in r.cmp.rows.iter().filter(|x| x.slot == slot) {
             let o = &r.model.outcomes[row.outcome_index];
             let dist = if o.kind == OutcomeKind::Info {
-                if row.s.distinguishable { "yes (info)" } else { "no (info)" }
+                if row.s.distinguishable {
+                    "yes (info)"
+                } else {
+                    "no (info)"
+                }
             } else if row.s.distinguishable_holm {
                 "**yes**"
             } else if row.s.distinguishable {
@@ -608,9 +635,19 @@ pub fn section_provenance(r: &CompareReport) -> String {
                 let _ = write!(when, " until {u}");
             }
             if let Some(c) = &rule.when_text {
-                let _ = write!(when, " when `{c}`{}", if rule.sticky { " (and ever after)" } else { "" });
+                let _ = write!(
+                    when,
+                    " when `{c}`{}",
+                    if rule.sticky { " (and ever after)" } else { "" }
+                );
             }
-            let _ = writeln!(s, "  - `{} = {}`{when} — rests on: {}", l.id, l.show(rule.value), rule.passage);
+            let _ = writeln!(
+                s,
+                "  - `{} = {}`{when} — rests on: {}",
+                l.id,
+                l.show(rule.value),
+                rule.passage
+            );
         }
     }
     let _ = writeln!(s);
@@ -689,7 +726,10 @@ pub fn section_event_table(r: &CompareReport) -> String {
             m.years.first().copied().unwrap_or_default(),
             m.years.last().copied().unwrap_or_default()
         );
-        let _ = writeln!(s, "| event | baseline | policy | difference [95% interval] | relative |");
+        let _ = writeln!(
+            s,
+            "| event | baseline | policy | difference [95% interval] | relative |"
+        );
         let _ = writeln!(s, "|---|---:|---:|---:|---:|");
         for e in m.events.iter().filter(|e| e.year == "all") {
             let d = &e.diff;

@@ -8,11 +8,11 @@
 //! `comparison.md`, section by section, rendered with pulldown-cmark, with the
 //! charts placed next to the section they illustrate.
 
+use super::compare_charts::{action_forest, event_forest};
 use super::comparison::{
     CompareReport, section_header, section_headline, section_mechanisms, section_method, section_provenance,
     section_robustness, section_tables,
 };
-use super::compare_charts::{action_forest, event_forest};
 use crate::plot::render::sanitize_stem;
 use anyhow::{Context, Result};
 use base64::Engine;
@@ -88,8 +88,10 @@ pub fn render(r: &CompareReport, dir: &Path) -> Result<String> {
             );
         }
     }
-    body.push_str("<h2>Distributions</h2>\n<p>Per outcome, every policy side by side (first trials of the run; \
-                   event outcomes as probabilities with 95% intervals).</p>\n<div class=\"grid\">\n");
+    body.push_str(
+        "<h2>Distributions</h2>\n<p>Per outcome, every policy side by side (first trials of the run; \
+                   event outcomes as probabilities with 95% intervals).</p>\n<div class=\"grid\">\n",
+    );
     for def in &r.model.outcomes {
         let stem = if def.is_event() {
             format!("prob_{}", def.id)
