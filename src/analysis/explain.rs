@@ -142,10 +142,9 @@ impl MechanismAcc {
                     (&self.ev[(slot * ne + e) * ny..(slot * ne + e + 1) * ny], true)
                 };
                 let mut total = 0u32;
-                for y in 0..ny {
-                    let c = counts[y];
+                for (y, (&c, &turns)) in counts.iter().zip(&l.turns_in_year).enumerate() {
                     total += c;
-                    self.share[(slot * nk + k) * ns + y] = per(c, l.turns_in_year[y], is_event, l.per_year);
+                    self.share[(slot * nk + k) * ns + y] = per(c, turns, is_event, l.per_year);
                 }
                 self.share[(slot * nk + k) * ns + ny] = per(total, window, is_event, l.per_year);
             }

@@ -59,7 +59,7 @@ pub fn comparison_csv(r: &CompareReport) -> Result<Vec<u8>> {
             s.p_better.map(num).unwrap_or_default(),
         ])?;
     }
-    Ok(w.into_inner().context("writing comparison.csv")?)
+    w.into_inner().context("writing comparison.csv")
 }
 
 /// `robustness.csv`: per policy, overall regret (mean, p90), share of trials
@@ -95,7 +95,7 @@ pub fn robustness_csv(r: &CompareReport) -> Result<Vec<u8>> {
             w.write_record([&p.policy, "regret_p90", &o.outcome, &num(o.p90), ""])?;
         }
     }
-    Ok(w.into_inner().context("writing robustness.csv")?)
+    w.into_inner().context("writing robustness.csv")
 }
 
 /// `policies.csv`: each compared policy's provenance.
@@ -107,7 +107,7 @@ pub fn policies_csv(r: &CompareReport) -> Result<Vec<u8>> {
         let role = if slot == 0 { "baseline" } else { "compared" };
         w.write_record([&p.id, role, &p.label, &p.author, &p.source_file, &p.date, &p.summary])?;
     }
-    Ok(w.into_inner().context("writing policies.csv")?)
+    w.into_inner().context("writing policies.csv")
 }
 
 /// `explain.csv`: every action-share and event-rate difference, per year and
@@ -163,7 +163,7 @@ pub fn explain_csv(r: &CompareReport) -> Result<Vec<u8>> {
             ])?;
         }
     }
-    Ok(w.into_inner().context("writing explain.csv")?)
+    w.into_inner().context("writing explain.csv")
 }
 
 #[derive(Serialize)]
@@ -309,8 +309,8 @@ fn diff_phrase(r: &CompareReport, row: &Row) -> String {
         "{} {} [{}, {}]",
         sgn(row.s.diff_mean, 3),
         o.unit,
-        sgn(row.s.diff_lo95, 2),
-        sgn(row.s.diff_hi95, 2)
+        sgn(row.s.diff_lo95, 3),
+        sgn(row.s.diff_hi95, 3)
     )
 }
 
@@ -658,7 +658,7 @@ pub fn section_provenance(r: &CompareReport) -> String {
 pub fn section_method(r: &CompareReport) -> String {
     let mut s = String::from("## Method and caveats\n\n");
     let items = [
-        format!("{}", r.model.caveat),
+        r.model.caveat.to_string(),
         "Differences are paired: trial *k* draws the same uncertainties and the same luck under every policy, so \
          the per-trial difference removes what the policies share. The 95% interval is the Student-t interval of the \
          mean paired difference over independent trials."
