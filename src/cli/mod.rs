@@ -3,6 +3,7 @@
 pub mod bargain;
 pub mod compare;
 pub mod explain;
+pub mod hindcast;
 pub mod list;
 pub mod run;
 pub mod validate;
@@ -29,6 +30,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Explain a policy's differences from the baseline: actors' choices and event rates, year by year.
     Explain(explain::ExplainArgs),
+    /// Run the status-quo policy over 2021-2025 and score it against the calibration record.
+    Hindcast(hindcast::HindcastArgs),
     /// Run KTAB's Spatial Model of Politics on a KTAB CSV (or RON) bargaining input.
     Bargain(bargain::BargainArgs),
 }
@@ -48,5 +51,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Bargain(a) => bargain::execute(&a),
         Command::Compare(a) => compare::execute(&a),
         Command::Explain(a) => explain::execute(&a),
+        Command::Hindcast(a) => hindcast::execute(&a),
     }
 }
