@@ -314,14 +314,28 @@ fn diff_phrase(r: &CompareReport, row: &Row) -> String {
     )
 }
 
-/// The rows of `slot` worth a headline: Holm-significant, non-Info, largest
-/// standardised size first.
+/// A difference nearly fixed by the package: the same sign in at least 99% of
+/// trials and a spread across trials under 5% of its size. Such differences
+/// are mostly the levers' direct arithmetic (a cost, a quota, a lever's
+/// effect on a variable), not the actors' response, so they are listed apart
+/// from the headlines rather than crowding out the differences the model
+/// actually has to work out.
+pub fn by_construction(row: &Row) -> bool {
+    let s = &row.s;
+    let one_way = s.p_better.unwrap_or(0.0).max(s.p_worse.unwrap_or(0.0)) >= 0.99;
+    one_way && s.diff_mean != 0.0 && s.diff_sd <= 0.05 * s.diff_mean.abs()
+}
+
+/// The rows of `slot` worth a headline: Holm-significant, non-Info, not
+/// [`by_construction`], largest standardised size first.
 pub fn headline_rows<'a>(r: &'a CompareReport, slot: usize, k: usize) -> Vec<&'a Row> {
     let mut v: Vec<&Row> = r
         .cmp
         .rows
         .iter()
-        .filter(|x| x.slot == slot && x.s.distinguishable_holm && r.cmp.scales[x.outcome_index].is_some())
+        .filter(|x| {
+            x.slot == slot && x.s.distinguishable_holm && r.cmp.scales[x.outcome_index].is_some() && !by_construction(x)
+        })
         .collect();
     let size = |x: &Row| (x.s.diff_mean / r.cmp.scales[x.outcome_index].unwrap_or(1.0)).abs();
     v.sort_by(|a, b| size(b).total_cmp(&size(a)).then(a.outcome_index.cmp(&b.outcome_index)));
@@ -337,7 +351,10 @@ pub fn section_headline(r: &CompareReport) -> String {
         "Per policy, the (up to) five largest differences from `{}` that are distinguishable from noise after \
          Holm's correction over all {} policy × outcome tests, largest in standard deviations of the outcome first. \
          Mean paired difference (policy − baseline) with its 95% interval; then baseline → policy mean, and the share \
-         of trials in which the policy does better / worse for the US (the rest are ties).\n",
+         of trials in which the policy does better / worse for the US (the rest are ties). Differences *nearly fixed \
+         by the package* — the same sign in at least 99% of trials and varying less than 5% across trials, mostly \
+         the levers' direct arithmetic (its cost, a resettlement quota) rather than the actors' response — are \
+         listed after them.\n",
         r.cmp.policy_ids[0],
         holm_family(r)
     );
@@ -348,9 +365,9 @@ pub fn section_headline(r: &CompareReport) -> String {
         if rows.is_empty() {
             let _ = writeln!(
                 s,
-                "- No difference is distinguishable from noise after Holm's correction.\n"
+                "- No difference beyond those nearly fixed by the package is distinguishable from noise after \
+                 Holm's correction."
             );
-            continue;
         }
         for row in rows {
             let o = &r.model.outcomes[row.outcome_index];
@@ -369,6 +386,19 @@ pub fn section_headline(r: &CompareReport) -> String {
                 pct(row.s.p_better.unwrap_or(f64::NAN)),
                 pct(row.s.p_worse.unwrap_or(f64::NAN)),
             );
+        }
+        let fixed: Vec<String> = r
+            .cmp
+            .rows
+            .iter()
+            .filter(|x| x.slot == slot && by_construction(x) && r.cmp.scales[x.outcome_index].is_some())
+            .map(|x| {
+                let o = &r.model.outcomes[x.outcome_index];
+                format!("{} {} {}", o.label, sgn(x.s.diff_mean, 3), o.unit)
+            })
+            .collect();
+        if !fixed.is_empty() {
+            let _ = writeln!(s, "- *Nearly fixed by the package*: {}.", fixed.join("; "));
         }
         let _ = writeln!(s);
     }
