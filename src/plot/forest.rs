@@ -50,6 +50,8 @@ pub struct Forest {
     pub title: String,
     pub subtitle: String,
     pub x_desc: String,
+    /// The package's provenance (author, seed file, date), shown in the key.
+    pub source: String,
     pub rows: Vec<ForestRow>,
 }
 
@@ -98,11 +100,11 @@ impl Figure for ForestFigure<'_> {
         let frame = Frame {
             title: f.title.clone(),
             direction: Some(f.subtitle.clone()),
-            key: Some(
+            key: Some(format!(
                 "Dot: mean paired difference (policy − baseline, same trials). Line: 95% interval. Grey: interval \
-                 includes 0."
-                    .to_string(),
-            ),
+                 includes 0. Package: {}.",
+                f.source
+            )),
         };
         let plot = draw_frame(root, self.ctx, &frame)?;
         if f.rows.is_empty() {

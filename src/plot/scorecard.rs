@@ -61,6 +61,9 @@ pub struct Scorecard {
     pub baseline: String,
     pub policies: Vec<String>,
     pub rows: Vec<ScorecardRow>,
+    /// One line per package: who wrote it, the seed file, the date (drawn
+    /// under the table so the chart never travels without its sources).
+    pub provenance: Vec<String>,
 }
 
 const ROW_H: i32 = 38;
@@ -94,7 +97,7 @@ struct ScorecardFigure<'a> {
 impl Figure for ScorecardFigure<'_> {
     fn size(&self) -> (u32, u32) {
         let w = (LABEL_W + 2 * render::PAGE_MARGIN + 200 * self.s.policies.len().max(1) as i32).max(1000);
-        let h = 200 + HEAD_H + ROW_H * self.s.rows.len() as i32 + 40;
+        let h = 200 + HEAD_H + ROW_H * self.s.rows.len() as i32 + 40 + 19 * self.s.provenance.len() as i32;
         (w as u32, h as u32)
     }
 
@@ -180,6 +183,12 @@ impl Figure for ScorecardFigure<'_> {
                 vec![(x0, y + ROW_H), (x0 + LABEL_W + col_w * np, y + ROW_H)],
                 GRID.stroke_width(1),
             ))?;
+        }
+        let prov_style = text_style(SMALL_PX - 2.0, FontStyle::Normal, MUTED).pos(Pos::new(HPos::Left, VPos::Top));
+        let top = HEAD_H + ROW_H * s.rows.len() as i32 + 10;
+        for (k, line) in s.provenance.iter().enumerate() {
+            let line = ellipsize(&plot, line, &prov_style, (w as i32 - 2 * render::PAGE_MARGIN) as u32)?;
+            plot.draw_text(&line, &prov_style, (x0, top + 19 * k as i32))?;
         }
         Ok(())
     }

@@ -77,7 +77,14 @@ pub fn scorecard(r: &CompareReport) -> Scorecard {
         baseline: c.policy_ids[0].clone(),
         policies: c.design.rows.iter().map(|&s| c.policy_ids[s].clone()).collect(),
         rows,
+        provenance: c.design.slots.iter().map(|&pi| provenance(r, pi)).collect(),
     }
+}
+
+/// "id — author, seed file `x`, date" for chart footers.
+pub fn provenance(r: &CompareReport, policy: usize) -> String {
+    let p = &r.model.policies[policy];
+    format!("{} — {}; seed file {}; {}", p.id, p.author, p.source_file, p.date)
 }
 
 /// Forest of the largest action-share differences of reported slot `slot`.
@@ -111,6 +118,7 @@ pub fn action_forest(r: &CompareReport, slot: usize) -> Option<Forest> {
             r.cmp.policy_ids[0]
         ),
         x_desc: "difference in share of turns (percentage points)".into(),
+        source: provenance(r, r.cmp.design.slots[slot]),
         rows,
     })
 }
@@ -152,6 +160,7 @@ pub fn event_forest(r: &CompareReport, slot: usize) -> Option<Forest> {
             r.cmp.policy_ids[0]
         ),
         x_desc: "change in events per year (% of the baseline rate)".into(),
+        source: provenance(r, r.cmp.design.slots[slot]),
         rows,
     })
 }
