@@ -34,6 +34,7 @@ mod fan;
 pub mod forest;
 pub mod render;
 pub mod scorecard;
+pub mod wargame;
 
 pub use distribution::{draw_distribution, draw_event_probabilities};
 pub use ecdf::draw_ecdf;
