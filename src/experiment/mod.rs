@@ -7,6 +7,7 @@
 //! same seed gives byte-identical results at any `--threads`.
 
 pub mod collect;
+pub mod paired;
 pub mod runner;
 
 pub use runner::{Design, Results, RunOptions, run};
