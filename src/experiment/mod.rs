@@ -8,6 +8,7 @@
 
 pub mod checkpoint;
 pub mod collect;
+pub mod paired;
 pub mod runner;
 pub mod shard;
 

@@ -31,7 +31,9 @@ pub fn ensure_fonts() {
 mod distribution;
 mod ecdf;
 mod fan;
+pub mod forest;
 pub mod render;
+pub mod scorecard;
 pub mod wargame;
 
 pub use distribution::{draw_distribution, draw_event_probabilities};
