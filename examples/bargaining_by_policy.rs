@@ -35,12 +35,18 @@ fn main() {
     println!("without bargaining: {base:.0} us per trial (status_quo)");
     for (p, pol) in m.policies.iter().enumerate() {
         let (mut rounds, mut steps) = (0u64, 0u64);
+        let mut us_first = [0.0; 3];
         let mut sums = vec![0.0; years.len() * outputs.len()];
         let started = Instant::now();
         for k in 0..trials {
             let mut st = m.new_trial(1, k);
             while st.turn < m.turns {
                 m.step(&mut st, p);
+                if st.bargaining_rounds == 1 && st.turn == m.decision_turn + 1 {
+                    for (k, x) in us_first.iter_mut().enumerate() {
+                        *x += st.settled[k];
+                    }
+                }
                 if st.turn == m.turns {
                     rounds += u64::from(st.bargaining_rounds);
                     steps += u64::from(st.bargaining_steps);
@@ -58,8 +64,11 @@ fn main() {
             print!(" {:>8.3}", s / trials as f64);
         }
         println!(
-            "   ({per_trial:.0} us/trial, {:.1} steps/round)",
-            steps as f64 / rounds.max(1) as f64
+            "   ({per_trial:.0} us/trial, {:.1} steps/round; US settles at {:.2} {:.2} {:.2} in the first round)",
+            steps as f64 / rounds.max(1) as f64,
+            us_first[0] / trials as f64,
+            us_first[1] / trials as f64,
+            us_first[2] / trials as f64
         );
     }
 }
