@@ -1,5 +1,5 @@
 //! Mean settled bargaining positions by policy in selected years, and the cost of bargaining:
-//! `cargo run --release --example bargaining_by_policy -- [TRIALS]`.
+//! `cargo run --release --example bargaining_by_policy -- [TRIALS] [SCENARIO]` (default: the built-in scenario).
 //!
 //! Reads the variables written by the default scenario's bargaining rounds at the end of each listed year, averaged
 //! over trials (common random numbers: trial k sees the same draws under every policy).
@@ -7,13 +7,23 @@ use std::time::Instant;
 
 fn main() {
     let trials: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(500);
-    let m = greatgame::scenario::load(None).unwrap_or_else(|e| panic!("{e}")).model;
+    let path = std::env::args().nth(2).map(std::path::PathBuf::from);
+    let m = greatgame::scenario::load(path.as_deref())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .model;
     let outputs: Vec<usize> = match &m.bargaining {
         Some(b) => b.outputs.iter().map(|o| o.var as usize).collect(),
         None => panic!("the scenario declares no bargaining"),
     };
     let years = [2026, 2027, 2030];
-    let turns: Vec<u32> = years.iter().map(|y| (0..m.turns).rfind(|&t| m.calendar.year(t).floor() as i32 == *y).unwrap()).collect();
+    let turns: Vec<u32> = years
+        .iter()
+        .map(|y| {
+            (0..m.turns)
+                .rfind(|&t| m.calendar.year(t).floor() as i32 == *y)
+                .unwrap()
+        })
+        .collect();
     println!("{} trials; mean settled position (0-1) at the end of each year", trials);
     print!("{:<28}", "policy");
     for y in years {
@@ -74,5 +84,8 @@ fn main() {
 }
 
 fn short(id: &str) -> String {
-    id.replace("engagement_", "e_").replace("consensus", "all").replace("ct_conditionality_settled", "ct_tal").replace("relief_all", "relief")
+    id.replace("engagement_", "e_")
+        .replace("consensus", "all")
+        .replace("ct_conditionality_settled", "ct_tal")
+        .replace("relief_all", "relief")
 }

@@ -8,11 +8,16 @@ use greatgame::scenario::{DEFAULT_SCENARIO, load_str};
 use rand::RngExt;
 
 fn default_model() -> Model {
-    load_str(DEFAULT_SCENARIO, "afghanistan.ron").expect("default loads").model
+    load_str(DEFAULT_SCENARIO, "afghanistan.ron")
+        .expect("default loads")
+        .model
 }
 
 fn var(m: &Model, id: &str) -> usize {
-    m.vars.iter().position(|v| v.id == id).unwrap_or_else(|| panic!("no variable {id}"))
+    m.vars
+        .iter()
+        .position(|v| v.id == id)
+        .unwrap_or_else(|| panic!("no variable {id}"))
 }
 
 #[test]
@@ -40,7 +45,11 @@ fn rounds_run_at_the_scheduled_turns_and_write_the_outputs() {
                 assert!(st.settled.iter().all(|x| (0.0..=1.0).contains(x)));
                 // The outputs are the settled positions (these variables have no dynamics of their own).
                 let d = b.dimensions.len();
-                let russia = b.bargainers.iter().position(|x| m.actors[x.actor as usize].id == "russia").unwrap();
+                let russia = b
+                    .bargainers
+                    .iter()
+                    .position(|x| m.actors[x.actor as usize].id == "russia")
+                    .unwrap();
                 assert_eq!(st.vars[var(&m, "engagement_russia")], st.settled[russia * d]);
                 written = now.clone();
             } else {
@@ -174,7 +183,11 @@ const SMALL: &str = r#"(
 fn a_lever_on_the_us_position_moves_the_settlement_its_way() {
     let m = load_str(SMALL, "small.ron").unwrap_or_else(|e| panic!("{e}")).model;
     let b = m.bargaining.as_ref().unwrap();
-    assert_eq!(b.options, greatgame::bargain::SmpOptions::default(), "options left out keep KTAB's defaults");
+    assert_eq!(
+        b.options,
+        greatgame::bargain::SmpOptions::default(),
+        "options left out keep KTAB's defaults"
+    );
     let (mean, bpos) = (var(&m, "mean_pos"), var(&m, "b_pos"));
     let average = |policy: usize| {
         let (mut a, mut c) = (0.0, 0.0);

@@ -252,7 +252,10 @@ fn broken_at(from: &str, to: &str, needle: &str) -> String {
     let msg = broken(from, to);
     let text = DEFAULT_SCENARIO.replacen(from, to, 1);
     let line = line_of(&text, needle);
-    assert!(msg.contains(&format!("copy.ron:{line}:")), "expected line {line}: {msg}");
+    assert!(
+        msg.contains(&format!("copy.ron:{line}:")),
+        "expected line {line}: {msg}"
+    );
     msg
 }
 
@@ -279,7 +282,10 @@ fn unknown_variable_in_a_stance_points_at_the_name() {
     let from = r#"position: "clamp(60 - 40 * pak_afg_tension, 0, 100)""#;
     let to = r#"position: "clamp(60 - 40 * pak_afg_tenson, 0, 100)""#;
     let msg = broken_at(from, to, "pak_afg_tenson");
-    assert!(msg.contains("the position of bargainer `pakistan` on `engagement`"), "{msg}");
+    assert!(
+        msg.contains("the position of bargainer `pakistan` on `engagement`"),
+        "{msg}"
+    );
     assert!(msg.contains("did you mean `pak_afg_tension`?"), "{msg}");
 }
 
@@ -296,7 +302,10 @@ fn saliences_adding_up_to_more_than_100() {
     let from = r#"(dimension: "ct_conditionality", position: "80", salience: "50","#;
     let to = r#"(dimension: "ct_conditionality", position: "80", salience: "60","#;
     let msg = broken(from, to);
-    assert!(msg.contains("bargainer `india`: saliences add up to 110, more than 100"), "{msg}");
+    assert!(
+        msg.contains("bargainer `india`: saliences add up to 110, more than 100"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -306,7 +315,10 @@ fn unknown_dimension_and_missing_stance() {
     let msg = broken_at(from, to, "\"releif\"");
     assert!(msg.contains("unknown bargaining dimension `releif`"), "{msg}");
     assert!(msg.contains("did you mean `relief`?"), "{msg}");
-    assert!(msg.contains("bargainer `india` has no stance on dimension `relief`"), "{msg}");
+    assert!(
+        msg.contains("bargainer `india` has no stance on dimension `relief`"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -314,7 +326,10 @@ fn bargaining_date_outside_the_run() {
     let from = r#"schedule: Dates(["2026Q1", "2028Q1"]),"#;
     let to = r#"schedule: Dates(["2026Q1", "2032Q1"]),"#;
     let msg = broken_at(from, to, "\"2032Q1\"");
-    assert!(msg.contains("bargaining date 2032Q1 lies outside the simulated turns"), "{msg}");
+    assert!(
+        msg.contains("bargaining date 2032Q1 lies outside the simulated turns"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -327,7 +342,7 @@ fn bargaining_output_needs_a_zero_to_one_variable() {
 
 #[test]
 fn misspelt_bargaining_option_is_an_error() {
-    let msg = broken("options: (max_steps: 10),", "options: (max_step: 10),");
+    let msg = broken("options: (max_steps: 6),", "options: (max_step: 6),");
     assert!(msg.contains("unknown field `max_step`"), "{msg}");
     assert!(msg.contains("did you mean `max_steps`?"), "{msg}");
 }

@@ -241,8 +241,8 @@ mod tests {
 
     #[test]
     fn settling_matches_the_full_run() {
-        use crate::bargain::synthetic::random_scenario;
         use crate::bargain::SmpOptions;
+        use crate::bargain::synthetic::random_scenario;
         for k in 0..5 {
             let smp = Smp::new(&random_scenario(7, 3, &mut trial_rng(9, k)), SmpOptions::default());
             let h = smp.run_stochastic(&mut trial_rng(3, k));

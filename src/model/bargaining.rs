@@ -38,6 +38,8 @@ pub struct BargainerDef {
     /// Index of the actor.
     pub actor: u16,
     pub capability: Program,
+    /// The expressions as written, for listings.
+    pub capability_text: String,
     pub source: String,
     /// One per dimension, in dimension order.
     pub stances: Vec<StanceDef>,
@@ -47,6 +49,8 @@ pub struct BargainerDef {
 pub struct StanceDef {
     pub position: Program,
     pub salience: Program,
+    pub position_text: String,
+    pub salience_text: String,
     pub source: String,
 }
 
@@ -93,9 +97,13 @@ impl BargainingDef {
             let start = input.saliences.len();
             for s in &b.stances {
                 let p = s.position.eval(env);
-                input.positions.push(if p.is_finite() { p.clamp(0.0, 100.0) } else { 50.0 });
+                input
+                    .positions
+                    .push(if p.is_finite() { p.clamp(0.0, 100.0) } else { 50.0 });
                 let w = s.salience.eval(env);
-                input.saliences.push(if w.is_finite() { w.clamp(0.0, 100.0) } else { 0.0 });
+                input
+                    .saliences
+                    .push(if w.is_finite() { w.clamp(0.0, 100.0) } else { 0.0 });
             }
             let sal = &mut input.saliences[start..start + d];
             let total: f64 = sal.iter().sum();

@@ -963,7 +963,18 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
 
     // ---- bargaining ----------------------------------------------------------
     let bargaining = file.bargaining.as_ref().map(|b| {
-        compile_bargaining(&mut c, b, &kinds, &order, &scope, &vars, &file.actors, start, per_year, turns)
+        compile_bargaining(
+            &mut c,
+            b,
+            &kinds,
+            &order,
+            &scope,
+            &vars,
+            &file.actors,
+            start,
+            per_year,
+            turns,
+        )
     });
 
     // ---- derivative table ---------------------------------------------------
@@ -1044,7 +1055,11 @@ fn compile_bargaining(
     for d in &b.dimensions {
         let path = [sec, Anchor::Id(&d.id)];
         if dim_ids.contains(&d.id) {
-            c.error(&path, format!("bargaining dimension `{}` is declared twice", d.id), None);
+            c.error(
+                &path,
+                format!("bargaining dimension `{}` is declared twice", d.id),
+                None,
+            );
         }
         c.source_present(&path, &d.source, &format!("bargaining dimension `{}`", d.id));
         dim_ids.push(d.id.clone());
@@ -1082,7 +1097,13 @@ fn compile_bargaining(
         }
         bargainer_ids.push(br.id.clone());
         let who = actors.get(actor as usize).map(|a| a.id.as_str()).unwrap_or("?");
-        let capability = c.expr(&path, &br.capability, scope, Ty::Num, &format!("the capability of bargainer `{who}`"));
+        let capability = c.expr(
+            &path,
+            &br.capability,
+            scope,
+            Ty::Num,
+            &format!("the capability of bargainer `{who}`"),
+        );
         if let Some(v) = capability.as_const()
             && !(v.is_finite() && v >= 0.0)
         {
@@ -1106,7 +1127,10 @@ fn compile_bargaining(
             let what = format!("bargainer `{}` on `{}`", br.id, st.dimension);
             let position = c.expr(&spath, &st.position, scope, Ty::Num, &format!("the position of {what}"));
             let salience = c.expr(&spath, &st.salience, scope, Ty::Num, &format!("the salience of {what}"));
-            for (prog, text, name) in [(&position, &st.position, "position"), (&salience, &st.salience, "salience")] {
+            for (prog, text, name) in [
+                (&position, &st.position, "position"),
+                (&salience, &st.salience, "salience"),
+            ] {
                 if let Some(v) = prog.as_const()
                     && !(0.0..=100.0).contains(&v)
                 {
@@ -1124,6 +1148,8 @@ fn compile_bargaining(
             stances[k] = Some(StanceDef {
                 position,
                 salience,
+                position_text: st.position.clone(),
+                salience_text: st.salience.clone(),
                 source: st.source.clone(),
             });
         }
@@ -1148,11 +1174,16 @@ fn compile_bargaining(
                     c.error(
                         &[path[0], path[1], Anchor::Field("stances")],
                         format!("bargainer `{}` has no stance on dimension `{}`", br.id, dim_ids[k]),
-                        Some("give a position and salience on every dimension (salience \"0\" if it does not care)".into()),
+                        Some(
+                            "give a position and salience on every dimension (salience \"0\" if it does not care)"
+                                .into(),
+                        ),
                     );
                     full.push(StanceDef {
                         position: Program::constant(50.0),
                         salience: Program::constant(0.0),
+                        position_text: String::new(),
+                        salience_text: String::new(),
                         source: String::new(),
                     });
                 }
@@ -1161,6 +1192,7 @@ fn compile_bargaining(
         bargainers.push(BargainerDef {
             actor,
             capability,
+            capability_text: br.capability.clone(),
             source: br.source.clone(),
             stances: full,
         });
@@ -1186,7 +1218,11 @@ fn compile_bargaining(
             Ok(p) => {
                 let t = p.turns_since(start, per_year);
                 if t < 0 || t >= turns as i64 {
-                    c.error(&full, format!("bargaining date {s} lies outside the simulated turns"), None);
+                    c.error(
+                        &full,
+                        format!("bargaining date {s} lies outside the simulated turns"),
+                        None,
+                    );
                     None
                 } else {
                     Some(t as u32)
@@ -1200,9 +1236,17 @@ fn compile_bargaining(
     };
     let spath = [sec, Anchor::Field("schedule")];
     match &b.schedule {
-        Schedule::Every { turns: every, from, until } => {
+        Schedule::Every {
+            turns: every,
+            from,
+            until,
+        } => {
             if *every == 0 {
-                c.error(&spath, "bargaining every 0 turns", Some("use 1 for every turn, 4 for yearly with quarterly turns".into()));
+                c.error(
+                    &spath,
+                    "bargaining every 0 turns",
+                    Some("use 1 for every turn, 4 for yearly with quarterly turns".into()),
+                );
             }
             let first = at(c, &spath, from);
             let last = match until {
@@ -1227,7 +1271,11 @@ fn compile_bargaining(
             for d in dates {
                 if let Some(t) = at(c, &spath, d) {
                     if scheduled[t as usize] {
-                        c.error(&[spath[0], spath[1], Anchor::Str(d)], format!("bargaining date {d} is listed twice"), None);
+                        c.error(
+                            &[spath[0], spath[1], Anchor::Str(d)],
+                            format!("bargaining date {d} is listed twice"),
+                            None,
+                        );
                     }
                     scheduled[t as usize] = true;
                 }
@@ -1240,14 +1288,20 @@ fn compile_bargaining(
     if !(opts.stop_ratio.is_finite() && opts.stop_ratio >= 0.0) {
         c.error(
             &[sec, Anchor::Field("stop_ratio")],
-            format!("bargaining stop_ratio must be a non-negative number, got {}", opts.stop_ratio),
+            format!(
+                "bargaining stop_ratio must be a non-negative number, got {}",
+                opts.stop_ratio
+            ),
             Some("KTAB's default is 0.02".into()),
         );
     }
     if !(1..=1000).contains(&opts.max_steps) {
         c.error(
             &[sec, Anchor::Field("max_steps")],
-            format!("bargaining max_steps must be between 1 and 1000, got {}", opts.max_steps),
+            format!(
+                "bargaining max_steps must be between 1 and 1000, got {}",
+                opts.max_steps
+            ),
             Some("KTAB's default is 100; inside a simulation 10-20 keeps runs fast".into()),
         );
     }
@@ -1283,7 +1337,11 @@ fn compile_bargaining(
             match find_in(&dim_ids, name, "bargaining dimension") {
                 Ok(k) => Some(k as u16),
                 Err((m, h)) => {
-                    c.error(&[opath[0], opath[1], opath[2], Anchor::Str(name)], format!("bargaining output `{}`: {m}", o.var), h);
+                    c.error(
+                        &[opath[0], opath[1], opath[2], Anchor::Str(name)],
+                        format!("bargaining output `{}`: {m}", o.var),
+                        h,
+                    );
                     None
                 }
             }
@@ -1295,7 +1353,11 @@ fn compile_bargaining(
                 let i = match find_in(&bargainer_ids, who, "bargainer") {
                     Ok(i) => Some(i as u16),
                     Err((m, h)) => {
-                        c.error(&[opath[0], opath[1], opath[2], Anchor::Str(who)], format!("bargaining output `{}`: {m}", o.var), h);
+                        c.error(
+                            &[opath[0], opath[1], opath[2], Anchor::Str(who)],
+                            format!("bargaining output `{}`: {m}", o.var),
+                            h,
+                        );
                         None
                     }
                 };
