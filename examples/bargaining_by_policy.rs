@@ -25,7 +25,7 @@ fn main() {
         })
         .collect();
     println!("{} trials; mean settled position (0-1) at the end of each year", trials);
-    print!("{:<28}", "policy");
+    print!("{:<30}", "policy");
     for y in years {
         for &v in &outputs {
             print!(" {:>8}", format!("{}{}", short(&m.vars[v].id), y % 100));
@@ -69,7 +69,7 @@ fn main() {
             }
         }
         let per_trial = started.elapsed().as_secs_f64() / trials as f64 * 1e6;
-        print!("{:<28}", &pol.id[..pol.id.len().min(28)]);
+        print!("{:<30}", pol.id);
         for s in &sums {
             print!(" {:>8.3}", s / trials as f64);
         }
