@@ -1,6 +1,7 @@
 //! Command-line interface: parse options, then hand over to one command.
 
 pub mod bargain;
+pub mod hindcast;
 pub mod list;
 pub mod run;
 pub mod validate;
@@ -23,6 +24,8 @@ pub enum Command {
     Validate(ScenarioArg),
     /// List a scenario's actors and interests, levers, policies, uncertainties and outcomes.
     List(ScenarioArg),
+    /// Run the status-quo policy over 2021-2025 and score it against the calibration record.
+    Hindcast(hindcast::HindcastArgs),
     /// Run KTAB's Spatial Model of Politics on a KTAB CSV (or RON) bargaining input.
     Bargain(bargain::BargainArgs),
 }
@@ -40,5 +43,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(a) => validate::execute(&a),
         Command::List(a) => list::execute(&a),
         Command::Bargain(a) => bargain::execute(&a),
+        Command::Hindcast(a) => hindcast::execute(&a),
     }
 }
