@@ -295,7 +295,10 @@ fn validate_and_list() {
     assert!(o.status.success());
     let v = String::from_utf8_lossy(&o.stdout);
     assert!(v.contains("ok — 37 state variables"), "{v}");
-    assert!(v.contains("bargaining: 7 bargainers on 3 dimensions, 2 rounds, 8 outputs"), "{v}");
+    assert!(
+        v.contains("bargaining: 7 bargainers on 3 dimensions, 2 rounds, 8 outputs"),
+        "{v}"
+    );
     let o = gg().arg("list").output().unwrap();
     assert!(o.status.success());
     let s = String::from_utf8_lossy(&o.stdout);

@@ -346,3 +346,12 @@ fn misspelt_bargaining_option_is_an_error() {
     assert!(msg.contains("unknown field `max_step`"), "{msg}");
     assert!(msg.contains("did you mean `max_steps`?"), "{msg}");
 }
+
+#[test]
+fn bargaining_every_zero_turns() {
+    let msg = broken(
+        r#"schedule: Dates(["2026Q1", "2028Q1"]),"#,
+        r#"schedule: Every(turns: 0, from: "2026Q1"),"#,
+    );
+    assert!(msg.contains("bargaining every 0 turns"), "{msg}");
+}

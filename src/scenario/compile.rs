@@ -1257,10 +1257,10 @@ fn compile_bargaining(
                 if f > l {
                     c.error(&spath, "the bargaining schedule ends before it starts", None);
                 }
-                let mut t = f;
-                while t <= l && *every > 0 {
-                    scheduled[t as usize] = true;
-                    t += every;
+                if *every > 0 {
+                    for t in (f..=l).step_by(*every as usize) {
+                        scheduled[t as usize] = true;
+                    }
                 }
             }
         }
