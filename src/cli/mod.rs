@@ -5,6 +5,7 @@ pub mod hindcast;
 pub mod list;
 pub mod run;
 pub mod validate;
+pub mod wargame;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -28,6 +29,8 @@ pub enum Command {
     Hindcast(hindcast::HindcastArgs),
     /// Run KTAB's Spatial Model of Politics on a KTAB CSV (or RON) bargaining input.
     Bargain(bargain::BargainArgs),
+    /// Classroom wargame: teams play actors turn by turn, the model adjudicates (see docs/instructor-guide.md).
+    Wargame(wargame::WargameArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,5 +47,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::List(a) => list::execute(&a),
         Command::Bargain(a) => bargain::execute(&a),
         Command::Hindcast(a) => hindcast::execute(&a),
+        Command::Wargame(a) => wargame::execute(&a),
     }
 }

@@ -32,6 +32,7 @@ mod distribution;
 mod ecdf;
 mod fan;
 pub mod render;
+pub mod wargame;
 
 pub use distribution::{draw_distribution, draw_event_probabilities};
 pub use ecdf::draw_ecdf;
