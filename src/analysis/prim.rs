@@ -217,7 +217,7 @@ pub fn prim(cols: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimRes
         } else {
             hi[j] = cut;
         }
-        paste(cols, y, &mut lo, &mut hi, opts.paste_alpha);
+        paste(cols, y, &mut lo, &mut hi, opts.paste_alpha, cur.n);
         let b = make(&lo, &hi);
         if b.n == cur.n && b.lo == cur.lo && b.hi == cur.hi {
             break;
@@ -235,8 +235,10 @@ pub fn prim(cols: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimRes
     })
 }
 
-/// Widen limits while that raises the box's density.
-fn paste(cols: &[Vec<f64>], y: &[bool], lo: &mut [f64], hi: &mut [f64], alpha: f64) {
+/// Widen limits while that raises the box's density, keeping the box
+/// smaller than `before` (the box before the last peel), so a paste never
+/// undoes the peel it follows and the trajectory keeps shrinking.
+fn paste(cols: &[Vec<f64>], y: &[bool], lo: &mut [f64], hi: &mut [f64], alpha: f64, before: usize) {
     if alpha <= 0.0 {
         return;
     }
@@ -273,6 +275,9 @@ fn paste(cols: &[Vec<f64>], y: &[bool], lo: &mut [f64], hi: &mut [f64], alpha: f
                     .copied()
                     .filter(|&i| if is_low { cols[j][i] >= limit } else { cols[j][i] <= limit })
                     .collect();
+                if inside.len() + added.len() >= before {
+                    continue;
+                }
                 let c2 = cases + added.iter().filter(|&&i| y[i]).count();
                 let dens = c2 as f64 / (inside.len() + added.len()) as f64;
                 if dens > density && best.is_none_or(|b| dens > b.0) {
