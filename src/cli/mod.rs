@@ -1,8 +1,12 @@
 //! Command-line interface: parse options, then hand over to one command.
 
 pub mod bargain;
+pub mod discover;
+pub mod explore;
 pub mod list;
 pub mod run;
+pub mod sensitivity;
+pub mod sweep;
 pub mod validate;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +29,12 @@ pub enum Command {
     List(ScenarioArg),
     /// Run KTAB's Spatial Model of Politics on a KTAB CSV (or RON) bargaining input.
     Bargain(bargain::BargainArgs),
+    /// Run every combination of lever values over a design of the uncertainties (tidy CSV, charts).
+    Sweep(sweep::SweepArgs),
+    /// Rank the uncertainties by their effect on outcomes: Sobol indices or Morris screening.
+    Sensitivity(sensitivity::SensitivityArgs),
+    /// Scenario discovery: find the region of uncertainties where a condition holds (PRIM, CART).
+    Discover(discover::DiscoverArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -40,5 +50,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(a) => validate::execute(&a),
         Command::List(a) => list::execute(&a),
         Command::Bargain(a) => bargain::execute(&a),
+        Command::Sweep(a) => sweep::execute(&a),
+        Command::Sensitivity(a) => sensitivity::execute(&a),
+        Command::Discover(a) => discover::execute(&a),
     }
 }

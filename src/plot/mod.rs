@@ -31,7 +31,10 @@ pub fn ensure_fonts() {
 mod distribution;
 mod ecdf;
 mod fan;
+pub mod prim;
 pub mod render;
+pub mod sweep;
+pub mod tornado;
 
 pub use distribution::{draw_distribution, draw_event_probabilities};
 pub use ecdf::draw_ecdf;
