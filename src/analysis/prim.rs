@@ -115,6 +115,74 @@ pub fn short(x: f64) -> String {
     }
 }
 
+/// Coverage, density and mass of the box [lo, hi].
+pub fn box_stats(cols: &[Vec<f64>], y: &[bool], lo: &[f64], hi: &[f64], total_cases: usize) -> PrimBox {
+    let n = y.len();
+    let d = cols.len();
+    let (mut k, mut c) = (0, 0);
+    for i in 0..n {
+        if (0..d).all(|j| cols[j][i] >= lo[j] && cols[j][i] <= hi[j]) {
+            k += 1;
+            c += usize::from(y[i]);
+        }
+    }
+    PrimBox {
+        lo: lo.to_vec(),
+        hi: hi.to_vec(),
+        n: k,
+        cases: c,
+        coverage: c as f64 / total_cases.max(1) as f64,
+        density: if k > 0 { c as f64 / k as f64 } else { 0.0 },
+        mass: k as f64 / n.max(1) as f64,
+    }
+}
+
+impl PrimResult {
+    /// Quasi-p-value of each restriction of `b` (Bryant and Lempert 2010):
+    /// the chance of at least the box's cases among its experiments if the
+    /// density were that of the box without this restriction (one-sided
+    /// binomial test). A large value means the limit adds little beyond
+    /// noise: peeling is greedy and, with finite samples, also trims
+    /// dimensions that do not matter.
+    pub fn quasi_p(&self, cols: &[Vec<f64>], y: &[bool], b: &PrimBox) -> Vec<(usize, f64)> {
+        use statrs::distribution::{Binomial, DiscreteCDF};
+        self.restricted(b)
+            .into_iter()
+            .map(|j| {
+                let (mut lo, mut hi) = (b.lo.clone(), b.hi.clone());
+                lo[j] = self.ranges[j].0;
+                hi[j] = self.ranges[j].1;
+                let wider = box_stats(cols, y, &lo, &hi, self.total_cases);
+                let p = match Binomial::new(wider.density.clamp(0.0, 1.0), b.n as u64) {
+                    Ok(bin) if b.cases > 0 => bin.sf(b.cases as u64 - 1),
+                    _ => 1.0,
+                };
+                (j, p)
+            })
+            .collect()
+    }
+
+    /// `b` with its weakest restrictions dropped one at a time (largest
+    /// quasi-p-value first) until every remaining one has a quasi-p-value
+    /// below `p_max`.
+    pub fn simplify(&self, cols: &[Vec<f64>], y: &[bool], b: &PrimBox, p_max: f64) -> PrimBox {
+        let mut cur = b.clone();
+        loop {
+            let qp = self.quasi_p(cols, y, &cur);
+            let Some(&(j, p)) = qp.iter().max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0))) else {
+                return cur;
+            };
+            if p < p_max {
+                return cur;
+            }
+            let (mut lo, mut hi) = (cur.lo.clone(), cur.hi.clone());
+            lo[j] = self.ranges[j].0;
+            hi[j] = self.ranges[j].1;
+            cur = box_stats(cols, y, &lo, &hi, self.total_cases);
+        }
+    }
+}
+
 /// Run PRIM on `cols` (one vector per dimension, n values each) and the case flags `y`.
 pub fn prim(cols: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimResult> {
     let n = y.len();
@@ -141,24 +209,7 @@ pub fn prim(cols: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimRes
         .collect();
     let mut lo: Vec<f64> = ranges.iter().map(|r| r.0).collect();
     let mut hi: Vec<f64> = ranges.iter().map(|r| r.1).collect();
-    let make = |lo: &[f64], hi: &[f64]| -> PrimBox {
-        let (mut k, mut c) = (0, 0);
-        for i in 0..n {
-            if (0..d).all(|j| cols[j][i] >= lo[j] && cols[j][i] <= hi[j]) {
-                k += 1;
-                c += usize::from(y[i]);
-            }
-        }
-        PrimBox {
-            lo: lo.to_vec(),
-            hi: hi.to_vec(),
-            n: k,
-            cases: c,
-            coverage: c as f64 / total_cases as f64,
-            density: if k > 0 { c as f64 / k as f64 } else { 0.0 },
-            mass: k as f64 / n as f64,
-        }
-    };
+    let make = |lo: &[f64], hi: &[f64]| box_stats(cols, y, lo, hi, total_cases);
     let mut trajectory = vec![make(&lo, &hi)];
     let min_n = (opts.min_mass * n as f64).ceil() as usize;
     loop {
@@ -337,6 +388,15 @@ mod tests {
         assert!(b.density > 0.8 && b.coverage > 0.7, "{b:?}");
         let names: Vec<String> = (0..4).map(|i| format!("x{i}")).collect();
         let rules = r.rules(b, &names);
+        let qp = r.quasi_p(&cols, &y, b);
+        assert!(qp.iter().all(|&(_, p)| p < 1e-6), "{qp:?}");
+        // A box with a spurious extra limit loses it when simplified.
+        let mut spurious = b.clone();
+        spurious.lo[1] = 0.05;
+        let spurious = box_stats(&cols, &y, &spurious.lo, &spurious.hi, r.total_cases);
+        assert_eq!(r.restricted(&spurious), vec![0, 1, 2]);
+        let simple = r.simplify(&cols, &y, &spurious, 0.05);
+        assert_eq!(r.restricted(&simple), vec![0, 2]);
         assert!(rules.starts_with("x0 <= 0.") && rules.contains(" and x2 >= 0."), "{rules}");
         // Boxes shrink along the trajectory (pasting only widens a peeled
         // box), and the mass floor holds.

@@ -9,7 +9,7 @@
 
 use super::explore::{self, CommonArgs, CsvOut};
 use crate::analysis::cart::{self, CartOptions};
-use crate::analysis::prim::{self, PrimOptions, PrimResult, short};
+use crate::analysis::prim::{self, PrimBox, PrimOptions, PrimResult, short};
 use crate::experiment::batch::{self, push_num};
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
 use crate::model::Model;
@@ -273,8 +273,10 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
             Some(b) => b,
             None => r.choose(args.min_coverage),
         };
-        write_prim(&staging, &r, &names, chosen, &mut md, args)?;
-        chosen_rules = Some(r.rules(&r.trajectory[chosen], &names));
+        let qp = r.quasi_p(&cols, &y, &r.trajectory[chosen]);
+        let simple = r.simplify(&cols, &y, &r.trajectory[chosen], 0.05);
+        write_prim(&staging, &r, &names, chosen, &qp, &simple, &mut md, args)?;
+        chosen_rules = Some(r.rules(&simple, &names));
         if !args.common.no_charts {
             draw_trajectory(
                 &ctx,
@@ -302,7 +304,11 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
                         .restricted(b)
                         .into_iter()
                         .map(|j| BoxLimit {
-                            name: names[j].clone(),
+                            name: match qp.iter().find(|q| q.0 == j) {
+                                Some(&(_, p)) if p < 0.001 => format!("{} (p < 0.001)", names[j]),
+                                Some(&(_, p)) => format!("{} (p = {})", names[j], fmt_p(p)),
+                                None => names[j].clone(),
+                            },
                             range: r.ranges[j],
                             limits: (b.lo[j], b.hi[j]),
                         })
@@ -384,17 +390,25 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     let dir = staging.commit()?;
     eprintln!(
         "greatgame: {n} experiments ({total} trials) in {secs:.1} s on {threads} thread(s); {}results in {}",
-        chosen_rules.map(|r| format!("PRIM box: {r}; ")).unwrap_or_default(),
+        chosen_rules.map(|r| format!("PRIM box (simplified): {r}; ")).unwrap_or_default(),
         dir.display()
     );
     Ok(())
 }
 
+/// A quasi-p-value for people: two significant digits, tiny ones as "< 0.001".
+fn fmt_p(p: f64) -> String {
+    if p < 0.001 { "< 0.001".into() } else { format!("{p:.2}") }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn write_prim(
     staging: &Staging,
     r: &PrimResult,
     names: &[String],
     chosen: usize,
+    qp: &[(usize, f64)],
+    simple: &PrimBox,
     md: &mut String,
     args: &DiscoverArgs,
 ) -> Result<()> {
@@ -423,14 +437,20 @@ fn write_prim(
     let mut out = CsvOut::create(
         staging.path(),
         "prim_box.csv",
-        "uncertainty,restricted,box_low,box_high,range_low,range_high",
+        "uncertainty,restricted,box_low,box_high,range_low,range_high,quasi_p,in_simplified_box",
     )?;
     let restricted = r.restricted(b);
+    let kept = r.restricted(simple);
     for j in 0..names.len() {
         let mut line = format!("{},{}", names[j], u8::from(restricted.contains(&j)));
         for x in [b.lo[j], b.hi[j], r.ranges[j].0, r.ranges[j].1] {
             push_num(&mut line, x);
         }
+        match qp.iter().find(|q| q.0 == j) {
+            Some(&(_, p)) => push_num(&mut line, p),
+            None => line.push(','),
+        }
+        write!(line, ",{}", u8::from(kept.contains(&j)))?;
         out.row(&line)?;
     }
     out.finish()?;
@@ -452,6 +472,23 @@ fn write_prim(
         100.0 * b.mass,
         restricted.len(),
         names.len()
+    )?;
+    writeln!(md, "| restriction | quasi-p |\n|---|---:|")?;
+    for &(j, p) in qp {
+        let mut one = r.trajectory[0].clone();
+        one.lo[j] = b.lo[j];
+        one.hi[j] = b.hi[j];
+        writeln!(md, "| {} | {} |", r.rules(&one, names), fmt_p(p))?;
+    }
+    writeln!(
+        md,
+        "\nQuasi-p: the chance of this many cases in the box if the limit did not matter (the density of the box without it). \
+         Keeping only limits with quasi-p < 0.05 (dropping the weakest first) gives the **simplified box**:\n\n**{}**\n\n\
+         coverage {:.0}%, density {:.0}%, mass {:.0}%.\n",
+        r.rules(simple, names),
+        100.0 * simple.coverage,
+        100.0 * simple.density,
+        100.0 * simple.mass
     )?;
     writeln!(md, "Trajectory (every 5th box and the chosen one):\n\n| box | coverage | density | mass | restricted |\n|---:|---:|---:|---:|---:|")?;
     for (k, bx) in r.trajectory.iter().enumerate() {

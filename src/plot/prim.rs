@@ -92,11 +92,14 @@ impl Figure for TrajectoryFigure<'_> {
         )?;
         if let Some(&(x, y, _)) = c.points.get(c.chosen) {
             chart.draw_series(std::iter::once(Circle::new((x, y), 12, INK.stroke_width(2))))?;
-            chart.draw_series(std::iter::once(Text::new(
-                format!("box {}", c.chosen),
-                (x, y),
-                text_style(LABEL_PX, FontStyle::Bold, INK),
-            )))?;
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((x, y))
+                    + Text::new(
+                        format!("box {}", c.chosen),
+                        (-20, 18),
+                        text_style(LABEL_PX, FontStyle::Bold, INK),
+                    ),
+            ))?;
         }
         // Colour key.
         let max_k = c.points.iter().map(|p| p.2).max().unwrap_or(0);
@@ -221,8 +224,11 @@ impl Figure for BoxFigure<'_> {
                 mix(GRID, WHITE, 0.2).filled(),
             )))?;
             chart.draw_series(std::iter::once(Rectangle::new([(a, y - 0.25), (b, y + 0.25)], PALETTE[0].filled())))?;
-            for (x, v) in [(a, l.limits.0), (b, l.limits.1)] {
-                chart.draw_series(std::iter::once(Text::new(fmt_tick(v), (x, y + 0.45), label.clone())))?;
+            // Label only the limits that restrict (the others sit on the range ends).
+            for (x, v, restricts) in [(a, l.limits.0, l.limits.0 > l.range.0), (b, l.limits.1, l.limits.1 < l.range.1)] {
+                if restricts {
+                    chart.draw_series(std::iter::once(Text::new(fmt_tick(v), (x, y + 0.45), label.clone())))?;
+                }
             }
             for (x, v) in [(0.0, l.range.0), (1.0, l.range.1)] {
                 chart.draw_series(std::iter::once(Text::new(fmt_tick(v), (x, y - 0.3), label.clone().color(&MUTED))))?;
