@@ -332,8 +332,9 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
         let mut out = CsvOut::create(staging.path(), "cart_leaves.csv", "leaf,n,cases,density,coverage,rules")?;
         writeln!(
             md,
-            "## CART (depth ≤ {}, leaves ≥ {min_leaf} experiments)\n\nLeaves where the condition holds in most experiments, densest first:\n\n| leaf | experiments | density | coverage | rules |\n|---:|---:|---:|---:|---|",
-            args.depth
+            "## CART (depth ≤ {}, leaves ≥ {min_leaf} experiments)\n\nThe leaves where the condition is more common than overall ({:.0}%), densest first (at most five; cart_leaves.csv has every leaf):\n\n| leaf | experiments | density | coverage | rules |\n|---:|---:|---:|---:|---|",
+            args.depth,
+            100.0 * cases as f64 / n as f64
         )?;
         let mut order: Vec<usize> = (0..leaves.len()).collect();
         order.sort_by(|&a, &b| leaves[b].density().total_cmp(&leaves[a].density()).then(a.cmp(&b)));
@@ -347,7 +348,8 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
             out.row(&line)?;
         }
         out.finish()?;
-        for &k in order.iter().filter(|&&k| leaves[k].density() > 0.5) {
+        let base_rate = cases as f64 / n as f64;
+        for &k in order.iter().filter(|&&k| leaves[k].density() > base_rate).take(5) {
             let l = &leaves[k];
             writeln!(
                 md,

@@ -296,6 +296,10 @@ fn band_point(s: &OutcomeStats) -> BandPoint {
 
 /// A compact table on the terminal: mean of each outcome per combination.
 fn print_summary(model: &crate::model::Model, grid: &LeverGrid, stats: &[Vec<OutcomeStats>], outcomes: &[usize]) {
+    if stats.len() > 12 {
+        println!("{} lever combinations: see summary.csv for the mean and quantiles of each.", stats.len());
+        return;
+    }
     println!("Mean outcome per lever combination (summary.csv has quantiles):\n");
     for (c, row) in stats.iter().enumerate() {
         let idx = grid.indices(c);

@@ -73,7 +73,9 @@ impl Figure for TornadoFigure<'_, '_> {
             direction: None,
             key: Some(c.key.clone()),
         };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        let framed = draw_frame(root, self.ctx, &frame)?;
+        // A legend row above the plot, so it can never hide a bar.
+        let (legend, plot) = framed.split_vertically(36);
         let vals = c.bars.iter().flat_map(|b| {
             [b.value, b.ci.0, b.ci.1, b.second]
                 .into_iter()
@@ -155,18 +157,17 @@ impl Figure for TornadoFigure<'_, '_> {
                 chart.draw_series(whisker(l, h, y - 0.22))?;
             }
         }
-        // Legend, top right.
-        let (w, _) = plot.dim_in_pixel();
         let style = text_style(LABEL_PX, FontStyle::Normal, INK);
-        let x0 = w as i32 - 330;
-        plot.draw(&Rectangle::new([(x0, 14), (x0 + 26, 30)], mix(main, WHITE, 0.35).filled()))?;
-        plot.draw_text(c.main_label, &style, (x0 + 34, 13))?;
+        let x0 = 320;
+        legend.draw(&Rectangle::new([(x0, 10), (x0 + 26, 26)], mix(main, WHITE, 0.35).filled()))?;
+        legend.draw_text(c.main_label, &style, (x0 + 34, 9))?;
+        let x1 = x0 + 260;
         if c.second_is_marker {
-            plot.draw(&TriangleMarker::new((x0 + 13, 50), 8, second.filled()))?;
+            legend.draw(&TriangleMarker::new((x1 + 13, 18), 8, second.filled()))?;
         } else {
-            plot.draw(&Rectangle::new([(x0, 44), (x0 + 26, 56)], second.filled()))?;
+            legend.draw(&Rectangle::new([(x1, 12), (x1 + 26, 24)], second.filled()))?;
         }
-        plot.draw_text(c.second_label, &style, (x0 + 34, 41))?;
+        legend.draw_text(c.second_label, &style, (x1 + 34, 9))?;
         Ok(())
     }
 }
