@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod bargain;
 pub mod cli;
 pub mod experiment;
+pub mod hindcast;
 pub mod model;
 pub mod plot;
 pub mod report;

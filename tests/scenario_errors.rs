@@ -90,7 +90,7 @@ fn ron_syntax_error_has_position_and_hint() {
 
 #[test]
 fn unknown_variant_lists_choices() {
-    let msg = broken("initial: Uniform(0.86, 0.90)", "initial: Uniform2(0.86, 0.90)");
+    let msg = broken("initial: Uniform(0.71, 0.75)", "initial: Uniform2(0.71, 0.75)");
     assert!(msg.contains("unknown variant `Uniform2`"), "{msg}");
     assert!(msg.contains("Uniform"), "{msg}");
 }

@@ -400,7 +400,13 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
 
 /// A quasi-p-value for people: two significant digits, tiny ones as "< 0.001".
 fn fmt_p(p: f64) -> String {
-    if p < 0.001 { "< 0.001".into() } else { format!("{p:.2}") }
+    if p < 0.001 {
+        "< 0.001".into()
+    } else if p < 0.01 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.2}")
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -3,6 +3,7 @@
 pub mod bargain;
 pub mod discover;
 pub mod explore;
+pub mod hindcast;
 pub mod list;
 pub mod run;
 pub mod sensitivity;
@@ -27,6 +28,8 @@ pub enum Command {
     Validate(ScenarioArg),
     /// List a scenario's actors and interests, levers, policies, uncertainties and outcomes.
     List(ScenarioArg),
+    /// Run the status-quo policy over 2021-2025 and score it against the calibration record.
+    Hindcast(hindcast::HindcastArgs),
     /// Run KTAB's Spatial Model of Politics on a KTAB CSV (or RON) bargaining input.
     Bargain(bargain::BargainArgs),
     /// Run every combination of lever values over a design of the uncertainties (tidy CSV, charts).
@@ -53,5 +56,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(a) => sweep::execute(&a),
         Command::Sensitivity(a) => sensitivity::execute(&a),
         Command::Discover(a) => discover::execute(&a),
+        Command::Hindcast(a) => hindcast::execute(&a),
     }
 }

@@ -48,8 +48,33 @@ pub fn fan_canvas_size(n: usize) -> (u32, u32) {
 /// differ in length, the extra entries are ignored. Turns are drawn in time
 /// order whatever their order in the input. Returns the PNG and SVG paths.
 pub fn draw_fan(ctx: &ChartContext, c: &FanChart, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    draw_fan_with_observed(ctx, c, &[], dir)
+}
+
+/// As [`draw_fan`], with observed values (e.g. the calibration record) drawn
+/// as black diamonds over every panel, so the reader sees at once whether the
+/// record falls inside the model's bands. Observations are `(time, value)`;
+/// non-finite ones are skipped. A `decision` that is not finite draws no
+/// decision line (a hindcast has none).
+pub fn draw_fan_with_observed(
+    ctx: &ChartContext,
+    c: &FanChart,
+    observed: &[(f64, f64)],
+    dir: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
     ensure_fonts();
-    let fig = FanFigure::new(ctx, c);
+    let mut fig = FanFigure::new(ctx, c);
+    fig.observed = observed
+        .iter()
+        .copied()
+        .filter(|&(t, v)| plottable(t) && plottable(v))
+        .collect();
+    if !fig.observed.is_empty() {
+        let ys = fig.observed.iter().map(|o| o.1);
+        let ts = fig.observed.iter().map(|o| o.0);
+        fig.yrange = finite_range(ys.chain(fig.yrange.into_iter().flat_map(|(a, b)| [a, b])));
+        fig.xrange = finite_range(ts.chain(fig.xrange.into_iter().flat_map(|(a, b)| [a, b])));
+    }
     render::write_png_and_svg(dir, &format!("fan_{}", c.id), &fig)
 }
 
@@ -92,6 +117,8 @@ struct FanFigure<'a> {
     panels: Vec<Panel>,
     xrange: Option<(f64, f64)>,
     yrange: Option<(f64, f64)>,
+    /// Observed points drawn over every panel.
+    observed: Vec<(f64, f64)>,
 }
 
 impl<'a> FanFigure<'a> {
@@ -141,6 +168,7 @@ impl<'a> FanFigure<'a> {
             panels,
             xrange,
             yrange,
+            observed: Vec::new(),
         }
     }
 }
@@ -184,14 +212,18 @@ impl Figure for FanFigure<'_> {
     where
         DB::ErrorType: 'static,
     {
+        let mut key =
+            String::from("Light band: 90% of trials (5th to 95th percentile).  Dark band: middle 50%.  Line: median.");
+        if self.decision.is_some() {
+            key.push_str("  Dashed line: decision date.");
+        }
+        if !self.observed.is_empty() {
+            key.push_str("  Black diamonds: observed (calibration record).");
+        }
         let frame = Frame {
             title: self.title.clone(),
             direction: None,
-            key: Some(
-                "Light band: 90% of trials (5th to 95th percentile).  Dark band: middle 50%.  Line: median.  \
-                 Dashed line: decision date."
-                    .to_string(),
-            ),
+            key: Some(key),
         };
         let plot = draw_frame(root, self.ctx, &frame)?;
         let (Some((xlo, xhi)), Some((ylo, yhi))) = (self.xrange, self.yrange) else {
@@ -303,6 +335,13 @@ impl Figure for FanFigure<'_> {
                 let style =
                     text_style(SMALL_PX + 2.0, FontStyle::Italic, INK).pos(Pos::new(HPos::Center, VPos::Center));
                 root.draw_text("no data", &style, ((xr.start + xr.end) / 2, (yr.start + yr.end) / 2))?;
+            }
+
+            for &(t, v) in &self.observed {
+                let (px, py) = chart.backend_coord(&(t, v));
+                let diamond = |r: i32| vec![(px, py - r), (px + r, py), (px, py + r), (px - r, py)];
+                root.draw(&Polygon::new(diamond(9), WHITE.filled()))?;
+                root.draw(&Polygon::new(diamond(6), INK.filled()))?;
             }
 
             if let Some(d) = self.decision {

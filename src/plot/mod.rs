@@ -38,7 +38,7 @@ pub mod tornado;
 
 pub use distribution::{draw_distribution, draw_event_probabilities};
 pub use ecdf::draw_ecdf;
-pub use fan::{draw_fan, fan_canvas_size, fan_grid};
+pub use fan::{draw_fan, draw_fan_with_observed, fan_canvas_size, fan_grid};
 
 /// Text every chart carries so that no chart travels without its caveat.
 #[derive(Debug, Clone)]

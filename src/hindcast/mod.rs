@@ -1,0 +1,15 @@
+//! The hindcast: does the status-quo run reproduce the record since the takeover?
+//!
+//! `spec` reads the calibration record (series, observations, targets) and
+//! resolves it against a model; `run` simulates the record's policy to its
+//! last quarter and aggregates to calendar years; `targets` scores the
+//! targets; `report` writes the tables and charts. See docs/calibration.md.
+
+pub mod report;
+pub mod run;
+pub mod spec;
+pub mod targets;
+
+pub use run::{HindcastResults, run};
+pub use spec::{Record, load};
+pub use targets::{TargetResult, evaluate};
