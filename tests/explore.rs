@@ -9,7 +9,12 @@ fn gg() -> Command {
 }
 
 fn run(args: &[&str], out: &Path) -> std::process::Output {
-    gg().args(args).arg("--quiet").arg("--out").arg(out).output().expect("runs")
+    gg().args(args)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("runs")
 }
 
 fn ok(o: &std::process::Output) {
@@ -62,7 +67,15 @@ fn sweep_writes_tidy_rows_summary_charts_and_manifest() {
     let h = header(&out.join("experiments.csv"));
     assert_eq!(
         &h[..7],
-        ["experiment", "point", "replication", "trial", "policy", "recognition", "sanctions_relief"]
+        [
+            "experiment",
+            "point",
+            "replication",
+            "trial",
+            "policy",
+            "recognition",
+            "sanctions_relief"
+        ]
     );
     assert!(h.contains(&"isisk_recruitment".to_string()) && h.contains(&"gdp_index_2030".to_string()));
     let text = read(&out.join("experiments.csv"));
@@ -83,7 +96,20 @@ fn sweep_writes_tidy_rows_summary_charts_and_manifest() {
     let s = header(&out.join("summary.csv"));
     assert_eq!(
         s,
-        ["policy", "recognition", "sanctions_relief", "outcome", "n", "mean", "sd", "p05", "p25", "p50", "p75", "p95"]
+        [
+            "policy",
+            "recognition",
+            "sanctions_relief",
+            "outcome",
+            "n",
+            "mean",
+            "sd",
+            "p05",
+            "p25",
+            "p50",
+            "p75",
+            "p95"
+        ]
     );
     assert_eq!(read(&out.join("summary.csv")).lines().count(), 1 + 6 * 2);
     for f in [
@@ -104,20 +130,56 @@ fn same_seed_same_files_at_one_and_two_threads() {
     let tmp = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &[&str]); 4] = [
         (
-            &["sweep", "--lever", "oth_strikes=none,active", "--samples", "6", "--no-charts"],
+            &[
+                "sweep",
+                "--lever",
+                "oth_strikes=none,active",
+                "--samples",
+                "6",
+                "--no-charts",
+            ],
             &["experiments.csv", "summary.csv"],
         ),
         (
-            &["sensitivity", "--samples", "4", "--outcome", "gdp_index_2030", "--no-charts"],
+            &[
+                "sensitivity",
+                "--samples",
+                "4",
+                "--outcome",
+                "gdp_index_2030",
+                "--no-charts",
+            ],
             &["runs.csv", "indices.csv", "sensitivity.md"],
         ),
         (
-            &["sensitivity", "--method", "morris", "--samples", "3", "--outcome", "gdp_index_2030", "--no-charts"],
+            &[
+                "sensitivity",
+                "--method",
+                "morris",
+                "--samples",
+                "3",
+                "--outcome",
+                "gdp_index_2030",
+                "--no-charts",
+            ],
             &["runs.csv", "indices.csv"],
         ),
         (
-            &["discover", "--where", "gdp_index_2030<0.77", "--samples", "60", "--no-charts"],
-            &["experiments.csv", "prim_trajectory.csv", "prim_box.csv", "cart_leaves.csv", "discover.md"],
+            &[
+                "discover",
+                "--where",
+                "gdp_index_2030<0.77",
+                "--samples",
+                "60",
+                "--no-charts",
+            ],
+            &[
+                "experiments.csv",
+                "prim_trajectory.csv",
+                "prim_box.csv",
+                "cart_leaves.csv",
+                "discover.md",
+            ],
         ),
     ];
     for (k, (args, files)) in cases.iter().enumerate() {
@@ -140,27 +202,67 @@ fn sensitivity_writes_indices_and_tornado() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("se");
     ok(&run(
-        &["sensitivity", "--samples", "8", "--outcome", "isisk_attacks_afghanistan", "--bootstrap", "50"],
+        &[
+            "sensitivity",
+            "--samples",
+            "8",
+            "--outcome",
+            "isisk_attacks_afghanistan",
+            "--bootstrap",
+            "50",
+        ],
         &out,
     ));
     assert_eq!(
         header(&out.join("indices.csv")),
-        ["outcome", "uncertainty", "S1", "S1_lo95", "S1_hi95", "ST", "ST_lo95", "ST_hi95", "variance", "n"]
+        [
+            "outcome",
+            "uncertainty",
+            "S1",
+            "S1_lo95",
+            "S1_hi95",
+            "ST",
+            "ST_lo95",
+            "ST_hi95",
+            "variance",
+            "n"
+        ]
     );
     // One row per uncertainty for the one outcome.
     let n_params = read(&out.join("indices.csv")).lines().count() - 1;
     let h = header(&out.join("runs.csv"));
-    assert_eq!(h[4 + n_params], "attack_west_isisk", "uncertainty columns, then outcome columns");
+    assert_eq!(
+        h[4 + n_params],
+        "attack_west_isisk",
+        "uncertainty columns, then outcome columns"
+    );
     assert_eq!(read(&out.join("runs.csv")).lines().count(), 1 + 8 * (n_params + 2));
     assert!(out.join("charts/tornado_isisk_attacks_afghanistan.png").is_file());
     let morris = tmp.path().join("mo");
     ok(&run(
-        &["sensitivity", "--method", "morris", "--samples", "4", "--outcome", "gdp_index_2030"],
+        &[
+            "sensitivity",
+            "--method",
+            "morris",
+            "--samples",
+            "4",
+            "--outcome",
+            "gdp_index_2030",
+        ],
         &morris,
     ));
     assert_eq!(
         header(&morris.join("indices.csv")),
-        ["outcome", "uncertainty", "mu", "mu_star", "mu_star_lo95", "mu_star_hi95", "sigma", "n"]
+        [
+            "outcome",
+            "uncertainty",
+            "mu",
+            "mu_star",
+            "mu_star_lo95",
+            "mu_star_hi95",
+            "sigma",
+            "n"
+        ]
     );
     assert!(morris.join("charts/tornado_gdp_index_2030.svg").is_file());
 }
@@ -170,7 +272,13 @@ fn discover_writes_boxes_rules_and_charts() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("di");
     ok(&run(
-        &["discover", "--where", "isisk_attacks_afghanistan>12", "--samples", "200"],
+        &[
+            "discover",
+            "--where",
+            "isisk_attacks_afghanistan>12",
+            "--samples",
+            "200",
+        ],
         &out,
     ));
     let h = header(&out.join("experiments.csv"));
@@ -178,14 +286,26 @@ fn discover_writes_boxes_rules_and_charts() {
     assert_eq!(h.last().map(String::as_str), Some("case"));
     assert_eq!(
         header(&out.join("prim_trajectory.csv")),
-        ["box", "coverage", "density", "mass", "n", "cases", "restricted", "rules"]
+        [
+            "box",
+            "coverage",
+            "density",
+            "mass",
+            "n",
+            "cases",
+            "restricted",
+            "rules"
+        ]
     );
     assert_eq!(
         header(&out.join("cart_leaves.csv")),
         ["leaf", "n", "cases", "density", "coverage", "rules"]
     );
     let md = read(&out.join("discover.md"));
-    assert!(md.contains("simplified box") && md.contains("isisk_recruitment"), "{md}");
+    assert!(
+        md.contains("simplified box") && md.contains("isisk_recruitment"),
+        "{md}"
+    );
     for f in ["prim_trajectory.png", "prim_box.svg"] {
         assert!(out.join("charts").join(f).is_file(), "missing {f}");
     }
@@ -199,9 +319,18 @@ fn bad_levers_and_conditions_give_clear_errors_and_write_nothing() {
         (&["sweep", "--lever", "recogniton=none"], "did you mean `recognition`"),
         (&["sweep", "--lever", "recognition=none,formel"], "recognition"),
         (&["sweep", "--lever", "sanctions_relief=0:3:4"], "[0, 1]"),
-        (&["sweep", "--lever", "liaison_offices=maybe"], "valid values: true, false"),
-        (&["discover", "--where", "isisk_atacks_afghanistan>20"], "did you mean `isisk_attacks_afghanistan`"),
-        (&["discover", "--where", "isisk_attacks_afghanistan=20"], "no comparison"),
+        (
+            &["sweep", "--lever", "liaison_offices=maybe"],
+            "valid values: true, false",
+        ),
+        (
+            &["discover", "--where", "isisk_atacks_afghanistan>20"],
+            "did you mean `isisk_attacks_afghanistan`",
+        ),
+        (
+            &["discover", "--where", "isisk_attacks_afghanistan=20"],
+            "no comparison",
+        ),
         (&["sensitivity", "--outcome", "gdp"], "unknown outcome `gdp`"),
     ];
     for (args, want) in cases {
@@ -214,7 +343,16 @@ fn bad_levers_and_conditions_give_clear_errors_and_write_nothing() {
     }
     // A --box beyond the trajectory fails after the run; the staging folder is removed.
     let o = run(
-        &["discover", "--where", "gdp_index_2030<0.77", "--samples", "30", "--box", "999", "--no-charts"],
+        &[
+            "discover",
+            "--where",
+            "gdp_index_2030<0.77",
+            "--samples",
+            "30",
+            "--box",
+            "999",
+            "--no-charts",
+        ],
         &out,
     );
     assert!(!o.status.success());

@@ -37,7 +37,9 @@ pub struct Effects {
 
 impl Effects {
     pub fn new(d: usize) -> Effects {
-        Effects { ee: vec![Vec::new(); d] }
+        Effects {
+            ee: vec![Vec::new(); d],
+        }
     }
 
     /// Add one trajectory: `y[s]` is the output at point s, `moves[s]` the

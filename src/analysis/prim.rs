@@ -189,7 +189,8 @@ pub fn prim(cols: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimRes
     if n == 0 || cols.iter().any(|c| c.len() != n) {
         bail!("PRIM needs one value per experiment in every dimension");
     }
-    if !(opts.alpha > 0.0 && opts.alpha < 0.5) || !(opts.paste_alpha >= 0.0 && opts.paste_alpha < 0.5) {
+    let ok_share = |a: f64, lo_ok: bool| (a > 0.0 || (lo_ok && a == 0.0)) && a < 0.5;
+    if !ok_share(opts.alpha, false) || !ok_share(opts.paste_alpha, true) {
         bail!("PRIM's peeling and pasting shares must lie in (0, 0.5)");
     }
     if !(opts.min_mass > 0.0 && opts.min_mass < 1.0) {
@@ -205,7 +206,10 @@ pub fn prim(cols: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimRes
     let d = cols.len();
     let ranges: Vec<(f64, f64)> = cols
         .iter()
-        .map(|c| c.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x))))
+        .map(|c| {
+            c.iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)))
+        })
         .collect();
     let mut lo: Vec<f64> = ranges.iter().map(|r| r.0).collect();
     let mut hi: Vec<f64> = ranges.iter().map(|r| r.1).collect();
@@ -220,8 +224,8 @@ pub fn prim(cols: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimRes
         let k = ((opts.alpha * inside.len() as f64).floor() as usize).max(1);
         // Best peel: (density, n, dim, is_low, new limit).
         let mut best: Option<(f64, usize, usize, bool, f64)> = None;
-        for j in 0..d {
-            let mut vals: Vec<f64> = inside.iter().map(|&i| cols[j][i]).collect();
+        for (j, col) in cols.iter().enumerate() {
+            let mut vals: Vec<f64> = inside.iter().map(|&i| col[i]).collect();
             vals.sort_by(f64::total_cmp);
             let m = vals.len();
             if m <= k {
@@ -243,7 +247,7 @@ pub fn prim(cols: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimRes
                 let Some(cut) = cut else { continue };
                 let (mut kk, mut cc) = (0usize, 0usize);
                 for &i in &inside {
-                    let x = cols[j][i];
+                    let x = col[i];
                     if (is_low && x >= cut) || (!is_low && x <= cut) {
                         kk += 1;
                         cc += usize::from(y[i]);
@@ -308,8 +312,7 @@ fn paste(cols: &[Vec<f64>], y: &[bool], lo: &mut [f64], hi: &mut [f64], alpha: f
         let mut best: Option<(f64, usize, bool, f64)> = None;
         for j in 0..d {
             // Points outside only because of dimension j.
-            let others =
-                |i: usize| (0..d).all(|l| l == j || (cols[l][i] >= lo[l] && cols[l][i] <= hi[l]));
+            let others = |i: usize| (0..d).all(|l| l == j || (cols[l][i] >= lo[l] && cols[l][i] <= hi[l]));
             let mut below: Vec<usize> = (0..n).filter(|&i| cols[j][i] < lo[j] && others(i)).collect();
             let mut above: Vec<usize> = (0..n).filter(|&i| cols[j][i] > hi[j] && others(i)).collect();
             below.sort_by(|&a, &b| cols[j][b].total_cmp(&cols[j][a]));
@@ -324,7 +327,13 @@ fn paste(cols: &[Vec<f64>], y: &[bool], lo: &mut [f64], hi: &mut [f64], alpha: f
                 let added: Vec<usize> = list
                     .iter()
                     .copied()
-                    .filter(|&i| if is_low { cols[j][i] >= limit } else { cols[j][i] <= limit })
+                    .filter(|&i| {
+                        if is_low {
+                            cols[j][i] >= limit
+                        } else {
+                            cols[j][i] <= limit
+                        }
+                    })
                     .collect();
                 if inside.len() + added.len() >= before {
                     continue;
@@ -353,7 +362,7 @@ pub(crate) mod tests_support {
     /// 5% label noise. PRIM recovers the two dimensions and their limits.
     pub fn synthetic(n: usize, noise: f64) -> (Vec<Vec<f64>>, Vec<bool>) {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
-        let mut cols = vec![Vec::with_capacity(n); 4];
+        let mut cols: Vec<Vec<f64>> = (0..4).map(|_| Vec::with_capacity(n)).collect();
         let mut y = Vec::with_capacity(n);
         for _ in 0..n {
             let x: Vec<f64> = (0..4).map(|_| rng.random::<f64>()).collect();
@@ -366,7 +375,6 @@ pub(crate) mod tests_support {
         }
         (cols, y)
     }
-
 }
 
 #[cfg(test)]
@@ -397,7 +405,10 @@ mod tests {
         assert_eq!(r.restricted(&spurious), vec![0, 1, 2]);
         let simple = r.simplify(&cols, &y, &spurious, 0.05);
         assert_eq!(r.restricted(&simple), vec![0, 2]);
-        assert!(rules.starts_with("x0 <= 0.") && rules.contains(" and x2 >= 0."), "{rules}");
+        assert!(
+            rules.starts_with("x0 <= 0.") && rules.contains(" and x2 >= 0."),
+            "{rules}"
+        );
         // Boxes shrink along the trajectory (pasting only widens a peeled
         // box), and the mass floor holds.
         for w in r.trajectory.windows(2) {

@@ -85,8 +85,8 @@ pub fn indices(fa: &[f64], fb: &[f64], fab: &[Vec<f64>], bootstrap: usize, seed:
     let (mut s1_ci, mut st_ci) = (nan_ci.clone(), nan_ci);
     if bootstrap > 0 && variance > 0.0 {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, 0, 7));
-        let mut boot_s1: Vec<Vec<f64>> = vec![Vec::with_capacity(bootstrap); d];
-        let mut boot_st: Vec<Vec<f64>> = vec![Vec::with_capacity(bootstrap); d];
+        let mut boot_s1: Vec<Vec<f64>> = (0..d).map(|_| Vec::with_capacity(bootstrap)).collect();
+        let mut boot_st: Vec<Vec<f64>> = (0..d).map(|_| Vec::with_capacity(bootstrap)).collect();
         let mut resample = vec![0usize; sel.len()];
         for _ in 0..bootstrap {
             for r in resample.iter_mut() {
@@ -167,7 +167,11 @@ mod tests {
             assert!((r.s1[i] - s1[i]).abs() < 0.02, "S{}: {} vs {}", i + 1, r.s1[i], s1[i]);
             assert!((r.st[i] - st[i]).abs() < 0.02, "ST{}: {} vs {}", i + 1, r.st[i], st[i]);
             let (lo, hi) = r.st_ci[i];
-            assert!(lo <= r.st[i] && r.st[i] <= hi && hi - lo < 0.1, "ST{} CI {lo}..{hi}", i + 1);
+            assert!(
+                lo <= r.st[i] && r.st[i] <= hi && hi - lo < 0.1,
+                "ST{} CI {lo}..{hi}",
+                i + 1
+            );
         }
         assert!((r.variance - 13.8446).abs() < 0.3, "V = {}", r.variance);
     }
@@ -187,7 +191,13 @@ mod tests {
         let r = run(6, 8192, g);
         for i in 0..6 {
             let s1 = vi[i] / v;
-            let st = vi[i] * vi.iter().enumerate().filter(|(k, _)| *k != i).map(|(_, v)| 1.0 + v).product::<f64>() / v;
+            let st = vi[i]
+                * vi.iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k != i)
+                    .map(|(_, v)| 1.0 + v)
+                    .product::<f64>()
+                / v;
             assert!((r.s1[i] - s1).abs() < 0.03, "S{}: {} vs {s1}", i + 1, r.s1[i]);
             assert!((r.st[i] - st).abs() < 0.03, "ST{}: {} vs {st}", i + 1, r.st[i]);
         }

@@ -102,9 +102,7 @@ impl Condition {
                 .iter()
                 .filter_map(|(s, op)| part.find(s).map(|p| (p, *op, s.len())))
                 .min_by_key(|&(p, _, len)| (p, usize::MAX - len))
-                .ok_or_else(|| {
-                    anyhow::anyhow!("--where: `{part}` has no comparison (>, >=, <, <=); {example}")
-                })?;
+                .ok_or_else(|| anyhow::anyhow!("--where: `{part}` has no comparison (>, >=, <, <=); {example}"))?;
             let id = part[..pos].trim();
             let num = part[pos + len..].trim();
             if id.is_empty() {
@@ -147,7 +145,10 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
         bail!("--replications must be at least 1");
     }
     if args.samples < 10 {
-        bail!("--samples must be at least 10 for scenario discovery (got {})", args.samples);
+        bail!(
+            "--samples must be at least 10 for scenario discovery (got {})",
+            args.samples
+        );
     }
     if !(args.min_coverage >= 0.0 && args.min_coverage <= 1.0) {
         bail!("--min-coverage must lie in [0, 1] (got {})", args.min_coverage);
@@ -189,7 +190,7 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
         explore::outcome_header(model)
     );
     let mut csv = CsvOut::create(staging.path(), "experiments.csv", &header)?;
-    let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(n as usize); d];
+    let mut cols: Vec<Vec<f64>> = (0..d).map(|_| Vec::with_capacity(n as usize)).collect();
     let mut y: Vec<bool> = Vec::with_capacity(n as usize);
     let started = Instant::now();
     let bar = batch::progress_bar(total, !args.common.quiet);
@@ -392,7 +393,9 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     let dir = staging.commit()?;
     eprintln!(
         "greatgame: {n} experiments ({total} trials) in {secs:.1} s on {threads} thread(s); {}results in {}",
-        chosen_rules.map(|r| format!("PRIM box (simplified): {r}; ")).unwrap_or_default(),
+        chosen_rules
+            .map(|r| format!("PRIM box (simplified): {r}; "))
+            .unwrap_or_default(),
         dir.display()
     );
     Ok(())
@@ -449,8 +452,8 @@ fn write_prim(
     )?;
     let restricted = r.restricted(b);
     let kept = r.restricted(simple);
-    for j in 0..names.len() {
-        let mut line = format!("{},{}", names[j], u8::from(restricted.contains(&j)));
+    for (j, name) in names.iter().enumerate() {
+        let mut line = format!("{},{}", name, u8::from(restricted.contains(&j)));
         for x in [b.lo[j], b.hi[j], r.ranges[j].0, r.ranges[j].1] {
             push_num(&mut line, x);
         }
@@ -498,7 +501,10 @@ fn write_prim(
         100.0 * simple.density,
         100.0 * simple.mass
     )?;
-    writeln!(md, "Trajectory (every 5th box and the chosen one):\n\n| box | coverage | density | mass | restricted |\n|---:|---:|---:|---:|---:|")?;
+    writeln!(
+        md,
+        "Trajectory (every 5th box and the chosen one):\n\n| box | coverage | density | mass | restricted |\n|---:|---:|---:|---:|---:|"
+    )?;
     for (k, bx) in r.trajectory.iter().enumerate() {
         if k % 5 == 0 || k == chosen || k + 1 == r.trajectory.len() {
             writeln!(
@@ -524,7 +530,11 @@ mod tests {
     fn conditions_parse_and_validate() {
         let m = crate::scenario::load(None).unwrap().model;
         let c = Condition::parse(&m, "isisk_attacks_afghanistan>20").unwrap();
-        let o = m.outcomes.iter().position(|x| x.id == "isisk_attacks_afghanistan").unwrap();
+        let o = m
+            .outcomes
+            .iter()
+            .position(|x| x.id == "isisk_attacks_afghanistan")
+            .unwrap();
         let mut v = vec![0.0; m.outcomes.len()];
         v[o] = 21.0;
         assert!(c.holds(&v));
@@ -533,7 +543,9 @@ mod tests {
         let c = Condition::parse(&m, "isisk_attacks_afghanistan >= 20 and gdp_index_2030 < 0.9").unwrap();
         assert_eq!(c.terms.len(), 2);
         assert_eq!(c.terms[0].1, Op::Ge);
-        let e = Condition::parse(&m, "isisk_atacks_afghanistan>20").unwrap_err().to_string();
+        let e = Condition::parse(&m, "isisk_atacks_afghanistan>20")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("did you mean `isisk_attacks_afghanistan`"), "{e}");
         assert!(Condition::parse(&m, "isisk_attacks_afghanistan=20").is_err());
         assert!(Condition::parse(&m, "isisk_attacks_afghanistan>lots").is_err());

@@ -103,7 +103,9 @@ pub fn direction(k: OutcomeKind) -> &'static str {
 /// Check a count of trials against the engine's limit.
 pub fn check_trials(total: u128) -> Result<u64> {
     if total == 0 || total > u128::from(MAX_TRIALS) {
-        bail!("this design needs {total} trials; the limit is {MAX_TRIALS} — use fewer samples, replications or lever values");
+        bail!(
+            "this design needs {total} trials; the limit is {MAX_TRIALS} — use fewer samples, replications or lever values"
+        );
     }
     Ok(total as u64)
 }
@@ -202,5 +204,10 @@ pub fn param_header(model: &Model) -> String {
 
 /// Column names: the ids of the model's outcomes.
 pub fn outcome_header(model: &Model) -> String {
-    model.outcomes.iter().map(|o| o.id.as_str()).collect::<Vec<_>>().join(",")
+    model
+        .outcomes
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -137,7 +137,11 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
                     .enumerate()
                     .map(|(s, g)| {
                         let u: Vec<f64> = g.iter().map(|&g| m.to_unit(g)).collect();
-                        let moved = if s == 0 { String::new() } else { names[tr.moves[s - 1].0].clone() };
+                        let moved = if s == 0 {
+                            String::new()
+                        } else {
+                            names[tr.moves[s - 1].0].clone()
+                        };
                         (s.to_string(), moved, u)
                     })
                     .collect()
@@ -219,7 +223,15 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
                 let order = ranking(&ix.st);
                 for &i in &order {
                     let mut line = format!("{},{}", model.outcomes[o].id, names[i]);
-                    for x in [ix.s1[i], ix.s1_ci[i].0, ix.s1_ci[i].1, ix.st[i], ix.st_ci[i].0, ix.st_ci[i].1, ix.variance] {
+                    for x in [
+                        ix.s1[i],
+                        ix.s1_ci[i].0,
+                        ix.s1_ci[i].1,
+                        ix.st[i],
+                        ix.st_ci[i].0,
+                        ix.st_ci[i].1,
+                        ix.variance,
+                    ] {
                         push_num(&mut line, x);
                     }
                     write!(line, ",{}", ix.n)?;
@@ -268,7 +280,13 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
                 let order = ranking(&ix.mu_star);
                 for &i in &order {
                     let mut line = format!("{},{}", model.outcomes[o].id, names[i]);
-                    for x in [ix.mu[i], ix.mu_star[i], ix.mu_star_ci[i].0, ix.mu_star_ci[i].1, ix.sigma[i]] {
+                    for x in [
+                        ix.mu[i],
+                        ix.mu_star[i],
+                        ix.mu_star_ci[i].0,
+                        ix.mu_star_ci[i].1,
+                        ix.sigma[i],
+                    ] {
                         push_num(&mut line, x);
                     }
                     write!(line, ",{}", ix.n)?;
@@ -389,7 +407,10 @@ fn sobol_markdown(
         def.unit,
         sum_s1
     )?;
-    writeln!(md, "| uncertainty | S1 | 95% CI | ST | 95% CI |\n|---|---:|---|---:|---|")?;
+    writeln!(
+        md,
+        "| uncertainty | S1 | 95% CI | ST | 95% CI |\n|---|---:|---|---:|---|"
+    )?;
     for &i in order {
         writeln!(
             md,

@@ -109,7 +109,12 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
             let (_, outs) = batch::simulate(model, seed, u, Some(&params), &policies);
             let mut text = String::new();
             for (c, values) in outs.iter().enumerate() {
-                let _ = write!(text, "{},{i},{r},{u},{base_id}{}", u * n_combos + c as u64, lever_cells[c]);
+                let _ = write!(
+                    text,
+                    "{},{i},{r},{u},{base_id}{}",
+                    u * n_combos + c as u64,
+                    lever_cells[c]
+                );
                 for p in &params {
                     push_num(&mut text, *p);
                 }
@@ -162,7 +167,11 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
             model,
             format!(
                 "sweep over {} under {}, {} points x {} replications ({}), seed {seed}",
-                grid.levers.iter().map(|l| l.id.as_str()).collect::<Vec<_>>().join(" and "),
+                grid.levers
+                    .iter()
+                    .map(|l| l.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
                 model.policies[base].id,
                 n_points,
                 reps,
@@ -297,7 +306,10 @@ fn band_point(s: &OutcomeStats) -> BandPoint {
 /// A compact table on the terminal: mean of each outcome per combination.
 fn print_summary(model: &crate::model::Model, grid: &LeverGrid, stats: &[Vec<OutcomeStats>], outcomes: &[usize]) {
     if stats.len() > 12 {
-        println!("{} lever combinations: see summary.csv for the mean and quantiles of each.", stats.len());
+        println!(
+            "{} lever combinations: see summary.csv for the mean and quantiles of each.",
+            stats.len()
+        );
         return;
     }
     println!("Mean outcome per lever combination (summary.csv has quantiles):\n");
@@ -309,7 +321,14 @@ fn print_summary(model: &crate::model::Model, grid: &LeverGrid, stats: &[Vec<Out
             .zip(&idx)
             .map(|(l, &k)| format!("{}={}", l.id, l.labels[k]))
             .collect();
-        println!("  {}", if label.is_empty() { "(base policy)".into() } else { label.join(", ") });
+        println!(
+            "  {}",
+            if label.is_empty() {
+                "(base policy)".into()
+            } else {
+                label.join(", ")
+            }
+        );
         for (s, &o) in row.iter().zip(outcomes) {
             println!(
                 "      {:<28} {:>12}",

@@ -118,7 +118,14 @@ pub fn simulate(
 
 /// Outcome values of one policy averaged over `replications` trials
 /// `first_trial .. first_trial + replications`, at fixed uncertainties.
-pub fn simulate_mean(model: &Model, seed: u64, first_trial: u64, replications: u64, params: &[f64], policy: usize) -> Vec<f64> {
+pub fn simulate_mean(
+    model: &Model,
+    seed: u64,
+    first_trial: u64,
+    replications: u64,
+    params: &[f64],
+    policy: usize,
+) -> Vec<f64> {
     let mut acc = vec![0.0; model.outcomes.len()];
     for r in 0..replications {
         let (_, outs) = simulate(model, seed, first_trial + r, Some(params), &[policy]);
@@ -144,11 +151,18 @@ mod tests {
     fn results_arrive_in_order_at_any_thread_count() {
         for threads in [1, 2, 3] {
             let mut seen = Vec::new();
-            for_each_ordered(37, threads, 1, None, |u| u * 10, |u, t| {
-                assert_eq!(t, u * 10);
-                seen.push(u);
-                Ok(())
-            })
+            for_each_ordered(
+                37,
+                threads,
+                1,
+                None,
+                |u| u * 10,
+                |u, t| {
+                    assert_eq!(t, u * 10);
+                    seen.push(u);
+                    Ok(())
+                },
+            )
             .unwrap();
             assert_eq!(seen, (0..37).collect::<Vec<_>>());
         }

@@ -161,14 +161,27 @@ fn parse_values(def: &LeverDef, text: &str) -> Result<Vec<f64>> {
             _ => None,
         };
         let Some((a, b, n)) = parsed else {
-            bail!("--lever {}: `{text}` is not a range a:b:n (e.g. 0:1:5); valid values: {valid}", def.id);
+            bail!(
+                "--lever {}: `{text}` is not a range a:b:n (e.g. 0:1:5); valid values: {valid}",
+                def.id
+            );
         };
         if n == 0 || n > MAX_RANGE_POINTS {
-            bail!("--lever {}: a range needs between 1 and {MAX_RANGE_POINTS} points (got {n})", def.id);
+            bail!(
+                "--lever {}: a range needs between 1 and {MAX_RANGE_POINTS} points (got {n})",
+                def.id
+            );
         }
         for k in 0..n {
-            let x = if n == 1 { a } else { a + (b - a) * k as f64 / (n - 1) as f64 };
-            out.push(def.encode(&LeverValue::Num(x)).map_err(|e| anyhow::anyhow!("--lever {}: {e}", def.id))?);
+            let x = if n == 1 {
+                a
+            } else {
+                a + (b - a) * k as f64 / (n - 1) as f64
+            };
+            out.push(
+                def.encode(&LeverValue::Num(x))
+                    .map_err(|e| anyhow::anyhow!("--lever {}: {e}", def.id))?,
+            );
         }
     } else {
         for item in text.split(',').map(str::trim) {
@@ -176,7 +189,10 @@ fn parse_values(def: &LeverDef, text: &str) -> Result<Vec<f64>> {
                 LeverKindDef::Bool => match item {
                     "true" => LeverValue::Bool(true),
                     "false" => LeverValue::Bool(false),
-                    _ => bail!("--lever {}: `{item}` is not a value of this lever; valid values: {valid}", def.id),
+                    _ => bail!(
+                        "--lever {}: `{item}` is not a value of this lever; valid values: {valid}",
+                        def.id
+                    ),
                 },
                 LeverKindDef::Level(..) => match item.parse::<f64>() {
                     Ok(x) => LeverValue::Num(x),
@@ -228,13 +244,21 @@ mod tests {
     #[test]
     fn errors_name_the_lever_and_the_valid_values() {
         let m = model();
-        let e = LeverGrid::parse(&m, &["recogniton=none".into()]).unwrap_err().to_string();
+        let e = LeverGrid::parse(&m, &["recogniton=none".into()])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("did you mean `recognition`"), "{e}");
-        let e = LeverGrid::parse(&m, &["recognition=none,formel".into()]).unwrap_err().to_string();
+        let e = LeverGrid::parse(&m, &["recognition=none,formel".into()])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("recognition") && e.contains("formal"), "{e}");
-        let e = LeverGrid::parse(&m, &["sanctions_relief=0:2:3".into()]).unwrap_err().to_string();
+        let e = LeverGrid::parse(&m, &["sanctions_relief=0:2:3".into()])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("sanctions_relief") && e.contains("[0, 1]"), "{e}");
-        let e = LeverGrid::parse(&m, &["sanctions_relief=lots".into()]).unwrap_err().to_string();
+        let e = LeverGrid::parse(&m, &["sanctions_relief=lots".into()])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a number"), "{e}");
         assert!(LeverGrid::parse(&m, &["liaison_offices=yes".into()]).is_err());
         assert!(LeverGrid::parse(&m, &["recognition".into()]).is_err());
@@ -251,7 +275,11 @@ mod tests {
             let mut st = m.new_trial(1, 0);
             while st.turn < m.turns {
                 m.step(&mut st, p);
-                let want = if st.turn - 1 >= m.decision_turn { g.levers[0].values[k] } else { 0.0 };
+                let want = if st.turn > m.decision_turn {
+                    g.levers[0].values[k]
+                } else {
+                    0.0
+                };
                 assert_eq!(st.levers[lever], want);
             }
         }

@@ -8,8 +8,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, PALETTE, SMALL_PX, draw_frame, draw_note,
-    fmt_tick, mix, text_style,
+    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, PALETTE, SMALL_PX, draw_frame, draw_note, fmt_tick,
+    mix, text_style,
 };
 use super::{ChartContext, ensure_fonts};
 
@@ -107,7 +107,11 @@ impl Figure for TrajectoryFigure<'_> {
         let (w, _) = plot.dim_in_pixel();
         for k in 0..=max_k.min(7) {
             let y = 24 + 22 * k as i32;
-            plot.draw(&Circle::new((w as i32 - 190, y + 8), 6, render::policy_colour(k).filled()))?;
+            plot.draw(&Circle::new(
+                (w as i32 - 190, y + 8),
+                6,
+                render::policy_colour(k).filled(),
+            ))?;
             plot.draw_text(&format!("{k} restricted"), &style, (w as i32 - 176, y))?;
         }
         Ok(())
@@ -178,7 +182,10 @@ impl Figure for BoxFigure<'_> {
         };
         let plot = draw_frame(root, self.ctx, &frame)?;
         if c.limits.is_empty() {
-            draw_note(&plot, "The box restricts no uncertainty: the condition is spread over the whole space.")?;
+            draw_note(
+                &plot,
+                "The box restricts no uncertainty: the condition is spread over the whole space.",
+            )?;
             return Ok(());
         }
         let n = c.limits.len();
@@ -223,15 +230,25 @@ impl Figure for BoxFigure<'_> {
                 [(0.0, y - 0.25), (1.0, y + 0.25)],
                 mix(GRID, WHITE, 0.2).filled(),
             )))?;
-            chart.draw_series(std::iter::once(Rectangle::new([(a, y - 0.25), (b, y + 0.25)], PALETTE[0].filled())))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(a, y - 0.25), (b, y + 0.25)],
+                PALETTE[0].filled(),
+            )))?;
             // Label only the limits that restrict (the others sit on the range ends).
-            for (x, v, restricts) in [(a, l.limits.0, l.limits.0 > l.range.0), (b, l.limits.1, l.limits.1 < l.range.1)] {
+            for (x, v, restricts) in [
+                (a, l.limits.0, l.limits.0 > l.range.0),
+                (b, l.limits.1, l.limits.1 < l.range.1),
+            ] {
                 if restricts {
                     chart.draw_series(std::iter::once(Text::new(fmt_tick(v), (x, y + 0.45), label.clone())))?;
                 }
             }
             for (x, v) in [(0.0, l.range.0), (1.0, l.range.1)] {
-                chart.draw_series(std::iter::once(Text::new(fmt_tick(v), (x, y - 0.3), label.clone().color(&MUTED))))?;
+                chart.draw_series(std::iter::once(Text::new(
+                    fmt_tick(v),
+                    (x, y - 0.3),
+                    label.clone().color(&MUTED),
+                )))?;
             }
         }
         Ok(())

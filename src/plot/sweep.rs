@@ -12,8 +12,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, SMALL_PX, draw_frame, draw_note,
-    fmt_num, fmt_tick, mix, pad_range, text_style,
+    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, SMALL_PX, draw_frame, draw_note, fmt_num,
+    fmt_tick, mix, pad_range, text_style,
 };
 use super::{ChartContext, ensure_fonts};
 

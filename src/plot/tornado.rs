@@ -9,8 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, draw_frame, draw_note, fmt_tick, mix,
-    text_style,
+    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, draw_frame, draw_note, fmt_tick, mix, text_style,
 };
 use super::{ChartContext, ensure_fonts};
 
@@ -159,7 +158,10 @@ impl Figure for TornadoFigure<'_, '_> {
         }
         let style = text_style(LABEL_PX, FontStyle::Normal, INK);
         let x0 = 320;
-        legend.draw(&Rectangle::new([(x0, 10), (x0 + 26, 26)], mix(main, WHITE, 0.35).filled()))?;
+        legend.draw(&Rectangle::new(
+            [(x0, 10), (x0 + 26, 26)],
+            mix(main, WHITE, 0.35).filled(),
+        ))?;
         legend.draw_text(c.main_label, &style, (x0 + 34, 9))?;
         let x1 = x0 + 260;
         if c.second_is_marker {
