@@ -87,7 +87,7 @@ fn sweep_writes_tidy_rows_summary_charts_and_manifest() {
         // replication) share the trial and the uncertainty values.
         let first = &rows[k - k % 6];
         assert_eq!(r[1..4], first[1..4]);
-        let params = h.iter().position(|c| c == "gdp_index_2030").unwrap() - 7;
+        let params = h.iter().position(|c| c == "attack_west_isisk").unwrap() - 7;
         assert!(params >= 12);
         assert_eq!(r[7..7 + params], first[7..7 + params]);
     }
@@ -168,7 +168,7 @@ fn same_seed_same_files_at_one_and_two_threads() {
             &[
                 "discover",
                 "--where",
-                "gdp_index_2030<0.77",
+                "pak_afg_war>=1",
                 "--samples",
                 "60",
                 "--no-charts",
@@ -275,7 +275,7 @@ fn discover_writes_boxes_rules_and_charts() {
         &[
             "discover",
             "--where",
-            "isisk_attacks_afghanistan>12",
+            "pakistan_militant_attacks>700",
             "--samples",
             "200",
         ],
@@ -346,7 +346,7 @@ fn bad_levers_and_conditions_give_clear_errors_and_write_nothing() {
         &[
             "discover",
             "--where",
-            "gdp_index_2030<0.77",
+            "pak_afg_war>=1",
             "--samples",
             "30",
             "--box",
