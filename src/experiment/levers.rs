@@ -178,6 +178,8 @@ fn parse_values(def: &LeverDef, text: &str) -> Result<Vec<f64>> {
             } else {
                 a + (b - a) * k as f64 / (n - 1) as f64
             };
+            // Drop floating-point dust so 0:0.3:4 gives 0.1, not 0.09999999999999999.
+            let x = if x.abs() < 1e6 { (x * 1e12).round() / 1e12 } else { x };
             out.push(
                 def.encode(&LeverValue::Num(x))
                     .map_err(|e| anyhow::anyhow!("--lever {}: {e}", def.id))?,
@@ -236,6 +238,8 @@ mod tests {
         .unwrap();
         assert_eq!(g.combinations(), 30);
         assert_eq!(g.levers[1].values, vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+        let h = LeverGrid::parse(&m, &["humanitarian_aid=0:0.3:4".into()]).unwrap();
+        assert_eq!(h.levers[0].labels, vec!["0", "0.1", "0.2", "0.3"]);
         assert_eq!(g.levers[0].labels, vec!["none", "conditional", "formal"]);
         assert_eq!(g.indices(29), vec![2, 4, 1]);
         assert_eq!(g.indices(1), vec![0, 0, 1]);
