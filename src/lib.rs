@@ -14,3 +14,4 @@ pub mod model;
 pub mod plot;
 pub mod report;
 pub mod scenario;
+pub mod wargame;

@@ -9,6 +9,7 @@ pub mod run;
 pub mod sensitivity;
 pub mod sweep;
 pub mod validate;
+pub mod wargame;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ pub enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     /// Scenario discovery: find the region of uncertainties where a condition holds (PRIM, CART).
     Discover(discover::DiscoverArgs),
+    /// Classroom wargame: teams play actors turn by turn, the model adjudicates (see docs/instructor-guide.md).
+    Wargame(wargame::WargameArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,5 +60,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Sensitivity(a) => sensitivity::execute(&a),
         Command::Discover(a) => discover::execute(&a),
         Command::Hindcast(a) => hindcast::execute(&a),
+        Command::Wargame(a) => wargame::execute(&a),
     }
 }

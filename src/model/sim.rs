@@ -625,6 +625,14 @@ impl TrialState {
         }
     }
 
+    /// Restart the turn stream from `seed`. The wargame draws turn *t* of a
+    /// game from a seed derived from (game seed, t) alone, so a game saved and
+    /// reloaded between turns rolls exactly the dice it would have rolled
+    /// without the interruption, and `replay` can recompute any turn.
+    pub fn reseed_turns(&mut self, seed: u64) {
+        self.rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    }
+
     /// The record of the turn just completed (call after [`Model::step`]).
     pub fn record(&self) -> TurnRecord<'_> {
         TurnRecord {

@@ -35,6 +35,7 @@ pub mod prim;
 pub mod render;
 pub mod sweep;
 pub mod tornado;
+pub mod wargame;
 
 pub use distribution::{draw_distribution, draw_event_probabilities};
 pub use ecdf::draw_ecdf;

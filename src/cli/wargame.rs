@@ -1,0 +1,292 @@
+//! `greatgame wargame ...`: the classroom wargame (see docs/instructor-guide.md).
+
+use crate::wargame::debrief::{DebriefOptions, write_report};
+use crate::wargame::game::{Game, OrdersRec};
+use crate::wargame::setup::{NewOptions, create, recompute_start};
+use crate::wargame::{adjudicate, orders, play, preview, view};
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct WargameArgs {
+    #[command(subcommand)]
+    pub command: WargameCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WargameCommand {
+    /// Create a game: roster, seed, start state (status quo up to --start) and log.
+    New {
+        /// Scenario file (RON). Default: the built-in Afghanistan scenario.
+        scenario: Option<PathBuf>,
+        /// Actors played by teams, comma-separated (e.g. us,taliban,pakistan,china); the model plays the rest.
+        #[arg(long, required = true, value_name = "A,B,...")]
+        teams: Vec<String>,
+        /// First turn of the game (default: the scenario's decision date).
+        #[arg(long, value_name = "PERIOD")]
+        start: Option<String>,
+        /// Number of turns.
+        #[arg(long, default_value_t = 8)]
+        turns: u32,
+        /// Game seed: the same seed and the same orders give the same game.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Game folder (must be new or empty).
+        #[arg(long)]
+        game: PathBuf,
+    },
+    /// Record a team's orders for this turn (a new submission replaces the team's earlier one).
+    Orders {
+        #[arg(long)]
+        game: PathBuf,
+        #[arg(long)]
+        team: String,
+        /// US only: set a lever, e.g. --set recognition=conditional (repeatable); others keep last turn's setting.
+        #[arg(long = "set", value_name = "LEVER=VALUE")]
+        set: Vec<String>,
+        /// The actor's action this turn (an id from its menu; see `view`).
+        #[arg(long)]
+        action: Option<String>,
+    },
+    /// What one team knows: interests, options, public state, noisy estimates, its own orders.
+    View {
+        #[arg(long)]
+        game: PathBuf,
+        #[arg(long)]
+        team: String,
+    },
+    /// The turn and who has submitted.
+    Status {
+        #[arg(long)]
+        game: PathBuf,
+    },
+    /// White cell: the distribution of next-turn outcomes under the submitted orders.
+    Preview {
+        #[arg(long)]
+        game: PathBuf,
+        /// Monte Carlo draws.
+        #[arg(long, default_value_t = 1000)]
+        samples: u64,
+    },
+    /// Resolve the turn and print the turn report (charts in GAME/turns/turn-NN/).
+    Adjudicate {
+        #[arg(long)]
+        game: PathBuf,
+        /// Overrule an event's dice: EVENT=yes, EVENT=no or EVENT=N (repeatable; needs --reason).
+        #[arg(long = "override", value_name = "EVENT=yes|no|N")]
+        overrides: Vec<String>,
+        /// Why (one per --override, or one for all); logged.
+        #[arg(long = "reason")]
+        reasons: Vec<String>,
+        /// Skip the dice chart.
+        #[arg(long)]
+        no_charts: bool,
+    },
+    /// The after-action review: timeline, played trajectory over the fan, percentiles, luck versus choice (HTML + charts).
+    Report {
+        #[arg(long)]
+        game: PathBuf,
+        /// Output folder (default GAME/report).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Monte Carlo continuations.
+        #[arg(long, default_value_t = 1000)]
+        continuations: u64,
+        /// Samples per turn for luck versus choice.
+        #[arg(long, default_value_t = 400)]
+        samples: u64,
+    },
+    /// Interactive hot-seat loop on one terminal (reads commands from stdin; works when piped).
+    Play {
+        #[arg(long)]
+        game: PathBuf,
+    },
+    /// Recompute every turn from the log and fail loudly if anything differs.
+    Replay {
+        #[arg(long)]
+        game: PathBuf,
+    },
+}
+
+const MAX_SAMPLES: u64 = 1_000_000;
+
+/// Print to standard output; a closed pipe (`... | head`) is not an error
+/// worth a panic: the command's work is already saved.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+macro_rules! sayln {
+    ($($t:tt)*) => { say(&(format!($($t)*) + "\n")) };
+}
+
+macro_rules! sayf {
+    ($($t:tt)*) => { say(&format!($($t)*)) };
+}
+
+pub fn execute(args: &WargameArgs) -> Result<()> {
+    match &args.command {
+        WargameCommand::New {
+            scenario,
+            teams,
+            start,
+            turns,
+            seed,
+            game,
+        } => {
+            let cfg = create(&NewOptions {
+                scenario: scenario.as_deref(),
+                teams,
+                start: start.as_deref(),
+                turns: *turns,
+                seed: *seed,
+                game,
+            })?;
+            sayln!(
+                "New game in {}: teams {}; {} turns from {}; seed {}.",
+                game.display(),
+                cfg.teams.join(", "),
+                cfg.turns,
+                cfg.start,
+                cfg.seed
+            );
+            sayln!(
+                "Next: each team runs `greatgame wargame view --game {} --team TEAM`.",
+                game.display()
+            );
+            Ok(())
+        }
+        WargameCommand::Orders {
+            game,
+            team,
+            set,
+            action,
+        } => {
+            let mut g = Game::open(game)?;
+            let o = OrdersRec {
+                turn: g.current_turn(),
+                team: team.clone(),
+                levers: orders::parse_sets(g.model(), set)?,
+                action: action.clone(),
+            };
+            g.submit(o)?;
+            sayln!("Orders recorded for {team}, turn {}.", g.current_turn());
+            sayf!("{}", view::status(&g));
+            Ok(())
+        }
+        WargameCommand::View { game, team } => {
+            let g = Game::open(game)?;
+            sayf!("{}", view::view(&g, team)?);
+            Ok(())
+        }
+        WargameCommand::Status { game } => {
+            let g = Game::open(game)?;
+            sayf!("{}", view::status(&g));
+            Ok(())
+        }
+        WargameCommand::Preview { game, samples } => {
+            if *samples == 0 || *samples > MAX_SAMPLES {
+                bail!("--samples must be between 1 and {MAX_SAMPLES}");
+            }
+            let g = Game::open(game)?;
+            sayf!("{}", preview::preview(&g, *samples)?);
+            Ok(())
+        }
+        WargameCommand::Adjudicate {
+            game,
+            overrides,
+            reasons,
+            no_charts,
+        } => {
+            let mut g = Game::open(game)?;
+            let ovr = adjudicate::parse_overrides(g.model(), overrides, reasons)?;
+            let rec = g.adjudicate(&ovr)?;
+            let charts = if *no_charts {
+                Vec::new()
+            } else {
+                adjudicate::draw_turn_charts(&g, &rec)?
+            };
+            say(&adjudicate::turn_report(&g, &rec));
+            for png in charts.iter().filter(|p| p.extension().is_some_and(|e| e == "png")) {
+                say(&format!("Chart for the projector: {}\n", png.display()));
+            }
+            Ok(())
+        }
+        WargameCommand::Report {
+            game,
+            out,
+            continuations,
+            samples,
+        } => {
+            if *continuations == 0 || *continuations > MAX_SAMPLES || *samples == 0 || *samples > MAX_SAMPLES {
+                bail!("--continuations and --samples must be between 1 and {MAX_SAMPLES}");
+            }
+            let g = Game::open(game)?;
+            let dir = write_report(
+                &g,
+                out.as_deref(),
+                DebriefOptions {
+                    continuations: *continuations,
+                    samples: *samples,
+                },
+            )?;
+            sayln!("After-action review: {}", dir.join("report.html").display());
+            Ok(())
+        }
+        WargameCommand::Play { game } => play::run(game, &mut std::io::stdin().lock(), &mut std::io::stdout()),
+        WargameCommand::Replay { game } => replay(game),
+    }
+}
+
+/// Opening a game already recomputes every turn and compares it with the
+/// log; `replay` also recomputes the start state from the scenario and
+/// prints what it checked.
+fn replay(dir: &std::path::Path) -> Result<()> {
+    let g = Game::open(dir)?;
+    let start = recompute_start(&g.loaded, g.config.seed, g.config.start_turn);
+    if start != g.config.start_state {
+        bail!(
+            "{}: the start state recorded in the log differs from the status-quo run of the scenario with seed {} \
+             (a different build, or an edited log)",
+            g.log.path().display(),
+            g.config.seed
+        );
+    }
+    sayln!(
+        "start state ({}): identical to the status-quo run with seed {}",
+        g.config.start,
+        g.config.seed
+    );
+    for rec in &g.turns {
+        let happened: Vec<String> = rec
+            .result
+            .events
+            .iter()
+            .filter(|d| d.count > 0)
+            .map(|d| d.event.clone())
+            .collect();
+        sayln!(
+            "turn {} ({}): identical ({} orders, {} overrides; events: {})",
+            rec.turn,
+            rec.date,
+            rec.orders.len(),
+            rec.overrides.len(),
+            if happened.is_empty() {
+                "none".into()
+            } else {
+                happened.join(", ")
+            }
+        );
+    }
+    sayln!(
+        "replay OK: {} records, {} turns recomputed, pending orders for turn {}: {}",
+        g.log.entries.len(),
+        g.turns.len(),
+        g.current_turn(),
+        g.pending.len()
+    );
+    Ok(())
+}

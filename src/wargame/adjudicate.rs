@@ -1,0 +1,241 @@
+//! `wargame adjudicate`: resolve the turn and print the turn report, with the
+//! dice chart for the projector.
+
+use super::game::{Game, Override, TurnRec};
+use crate::model::Model;
+use crate::plot::ChartContext;
+use crate::plot::render::fmt_num;
+use crate::plot::wargame::{DiceChart, Die, write};
+use crate::scenario::diagnostics::closest;
+use anyhow::{Result, anyhow, bail};
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// Parse `EVENT=yes|no|N` overrides and pair them with reasons (one per
+/// override, or a single reason for all).
+pub fn parse_overrides(model: &Model, specs: &[String], reasons: &[String]) -> Result<Vec<Override>> {
+    if specs.is_empty() {
+        if !reasons.is_empty() {
+            bail!("--reason given without --override");
+        }
+        return Ok(Vec::new());
+    }
+    if reasons.is_empty() {
+        bail!("every override needs a reason for the log: add --reason \"...\"");
+    }
+    if reasons.len() != 1 && reasons.len() != specs.len() {
+        bail!(
+            "{} overrides but {} reasons: give one --reason per --override, or a single one for all",
+            specs.len(),
+            reasons.len()
+        );
+    }
+    let ids: Vec<String> = model.events.iter().map(|e| e.id.clone()).collect();
+    let mut out: Vec<Override> = Vec::new();
+    for (i, spec) in specs.iter().enumerate() {
+        let (name, value) = spec
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--override `{spec}`: write EVENT=yes, EVENT=no or EVENT=N"))?;
+        let name = name.trim();
+        let e = model.events.iter().position(|x| x.id == name).ok_or_else(|| {
+            let hint = closest(name, &ids)
+                .map(|c| format!("did you mean `{c}`?"))
+                .unwrap_or_else(|| format!("events: {}", ids.join(", ")));
+            anyhow!("--override: no event `{name}`; {hint}")
+        })?;
+        let count = match value.trim().to_ascii_lowercase().as_str() {
+            "yes" | "true" => 1,
+            "no" | "false" => 0,
+            n => n
+                .parse::<u32>()
+                .map_err(|_| anyhow!("--override `{spec}`: the value must be yes, no or a number of occurrences"))?,
+        };
+        if model.events[e].once && count > 1 {
+            bail!("--override `{spec}`: `{name}` can happen only once");
+        }
+        if out.iter().any(|o| o.event == name) {
+            bail!("--override: `{name}` is overridden twice");
+        }
+        let reason = reasons
+            .get(i)
+            .or(reasons.first())
+            .expect("checked above")
+            .trim()
+            .to_string();
+        if reason.is_empty() {
+            bail!("--reason for `{name}` is empty; say why the white cell overrides the dice");
+        }
+        out.push(Override {
+            event: name.to_string(),
+            count,
+            reason,
+        });
+    }
+    Ok(out)
+}
+
+/// The turn report: what each actor did, what happened, each die with its probability.
+pub fn turn_report(game: &Game, rec: &TurnRec) -> String {
+    let model = game.model();
+    let mut s = String::new();
+    let _ = writeln!(s, "=== Turn {} of {} — {} ===", rec.turn, game.config.turns, rec.date);
+    let _ = writeln!(
+        s,
+        "\nWHAT EACH ACTOR DID (p = the model's probability of that move; roll = the die)"
+    );
+    for (i, m) in rec.result.moves.iter().enumerate() {
+        let a = &model.actors[i];
+        let label = a
+            .actions
+            .iter()
+            .find(|x| x.id == m.action)
+            .map_or("", |x| x.label.as_str());
+        let how = if m.by == "team" {
+            format!("team's order (the model would have given it p = {})", fmt_num(m.p))
+        } else {
+            format!("{}, p = {}, roll {:.3}", m.by, fmt_num(m.p), m.u)
+        };
+        let _ = writeln!(
+            s,
+            "  {:<10} {:<24} {label}\n  {:<10} {:<24} [{how}]",
+            m.actor, m.action, "", ""
+        );
+    }
+    let _ = writeln!(s, "\nWHAT HAPPENED (each event's die: chance this turn, what came up)");
+    for (e, d) in rec.result.events.iter().enumerate() {
+        let ev = &model.events[e];
+        if d.p <= 0.0 && d.count == 0 && !d.forced {
+            continue;
+        }
+        let outcome = if d.count == 0 {
+            "no".to_string()
+        } else if d.count == 1 {
+            "YES".to_string()
+        } else {
+            format!("YES × {}", d.count)
+        };
+        let forced = if d.forced { "  [white-cell override]" } else { "" };
+        let _ = writeln!(
+            s,
+            "  {:<8} P = {:>6}  {}{forced}",
+            outcome,
+            format!("{:.1}%", 100.0 * d.p),
+            ev.label
+        );
+    }
+    if !rec.overrides.is_empty() {
+        let _ = writeln!(s, "\nWHITE-CELL OVERRIDES (logged)");
+        for o in &rec.overrides {
+            let _ = writeln!(s, "  {} = {}  because: {}", o.event, o.count, o.reason);
+        }
+    }
+    let before = &game.history[rec.turn as usize - 1];
+    let _ = writeln!(s, "\nKEY VARIABLES (white-cell view: true values)");
+    for v in model.key_vars() {
+        let def = &model.vars[v];
+        let (a, b) = (before.vars[v], rec.result.state.vars[v]);
+        let _ = writeln!(
+            s,
+            "  {:<48} {:>9} → {:>9}  ({:+.3})  {}",
+            def.label,
+            fmt_num(a),
+            fmt_num(b),
+            b - a,
+            def.unit
+        );
+    }
+    let _ = writeln!(s, "\n{}", model.caveat);
+    s
+}
+
+/// Draw `DIR/turns/turn-NN/dice.png|svg` (the turn's dice) and `trajectory.png|svg`
+/// (the game so far over the fan of continuations) for turn `rec`, just adjudicated.
+pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
+    let model = game.model();
+    let dir = game.dir.join("turns").join(format!("turn-{:02}", rec.turn));
+    let ctx = chart_context(game);
+    let mut dice = Vec::new();
+    let before = &game.history[rec.turn as usize - 1];
+    let mut probe = before.clone();
+    let plan = game.plan_from(before, &rec.orders)?;
+    // The probabilities of every option (the log stores only the chosen one's).
+    let mut trace = crate::model::Trace::default();
+    super::game::play_turn(
+        model,
+        &mut probe,
+        super::turn_seed(game.config.seed, rec.turn),
+        &plan,
+        None,
+        Some(&mut trace),
+    );
+    for (i, m) in rec.result.moves.iter().enumerate() {
+        let a = &model.actors[i];
+        let pick = a.actions.iter().position(|x| x.id == m.action);
+        let team = m.by == "team";
+        dice.push(Die {
+            label: format!("{}: {}", a.id, m.action),
+            probs: trace.choice_probs[i].clone(),
+            outcome: pick,
+            roll: if team { None } else { Some(m.u) },
+            note: if team {
+                "team's order".into()
+            } else {
+                format!("p = {}", fmt_num(m.p))
+            },
+        });
+    }
+    for (e, d) in rec.result.events.iter().enumerate() {
+        if d.p <= 0.0 && !d.forced {
+            continue;
+        }
+        // Poisson events happen when the die lands above P(none): mirror the
+        // roll so that, for every event, "left of the line" means it happened.
+        let poisson = matches!(model.events[e].hazard, crate::model::HazardDef::Poisson(_));
+        let roll = if poisson { 1.0 - d.u } else { d.u };
+        dice.push(Die {
+            label: model.events[e].label.clone(),
+            probs: vec![d.p],
+            outcome: (d.count > 0).then_some(0),
+            roll: (!d.forced).then_some(roll),
+            note: if d.forced {
+                "white-cell override".into()
+            } else if d.count > 1 {
+                format!("happened × {}", d.count)
+            } else if d.count == 1 {
+                "happened".into()
+            } else {
+                "did not happen".into()
+            },
+        });
+    }
+    let fig = DiceChart {
+        ctx: &ctx,
+        title: format!("Turn {} ({}): the dice", rec.turn, rec.date),
+        dice,
+    };
+    let mut files = write(&dir, "dice", &fig)?;
+    // The game so far over what the same orders could have produced.
+    if game.turns.len() == rec.turn as usize {
+        let paths = super::debrief::continuations_so_far(game, TRAJECTORY_CONTINUATIONS)?;
+        let mut fan = super::debrief::played_fan(game, &paths, &ctx);
+        fan.title = format!("After turn {} ({}): {}", rec.turn, rec.date, fan.title);
+        files.extend(write(&dir, "trajectory", &fan)?);
+    }
+    Ok(files)
+}
+
+/// Continuations behind the turn report's trajectory chart (the debrief uses 1,000).
+const TRAJECTORY_CONTINUATIONS: u64 = 300;
+
+pub fn chart_context(game: &Game) -> ChartContext {
+    let model = game.model();
+    ChartContext {
+        scenario: model.title.clone(),
+        run_label: format!(
+            "wargame, seed {}, teams {}",
+            game.config.seed,
+            game.config.teams.join(", ")
+        ),
+        caveat: model.caveat.clone(),
+    }
+}

@@ -1,0 +1,566 @@
+//! A game: its configuration, its log, and the state rebuilt from them.
+//!
+//! Nothing but the log (and the copy of the scenario beside it) is the game.
+//! Opening a game replays every adjudicated turn from the stored start state
+//! and checks each against the result recorded in the log, so the current
+//! state is never stored separately and can never disagree with the log.
+
+use super::log::{GameLock, Log};
+use super::visibility::Hidden;
+use super::{SCENARIO_FILE, turn_seed};
+use crate::model::{Control, Env, Model, Trace, TrialState};
+use crate::scenario::{self, Loaded};
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Everything in a trial state that the engine reads: enough to rebuild it exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub turn: u32,
+    pub vars: Vec<f64>,
+    pub params: Vec<f64>,
+    pub levers: Vec<f64>,
+    pub event_counts: Vec<u32>,
+    pub turn_events: Vec<u32>,
+    pub choices: Vec<u8>,
+    pub latches: Vec<bool>,
+    pub lambda: Vec<f64>,
+}
+
+impl Snapshot {
+    pub fn of(st: &TrialState) -> Snapshot {
+        Snapshot {
+            turn: st.turn,
+            vars: st.vars.clone(),
+            params: st.params.clone(),
+            levers: st.levers.clone(),
+            event_counts: st.event_counts.clone(),
+            turn_events: st.turn_events.clone(),
+            choices: st.choices.clone(),
+            latches: st.latches.clone(),
+            lambda: st.lambda.clone(),
+        }
+    }
+
+    /// A trial state holding this snapshot (its turn stream must be reseeded before stepping).
+    pub fn restore(&self, model: &Model) -> Result<TrialState> {
+        let mut st = model.new_trial(0, 0);
+        let fits = self.vars.len() == st.vars.len()
+            && self.params.len() == st.params.len()
+            && self.levers.len() == st.levers.len()
+            && self.event_counts.len() == st.event_counts.len()
+            && self.turn_events.len() == st.turn_events.len()
+            && self.choices.len() == st.choices.len()
+            && self.latches.len() == st.latches.len()
+            && self.lambda.len() == st.lambda.len();
+        if !fits {
+            bail!(
+                "the stored game state does not fit the game's scenario (different numbers of variables, levers, actors or events)"
+            );
+        }
+        st.turn = self.turn;
+        st.year = model.calendar.year(self.turn);
+        st.vars.clone_from(&self.vars);
+        st.params.clone_from(&self.params);
+        st.levers.clone_from(&self.levers);
+        st.event_counts.clone_from(&self.event_counts);
+        st.turn_events.clone_from(&self.turn_events);
+        st.choices.clone_from(&self.choices);
+        st.latches.clone_from(&self.latches);
+        st.lambda.clone_from(&self.lambda);
+        Ok(st)
+    }
+}
+
+/// The first record of every log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewGame {
+    pub tool_version: String,
+    /// Where the scenario came from when the game was created (it is copied into the game folder).
+    pub scenario_origin: String,
+    pub scenario_sha256: String,
+    pub seed: u64,
+    /// Actor ids played by teams, in the order given.
+    pub teams: Vec<String>,
+    /// Calendar label of the first game turn, e.g. "2026Q1".
+    pub start: String,
+    /// Model turn index of the first game turn.
+    pub start_turn: u32,
+    /// Number of game turns.
+    pub turns: u32,
+    /// Variables teams see only as noisy estimates.
+    pub hidden: Vec<Hidden>,
+    /// The world at the start of the game (status quo up to `start`, trial 0 of `seed`).
+    pub start_state: Snapshot,
+}
+
+/// A team's orders for one turn (the latest submission counts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrdersRec {
+    pub turn: u32,
+    pub team: String,
+    /// Lever settings (US team only), `(lever, value)` in human form; levers not named keep last turn's setting.
+    #[serde(default)]
+    pub levers: Vec<(String, String)>,
+    /// Chosen action id, if any (for the US the model picks its action when none is given).
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+/// A white-cell override of one event's dice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Override {
+    pub event: String,
+    pub count: u32,
+    pub reason: String,
+}
+
+/// One actor's move in an adjudicated turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Move {
+    pub actor: String,
+    pub action: String,
+    /// "team", "model", or "model (order … unavailable)".
+    pub by: String,
+    /// Logit probability the model gave the action actually taken.
+    pub p: f64,
+    /// The uniform drawn for the actor (used only when the model chose).
+    pub u: f64,
+}
+
+/// One event's die in an adjudicated turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draw {
+    pub event: String,
+    /// Probability of at least one occurrence this turn.
+    pub p: f64,
+    /// Expected number of occurrences.
+    pub mean: f64,
+    pub u: f64,
+    pub count: u32,
+    pub forced: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurnResult {
+    /// Lever settings in force this turn (human form).
+    pub levers: Vec<(String, String)>,
+    pub moves: Vec<Move>,
+    pub events: Vec<Draw>,
+    /// The world at the end of the turn.
+    pub state: Snapshot,
+}
+
+/// The record of an adjudicated turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurnRec {
+    pub turn: u32,
+    pub date: String,
+    /// The orders in force (latest per team).
+    pub orders: Vec<OrdersRec>,
+    pub overrides: Vec<Override>,
+    pub result: TurnResult,
+}
+
+/// What the engine is told for one turn: levers (None: the baseline policy
+/// decides) and per-actor forced actions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub levers: Option<Vec<f64>>,
+    pub actions: Vec<Option<u8>>,
+}
+
+impl Plan {
+    /// Status-quo orders: the baseline policy sets the levers and the model picks every action.
+    pub fn status_quo(model: &Model) -> Plan {
+        Plan {
+            levers: None,
+            actions: vec![None; model.actors.len()],
+        }
+    }
+}
+
+/// Play one turn of `st` with the dice of `seed`. Forced actions whose
+/// precondition fails under this turn's levers are voided (the model picks
+/// instead); returns which were voided.
+pub fn play_turn(
+    model: &Model,
+    st: &mut TrialState,
+    seed: u64,
+    plan: &Plan,
+    events: Option<&[Option<u32>]>,
+    trace: Option<&mut Trace>,
+) -> Vec<bool> {
+    let mut actions = plan.actions.clone();
+    let mut voided = vec![false; actions.len()];
+    let needs_check = actions
+        .iter()
+        .enumerate()
+        .any(|(i, a)| a.is_some_and(|k| model.actors[i].actions[k as usize].when.is_some()));
+    if needs_check {
+        let levers = match &plan.levers {
+            Some(l) => l.clone(),
+            None => {
+                // The baseline's levers for this turn: they do not depend on the dice.
+                let mut probe = st.clone();
+                model.step(&mut probe, model.baseline);
+                probe.levers
+            }
+        };
+        let env = Env {
+            vars: &st.vars,
+            params: &st.params,
+            levers: &levers,
+            event_counts: &st.event_counts,
+            choices: &st.choices,
+            turn: st.turn,
+            year: model.calendar.year(st.turn),
+        };
+        for (i, a) in actions.iter_mut().enumerate() {
+            if let Some(k) = *a
+                && let Some(w) = &model.actors[i].actions[k as usize].when
+                && w.eval(&env) == 0.0
+            {
+                *a = None;
+                voided[i] = true;
+            }
+        }
+    }
+    st.reseed_turns(seed);
+    model.step_with(
+        st,
+        model.baseline,
+        &mut Control {
+            levers: plan.levers.as_deref(),
+            choices: Some(&actions),
+            events,
+            trace,
+        },
+    );
+    voided
+}
+
+/// An open game.
+pub struct Game {
+    pub dir: PathBuf,
+    pub loaded: Loaded,
+    pub config: NewGame,
+    pub log: Log,
+    pub turns: Vec<TurnRec>,
+    /// Orders submitted for the current turn, by team (latest submission).
+    pub pending: BTreeMap<String, OrdersRec>,
+    /// The world at the start of the current turn.
+    pub state: TrialState,
+    /// Start-of-turn states: `history[k]` is the world before game turn k + 1.
+    pub history: Vec<TrialState>,
+    _lock: GameLock,
+}
+
+impl Game {
+    /// Open, verify and rebuild the game in `dir`.
+    pub fn open(dir: &Path) -> Result<Game> {
+        if !dir.is_dir() {
+            bail!(
+                "no game at {}: the folder does not exist (create one with `greatgame wargame new --game {}`)",
+                dir.display(),
+                dir.display()
+            );
+        }
+        let lock = GameLock::exclusive(dir)?;
+        let log = Log::open(dir)?;
+        if let Some(msg) = &log.dropped_tail {
+            eprintln!("warning: {msg}");
+        }
+        let first = &log.entries[0];
+        if first.kind != "new" {
+            bail!(
+                "{}:1: the first record must create the game (found `{}`)",
+                log.path().display(),
+                first.kind
+            );
+        }
+        let config: NewGame = serde_json::from_value(first.data.clone())
+            .with_context(|| format!("{}:1: the game record is malformed", log.path().display()))?;
+        let scenario_path = dir.join(SCENARIO_FILE);
+        let loaded = scenario::load(Some(&scenario_path))?;
+        if loaded.sha256 != config.scenario_sha256 {
+            bail!(
+                "{} was changed after the game was created (sha256 {} but the log says {}); the game can only be \
+                 continued with the scenario it started with",
+                scenario_path.display(),
+                loaded.sha256,
+                config.scenario_sha256
+            );
+        }
+        let state = config.start_state.restore(&loaded.model)?;
+        let mut game = Game {
+            dir: dir.to_path_buf(),
+            loaded,
+            config,
+            log,
+            turns: Vec::new(),
+            pending: BTreeMap::new(),
+            history: vec![state.clone()],
+            state,
+            _lock: lock,
+        };
+        let entries = game.log.entries.clone();
+        for e in entries.iter().skip(1) {
+            let at = format!("{}:{}", game.log.path().display(), e.seq);
+            match e.kind.as_str() {
+                "orders" => {
+                    let o: OrdersRec =
+                        serde_json::from_value(e.data.clone()).with_context(|| format!("{at}: malformed orders"))?;
+                    if o.turn != game.current_turn() {
+                        bail!(
+                            "{at}: orders for turn {} recorded during turn {}",
+                            o.turn,
+                            game.current_turn()
+                        );
+                    }
+                    game.check_orders(&o)
+                        .with_context(|| format!("{at}: recorded orders are invalid"))?;
+                    game.pending.insert(o.team.clone(), o);
+                }
+                "turn" => {
+                    let rec: TurnRec = serde_json::from_value(e.data.clone())
+                        .with_context(|| format!("{at}: malformed turn record"))?;
+                    let again = game.resolve(&rec.overrides)?;
+                    if again.turn != rec.turn || again.orders != rec.orders {
+                        bail!(
+                            "{at}: turn {} was adjudicated with orders that differ from the orders recorded before it",
+                            rec.turn
+                        );
+                    }
+                    if let Some(diff) = first_difference(&game.loaded.model, &rec.result, &again.result) {
+                        bail!(
+                            "{at}: recomputing turn {} ({}) gives a different result: {diff}. The game no longer \
+                             replays (a different build or scenario, or an edited log)",
+                            rec.turn,
+                            rec.date
+                        );
+                    }
+                    game.advance(again)?;
+                }
+                other => bail!("{at}: unknown record kind `{other}`"),
+            }
+        }
+        Ok(game)
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.loaded.model
+    }
+
+    /// The game turn being played (1-based); `turns + 1` once the game is over.
+    pub fn current_turn(&self) -> u32 {
+        self.turns.len() as u32 + 1
+    }
+
+    pub fn is_over(&self) -> bool {
+        self.turns.len() as u32 >= self.config.turns
+    }
+
+    /// Calendar label of game turn `k`.
+    pub fn date(&self, k: u32) -> String {
+        self.model().calendar.label(self.config.start_turn + k - 1)
+    }
+
+    pub fn actor_index(&self, id: &str) -> Option<usize> {
+        self.model().actors.iter().position(|a| a.id == id)
+    }
+
+    pub fn is_team(&self, actor: &str) -> bool {
+        self.config.teams.iter().any(|t| t == actor)
+    }
+
+    /// Check a team's orders against the current state (preconditions under
+    /// last turn's levers, or the US team's pending ones).
+    pub fn check_orders(&self, o: &OrdersRec) -> Result<()> {
+        super::orders::validate(self, o)
+    }
+
+    /// The engine plan for the current turn from the pending orders.
+    pub fn plan(&self) -> Result<Plan> {
+        self.plan_from(&self.state, &self.pending.values().cloned().collect::<Vec<_>>())
+    }
+
+    /// The engine plan for a turn starting in `st` with `orders`.
+    pub fn plan_from(&self, st: &TrialState, orders: &[OrdersRec]) -> Result<Plan> {
+        let model = self.model();
+        let mut plan = Plan::status_quo(model);
+        if self.is_team("us") {
+            plan.levers = Some(st.levers.clone());
+        }
+        for o in orders {
+            let i = self.actor_index(&o.team).context("orders for an unknown team")?;
+            if !o.levers.is_empty() {
+                let levers = plan.levers.get_or_insert_with(|| st.levers.clone());
+                for (name, value) in &o.levers {
+                    let (l, v) = super::orders::encode_lever(model, name, value)?;
+                    levers[l] = v;
+                }
+            }
+            if let Some(a) = &o.action {
+                let k = model.actors[i]
+                    .actions
+                    .iter()
+                    .position(|x| &x.id == a)
+                    .context("unknown action")?;
+                plan.actions[i] = Some(k as u8);
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Resolve the current turn with the pending orders (does not change the game).
+    pub fn resolve(&self, overrides: &[Override]) -> Result<TurnRec> {
+        if self.is_over() {
+            bail!(
+                "the game is over ({} of {} turns played); run `greatgame wargame report --game {}`",
+                self.turns.len(),
+                self.config.turns,
+                self.dir.display()
+            );
+        }
+        let model = self.model();
+        let k = self.current_turn();
+        let plan = self.plan()?;
+        let mut forced = vec![None; model.events.len()];
+        for o in overrides {
+            let e = model
+                .events
+                .iter()
+                .position(|x| x.id == o.event)
+                .with_context(|| format!("unknown event `{}` in an override", o.event))?;
+            forced[e] = Some(o.count);
+        }
+        let mut st = self.state.clone();
+        let mut trace = Trace::default();
+        let voided = play_turn(
+            model,
+            &mut st,
+            turn_seed(self.config.seed, k),
+            &plan,
+            Some(&forced),
+            Some(&mut trace),
+        );
+        let moves = model
+            .actors
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let pick = st.choices[i] as usize;
+                let by = if voided[i] {
+                    let asked = self
+                        .pending
+                        .get(&a.id)
+                        .and_then(|o| o.action.clone())
+                        .unwrap_or_default();
+                    format!("model (order `{asked}` unavailable this turn: its precondition failed)")
+                } else if plan.actions[i].is_some() {
+                    "team".to_string()
+                } else {
+                    "model".to_string()
+                };
+                Move {
+                    actor: a.id.clone(),
+                    action: a.actions[pick].id.clone(),
+                    by,
+                    p: trace.choice_probs[i][pick],
+                    u: trace.choice_u[i],
+                }
+            })
+            .collect();
+        let events = model
+            .events
+            .iter()
+            .enumerate()
+            .map(|(e, ev)| Draw {
+                event: ev.id.clone(),
+                p: trace.event_p[e],
+                mean: trace.event_mean[e],
+                u: trace.event_u[e],
+                count: st.turn_events[e],
+                forced: trace.event_forced[e],
+            })
+            .collect();
+        let levers = model
+            .levers
+            .iter()
+            .zip(&st.levers)
+            .map(|(l, v)| (l.id.clone(), l.show(*v)))
+            .collect();
+        Ok(TurnRec {
+            turn: k,
+            date: self.date(k),
+            orders: self.pending.values().cloned().collect(),
+            overrides: overrides.to_vec(),
+            result: TurnResult {
+                levers,
+                moves,
+                events,
+                state: Snapshot::of(&st),
+            },
+        })
+    }
+
+    /// Move to the next turn after `rec` (already logged or being replayed).
+    fn advance(&mut self, rec: TurnRec) -> Result<()> {
+        self.state = rec.result.state.restore(self.model())?;
+        self.history.push(self.state.clone());
+        self.turns.push(rec);
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Record `o` in the log.
+    pub fn submit(&mut self, o: OrdersRec) -> Result<()> {
+        self.check_orders(&o)?;
+        self.log.append("orders", &o)?;
+        self.pending.insert(o.team.clone(), o);
+        Ok(())
+    }
+
+    /// Resolve the current turn and record it.
+    pub fn adjudicate(&mut self, overrides: &[Override]) -> Result<TurnRec> {
+        let rec = self.resolve(overrides)?;
+        self.log.append("turn", &rec)?;
+        self.advance(rec.clone())?;
+        Ok(rec)
+    }
+}
+
+/// The first difference between a recorded and a recomputed turn, in words.
+pub fn first_difference(model: &Model, a: &TurnResult, b: &TurnResult) -> Option<String> {
+    if a == b {
+        return None;
+    }
+    for (x, y) in a.moves.iter().zip(&b.moves) {
+        if x != y {
+            return Some(format!(
+                "{} did `{}` in the log but `{}` now",
+                x.actor, x.action, y.action
+            ));
+        }
+    }
+    for (x, y) in a.events.iter().zip(&b.events) {
+        if x != y {
+            return Some(format!(
+                "event {}: {} occurrence(s) with probability {} in the log, {} with probability {} now",
+                x.event, x.count, x.p, y.count, y.p
+            ));
+        }
+    }
+    if a.levers != b.levers {
+        return Some("the lever settings differ".into());
+    }
+    for (v, (x, y)) in a.state.vars.iter().zip(&b.state.vars).enumerate() {
+        if x != y {
+            return Some(format!("{} is {x} in the log but {y} now", model.vars[v].id));
+        }
+    }
+    Some("the end-of-turn state differs".into())
+}
