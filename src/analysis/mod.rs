@@ -1,10 +1,15 @@
 //! Summaries of experiment results (M in XLRM): moments, quantiles, intervals;
-//! and the exploration estimators: Sobol and Morris sensitivity indices, PRIM
-//! and CART scenario discovery.
+//! paired comparisons, robustness and mechanisms; and the exploration
+//! estimators: Sobol and Morris sensitivity indices, PRIM and CART scenario
+//! discovery.
 
 pub mod cart;
+pub mod compare;
+pub mod explain;
 pub mod morris;
+pub mod paired;
 pub mod prim;
+pub mod robustness;
 pub mod sketch;
 pub mod sobol;
 pub mod stats;

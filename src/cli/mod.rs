@@ -1,7 +1,9 @@
 //! Command-line interface: parse options, then hand over to one command.
 
 pub mod bargain;
+pub mod compare;
 pub mod discover;
+pub mod explain;
 pub mod explore;
 pub mod hindcast;
 pub mod list;
@@ -29,6 +31,10 @@ pub enum Command {
     Validate(ScenarioArg),
     /// List a scenario's actors and interests, levers, policies, uncertainties and outcomes.
     List(ScenarioArg),
+    /// Compare policies with a baseline on the same trials: paired differences, robustness, mechanisms, report.html.
+    Compare(compare::CompareArgs),
+    /// Explain a policy's differences from the baseline: actors' choices and event rates, year by year.
+    Explain(explain::ExplainArgs),
     /// Run the status-quo policy over 2021-2025 and score it against the calibration record.
     Hindcast(hindcast::HindcastArgs),
     /// Run KTAB's Spatial Model of Politics on a KTAB CSV (or RON) bargaining input.
@@ -59,6 +65,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(a) => sweep::execute(&a),
         Command::Sensitivity(a) => sensitivity::execute(&a),
         Command::Discover(a) => discover::execute(&a),
+        Command::Compare(a) => compare::execute(&a),
+        Command::Explain(a) => explain::execute(&a),
         Command::Hindcast(a) => hindcast::execute(&a),
         Command::Wargame(a) => wargame::execute(&a),
     }

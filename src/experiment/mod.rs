@@ -11,6 +11,7 @@
 pub mod batch;
 pub mod collect;
 pub mod levers;
+pub mod paired;
 pub mod runner;
 pub mod samplers;
 

@@ -3,7 +3,7 @@
 use super::CHUNK;
 use super::collect::{FanHistograms, OutcomeRecorder};
 use crate::analysis::stats::OutcomeStats;
-use crate::model::{MAX_TRIALS, Model, TurnRecord};
+use crate::model::{MAX_TRIALS, Model, TrialState, TurnRecord};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use std::io::Write;
@@ -171,25 +171,48 @@ impl Prefix {
     }
 }
 
-fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_fans: bool, keep: u64) -> ChunkOut {
-    let np = design.policies.len();
-    let mut stats = vec![vec![OutcomeStats::default(); model.outcomes.len()]; np];
-    let mut kept: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); model.outcomes.len()]; np];
-    let mut fans = want_fans.then(|| FanHistograms::new(model, np));
-    let mut rows = Vec::new();
-    let mut rec = OutcomeRecorder::new(model);
-    let mut values = Vec::with_capacity(model.outcomes.len());
-    let mut prefix = Prefix {
-        vars: Vec::new(),
-        levers: Vec::new(),
-        events: Vec::new(),
-        choices: Vec::new(),
-        turns: 0,
-    };
-    let start = chunk * CHUNK;
-    let end = (start + CHUNK).min(design.trials);
-    for trial in start..end {
-        let mut st = model.new_trial(design.seed, trial);
+/// Runs one trial under every policy of a design, the way every evaluator
+/// must: the pre-decision history is simulated once under the baseline and
+/// forked per policy, so trial *k* sees the same draws under every policy
+/// (common random numbers). Shared by [`run`] and the paired evaluator
+/// ([`super::paired`]) so the two can never drift apart. Reusable across
+/// trials (it keeps its buffers).
+pub struct TrialDriver {
+    prefix: Prefix,
+    rec: OutcomeRecorder,
+    values: Vec<f64>,
+}
+
+impl TrialDriver {
+    pub fn new(model: &Model) -> Self {
+        TrialDriver {
+            prefix: Prefix {
+                vars: Vec::new(),
+                levers: Vec::new(),
+                events: Vec::new(),
+                choices: Vec::new(),
+                turns: 0,
+            },
+            rec: OutcomeRecorder::new(model),
+            values: Vec::with_capacity(model.outcomes.len()),
+        }
+    }
+
+    /// Run trial `trial` of master seed `seed` under each of `policies`, in
+    /// order. For policy slot `s`, `turn(s, record)` sees every turn from the
+    /// first (the shared pre-decision turns are replayed), then
+    /// `done(s, final state, outcome values)` gets the trial's outcomes.
+    pub fn run_trial(
+        &mut self,
+        model: &Model,
+        seed: u64,
+        policies: &[usize],
+        trial: u64,
+        turn: &mut dyn FnMut(usize, &TurnRecord),
+        done: &mut dyn FnMut(usize, &TrialState, &[f64]),
+    ) {
+        let prefix = &mut self.prefix;
+        let mut st = model.new_trial(seed, trial);
         prefix.vars.clear();
         prefix.levers.clear();
         prefix.events.clear();
@@ -203,26 +226,44 @@ fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_f
             prefix.choices.extend_from_slice(&st.choices);
             prefix.turns += 1;
         }
-        for (slot, &policy) in design.policies.iter().enumerate() {
+        for (slot, &policy) in policies.iter().enumerate() {
             let mut s = st.clone();
-            rec.reset();
+            self.rec.reset();
             for t in 0..prefix.turns {
                 let r = prefix.record(model, t);
-                rec.observe(model, &r);
-                if let Some(f) = fans.as_mut() {
-                    f.observe(model, slot, &r);
-                }
+                self.rec.observe(model, &r);
+                turn(slot, &r);
             }
             while s.turn < model.turns {
                 model.step(&mut s, policy);
                 let r = s.record();
-                rec.observe(model, &r);
-                if let Some(f) = fans.as_mut() {
-                    f.observe(model, slot, &r);
-                }
+                self.rec.observe(model, &r);
+                turn(slot, &r);
             }
-            values.clear();
-            rec.finish(model, &mut values);
+            self.values.clear();
+            self.rec.finish(model, &mut self.values);
+            done(slot, &s, &self.values);
+        }
+    }
+}
+
+fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_fans: bool, keep: u64) -> ChunkOut {
+    let np = design.policies.len();
+    let mut stats = vec![vec![OutcomeStats::default(); model.outcomes.len()]; np];
+    let mut kept: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); model.outcomes.len()]; np];
+    let mut fans = want_fans.then(|| FanHistograms::new(model, np));
+    let mut rows = Vec::new();
+    let mut driver = TrialDriver::new(model);
+    let start = chunk * CHUNK;
+    let end = (start + CHUNK).min(design.trials);
+    for trial in start..end {
+        let mut on_turn = |slot: usize, r: &TurnRecord| {
+            if let Some(f) = fans.as_mut() {
+                f.observe(model, slot, r);
+            }
+        };
+        let mut on_done = |slot: usize, s: &TrialState, values: &[f64]| {
+            let policy = design.policies[slot];
             for (o, x) in values.iter().enumerate() {
                 stats[slot][o].push(*x);
                 if trial < keep {
@@ -236,13 +277,14 @@ fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_f
                 for p in &s.params {
                     let _ = write!(line, ",{p}");
                 }
-                for x in &values {
+                for x in values {
                     let _ = write!(line, ",{x}");
                 }
                 line.push('\n');
                 rows.extend_from_slice(line.as_bytes());
             }
-        }
+        };
+        driver.run_trial(model, design.seed, &design.policies, trial, &mut on_turn, &mut on_done);
     }
     ChunkOut {
         stats,

@@ -31,8 +31,10 @@ pub fn ensure_fonts() {
 mod distribution;
 mod ecdf;
 mod fan;
+pub mod forest;
 pub mod prim;
 pub mod render;
+pub mod scorecard;
 pub mod sweep;
 pub mod tornado;
 pub mod wargame;

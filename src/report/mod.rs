@@ -5,6 +5,9 @@
 //! interrupted or failed run never leaves a folder that looks complete.
 
 pub mod charts;
+pub mod compare_charts;
+pub mod comparison;
+pub mod html;
 pub mod json;
 pub mod manifest;
 pub mod markdown;

@@ -1,0 +1,225 @@
+//! A paired comparison of policies against a baseline: differences,
+//! robustness and mechanisms from one run of the paired evaluator.
+//!
+//! The run has two phases so that memory stays bounded at any trial count:
+//! the first `min(trials, KEEP)` trials keep every policy's outcome values
+//! (for distribution charts and for the scales of overall regret), the rest
+//! stream into fixed-size accumulators only. Overall regret needs the scales
+//! before it can be computed, so it is computed for the kept trials once
+//! phase 1 is over and streamed in phase 2. Both phases merge in trial order,
+//! so the result is the same at any thread count.
+
+use super::explain::{Layout, MechanismAcc, Mechanisms};
+use super::paired::{PairedAcc, PairedSummary, apply_holm, orientation};
+use super::robustness::{RobustAcc, RobustnessSummary, Threshold, scales_from};
+use crate::experiment::paired::{Paired, TrialSink, run_paired};
+use crate::model::{Model, TurnRecord};
+use anyhow::Result;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Trials whose per-policy values are kept (charts, regret scales): 10,000 ×
+/// policies × outcomes f64s — 12.5 MB for six policies and 26 outcomes.
+pub const KEEP: u64 = 10_000;
+
+/// What to compare.
+#[derive(Debug, Clone)]
+pub struct CompareDesign {
+    /// Policy indices in slot order; slot 0 is the baseline.
+    pub slots: Vec<usize>,
+    /// Slots reported as rows (normally every slot but 0; slot 0 too when the
+    /// user asked to compare the baseline with itself).
+    pub rows: Vec<usize>,
+    pub trials: u64,
+    pub seed: u64,
+    pub threads: usize,
+    pub thresholds: Vec<Threshold>,
+    /// Tally actions and events per year (for `explain` and the report).
+    pub mechanisms: bool,
+    pub progress: bool,
+}
+
+/// One policy × outcome row of the comparison.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Row {
+    pub policy: String,
+    pub outcome: String,
+    #[serde(skip)]
+    pub slot: usize,
+    #[serde(skip)]
+    pub outcome_index: usize,
+    #[serde(flatten)]
+    pub s: PairedSummary,
+}
+
+/// Everything a comparison produced.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub design: CompareDesign,
+    pub policy_ids: Vec<String>,
+    pub rows: Vec<Row>,
+    pub robustness: RobustnessSummary,
+    /// Per reported slot (same order as `design.rows`), if tallied.
+    pub mechanisms: Vec<(usize, Mechanisms)>,
+    /// `kept[slot][outcome]`: values of the first `min(trials, KEEP)` trials.
+    pub kept: Vec<Vec<Vec<f64>>>,
+    /// Pooled standard deviation of each outcome (None: Info or no spread),
+    /// the common scale of overall regret and of the scorecard's colours.
+    pub scales: Vec<Option<f64>>,
+    pub elapsed: Duration,
+}
+
+struct Sink {
+    np: usize,
+    no: usize,
+    paired: Vec<PairedAcc>,
+    robust: RobustAcc,
+    mech: Option<MechanismAcc>,
+    /// Overall-regret scales, once known (phase 2).
+    scales: Option<Arc<Vec<Option<f64>>>>,
+    keep: bool,
+    kept: Vec<f64>,
+}
+
+impl Sink {
+    fn new(model: &Model, d: &CompareDesign, layout: &Arc<Layout>, scales: Option<Arc<Vec<Option<f64>>>>) -> Self {
+        let np = d.slots.len();
+        let no = model.outcomes.len();
+        Sink {
+            np,
+            no,
+            paired: vec![PairedAcc::default(); np * no],
+            robust: RobustAcc::new(model, np, &d.thresholds),
+            mech: d.mechanisms.then(|| MechanismAcc::new(layout.clone(), np, 0)),
+            keep: scales.is_none(),
+            scales,
+            kept: Vec::new(),
+        }
+    }
+}
+
+impl TrialSink for Sink {
+    fn turn(&mut self, slot: usize, rec: &TurnRecord) {
+        if let Some(m) = self.mech.as_mut() {
+            m.turn(slot, rec);
+        }
+    }
+
+    fn trial(&mut self, _trial: u64, values: &[f64]) {
+        let no = self.no;
+        for p in 0..self.np {
+            for o in 0..no {
+                self.paired[p * no + o].push(values[o], values[p * no + o]);
+            }
+        }
+        self.robust.push_outcomes(values);
+        if let Some(s) = &self.scales {
+            self.robust.push_overall(values, s);
+        }
+        if let Some(m) = self.mech.as_mut() {
+            m.end_trial();
+        }
+        if self.keep {
+            self.kept.extend_from_slice(values);
+        }
+    }
+
+    fn merge(&mut self, later: Self) {
+        for (a, b) in self.paired.iter_mut().zip(&later.paired) {
+            a.merge(b);
+        }
+        self.robust.merge(&later.robust);
+        if let (Some(a), Some(b)) = (self.mech.as_mut(), later.mech.as_ref()) {
+            a.merge(b);
+        }
+        self.kept.extend_from_slice(&later.kept);
+    }
+}
+
+/// Run the comparison.
+pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
+    let started = Instant::now();
+    let layout = Arc::new(Layout::new(model));
+    let bar = d.progress.then(|| {
+        let b = indicatif::ProgressBar::new(d.trials);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials  {per_sec}  eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let p = Paired {
+        model,
+        seed: d.seed,
+        policies: &d.slots,
+        threads: d.threads,
+        progress: bar.as_ref(),
+    };
+    let (np, no) = (d.slots.len(), model.outcomes.len());
+    let kept_n = d.trials.min(KEEP);
+    // Phase 1: the kept trials.
+    let mut acc = run_paired(&p, 0..kept_n, Sink::new(model, d, &layout, None), || {
+        Sink::new(model, d, &layout, None)
+    })?;
+    let scales = Arc::new(scales_from(model, &acc.kept));
+    for row in acc.kept.chunks_exact(np * no) {
+        acc.robust.push_overall(row, &scales);
+    }
+    // Phase 2: the rest, streamed.
+    let s2 = Some(scales.clone());
+    let later = run_paired(&p, kept_n..d.trials, Sink::new(model, d, &layout, s2.clone()), || {
+        Sink::new(model, d, &layout, s2.clone())
+    })?;
+    acc.merge(later);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+
+    let policy_ids: Vec<String> = d.slots.iter().map(|&i| model.policies[i].id.clone()).collect();
+    let mut rows: Vec<Row> = Vec::new();
+    for &slot in &d.rows {
+        for (o, def) in model.outcomes.iter().enumerate() {
+            rows.push(Row {
+                policy: policy_ids[slot].clone(),
+                outcome: def.id.clone(),
+                slot,
+                outcome_index: o,
+                s: acc.paired[slot * no + o].summary(def.kind),
+            });
+        }
+    }
+    // One family for Holm: every reported policy × non-information outcome.
+    {
+        let mut family: Vec<&mut PairedSummary> = rows
+            .iter_mut()
+            .filter(|r| orientation(model.outcomes[r.outcome_index].kind).is_some())
+            .map(|r| &mut r.s)
+            .collect();
+        apply_holm(&mut family);
+    }
+    let robustness = acc.robust.summary(model, &policy_ids, &scales);
+    let mechanisms = match &acc.mech {
+        Some(m) => d.rows.iter().map(|&s| (s, m.summary(model, s))).collect(),
+        None => Vec::new(),
+    };
+    let mut kept = vec![vec![Vec::with_capacity(kept_n as usize); no]; np];
+    for row in acc.kept.chunks_exact(np * no) {
+        for (p, per_policy) in kept.iter_mut().enumerate() {
+            for (o, v) in per_policy.iter_mut().enumerate() {
+                v.push(row[p * no + o]);
+            }
+        }
+    }
+    Ok(Comparison {
+        design: d.clone(),
+        policy_ids,
+        rows,
+        robustness,
+        mechanisms,
+        kept,
+        scales: scales.to_vec(),
+        elapsed: started.elapsed(),
+    })
+}

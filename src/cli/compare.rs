@@ -1,0 +1,180 @@
+//! `greatgame compare`: paired differences of policies against a baseline,
+//! robustness across uncertainty, the mechanisms behind the differences, and
+//! one self-contained `report.html`.
+
+use crate::analysis::compare::{CompareDesign, Comparison, compare};
+use crate::analysis::robustness::{Threshold, parse_satisfice};
+use crate::cli::run::select_policies;
+use crate::model::{MAX_TRIALS, Model};
+use crate::report::Manifest;
+use crate::report::comparison::{self, CompareReport};
+use crate::report::staging::{Staging, write_atomic};
+use crate::report::{compare_charts, html};
+use crate::scenario::{self, Loaded};
+use anyhow::{Context, Result, bail};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario file (RON). Default: the built-in Afghanistan scenario.
+    pub scenario: Option<PathBuf>,
+    /// Policies to compare with the baseline, comma-separated. Naming the
+    /// baseline itself adds its (zero) self-comparison.
+    #[arg(long, value_delimiter = ',', value_name = "A,B,...", conflicts_with = "all")]
+    pub policies: Vec<String>,
+    /// Compare every policy in the scenario with the baseline (the default
+    /// when no --policies are given).
+    #[arg(long)]
+    pub all: bool,
+    /// The policy every other is compared with. Default: the scenario's baseline.
+    #[arg(long, value_name = "POLICY")]
+    pub baseline: Option<String>,
+    /// Trials (each runs every policy on the same draws; at most 1,000,000,000).
+    #[arg(long, default_value_t = 10_000)]
+    pub trials: u64,
+    /// Master seed: the same seed gives the same results at any thread count.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads. Default: all cores.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Satisficing thresholds on outcomes, e.g. "isisk_attacks_afghanistan<=20,gdp_index_2030>=0.9".
+    #[arg(long, value_name = "THRESHOLDS")]
+    pub satisfice: Option<String>,
+    /// Output folder. Default: output/<scenario name>/compare/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Skip the charts and report.html (tables only).
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Do not print the comparison to the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Threads from the option (all cores by default).
+pub fn threads(opt: Option<usize>) -> Result<usize> {
+    match opt {
+        Some(0) => bail!("--threads must be at least 1"),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+/// The baseline's index (the scenario's by default), with a hint for typos.
+pub fn select_baseline(model: &Model, name: Option<&str>) -> Result<usize> {
+    match name {
+        None => Ok(model.baseline),
+        Some(n) => select_policies(model, &[n.to_string()])
+            .map(|v| v[0])
+            .with_context(|| "in --baseline".to_string()),
+    }
+}
+
+/// The manifest of a paired run.
+pub fn manifest(loaded: &Loaded, cmp: &Comparison, design: &str, threads: usize) -> Manifest {
+    let model = &loaded.model;
+    let secs = cmp.elapsed.as_secs_f64();
+    Manifest {
+        tool: "greatgame".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scenario: loaded.origin.clone(),
+        scenario_name: model.name.clone(),
+        scenario_sha256: loaded.sha256.clone(),
+        seed: cmp.design.seed,
+        trials: cmp.design.trials,
+        threads,
+        design: design.into(),
+        policies: cmp.policy_ids.clone(),
+        baseline: cmp.policy_ids[0].clone(),
+        decision_date: model.calendar.label(model.decision_turn),
+        horizon: model.calendar.label(model.turns - 1),
+        command_line: std::env::args().collect(),
+        wall_time_seconds: secs,
+        trials_per_second: cmp.design.trials as f64 / secs.max(1e-9),
+        complete: true,
+        caveat: model.caveat.clone(),
+    }
+}
+
+pub fn execute(args: &CompareArgs) -> Result<()> {
+    if args.trials == 0 || args.trials > MAX_TRIALS {
+        bail!("--trials must be between 1 and {MAX_TRIALS} (got {})", args.trials);
+    }
+    let threads = threads(args.threads)?;
+    let loaded = scenario::load(args.scenario.as_deref())?;
+    let model = &loaded.model;
+    let base = select_baseline(model, args.baseline.as_deref())?;
+    let chosen = if args.policies.is_empty() {
+        (0..model.policies.len()).collect()
+    } else {
+        select_policies(model, &args.policies)?
+    };
+    let self_row = !args.policies.is_empty() && chosen.contains(&base);
+    let mut slots = vec![base];
+    slots.extend(chosen.iter().copied().filter(|&p| p != base));
+    let mut rows: Vec<usize> = (1..slots.len()).collect();
+    if self_row {
+        rows.insert(0, 0);
+    }
+    if rows.is_empty() {
+        bail!(
+            "nothing to compare: the scenario has only the baseline `{}`; name policies with --policies",
+            model.policies[base].id
+        );
+    }
+    let thresholds: Vec<Threshold> = match &args.satisfice {
+        Some(t) => parse_satisfice(model, t)?,
+        None => Vec::new(),
+    };
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&model.name).join("compare"));
+    let staging = Staging::new(&out_dir)?;
+    let design = CompareDesign {
+        slots,
+        rows,
+        trials: args.trials,
+        seed: args.seed,
+        threads,
+        thresholds,
+        mechanisms: true,
+        progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
+    };
+    let cmp = compare(model, &design)?;
+    let manifest = manifest(&loaded, &cmp, "paired_monte_carlo", threads);
+    let report = CompareReport {
+        model,
+        cmp: &cmp,
+        manifest: &manifest,
+    };
+    comparison::write_tables(&report, staging.path())?;
+    if !args.no_charts {
+        compare_charts::draw_all(&report, staging.path(), true)?;
+        let page = html::render(&report, staging.path())?;
+        write_atomic(&staging.path().join("report.html"), page.as_bytes())?;
+    }
+    let mut json = serde_json::to_vec_pretty(&manifest)?;
+    json.push(b'\n');
+    write_atomic(&staging.path().join("manifest.json"), &json)?;
+    if !args.quiet {
+        let mut text = comparison::section_header(&report, "policy comparison");
+        text.push_str(&comparison::section_headline(&report));
+        text.push_str(&comparison::section_robustness(&report));
+        println!("{text}");
+    }
+    let dir = staging.commit()?;
+    eprintln!(
+        "greatgame: compared {} policies with {} on {} trials in {:.1} s on {} thread(s) ({:.0} trials/s); results in {}",
+        cmp.design.rows.len(),
+        cmp.policy_ids[0],
+        args.trials,
+        manifest.wall_time_seconds,
+        threads,
+        manifest.trials_per_second,
+        dir.display()
+    );
+    Ok(())
+}

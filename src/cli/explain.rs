@@ -1,0 +1,134 @@
+//! `greatgame explain`: which actors' choices and which events differ between
+//! a policy and the baseline, on the same trials — the mechanism behind each
+//! outcome difference.
+
+use super::compare::{manifest, select_baseline, threads};
+use crate::analysis::compare::{CompareDesign, compare};
+use crate::cli::run::select_policies;
+use crate::model::MAX_TRIALS;
+use crate::report::compare_charts::{action_forest, context, event_forest};
+use crate::report::comparison::{self, CompareReport};
+use crate::report::staging::{Staging, write_atomic};
+use crate::scenario;
+use anyhow::{Result, bail};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// Scenario file (RON). Default: the built-in Afghanistan scenario.
+    pub scenario: Option<PathBuf>,
+    /// The policy to explain.
+    #[arg(long, value_name = "POLICY")]
+    pub policy: String,
+    /// The policy it is compared with. Default: the scenario's baseline.
+    #[arg(long, value_name = "POLICY")]
+    pub baseline: Option<String>,
+    /// Trials (at most 1,000,000,000).
+    #[arg(long, default_value_t = 10_000)]
+    pub trials: u64,
+    /// Master seed: the same seed gives the same results at any thread count.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads. Default: all cores.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// How many of the largest differences to list and chart.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Output folder. Default: output/<scenario name>/explain-<policy>/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Skip the charts.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Do not print the explanation to the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn execute(args: &ExplainArgs) -> Result<()> {
+    if args.trials < 2 || args.trials > MAX_TRIALS {
+        bail!(
+            "--trials must be between 2 and {MAX_TRIALS} for intervals (got {})",
+            args.trials
+        );
+    }
+    if args.top == 0 {
+        bail!("--top must be at least 1");
+    }
+    let threads = threads(args.threads)?;
+    let loaded = scenario::load(args.scenario.as_deref())?;
+    let model = &loaded.model;
+    let base = select_baseline(model, args.baseline.as_deref())?;
+    let policy = select_policies(model, std::slice::from_ref(&args.policy))?[0];
+    let (slots, rows) = if policy == base {
+        (vec![base], vec![0])
+    } else {
+        (vec![base, policy], vec![1])
+    };
+    let out_dir = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output")
+            .join(&model.name)
+            .join(format!("explain-{}", model.policies[policy].id))
+    });
+    let staging = Staging::new(&out_dir)?;
+    let design = CompareDesign {
+        slots,
+        rows,
+        trials: args.trials,
+        seed: args.seed,
+        threads,
+        thresholds: Vec::new(),
+        mechanisms: true,
+        progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
+    };
+    let cmp = compare(model, &design)?;
+    let manifest = manifest(&loaded, &cmp, "paired_monte_carlo_explain", threads);
+    let report = CompareReport {
+        model,
+        cmp: &cmp,
+        manifest: &manifest,
+    };
+    let md = comparison::explain_markdown(&report, args.top);
+    write_atomic(&staging.path().join("explain.md"), md.as_bytes())?;
+    write_atomic(&staging.path().join("explain.csv"), &comparison::explain_csv(&report)?)?;
+    write_atomic(
+        &staging.path().join("comparison.csv"),
+        &comparison::comparison_csv(&report)?,
+    )?;
+    let mut json = serde_json::to_vec_pretty(&manifest)?;
+    json.push(b'\n');
+    write_atomic(&staging.path().join("manifest.json"), &json)?;
+    if !args.no_charts {
+        let dir = staging.path().join("charts");
+        std::fs::create_dir_all(&dir)?;
+        let ctx = context(&report);
+        for &slot in &cmp.design.rows {
+            if let Some(mut f) = action_forest(&report, slot) {
+                f.rows.truncate(args.top);
+                crate::plot::forest::draw_forest(&ctx, &f, &dir)?;
+            }
+            if let Some(mut f) = event_forest(&report, slot) {
+                f.rows.truncate(args.top);
+                crate::plot::forest::draw_forest(&ctx, &f, &dir)?;
+            }
+        }
+    }
+    if !args.quiet {
+        let mut text = comparison::section_header(&report, "why the policy differs");
+        text.push_str(&comparison::section_headline(&report));
+        text.push_str(&comparison::section_mechanisms(&report, args.top, true));
+        println!("{text}");
+    }
+    let dir = staging.commit()?;
+    eprintln!(
+        "greatgame: explained {} against {} on {} trials in {:.1} s; results in {}",
+        cmp.policy_ids[cmp.design.rows[0]],
+        cmp.policy_ids[0],
+        args.trials,
+        manifest.wall_time_seconds,
+        dir.display()
+    );
+    Ok(())
+}

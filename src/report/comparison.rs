@@ -1,0 +1,798 @@
+//! Writing a comparison: `comparison.csv`, `comparison.md`, `comparison.json`,
+//! `robustness.csv`, `policies.csv` (provenance) and `explain.csv`.
+//!
+//! The Markdown is built from sections (one function each) so that
+//! `report.html` can reuse them with the charts placed in between.
+
+use crate::analysis::compare::{Comparison, Row};
+use crate::analysis::explain::{ActionRow, EventRow, Mechanisms, relative};
+use crate::analysis::paired::orientation;
+use crate::analysis::summary::fmt_sig;
+use crate::model::Model;
+use crate::scenario::schema::OutcomeKind;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::fmt::Write;
+use std::path::Path;
+
+use super::Manifest;
+use super::staging::write_atomic;
+
+/// Everything the comparison exporters read.
+pub struct CompareReport<'a> {
+    pub model: &'a Model,
+    pub cmp: &'a Comparison,
+    pub manifest: &'a Manifest,
+}
+
+/// Columns of `comparison.csv`, exactly.
+pub const CSV_COLUMNS: [&str; 8] = [
+    "policy",
+    "outcome",
+    "baseline_mean",
+    "policy_mean",
+    "diff_mean",
+    "diff_lo95",
+    "diff_hi95",
+    "p_better",
+];
+
+fn num(x: f64) -> String {
+    if x.is_finite() { format!("{x}") } else { String::new() }
+}
+
+/// `comparison.csv`: one row per reported policy × outcome. `p_better` is
+/// empty for information outcomes (no better or worse).
+pub fn comparison_csv(r: &CompareReport) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_COLUMNS)?;
+    for row in &r.cmp.rows {
+        let s = &row.s;
+        w.write_record([
+            row.policy.clone(),
+            row.outcome.clone(),
+            num(s.baseline_mean),
+            num(s.policy_mean),
+            num(s.diff_mean),
+            num(s.diff_lo95),
+            num(s.diff_hi95),
+            s.p_better.map(num).unwrap_or_default(),
+        ])?;
+    }
+    w.into_inner().context("writing comparison.csv")
+}
+
+/// `robustness.csv`: per policy, overall regret (mean, p90), share of trials
+/// best, satisficing, ranks; then per-outcome regret.
+pub fn robustness_csv(r: &CompareReport) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["policy", "measure", "outcome", "value", "rank"])?;
+    for p in &r.cmp.robustness.policies {
+        let rank = |x: usize| x.to_string();
+        w.write_record([
+            &p.policy,
+            "regret_mean_sd",
+            "",
+            &num(p.regret_mean),
+            &rank(p.rank_regret_mean),
+        ])?;
+        w.write_record([
+            &p.policy,
+            "regret_p90_sd",
+            "",
+            &num(p.regret_p90),
+            &rank(p.rank_regret_p90),
+        ])?;
+        w.write_record([&p.policy, "share_best", "", &num(p.share_best), ""])?;
+        if let (Some(s), Some(k)) = (p.satisficing, p.rank_satisficing) {
+            w.write_record([&p.policy, "satisficing", "", &num(s), &rank(k)])?;
+        }
+        for (t, share) in r.cmp.robustness.thresholds.iter().zip(&p.satisficing_each) {
+            w.write_record([&p.policy, "meets", &t.text(), &num(*share), ""])?;
+        }
+        for o in &p.outcomes {
+            w.write_record([&p.policy, "regret_mean", &o.outcome, &num(o.mean), ""])?;
+            w.write_record([&p.policy, "regret_p90", &o.outcome, &num(o.p90), ""])?;
+        }
+    }
+    w.into_inner().context("writing robustness.csv")
+}
+
+/// `policies.csv`: each compared policy's provenance.
+pub fn policies_csv(r: &CompareReport) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["policy", "role", "label", "author", "source_file", "date", "summary"])?;
+    for (slot, &pi) in r.cmp.design.slots.iter().enumerate() {
+        let p = &r.model.policies[pi];
+        let role = if slot == 0 { "baseline" } else { "compared" };
+        w.write_record([&p.id, role, &p.label, &p.author, &p.source_file, &p.date, &p.summary])?;
+    }
+    w.into_inner().context("writing policies.csv")
+}
+
+/// `explain.csv`: every action-share and event-rate difference, per year and
+/// for the whole window ("all").
+pub fn explain_csv(r: &CompareReport) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "policy",
+        "baseline",
+        "kind",
+        "actor_or_event",
+        "action",
+        "year",
+        "baseline_mean",
+        "policy_mean",
+        "diff_mean",
+        "diff_lo95",
+        "diff_hi95",
+    ])?;
+    let base = &r.cmp.policy_ids[0];
+    for (slot, m) in &r.cmp.mechanisms {
+        let pid = &r.cmp.policy_ids[*slot];
+        for a in &m.actions {
+            let d = &a.diff;
+            w.write_record([
+                pid,
+                base,
+                "action_share",
+                &a.actor,
+                &a.action,
+                &a.year,
+                &num(d.baseline_mean),
+                &num(d.policy_mean),
+                &num(d.diff_mean),
+                &num(d.diff_lo95),
+                &num(d.diff_hi95),
+            ])?;
+        }
+        for e in &m.events {
+            let d = &e.diff;
+            w.write_record([
+                pid,
+                base,
+                "event_rate_per_year",
+                &e.event,
+                "",
+                &e.year,
+                &num(d.baseline_mean),
+                &num(d.policy_mean),
+                &num(d.diff_mean),
+                &num(d.diff_lo95),
+                &num(d.diff_hi95),
+            ])?;
+        }
+    }
+    w.into_inner().context("writing explain.csv")
+}
+
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    manifest: &'a Manifest,
+    baseline: &'a str,
+    policies: Vec<JsonPolicy<'a>>,
+    rows: &'a [Row],
+    holm_family_size: usize,
+    robustness: &'a crate::analysis::robustness::RobustnessSummary,
+    mechanisms: Vec<JsonMech<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPolicy<'a> {
+    id: &'a str,
+    label: &'a str,
+    author: &'a str,
+    source_file: &'a str,
+    date: &'a str,
+    summary: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonMech<'a> {
+    policy: &'a str,
+    #[serde(flatten)]
+    m: &'a Mechanisms,
+}
+
+/// `comparison.json`: the manifest, provenance and every number.
+pub fn comparison_json(r: &CompareReport) -> Result<Vec<u8>> {
+    let doc = JsonDoc {
+        manifest: r.manifest,
+        baseline: &r.cmp.policy_ids[0],
+        policies: r
+            .cmp
+            .design
+            .slots
+            .iter()
+            .map(|&i| {
+                let p = &r.model.policies[i];
+                JsonPolicy {
+                    id: &p.id,
+                    label: &p.label,
+                    author: &p.author,
+                    source_file: &p.source_file,
+                    date: &p.date,
+                    summary: &p.summary,
+                }
+            })
+            .collect(),
+        rows: &r.cmp.rows,
+        holm_family_size: holm_family(r),
+        robustness: &r.cmp.robustness,
+        mechanisms: r
+            .cmp
+            .mechanisms
+            .iter()
+            .map(|(s, m)| JsonMech {
+                policy: &r.cmp.policy_ids[*s],
+                m,
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_vec_pretty(&doc)?;
+    text.push(b'\n');
+    Ok(text)
+}
+
+fn holm_family(r: &CompareReport) -> usize {
+    r.cmp
+        .rows
+        .iter()
+        .filter(|x| orientation(r.model.outcomes[x.outcome_index].kind).is_some())
+        .count()
+}
+
+/// Write every table of the comparison into `dir`.
+pub fn write_tables(r: &CompareReport, dir: &Path) -> Result<()> {
+    write_atomic(&dir.join("comparison.csv"), &comparison_csv(r)?)?;
+    write_atomic(&dir.join("robustness.csv"), &robustness_csv(r)?)?;
+    write_atomic(&dir.join("policies.csv"), &policies_csv(r)?)?;
+    write_atomic(&dir.join("comparison.json"), &comparison_json(r)?)?;
+    write_atomic(&dir.join("comparison.md"), markdown(r).as_bytes())?;
+    if !r.cmp.mechanisms.is_empty() {
+        write_atomic(&dir.join("explain.csv"), &explain_csv(r)?)?;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ Markdown
+
+pub fn kind_word(k: OutcomeKind) -> &'static str {
+    match k {
+        OutcomeKind::Maximize => "higher is better",
+        OutcomeKind::Minimize => "lower is better",
+        OutcomeKind::Info => "for information",
+    }
+}
+
+/// "+1.23" with the sign always shown.
+pub fn sgn(x: f64, sig: usize) -> String {
+    let s = fmt_sig(x, sig);
+    if x > 0.0 && x.is_finite() { format!("+{s}") } else { s }
+}
+
+fn pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.0}%", 100.0 * x)
+    } else {
+        "–".into()
+    }
+}
+
+/// Header: title, caveat, run.
+pub fn section_header(r: &CompareReport, title: &str) -> String {
+    let m = r.manifest;
+    let mut s = String::new();
+    let _ = writeln!(s, "# {} — {title}\n", r.model.title);
+    let _ = writeln!(s, "> **{}**\n", r.model.caveat);
+    let _ = writeln!(
+        s,
+        "{} trials, seed {}, baseline `{}`, decision date {}, horizon {}. Scenario `{}` (sha256 `{}`), greatgame {}. \
+         Every policy follows the baseline until the decision date; trial *k* uses the same random draws under every \
+         policy (common random numbers), so each difference below is a paired difference on the same trials.\n",
+        m.trials,
+        m.seed,
+        m.baseline,
+        m.decision_date,
+        m.horizon,
+        m.scenario,
+        &m.scenario_sha256[..12.min(m.scenario_sha256.len())],
+        m.version,
+    );
+    s
+}
+
+/// The outcome's change as a phrase: "−3.2 attacks per year [−3.5, −2.9]".
+fn diff_phrase(r: &CompareReport, row: &Row) -> String {
+    let o = &r.model.outcomes[row.outcome_index];
+    format!(
+        "{} {} [{}, {}]",
+        sgn(row.s.diff_mean, 3),
+        o.unit,
+        sgn(row.s.diff_lo95, 3),
+        sgn(row.s.diff_hi95, 3)
+    )
+}
+
+/// A difference nearly fixed by the package: the same sign in at least 99% of
+/// trials and a spread across trials under 5% of its size. Such differences
+/// are mostly the levers' direct arithmetic (a cost, a quota, a lever's
+/// effect on a variable), not the actors' response, so they are listed apart
+/// from the headlines rather than crowding out the differences the model
+/// actually has to work out.
+pub fn by_construction(row: &Row) -> bool {
+    let s = &row.s;
+    let one_way = s.p_better.unwrap_or(0.0).max(s.p_worse.unwrap_or(0.0)) >= 0.99;
+    one_way && s.diff_mean != 0.0 && s.diff_sd <= 0.05 * s.diff_mean.abs()
+}
+
+/// The rows of `slot` worth a headline: Holm-significant, non-Info, not
+/// [`by_construction`], largest standardised size first.
+pub fn headline_rows<'a>(r: &'a CompareReport, slot: usize, k: usize) -> Vec<&'a Row> {
+    let mut v: Vec<&Row> = r
+        .cmp
+        .rows
+        .iter()
+        .filter(|x| {
+            x.slot == slot && x.s.distinguishable_holm && r.cmp.scales[x.outcome_index].is_some() && !by_construction(x)
+        })
+        .collect();
+    let size = |x: &Row| (x.s.diff_mean / r.cmp.scales[x.outcome_index].unwrap_or(1.0)).abs();
+    v.sort_by(|a, b| size(b).total_cmp(&size(a)).then(a.outcome_index.cmp(&b.outcome_index)));
+    v.truncate(k);
+    v
+}
+
+/// Per policy, the largest differences that survive Holm's correction.
+pub fn section_headline(r: &CompareReport) -> String {
+    let mut s = String::from("## Headline differences\n\n");
+    let _ = writeln!(
+        s,
+        "Per policy, the (up to) five largest differences from `{}` that are distinguishable from noise after \
+         Holm's correction over all {} policy × outcome tests, largest in standard deviations of the outcome first. \
+         Mean paired difference (policy − baseline) with its 95% interval; then baseline → policy mean, and the share \
+         of trials in which the policy does better / worse for the US (the rest are ties). Differences *nearly fixed \
+         by the package* — the same sign in at least 99% of trials and varying less than 5% across trials, mostly \
+         the levers' direct arithmetic (its cost, a resettlement quota) rather than the actors' response — are \
+         listed after them.\n",
+        r.cmp.policy_ids[0],
+        holm_family(r)
+    );
+    for &slot in &r.cmp.design.rows {
+        let pol = &r.model.policies[r.cmp.design.slots[slot]];
+        let _ = writeln!(s, "### {} — {}\n", pol.id, pol.label);
+        let rows = headline_rows(r, slot, 5);
+        if rows.is_empty() {
+            let _ = writeln!(
+                s,
+                "- No difference beyond those nearly fixed by the package is distinguishable from noise after \
+                 Holm's correction."
+            );
+        }
+        for row in rows {
+            let o = &r.model.outcomes[row.outcome_index];
+            let verdict = match row.s.direction {
+                crate::analysis::paired::Direction::Better => "better",
+                crate::analysis::paired::Direction::Worse => "worse",
+                _ => "unclear",
+            };
+            let _ = writeln!(
+                s,
+                "- **{}** ({verdict} for the US): {}; {} → {}; better in {}, worse in {} of trials.",
+                o.label,
+                diff_phrase(r, row),
+                fmt_sig(row.s.baseline_mean, 3),
+                fmt_sig(row.s.policy_mean, 3),
+                pct(row.s.p_better.unwrap_or(f64::NAN)),
+                pct(row.s.p_worse.unwrap_or(f64::NAN)),
+            );
+        }
+        let fixed: Vec<String> = r
+            .cmp
+            .rows
+            .iter()
+            .filter(|x| x.slot == slot && by_construction(x) && r.cmp.scales[x.outcome_index].is_some())
+            .map(|x| {
+                let o = &r.model.outcomes[x.outcome_index];
+                format!("{} {} {}", o.label, sgn(x.s.diff_mean, 3), o.unit)
+            })
+            .collect();
+        if !fixed.is_empty() {
+            let _ = writeln!(s, "- *Nearly fixed by the package*: {}.", fixed.join("; "));
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
+/// Regret and satisficing, with the rankings.
+pub fn section_robustness(r: &CompareReport) -> String {
+    let rb = &r.cmp.robustness;
+    let mut s = String::from("## Robustness across uncertainty\n\n");
+    let ids: Vec<&str> = rb.outcomes_in_overall.iter().map(|(o, _)| o.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "Each trial is one possible world, seen under every policy. **Regret** is the gap, in that trial, between the \
+         best compared policy and this one. Overall regret puts the {} outcomes that have a better direction on one \
+         scale (each divided by its pooled standard deviation over all compared policies and the first {} trials), \
+         averages them with **equal weights** into a score, and takes the best score minus this policy's; unit: \
+         standard deviations. Equal weights are a choice, not a finding: per-outcome regret is in `robustness.csv`. \
+         Ranked by mean regret (lower is better).\n",
+        ids.len(),
+        r.cmp.kept.first().and_then(|v| v.first()).map_or(0, |v| v.len())
+    );
+    let sat = !rb.thresholds.is_empty();
+    let _ = write!(
+        s,
+        "| rank | policy | mean regret (sd) | 90th pct regret (sd) | best in share of trials |"
+    );
+    if sat {
+        let _ = write!(s, " meets all thresholds | rank (satisficing) |");
+    }
+    let _ = writeln!(s);
+    let _ = write!(s, "|---:|---|---:|---:|---:|");
+    if sat {
+        let _ = write!(s, "---:|---:|");
+    }
+    let _ = writeln!(s);
+    let mut order: Vec<&crate::analysis::robustness::PolicyRobustness> = rb.policies.iter().collect();
+    order.sort_by_key(|p| p.rank_regret_mean);
+    for p in &order {
+        let _ = write!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            p.rank_regret_mean,
+            p.policy,
+            fmt_sig(p.regret_mean, 3),
+            fmt_sig(p.regret_p90, 3),
+            pct(p.share_best)
+        );
+        if sat {
+            let _ = write!(
+                s,
+                " {} | {} |",
+                pct(p.satisficing.unwrap_or(f64::NAN)),
+                p.rank_satisficing.map_or("–".into(), |k| k.to_string())
+            );
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s);
+    let rank_line = |key: &dyn Fn(&crate::analysis::robustness::PolicyRobustness) -> usize| {
+        let mut v: Vec<_> = rb.policies.iter().collect();
+        v.sort_by_key(|p| key(p));
+        let mut out = String::new();
+        for (i, p) in v.iter().enumerate() {
+            if i > 0 {
+                out.push_str(if key(v[i - 1]) == key(p) { " = " } else { " > " });
+            }
+            let _ = write!(out, "`{}`", p.policy);
+        }
+        out
+    };
+    let _ = writeln!(s, "- Ranking by mean regret: {}", rank_line(&|p| p.rank_regret_mean));
+    let _ = writeln!(
+        s,
+        "- Ranking by 90th-percentile regret: {}",
+        rank_line(&|p| p.rank_regret_p90)
+    );
+    if sat {
+        let _ = writeln!(
+            s,
+            "- Ranking by satisficing (share of trials meeting {}): {}",
+            rb.thresholds
+                .iter()
+                .map(|t| format!("`{}`", t.text()))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            rank_line(&|p| p.rank_satisficing.unwrap_or(usize::MAX))
+        );
+        let _ = writeln!(s, "\nShare of trials meeting each threshold:\n");
+        let _ = write!(s, "| policy |");
+        for t in &rb.thresholds {
+            let _ = write!(s, " `{}` |", t.text());
+        }
+        let _ = writeln!(s);
+        let _ = writeln!(s, "|---|{}", "---:|".repeat(rb.thresholds.len()));
+        for p in &rb.policies {
+            let _ = write!(s, "| {} |", p.policy);
+            for v in &p.satisficing_each {
+                let _ = write!(s, " {} |", pct(*v));
+            }
+            let _ = writeln!(s);
+        }
+    } else {
+        let _ = writeln!(
+            s,
+            "- Satisficing: no thresholds were given; add e.g. `--satisfice \"isisk_attacks_afghanistan<=20,gdp_index_2030>=0.9\"`."
+        );
+    }
+    let _ = writeln!(s);
+    s
+}
+
+/// Every policy × outcome row.
+pub fn section_tables(r: &CompareReport) -> String {
+    let mut s = String::from("## All differences\n\n");
+    let _ = writeln!(
+        s,
+        "Columns: baseline and policy means; mean paired difference with its 95% interval; share of trials better / \
+         worse for the US; whether the interval excludes 0 (*yes*), and whether it survives Holm's correction \
+         (**yes**). Probabilities are shares of trials (0–1).\n"
+    );
+    for &slot in &r.cmp.design.rows {
+        let pid = &r.cmp.policy_ids[slot];
+        let _ = writeln!(s, "### {pid} vs {}\n", r.cmp.policy_ids[0]);
+        let _ = writeln!(
+            s,
+            "| outcome | unit | baseline | policy | difference [95% interval] | better | worse | distinguishable |"
+        );
+        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---|");
+        for row in r.cmp.rows.iter().filter(|x| x.slot == slot) {
+            let o = &r.model.outcomes[row.outcome_index];
+            let dist = if o.kind == OutcomeKind::Info {
+                if row.s.distinguishable {
+                    "yes (info)"
+                } else {
+                    "no (info)"
+                }
+            } else if row.s.distinguishable_holm {
+                "**yes**"
+            } else if row.s.distinguishable {
+                "*yes* (not after Holm)"
+            } else {
+                "no"
+            };
+            let _ = writeln!(
+                s,
+                "| {} ({}) | {} | {} | {} | {} [{}, {}] | {} | {} | {} |",
+                o.label,
+                kind_word(o.kind),
+                o.unit,
+                fmt_sig(row.s.baseline_mean, 3),
+                fmt_sig(row.s.policy_mean, 3),
+                sgn(row.s.diff_mean, 3),
+                sgn(row.s.diff_lo95, 2),
+                sgn(row.s.diff_hi95, 2),
+                row.s.p_better.map_or("–".into(), pct),
+                row.s.p_worse.map_or("–".into(), pct),
+                dist
+            );
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
+pub fn action_phrase(a: &ActionRow) -> String {
+    let d = &a.diff;
+    format!(
+        "{} chooses *{}* in {} of turns under the policy vs {} under the baseline: {} pp [{}, {}]",
+        a.actor,
+        a.action_label,
+        pct(d.policy_mean),
+        pct(d.baseline_mean),
+        sgn(100.0 * d.diff_mean, 2),
+        sgn(100.0 * d.diff_lo95, 2),
+        sgn(100.0 * d.diff_hi95, 2)
+    )
+}
+
+pub fn event_phrase(e: &EventRow) -> String {
+    let d = &e.diff;
+    let rel = if d.baseline_mean > 0.0 {
+        format!(" ({}%)", sgn(100.0 * d.diff_mean / d.baseline_mean, 2))
+    } else {
+        String::new()
+    };
+    format!(
+        "{}: {} → {} per year, {} [{}, {}]{rel}",
+        e.label,
+        fmt_sig(d.baseline_mean, 3),
+        fmt_sig(d.policy_mean, 3),
+        sgn(d.diff_mean, 2),
+        sgn(d.diff_lo95, 2),
+        sgn(d.diff_hi95, 2)
+    )
+}
+
+/// What actors do differently and which events change, per policy.
+pub fn section_mechanisms(r: &CompareReport, k: usize, by_year: bool) -> String {
+    let mut s = String::from("## Why: what changes underneath\n\n");
+    if r.cmp.mechanisms.is_empty() {
+        let _ = writeln!(s, "Mechanisms were not tallied for this run.\n");
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "On the same trials, from the decision date to the horizon: how often each actor chose each action (share of \
+         turns) and how often each event happened (per year) under the policy and under `{}`. Shown: the largest \
+         differences whose 95% interval excludes 0 (actions by size in percentage points, events by relative change). \
+         Every row, per year, is in `explain.csv`.\n",
+        r.cmp.policy_ids[0]
+    );
+    for (slot, m) in &r.cmp.mechanisms {
+        let _ = writeln!(s, "### {}\n", r.cmp.policy_ids[*slot]);
+        let acts = m.top_actions(k);
+        if acts.is_empty() {
+            let _ = writeln!(s, "- No actor's choices differ distinguishably from the baseline.");
+        }
+        for a in &acts {
+            let _ = writeln!(s, "- {}", action_phrase(a));
+            if by_year {
+                let years = m.action_by_year(&a.actor, &a.action);
+                let cells: Vec<String> = years
+                    .iter()
+                    .map(|y| format!("{} {} pp", y.year, sgn(100.0 * y.diff.diff_mean, 2)))
+                    .collect();
+                let _ = writeln!(s, "  - by year: {}", cells.join(", "));
+            }
+        }
+        let evs = m.top_events(k);
+        if evs.is_empty() {
+            let _ = writeln!(s, "- No event rate differs distinguishably from the baseline.");
+        }
+        for e in &evs {
+            let _ = writeln!(s, "- {}", event_phrase(e));
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
+/// Who wrote each package, when, from which file, and the passage each lever rule rests on.
+pub fn section_provenance(r: &CompareReport) -> String {
+    let m = r.model;
+    let mut s = String::from("## Provenance\n\n");
+    for (slot, &pi) in r.cmp.design.slots.iter().enumerate() {
+        let p = &m.policies[pi];
+        let role = if slot == 0 { " (baseline)" } else { "" };
+        let _ = writeln!(
+            s,
+            "- **{}**{role} — {}. Author: {}; seed file: `{}`; date: {}. {}",
+            p.id, p.label, p.author, p.source_file, p.date, p.summary
+        );
+        if let Some(i) = p.inherits {
+            let _ = writeln!(s, "  - levers it does not set follow `{}`", m.policies[i].id);
+        }
+        for rule in &p.rules {
+            let l = &m.levers[rule.lever as usize];
+            let mut when = String::new();
+            if let Some(f) = &rule.from_label {
+                let _ = write!(when, " from {f}");
+            }
+            if let Some(u) = &rule.until_label {
+                let _ = write!(when, " until {u}");
+            }
+            if let Some(c) = &rule.when_text {
+                let _ = write!(
+                    when,
+                    " when `{c}`{}",
+                    if rule.sticky { " (and ever after)" } else { "" }
+                );
+            }
+            let _ = writeln!(
+                s,
+                "  - `{} = {}`{when} — rests on: {}",
+                l.id,
+                l.show(rule.value),
+                rule.passage
+            );
+        }
+    }
+    let _ = writeln!(s);
+    s
+}
+
+/// How the numbers are made, and what they do not say.
+pub fn section_method(r: &CompareReport) -> String {
+    let mut s = String::from("## Method and caveats\n\n");
+    let items = [
+        r.model.caveat.to_string(),
+        "Differences are paired: trial *k* draws the same uncertainties and the same luck under every policy, so \
+         the per-trial difference removes what the policies share. The 95% interval is the Student-t interval of the \
+         mean paired difference over independent trials."
+            .to_string(),
+        format!(
+            "Many cells are tested at once ({} policy × outcome tests with a better direction), so some intervals \
+             exclude 0 by chance. Holm's step-down correction controls the chance of any false claim at 5%; headlines \
+             use only Holm-significant differences.",
+            holm_family(r)
+        ),
+        "Probabilities of rare events (a mass-casualty attack abroad) are 0/1 per trial; their paired intervals rest \
+         on the few trials in which the policies disagree, and are approximate when those are few."
+            .to_string(),
+        "\"Better\" and \"worse\" follow each outcome's declared direction for the US (Maximize / Minimize); \
+         outcomes marked for information (recognition, returns, strikes) are never scored."
+            .to_string(),
+        "Overall regret weights every scored outcome equally on a standard-deviation scale; a reader who cares \
+         more about attacks than about influence should read the per-outcome regrets and the scorecard instead of \
+         the single ranking."
+            .to_string(),
+        format!(
+            "Mechanisms (actors' choices, event rates) show *how* the model produces a difference, on the same trials; \
+             they are the model's logic, not evidence about the world. Charts of distributions use the first {} trials.",
+            r.cmp.kept.first().and_then(|v| v.first()).map_or(0, |v| v.len())
+        ),
+        "Packages are the authors' recommendations as translated into lever rules (the passages are listed under \
+         Provenance); `justsecurity_2021_containment` is a post-2021 analogue of an essay written before the collapse."
+            .to_string(),
+    ];
+    for i in items {
+        let _ = writeln!(s, "- {i}");
+    }
+    let _ = writeln!(s);
+    s
+}
+
+/// The whole `comparison.md`.
+pub fn markdown(r: &CompareReport) -> String {
+    let mut s = section_header(r, "policy comparison");
+    s.push_str(&section_headline(r));
+    s.push_str(&section_robustness(r));
+    if !r.cmp.mechanisms.is_empty() {
+        s.push_str(&section_mechanisms(r, 5, false));
+    }
+    s.push_str(&section_tables(r));
+    s.push_str(&section_provenance(r));
+    s.push_str(&section_method(r));
+    s
+}
+
+/// Events ranked for display (re-exported for the chart code).
+pub fn event_size(e: &EventRow) -> f64 {
+    relative(&e.diff)
+}
+
+/// Every event of every reported policy, whole window (for `explain.md`).
+pub fn section_event_table(r: &CompareReport) -> String {
+    let mut s = String::new();
+    for (slot, m) in &r.cmp.mechanisms {
+        let _ = writeln!(
+            s,
+            "### Every event: {} vs {} (events per year, {}–{})\n",
+            r.cmp.policy_ids[*slot],
+            r.cmp.policy_ids[0],
+            m.years.first().copied().unwrap_or_default(),
+            m.years.last().copied().unwrap_or_default()
+        );
+        let _ = writeln!(
+            s,
+            "| event | baseline | policy | difference [95% interval] | relative |"
+        );
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+        for e in m.events.iter().filter(|e| e.year == "all") {
+            let d = &e.diff;
+            let rel = if d.baseline_mean > 0.0 {
+                format!("{}%", sgn(100.0 * d.diff_mean / d.baseline_mean, 2))
+            } else {
+                "–".into()
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} [{}, {}]{} | {rel} |",
+                e.label,
+                fmt_sig(d.baseline_mean, 3),
+                fmt_sig(d.policy_mean, 3),
+                sgn(d.diff_mean, 2),
+                sgn(d.diff_lo95, 2),
+                sgn(d.diff_hi95, 2),
+                if d.distinguishable() { "" } else { " (unclear)" }
+            );
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
+/// The whole `explain.md`: outcome differences, then their mechanisms.
+pub fn explain_markdown(r: &CompareReport, k: usize) -> String {
+    let mut s = section_header(r, "why the policy differs");
+    s.push_str(&section_headline(r));
+    s.push_str(&section_mechanisms(r, k, true));
+    s.push_str(&section_event_table(r));
+    s.push_str(&section_tables(r));
+    s.push_str(&section_provenance(r));
+    s.push_str(&section_method(r));
+    s
+}

@@ -1,0 +1,129 @@
+//! `report.html`: the whole comparison on one self-contained page.
+//!
+//! Fit to paste into a memo or mail as a single file: the charts are the PNGs
+//! just written to `charts/`, embedded as base64 `data:` URIs (PNG rather than
+//! SVG because the PNGs carry their embedded-font text already rasterised, so
+//! the page looks the same on a machine without DejaVu); the styles are
+//! inline; nothing is fetched from the network. The text is the Markdown of
+//! `comparison.md`, section by section, rendered with pulldown-cmark, with the
+//! charts placed next to the section they illustrate.
+
+use super::compare_charts::{action_forest, event_forest};
+use super::comparison::{
+    CompareReport, section_header, section_headline, section_mechanisms, section_method, section_provenance,
+    section_robustness, section_tables,
+};
+use crate::plot::render::sanitize_stem;
+use anyhow::{Context, Result};
+use base64::Engine;
+use std::fmt::Write;
+use std::path::Path;
+
+const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;max-width:1200px;margin:2em auto;\
+padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;\
+margin-top:2em}table{border-collapse:collapse;margin:1em 0;font-size:.88em}th,td{border:1px solid #ddd;\
+padding:.25em .5em;vertical-align:top}th{background:#f4f4f4}td:nth-child(n+3){text-align:right}\
+blockquote{border-left:4px solid #D55E00;margin:1em 0;padding:.3em 1em;background:#fff7f0}figure{margin:1em 0}\
+figure img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:.9em}\
+details{margin:.6em 0}summary{cursor:pointer;font-weight:bold}code{background:#f4f4f4;padding:0 .2em}\
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1em}";
+
+fn md_to_html(md: &str) -> String {
+    use pulldown_cmark::{Options, Parser, html};
+    let mut out = String::new();
+    html::push_html(&mut out, Parser::new_ext(md, Options::ENABLE_TABLES));
+    out
+}
+
+fn escape(s: &str) -> String {
+    crate::plot::render::xml_escape(s)
+}
+
+/// A `<figure>` embedding `charts/<stem>.png`, or a note if it is missing.
+fn figure(charts: &Path, stem: &str, caption: &str) -> Result<String> {
+    let path = charts.join(format!("{}.png", sanitize_stem(stem)));
+    if !path.is_file() {
+        return Ok(format!(
+            "<p><em>Chart {} was not drawn (run without --no-charts).</em></p>\n",
+            escape(stem)
+        ));
+    }
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    Ok(format!(
+        "<figure><img alt=\"{a}\" src=\"data:image/png;base64,{b64}\"><figcaption>{a}</figcaption></figure>\n",
+        a = escape(caption)
+    ))
+}
+
+/// Build the page from the charts already written under `dir/charts`.
+pub fn render(r: &CompareReport, dir: &Path) -> Result<String> {
+    let charts = dir.join("charts");
+    let mut body = String::new();
+    body.push_str(&md_to_html(&section_header(r, "policy comparison")));
+    body.push_str(&md_to_html(&section_headline(r)));
+    body.push_str("<h2>Scorecard</h2>\n");
+    body.push_str(&figure(
+        &charts,
+        "scorecard",
+        "Paired differences from the baseline with 95% intervals; colour = better (blue) or worse (vermillion) for \
+         the US, grey = cannot be told from noise.",
+    )?);
+    body.push_str(&md_to_html(&section_robustness(r)));
+    body.push_str(&md_to_html(&section_mechanisms(r, 5, true)));
+    for &slot in &r.cmp.design.rows {
+        let pid = &r.cmp.policy_ids[slot];
+        let mut figs = String::new();
+        if let Some(f) = action_forest(r, slot) {
+            figs.push_str(&figure(&charts, &f.id, &f.title)?);
+        }
+        if let Some(f) = event_forest(r, slot) {
+            figs.push_str(&figure(&charts, &f.id, &f.title)?);
+        }
+        if !figs.is_empty() {
+            let _ = write!(
+                body,
+                "<details><summary>Charts: why {} differs</summary>\n{figs}</details>\n",
+                escape(pid)
+            );
+        }
+    }
+    body.push_str(
+        "<h2>Distributions</h2>\n<p>Per outcome, every policy side by side (first trials of the run; \
+                   event outcomes as probabilities with 95% intervals).</p>\n<div class=\"grid\">\n",
+    );
+    for def in &r.model.outcomes {
+        let stem = if def.is_event() {
+            format!("prob_{}", def.id)
+        } else {
+            format!("dist_{}", def.id)
+        };
+        body.push_str(&figure(&charts, &stem, &def.label)?);
+    }
+    body.push_str("</div>\n");
+    body.push_str("<details><summary>All differences (tables)</summary>\n");
+    body.push_str(&md_to_html(&section_tables(r)));
+    body.push_str("</details>\n");
+    body.push_str(&md_to_html(&section_provenance(r)));
+    body.push_str(&md_to_html(&section_method(r)));
+    let m = r.manifest;
+    let _ = write!(
+        body,
+        "<h2>Manifest</h2>\n<p>greatgame {} · scenario <code>{}</code> sha256 <code>{}</code> · seed {} · {} trials · \
+         {} thread(s) · {:.1} s · command: <code>{}</code></p>\n",
+        escape(&m.version),
+        escape(&m.scenario),
+        escape(&m.scenario_sha256),
+        m.seed,
+        m.trials,
+        m.threads,
+        m.wall_time_seconds,
+        escape(&m.command_line.join(" "))
+    );
+    Ok(format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} — policy comparison</title><style>{STYLE}</style></head>\n<body>\n{body}</body></html>\n",
+        escape(&r.model.title)
+    ))
+}
