@@ -34,6 +34,27 @@ fn one_trial_whole_horizon(b: Bencher) {
     });
 }
 
+/// The same without the scenario's bargaining rounds: the difference is the cost of bargaining (two stochastic SMP
+/// rounds of seven bargainers on three dimensions).
+#[divan::bench]
+fn one_trial_whole_horizon_no_bargaining(b: Bencher) {
+    static M: OnceLock<Model> = OnceLock::new();
+    let m = M.get_or_init(|| {
+        let mut m = model().clone();
+        m.bargaining = None;
+        m
+    });
+    let mut k = 0u64;
+    b.bench_local(|| {
+        let mut st = m.new_trial(1, k);
+        k += 1;
+        while st.turn < m.turns {
+            m.step(&mut st, 0);
+        }
+        black_box(st.vars[0])
+    });
+}
+
 /// One turn with all nine actors deciding (divide by 9 for an upper bound
 /// on the cost of one actor decision).
 #[divan::bench]

@@ -58,7 +58,7 @@ fn run_writes_tables_charts_and_manifest() {
     let mut lines = csv.lines();
     let header = lines.next().unwrap();
     assert!(header.starts_with("policy,trial,state_rationality,"));
-    assert!(header.ends_with(",us_strikes"));
+    assert!(header.ends_with(",us_strikes,engagement_settled,relief_settled,taliban_ct_conditions"));
     assert_eq!(lines.count(), 6 * 300);
     let charts = out.join("charts");
     for stem in [
@@ -293,7 +293,12 @@ fn no_trials_file_flag() {
 fn validate_and_list() {
     let o = gg().arg("validate").output().unwrap();
     assert!(o.status.success());
-    assert!(String::from_utf8_lossy(&o.stdout).contains("ok — 29 state variables"));
+    let v = String::from_utf8_lossy(&o.stdout);
+    assert!(v.contains("ok — 37 state variables"), "{v}");
+    assert!(
+        v.contains("bargaining: 7 bargainers on 3 dimensions, 2 rounds, 8 outputs"),
+        "{v}"
+    );
     let o = gg().arg("list").output().unwrap();
     assert!(o.status.success());
     let s = String::from_utf8_lossy(&o.stdout);
@@ -307,6 +312,10 @@ fn validate_and_list() {
         "rests on: 003:",
         "analogue",
         "taliban_responsiveness",
+        "BARGAINING",
+        "rounds at 2026Q1, 2028Q1",
+        "bargainer taliban: capability",
+        "writes engagement_russia",
     ] {
         assert!(s.contains(needle), "list lacks {needle}");
     }

@@ -244,3 +244,114 @@ fn non_scenario_inputs_fail_cleanly() {
         assert!(err.to_string().contains("junk.ron"), "{err}");
     }
 }
+
+// ---- the bargaining section ----------------------------------------------------
+
+/// Like [`broken`], also checking that the message points at the line of `needle` in the edited text.
+fn broken_at(from: &str, to: &str, needle: &str) -> String {
+    let msg = broken(from, to);
+    let text = DEFAULT_SCENARIO.replacen(from, to, 1);
+    let line = line_of(&text, needle);
+    assert!(
+        msg.contains(&format!("copy.ron:{line}:")),
+        "expected line {line}: {msg}"
+    );
+    msg
+}
+
+#[test]
+fn unknown_bargainer_suggests_the_actor() {
+    let from = r#"(id: "pakistan", capability: "35 - 10 * pak_afg_tension","#;
+    let to = r#"(id: "pakistn", capability: "35 - 10 * pak_afg_tension","#;
+    let msg = broken_at(from, to, "\"pakistn\"");
+    assert!(msg.contains("unknown actor `pakistn`"), "{msg}");
+    assert!(msg.contains("did you mean `pakistan`?"), "{msg}");
+}
+
+#[test]
+fn unknown_output_variable_suggests_the_variable() {
+    let from = r#"(var: "engagement_russia", value: Position("engagement", "russia")),"#;
+    let to = r#"(var: "engagement_rusia", value: Position("engagement", "russia")),"#;
+    let msg = broken_at(from, to, "\"engagement_rusia\"");
+    assert!(msg.contains("unknown state variable `engagement_rusia`"), "{msg}");
+    assert!(msg.contains("did you mean `engagement_russia`?"), "{msg}");
+}
+
+#[test]
+fn unknown_variable_in_a_stance_points_at_the_name() {
+    let from = r#"position: "clamp(60 - 40 * pak_afg_tension, 0, 100)""#;
+    let to = r#"position: "clamp(60 - 40 * pak_afg_tenson, 0, 100)""#;
+    let msg = broken_at(from, to, "pak_afg_tenson");
+    assert!(
+        msg.contains("the position of bargainer `pakistan` on `engagement`"),
+        "{msg}"
+    );
+    assert!(msg.contains("did you mean `pak_afg_tension`?"), "{msg}");
+}
+
+#[test]
+fn salience_out_of_range() {
+    let from = r#"(dimension: "relief", position: "60", salience: "15","#;
+    let to = r#"(dimension: "relief", position: "60", salience: "120","#;
+    let msg = broken_at(from, to, "\"120\"");
+    assert!(msg.contains("salience 120 is outside 0-100"), "{msg}");
+}
+
+#[test]
+fn saliences_adding_up_to_more_than_100() {
+    let from = r#"(dimension: "ct_conditionality", position: "80", salience: "50","#;
+    let to = r#"(dimension: "ct_conditionality", position: "80", salience: "60","#;
+    let msg = broken(from, to);
+    assert!(
+        msg.contains("bargainer `india`: saliences add up to 110, more than 100"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unknown_dimension_and_missing_stance() {
+    let from = r#"(dimension: "relief", position: "55", salience: "20","#;
+    let to = r#"(dimension: "releif", position: "55", salience: "20","#;
+    let msg = broken_at(from, to, "\"releif\"");
+    assert!(msg.contains("unknown bargaining dimension `releif`"), "{msg}");
+    assert!(msg.contains("did you mean `relief`?"), "{msg}");
+    assert!(
+        msg.contains("bargainer `india` has no stance on dimension `relief`"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn bargaining_date_outside_the_run() {
+    let from = r#"schedule: Dates(["2026Q1", "2028Q1"]),"#;
+    let to = r#"schedule: Dates(["2026Q1", "2032Q1"]),"#;
+    let msg = broken_at(from, to, "\"2032Q1\"");
+    assert!(
+        msg.contains("bargaining date 2032Q1 lies outside the simulated turns"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn bargaining_output_needs_a_zero_to_one_variable() {
+    let from = r#"(var: "engagement_india", value: Position("engagement", "india")),"#;
+    let to = r#"(var: "humanitarian_need", value: Position("engagement", "india")),"#;
+    let msg = broken_at(from, to, "\"humanitarian_need\", value");
+    assert!(msg.contains("settled positions are written on the 0-1 scale"), "{msg}");
+}
+
+#[test]
+fn misspelt_bargaining_option_is_an_error() {
+    let msg = broken("options: (max_steps: 6),", "options: (max_step: 6),");
+    assert!(msg.contains("unknown field `max_step`"), "{msg}");
+    assert!(msg.contains("did you mean `max_steps`?"), "{msg}");
+}
+
+#[test]
+fn bargaining_every_zero_turns() {
+    let msg = broken(
+        r#"schedule: Dates(["2026Q1", "2028Q1"]),"#,
+        r#"schedule: Every(turns: 0, from: "2026Q1"),"#,
+    );
+    assert!(msg.contains("bargaining every 0 turns"), "{msg}");
+}

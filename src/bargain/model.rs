@@ -75,29 +75,43 @@ impl Smp {
             );
         }
         let mut sal = Vec::with_capacity(n * d);
-        let mut initial = Vec::with_capacity(n * d);
+        let mut pos = Vec::with_capacity(n * d);
         for a in &scenario.actors {
-            sal.extend(a.saliences.iter().map(|s| s / 100.0));
-            initial.extend(a.positions.iter().map(|p| p / 100.0));
+            sal.extend_from_slice(&a.saliences);
+            pos.extend_from_slice(&a.positions);
         }
-        let sal_total = (0..n).map(|i| sal[i * d..(i + 1) * d].iter().sum()).collect();
+        let cap: Vec<f64> = scenario.actors.iter().map(|a| a.capability).collect();
+        let mut smp = Smp::from_numbers(d, &cap, &pos, &sal, opts);
+        smp.names = scenario.actors.iter().map(|a| a.name.clone()).collect();
+        smp.dimensions = scenario.dimensions.clone();
+        smp.scenario_name = scenario.name.clone();
+        smp
+    }
+
+    /// Prepare a nameless scenario from numbers alone, for callers that build one many times (the simulation runs
+    /// a bargaining round inside each trial). `positions` and `saliences` are `actors × d` on the 0–100 scale and
+    /// `capabilities` one per actor, with the same rules as [`Scenario::validate`] (the caller checks them).
+    pub fn from_numbers(d: usize, capabilities: &[f64], positions: &[f64], saliences: &[f64], opts: SmpOptions) -> Smp {
+        let n = capabilities.len();
+        assert!(
+            positions.len() == n * d && saliences.len() == n * d,
+            "one position and one salience per actor and dimension"
+        );
+        let sal: Vec<f64> = saliences.iter().map(|s| s / 100.0).collect();
+        let initial = positions.iter().map(|p| p / 100.0).collect();
+        let sal_total: Vec<f64> = (0..n).map(|i| sal[i * d..(i + 1) * d].iter().sum()).collect();
         let sal_sq = (0..n)
             .map(|i| sal[i * d..(i + 1) * d].iter().map(|s| s * s).sum())
             .collect();
-        let challenge_weight = scenario
-            .actors
-            .iter()
-            .zip(&sal_total)
-            .map(|(a, s)| a.capability * s)
-            .collect();
+        let challenge_weight = capabilities.iter().zip(&sal_total).map(|(c, s)| c * s).collect();
         Smp {
             opts,
             n,
             d,
-            names: scenario.actors.iter().map(|a| a.name.clone()).collect(),
-            dimensions: scenario.dimensions.clone(),
-            scenario_name: scenario.name.clone(),
-            cap: scenario.actors.iter().map(|a| a.capability).collect(),
+            names: Vec::new(),
+            dimensions: Vec::new(),
+            scenario_name: String::new(),
+            cap: capabilities.to_vec(),
             sal,
             sal_total,
             sal_sq,

@@ -109,8 +109,10 @@ pub enum BargainModel {
     InitOnlyInterp,
 }
 
-/// Every switch of the model, with KTAB's defaults.
+/// Every switch of the model, with KTAB's defaults. When read from a file, a switch left out keeps its default and a
+/// misspelt one is an error.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SmpOptions {
     pub victory_prob: VictoryProbModel,
     pub voting_rule: VotingRule,

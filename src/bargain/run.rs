@@ -107,6 +107,31 @@ impl Smp {
     }
 }
 
+impl Smp {
+    /// Where a stochastic run ends, and after how many steps: the same run as [`Smp::run_stochastic`] with the same
+    /// RNG (same draws, same stopping rule, same final positions) without recording the history or the state
+    /// probabilities, which a caller that only wants the settled positions would throw away.
+    pub fn settle_stochastic(&self, rng: &mut impl Rng) -> (Vec<f64>, usize) {
+        let mut choose = |p: &[f64]| draw(rng, p);
+        let mut turn = self.turn(self.initial.clone());
+        let mut first_move = 0.0;
+        let mut t = 0;
+        loop {
+            t += 1;
+            let next = turn.next_positions(&mut choose);
+            let moved = movement(turn.positions(), &next, self.d);
+            if t == 1 {
+                first_move = moved;
+            }
+            let ratio = moved / (first_move + STOP_EPSILON);
+            if (t >= 2 && ratio < self.opts.stop_ratio) || t >= self.opts.max_steps {
+                return (next, t);
+            }
+            turn = self.turn(next);
+        }
+    }
+}
+
 /// `Σ_i ||x_i(t) − x_i(t−1)||₂` on the 0–1 scale.
 fn movement(before: &[f64], after: &[f64], d: usize) -> f64 {
     before
@@ -212,6 +237,19 @@ mod tests {
     fn first_maximum_wins_ties() {
         assert_eq!(most_probable(&[0.2, 0.4, 0.4]), 1);
         assert_eq!(most_probable(&[1.0]), 0);
+    }
+
+    #[test]
+    fn settling_matches_the_full_run() {
+        use crate::bargain::SmpOptions;
+        use crate::bargain::synthetic::random_scenario;
+        for k in 0..5 {
+            let smp = Smp::new(&random_scenario(7, 3, &mut trial_rng(9, k)), SmpOptions::default());
+            let h = smp.run_stochastic(&mut trial_rng(3, k));
+            let (last, steps) = smp.settle_stochastic(&mut trial_rng(3, k));
+            assert_eq!(h.final_positions(), last.as_slice());
+            assert_eq!(h.num_states(), steps + 1);
+        }
     }
 
     #[test]

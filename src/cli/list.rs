@@ -76,6 +76,9 @@ pub fn render(m: &Model) -> String {
             );
         }
     }
+    if let Some(b) = &m.bargaining {
+        render_bargaining(&mut s, m, b);
+    }
     let _ = writeln!(s, "\nUNCERTAINTIES");
     for u in &m.params {
         let _ = writeln!(s, "  {:<26} {:?} — {}\n    [{}]", u.id, u.dist, u.label, u.source);
@@ -94,4 +97,50 @@ pub fn render(m: &Model) -> String {
         );
     }
     s
+}
+
+fn render_bargaining(s: &mut String, m: &Model, b: &crate::model::bargaining::BargainingDef) {
+    use crate::model::bargaining::SettledDef;
+    let _ = writeln!(s, "\nBARGAINING — {}\n    [{}]", b.label, b.source);
+    let dates: Vec<String> = (0..m.turns)
+        .filter(|&t| b.scheduled[t as usize])
+        .map(|t| m.calendar.label(t))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  rounds at {} (stochastic; at most {} steps each)",
+        dates.join(", "),
+        b.options.max_steps
+    );
+    for d in &b.dimensions {
+        let _ = writeln!(
+            s,
+            "  dimension {} — {}\n    0 = {}; 100 = {}\n    [{}]",
+            d.id, d.label, d.low, d.high, d.source
+        );
+    }
+    for br in &b.bargainers {
+        let _ = writeln!(
+            s,
+            "  bargainer {}: capability {}\n    [{}]",
+            m.actors[br.actor as usize].id, br.capability_text, br.source
+        );
+        for (d, st) in b.dimensions.iter().zip(&br.stances) {
+            let _ = writeln!(
+                s,
+                "    {:<18} position {}, salience {}\n      [{}]",
+                d.id, st.position_text, st.salience_text, st.source
+            );
+        }
+    }
+    for o in &b.outputs {
+        let what = match o.value {
+            SettledDef::Position(k, i) => format!(
+                "settled position of {} on {}",
+                m.actors[b.bargainers[i as usize].actor as usize].id, b.dimensions[k as usize].id
+            ),
+            SettledDef::Mean(k) => format!("weighted mean settled position on {}", b.dimensions[k as usize].id),
+        };
+        let _ = writeln!(s, "  writes {:<26} <- {}", m.vars[o.var as usize].id, what);
+    }
 }

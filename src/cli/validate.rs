@@ -24,5 +24,14 @@ pub fn execute(args: &ScenarioArg) -> anyhow::Result<()> {
         m.calendar.label(m.turns - 1),
         m.calendar.label(m.decision_turn),
     );
+    if let Some(b) = &m.bargaining {
+        println!(
+            "  bargaining: {} bargainers on {} dimensions, {} rounds, {} outputs",
+            b.bargainers.len(),
+            b.dimensions.len(),
+            b.scheduled.iter().filter(|x| **x).count(),
+            b.outputs.len()
+        );
+    }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! are resolved to indices and all expressions compiled to [`Program`]s, so
 //! the engine never touches a string while trials run.
 
+pub mod bargaining;
 pub mod dist;
 pub mod program;
 pub mod sim;
@@ -47,6 +48,8 @@ pub struct Model {
     pub n_rules: usize,
     /// (event, var) pairs whose hazard derivative some actor needs each turn.
     pub derivative_pairs: Vec<(u16, u16)>,
+    /// Bargaining rounds inside each trial, if the scenario declares them.
+    pub bargaining: Option<bargaining::BargainingDef>,
 }
 
 #[derive(Debug, Clone)]

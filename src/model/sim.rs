@@ -3,7 +3,9 @@
 //! A turn runs in a fixed order (documented in ARCHITECTURE.md):
 //! 1. levers are set from the active policy (the baseline before the decision
 //!    date, the policy under test from it on);
-//! 2. scheduled shocks for this date are applied;
+//! 2. scheduled shocks for this date are applied; at scheduled turns a
+//!    bargaining round runs and writes its settled positions into the state
+//!    (see [`super::bargaining`]);
 //! 3. every actor picks an action by a logit rule over the value of its
 //!    options (simultaneously, all judging the start-of-turn state);
 //! 4. the state moves: mean reversion + drift + lever effects + chosen
@@ -43,6 +45,15 @@ pub struct TrialState {
     pub latches: Vec<bool>,
     /// Each actor's logit rationality for this trial.
     pub lambda: Vec<f64>,
+    /// Settled positions of the latest bargaining round, `bargainers × dimensions` on 0–1 (empty before the
+    /// first round or without bargaining).
+    pub settled: Vec<f64>,
+    /// Bargaining rounds run so far, and the model steps they took in all.
+    pub bargaining_rounds: u32,
+    pub bargaining_steps: u32,
+    /// Master seed and trial number, from which each bargaining round derives its own stream.
+    seed: u64,
+    trial: u64,
     rng: Xoshiro256PlusPlus,
     scratch: Scratch,
 }
@@ -56,6 +67,7 @@ struct Scratch {
     z: Vec<f64>,
     new_choices: Vec<u8>,
     new_levers: Vec<f64>,
+    round: super::bargaining::RoundInput,
 }
 
 /// What a recorder sees at the end of each turn.
@@ -122,6 +134,14 @@ pub fn stream_seed(master: u64, trial: u64, stream: u64) -> u64 {
 /// shift the luck of every turn.
 const STREAM_SETUP: u64 = 1;
 const STREAM_TURNS: u64 = 2;
+/// Bargaining rounds: stream `STREAM_BARGAIN | turn`, one per (trial, turn), disjoint from the ids above.
+const STREAM_BARGAIN: u64 = 3 << 32;
+
+/// The random stream of the bargaining round at `turn` of trial `trial`: a function of (master seed, trial, turn)
+/// only, so a round's draws are the same under every policy and whatever else the trial has drawn.
+pub fn bargaining_rng(master: u64, trial: u64, turn: u32) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(stream_seed(master, trial, STREAM_BARGAIN | u64::from(turn)))
+}
 
 /// Poisson deviate by inversion from a single uniform (keeps draws aligned).
 pub fn poisson_inverse(lambda: f64, u: f64) -> u32 {
@@ -272,6 +292,11 @@ impl Model {
             choices: vec![0; self.actors.len()],
             latches: vec![false; self.n_rules],
             lambda: Vec::new(),
+            settled: Vec::new(),
+            bargaining_rounds: 0,
+            bargaining_steps: 0,
+            seed,
+            trial,
             rng: Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_TURNS)),
             scratch: Scratch {
                 delta: vec![0.0; n_vars],
@@ -281,6 +306,7 @@ impl Model {
                 z: vec![0.0; self.actors.len()],
                 new_choices: vec![0; self.actors.len()],
                 new_levers: Vec::with_capacity(self.levers.len()),
+                round: Default::default(),
             },
         };
         let lambda: Vec<f64> = {
@@ -310,6 +336,7 @@ impl Model {
             st.levers.copy_from_slice(l);
         }
         self.apply_shocks(st);
+        self.bargain(st);
         self.decide(st, ctl);
         self.move_state(st);
         self.draw_events(st, ctl);
@@ -375,6 +402,33 @@ impl Model {
                 *x = (*x + d).clamp(def.min, def.max);
             }
         }
+    }
+
+    /// At a scheduled turn, run a bargaining round on the current state (this turn's levers, after shocks) and
+    /// write its outputs into the state, clamped to each variable's bounds.
+    fn bargain(&self, st: &mut TrialState) {
+        let Some(b) = &self.bargaining else {
+            return;
+        };
+        if !b.scheduled.get(st.turn as usize).copied().unwrap_or(false) {
+            return;
+        }
+        let mut input = std::mem::take(&mut st.scratch.round);
+        b.read_input(&st.env(self), &mut input);
+        let smp = b.smp(&input);
+        let mut rng = bargaining_rng(st.seed, st.trial, st.turn);
+        let (settled, steps) = smp.settle_stochastic(&mut rng);
+        for out in &b.outputs {
+            let x = b.output_value(out.value, &input, &settled);
+            let def = &self.vars[out.var as usize];
+            if x.is_finite() {
+                st.vars[out.var as usize] = x.clamp(def.min, def.max);
+            }
+        }
+        st.settled = settled;
+        st.bargaining_rounds += 1;
+        st.bargaining_steps += steps as u32;
+        st.scratch.round = input;
     }
 
     /// Hazard of event `e` in points (see [`POISSON_FLOOR`]), given `vars`.

@@ -961,6 +961,22 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         }
     };
 
+    // ---- bargaining ----------------------------------------------------------
+    let bargaining = file.bargaining.as_ref().map(|b| {
+        compile_bargaining(
+            &mut c,
+            b,
+            &kinds,
+            &order,
+            &scope,
+            &vars,
+            &file.actors,
+            start,
+            per_year,
+            turns,
+        )
+    });
+
     // ---- derivative table ---------------------------------------------------
     let mut pairs = std::collections::BTreeSet::new();
     for a in &actors {
@@ -999,5 +1015,374 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         baseline,
         n_rules,
         derivative_pairs: pairs.into_iter().collect(),
+        bargaining,
     })
+}
+
+/// Where `what` lies in a list of ids, or an error with a "did you mean" hint.
+fn find_in(list: &[String], name: &str, noun: &str) -> Result<usize, (String, Option<String>)> {
+    list.iter().position(|x| x == name).ok_or_else(|| {
+        let hint = closest(name, list)
+            .map(|c| format!("did you mean `{c}`?"))
+            .or_else(|| (!list.is_empty()).then(|| format!("known {noun}s: {}", list.join(", "))));
+        (format!("unknown {noun} `{name}`"), hint)
+    })
+}
+
+/// The `bargaining` section: dimensions, bargainers (actors) and their stances as expressions, the schedule, the
+/// model's options and the outputs written into state variables.
+#[allow(clippy::too_many_arguments)]
+fn compile_bargaining(
+    c: &mut Compiler,
+    b: &super::schema::Bargaining,
+    kinds: &HashMap<String, (Kind, usize)>,
+    order: &[String],
+    scope: &Names,
+    vars: &[VarDef],
+    actors: &[super::schema::Actor],
+    start: Period,
+    per_year: u32,
+    turns: u32,
+) -> bargaining::BargainingDef {
+    use super::schema::{Schedule, Settled};
+    use bargaining::*;
+    let sec = Anchor::Section("bargaining");
+    c.source_present(&[sec], &b.source, "the bargaining section");
+
+    // Dimensions.
+    let mut dim_ids: Vec<String> = Vec::new();
+    let mut dimensions = Vec::new();
+    for d in &b.dimensions {
+        let path = [sec, Anchor::Id(&d.id)];
+        if dim_ids.contains(&d.id) {
+            c.error(
+                &path,
+                format!("bargaining dimension `{}` is declared twice", d.id),
+                None,
+            );
+        }
+        c.source_present(&path, &d.source, &format!("bargaining dimension `{}`", d.id));
+        dim_ids.push(d.id.clone());
+        dimensions.push(DimensionDef {
+            id: d.id.clone(),
+            label: d.label.clone(),
+            low: d.low.clone(),
+            high: d.high.clone(),
+            source: d.source.clone(),
+        });
+    }
+    if dimensions.is_empty() {
+        c.error(
+            &[sec, Anchor::Field("dimensions")],
+            "bargaining needs at least one dimension",
+            None,
+        );
+    }
+    let nd = dimensions.len();
+
+    // Bargainers and their stances.
+    let mut bargainer_ids: Vec<String> = Vec::new();
+    let mut bargainers = Vec::new();
+    for br in &b.bargainers {
+        let path = [sec, Anchor::Id(&br.id)];
+        let actor = match resolve(kinds, order, &br.id, Kind::Actor) {
+            Ok(i) => i as u16,
+            Err((m, h)) => {
+                c.error(&path, format!("bargainer: {m}"), h);
+                0
+            }
+        };
+        if bargainer_ids.contains(&br.id) {
+            c.error(&path, format!("bargainer `{}` is listed twice", br.id), None);
+        }
+        bargainer_ids.push(br.id.clone());
+        let who = actors.get(actor as usize).map(|a| a.id.as_str()).unwrap_or("?");
+        let capability = c.expr(
+            &path,
+            &br.capability,
+            scope,
+            Ty::Num,
+            &format!("the capability of bargainer `{who}`"),
+        );
+        if let Some(v) = capability.as_const()
+            && !(v.is_finite() && v >= 0.0)
+        {
+            c.error(
+                &[path[0], path[1], Anchor::Str(&br.capability)],
+                format!("bargainer `{}`: capability {v} is negative", br.id),
+                Some("capabilities are non-negative; only their ratios matter".into()),
+            );
+        }
+        c.source_present(&path, &br.source, &format!("bargainer `{}`", br.id));
+        let mut stances: Vec<Option<StanceDef>> = vec![None; nd];
+        for st in &br.stances {
+            let spath = [path[0], path[1], Anchor::Str(&st.dimension)];
+            let k = match find_in(&dim_ids, &st.dimension, "bargaining dimension") {
+                Ok(k) => k,
+                Err((m, h)) => {
+                    c.error(&spath, format!("bargainer `{}`: {m}", br.id), h);
+                    continue;
+                }
+            };
+            let what = format!("bargainer `{}` on `{}`", br.id, st.dimension);
+            let position = c.expr(&spath, &st.position, scope, Ty::Num, &format!("the position of {what}"));
+            let salience = c.expr(&spath, &st.salience, scope, Ty::Num, &format!("the salience of {what}"));
+            for (prog, text, name) in [
+                (&position, &st.position, "position"),
+                (&salience, &st.salience, "salience"),
+            ] {
+                if let Some(v) = prog.as_const()
+                    && !(0.0..=100.0).contains(&v)
+                {
+                    c.error(
+                        &[spath[0], spath[1], spath[2], Anchor::Str(text)],
+                        format!("{what}: {name} {v} is outside 0-100"),
+                        Some("positions and saliences are on KTAB's 0-100 scale".into()),
+                    );
+                }
+            }
+            c.source_present(&spath, &st.source, &format!("the stance of {what}"));
+            if stances[k].is_some() {
+                c.error(&spath, format!("{what}: a second stance on the same dimension"), None);
+            }
+            stances[k] = Some(StanceDef {
+                position,
+                salience,
+                position_text: st.position.clone(),
+                salience_text: st.salience.clone(),
+                source: st.source.clone(),
+            });
+        }
+        let consts: Option<f64> = stances
+            .iter()
+            .map(|s| s.as_ref().and_then(|s| s.salience.as_const()))
+            .sum();
+        if let Some(total) = consts
+            && total > 100.0 + 1e-9
+        {
+            c.error(
+                &[path[0], path[1], Anchor::Field("stances")],
+                format!("bargainer `{}`: saliences add up to {total}, more than 100", br.id),
+                Some("a bargainer's saliences share 100 points among the dimensions".into()),
+            );
+        }
+        let mut full = Vec::with_capacity(nd);
+        for (k, s) in stances.into_iter().enumerate() {
+            match s {
+                Some(s) => full.push(s),
+                None => {
+                    c.error(
+                        &[path[0], path[1], Anchor::Field("stances")],
+                        format!("bargainer `{}` has no stance on dimension `{}`", br.id, dim_ids[k]),
+                        Some(
+                            "give a position and salience on every dimension (salience \"0\" if it does not care)"
+                                .into(),
+                        ),
+                    );
+                    full.push(StanceDef {
+                        position: Program::constant(50.0),
+                        salience: Program::constant(0.0),
+                        position_text: String::new(),
+                        salience_text: String::new(),
+                        source: String::new(),
+                    });
+                }
+            }
+        }
+        bargainers.push(BargainerDef {
+            actor,
+            capability,
+            capability_text: br.capability.clone(),
+            source: br.source.clone(),
+            stances: full,
+        });
+    }
+    if bargainers.len() < crate::bargain::input::MIN_ACTORS {
+        c.error(
+            &[sec, Anchor::Field("bargainers")],
+            format!(
+                "bargaining needs at least {} bargainers, found {}",
+                crate::bargain::input::MIN_ACTORS,
+                bargainers.len()
+            ),
+            None,
+        );
+    }
+
+    // Schedule.
+    let mut scheduled = vec![false; turns as usize];
+    let at = |c: &mut Compiler, path: &[Anchor], s: &str| -> Option<u32> {
+        let mut full = path.to_vec();
+        full.push(Anchor::Str(s));
+        match Period::parse(s, per_year) {
+            Ok(p) => {
+                let t = p.turns_since(start, per_year);
+                if t < 0 || t >= turns as i64 {
+                    c.error(
+                        &full,
+                        format!("bargaining date {s} lies outside the simulated turns"),
+                        None,
+                    );
+                    None
+                } else {
+                    Some(t as u32)
+                }
+            }
+            Err(m) => {
+                c.error(&full, m, None);
+                None
+            }
+        }
+    };
+    let spath = [sec, Anchor::Field("schedule")];
+    match &b.schedule {
+        Schedule::Every {
+            turns: every,
+            from,
+            until,
+        } => {
+            if *every == 0 {
+                c.error(
+                    &spath,
+                    "bargaining every 0 turns",
+                    Some("use 1 for every turn, 4 for yearly with quarterly turns".into()),
+                );
+            }
+            let first = at(c, &spath, from);
+            let last = match until {
+                Some(u) => at(c, &spath, u),
+                None => Some(turns - 1),
+            };
+            if let (Some(f), Some(l)) = (first, last) {
+                if f > l {
+                    c.error(&spath, "the bargaining schedule ends before it starts", None);
+                }
+                if *every > 0 {
+                    for t in (f..=l).step_by(*every as usize) {
+                        scheduled[t as usize] = true;
+                    }
+                }
+            }
+        }
+        Schedule::Dates(dates) => {
+            if dates.is_empty() {
+                c.error(&spath, "the bargaining schedule lists no dates", None);
+            }
+            for d in dates {
+                if let Some(t) = at(c, &spath, d) {
+                    if scheduled[t as usize] {
+                        c.error(
+                            &[spath[0], spath[1], Anchor::Str(d)],
+                            format!("bargaining date {d} is listed twice"),
+                            None,
+                        );
+                    }
+                    scheduled[t as usize] = true;
+                }
+            }
+        }
+    }
+
+    // Options.
+    let opts = b.options;
+    if !(opts.stop_ratio.is_finite() && opts.stop_ratio >= 0.0) {
+        c.error(
+            &[sec, Anchor::Field("stop_ratio")],
+            format!(
+                "bargaining stop_ratio must be a non-negative number, got {}",
+                opts.stop_ratio
+            ),
+            Some("KTAB's default is 0.02".into()),
+        );
+    }
+    if !(1..=1000).contains(&opts.max_steps) {
+        c.error(
+            &[sec, Anchor::Field("max_steps")],
+            format!(
+                "bargaining max_steps must be between 1 and 1000, got {}",
+                opts.max_steps
+            ),
+            Some("KTAB's default is 100; inside a simulation 10-20 keeps runs fast".into()),
+        );
+    }
+
+    // Outputs.
+    let mut outputs = Vec::new();
+    let mut written: Vec<u16> = Vec::new();
+    for o in &b.outputs {
+        let opath = [sec, Anchor::Field("outputs"), Anchor::Str(&o.var)];
+        let var = match resolve(kinds, order, &o.var, Kind::Var) {
+            Ok(i) => i as u16,
+            Err((m, h)) => {
+                c.error(&opath, format!("bargaining output: {m}"), h);
+                continue;
+            }
+        };
+        let def = &vars[var as usize];
+        if def.min > 0.0 || def.max < 1.0 {
+            c.error(
+                &opath,
+                format!(
+                    "bargaining output `{}`: settled positions are written on the 0-1 scale, but the variable runs {} .. {}",
+                    o.var, def.min, def.max
+                ),
+                Some("declare the variable with min: 0.0, max: 1.0".into()),
+            );
+        }
+        if written.contains(&var) {
+            c.error(&opath, format!("bargaining output `{}` is written twice", o.var), None);
+        }
+        written.push(var);
+        let dim = |c: &mut Compiler, name: &str| -> Option<u16> {
+            match find_in(&dim_ids, name, "bargaining dimension") {
+                Ok(k) => Some(k as u16),
+                Err((m, h)) => {
+                    c.error(
+                        &[opath[0], opath[1], opath[2], Anchor::Str(name)],
+                        format!("bargaining output `{}`: {m}", o.var),
+                        h,
+                    );
+                    None
+                }
+            }
+        };
+        let value = match &o.value {
+            Settled::Mean(d) => dim(c, d).map(SettledDef::Mean),
+            Settled::Position(d, who) => {
+                let k = dim(c, d);
+                let i = match find_in(&bargainer_ids, who, "bargainer") {
+                    Ok(i) => Some(i as u16),
+                    Err((m, h)) => {
+                        c.error(
+                            &[opath[0], opath[1], opath[2], Anchor::Str(who)],
+                            format!("bargaining output `{}`: {m}", o.var),
+                            h,
+                        );
+                        None
+                    }
+                };
+                k.zip(i).map(|(k, i)| SettledDef::Position(k, i))
+            }
+        };
+        if let Some(value) = value {
+            outputs.push(OutputDef { var, value });
+        }
+    }
+    if outputs.is_empty() && b.outputs.is_empty() {
+        c.error(
+            &[sec, Anchor::Field("outputs")],
+            "bargaining writes no outputs, so it would change nothing",
+            Some("add e.g. (var: \"engagement_consensus\", value: Mean(\"engagement\"))".into()),
+        );
+    }
+
+    BargainingDef {
+        label: b.label.clone(),
+        source: b.source.clone(),
+        dimensions,
+        bargainers,
+        scheduled,
+        options: opts,
+        outputs,
+    }
 }

@@ -22,6 +22,9 @@ pub struct ScenarioFile {
     pub shocks: Vec<Shock>,
     pub outcomes: Vec<Outcome>,
     pub policies: Vec<Policy>,
+    /// Bargaining among some of the actors (KTAB's Spatial Model of Politics), run at scheduled turns.
+    #[serde(default)]
+    pub bargaining: Option<Bargaining>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -329,4 +332,89 @@ pub struct Rule {
     pub sticky: bool,
     /// The passage of the source this rule rests on (paraphrase or short quote).
     pub passage: String,
+}
+
+/// Bargaining issues settled by the Spatial Model of Politics inside each trial (see docs/bargaining.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bargaining {
+    pub label: String,
+    /// The policy dimensions, each on KTAB's 0–100 scale.
+    pub dimensions: Vec<Dimension>,
+    /// The actors who bargain, with their stances.
+    pub bargainers: Vec<Bargainer>,
+    /// When a bargaining round runs.
+    pub schedule: Schedule,
+    /// The model's switches; anything left out keeps KTAB's default (`max_steps` caps the steps of one round).
+    #[serde(default)]
+    pub options: crate::bargain::SmpOptions,
+    /// What each round writes into the state.
+    pub outputs: Vec<BargainOutput>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dimension {
+    pub id: String,
+    pub label: String,
+    /// What a position of 0 means.
+    pub low: String,
+    /// What a position of 100 means.
+    pub high: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bargainer {
+    /// An actor's id.
+    pub id: String,
+    /// Power to influence these issues, an expression (any non-negative number; only ratios matter).
+    pub capability: String,
+    /// Where the capability comes from.
+    pub source: String,
+    /// One stance per dimension.
+    pub stances: Vec<Stance>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stance {
+    pub dimension: String,
+    /// Position on 0–100, an expression.
+    pub position: String,
+    /// Salience on 0–100, an expression; a bargainer's saliences sum to at most 100.
+    pub salience: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub enum Schedule {
+    /// Every `turns` turns from `from` (inclusive) to `until` (inclusive, default: the horizon).
+    Every {
+        turns: u32,
+        from: String,
+        #[serde(default)]
+        until: Option<String>,
+    },
+    /// At the listed turns.
+    Dates(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BargainOutput {
+    /// The state variable written (it must run from 0 to 1).
+    pub var: String,
+    pub value: Settled,
+}
+
+/// A number read off the settled positions, on the 0–1 scale (position / 100).
+#[derive(Debug, Clone, Deserialize)]
+pub enum Settled {
+    /// A bargainer's settled position on a dimension: `Position("engagement", "russia")`.
+    Position(String, String),
+    /// The capability-and-salience-weighted mean of the settled positions on a dimension.
+    Mean(String),
 }
