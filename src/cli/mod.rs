@@ -2,11 +2,15 @@
 
 pub mod bargain;
 pub mod compare;
+pub mod discover;
 pub mod explain;
+pub mod explore;
 pub mod hindcast;
 pub mod list;
 pub mod merge;
 pub mod run;
+pub mod sensitivity;
+pub mod sweep;
 pub mod validate;
 pub mod wargame;
 
@@ -38,6 +42,12 @@ pub enum Command {
     Hindcast(hindcast::HindcastArgs),
     /// Run KTAB's Spatial Model of Politics on a KTAB CSV (or RON) bargaining input.
     Bargain(bargain::BargainArgs),
+    /// Run every combination of lever values over a design of the uncertainties (tidy CSV, charts).
+    Sweep(sweep::SweepArgs),
+    /// Rank the uncertainties by their effect on outcomes: Sobol indices or Morris screening.
+    Sensitivity(sensitivity::SensitivityArgs),
+    /// Scenario discovery: find the region of uncertainties where a condition holds (PRIM, CART).
+    Discover(discover::DiscoverArgs),
     /// Classroom wargame: teams play actors turn by turn, the model adjudicates (see docs/instructor-guide.md).
     Wargame(wargame::WargameArgs),
 }
@@ -56,6 +66,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(a) => validate::execute(&a),
         Command::List(a) => list::execute(&a),
         Command::Bargain(a) => bargain::execute(&a),
+        Command::Sweep(a) => sweep::execute(&a),
+        Command::Sensitivity(a) => sensitivity::execute(&a),
+        Command::Discover(a) => discover::execute(&a),
         Command::Compare(a) => compare::execute(&a),
         Command::Explain(a) => explain::execute(&a),
         Command::Hindcast(a) => hindcast::execute(&a),

@@ -1,15 +1,20 @@
-//! Experiments (how trials run): the design, the parallel evaluator, and the
+//! Experiments (how trials run): the designs, the parallel evaluators, and the
 //! callbacks that keep what each trial produced.
 //!
 //! Determinism: trials are grouped into fixed chunks of [`CHUNK`] trials,
 //! independent of the thread count; chunk results are merged in chunk order.
 //! Trial *k* draws only from streams seeded by (master seed, k). Hence the
-//! same seed gives byte-identical results at any `--threads`.
+//! same seed gives byte-identical results at any `--threads`. The
+//! exploration designs ([`samplers`], [`levers`]) run on [`batch`], which
+//! keeps the same guarantees.
 
+pub mod batch;
 pub mod checkpoint;
 pub mod collect;
+pub mod levers;
 pub mod paired;
 pub mod runner;
+pub mod samplers;
 pub mod shard;
 
 pub use runner::{Accumulators, ChunkOut, ChunkSink, Design, Flow, Results, RunOptions, run, run_chunks};

@@ -32,8 +32,11 @@ mod distribution;
 mod ecdf;
 mod fan;
 pub mod forest;
+pub mod prim;
 pub mod render;
 pub mod scorecard;
+pub mod sweep;
+pub mod tornado;
 pub mod wargame;
 
 pub use distribution::{draw_distribution, draw_event_probabilities};

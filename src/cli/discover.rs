@@ -1,0 +1,554 @@
+//! `greatgame discover`: scenario discovery. Run a design over the
+//! uncertainties under one policy, mark the experiments where a condition
+//! holds (`--where "isisk_attacks_afghanistan>20"`), and find the region of
+//! the uncertainty space where those cases concentrate — PRIM's box, and a
+//! CART tree as the alternative — as readable rules.
+//!
+//! Experiment i is design point i; it runs trials i R .. i R + R − 1 (R =
+//! replications, outcomes averaged before the condition is applied).
+
+use super::explore::{self, CommonArgs, CsvOut};
+use crate::analysis::cart::{self, CartOptions};
+use crate::analysis::prim::{self, PrimBox, PrimOptions, PrimResult, short};
+use crate::experiment::batch::{self, push_num};
+use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
+use crate::model::Model;
+use crate::plot::prim::{BoxChart, BoxLimit, TrajectoryChart, draw_box, draw_trajectory};
+use crate::report::staging::Staging;
+use crate::scenario;
+use anyhow::{Result, bail};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiscoverMethod {
+    Prim,
+    Cart,
+    Both,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiscoverArgs {
+    /// Scenario file (RON). Default: the built-in Afghanistan scenario.
+    pub scenario: Option<PathBuf>,
+    /// Policy to examine. Default: the baseline policy.
+    #[arg(long, value_name = "NAME")]
+    pub policy: Option<String>,
+    /// The cases of interest: OUTCOME>NUMBER (also <, >=, <=), several joined by "and".
+    #[arg(long = "where", value_name = "CONDITION")]
+    pub condition: String,
+    #[arg(long, value_enum, default_value = "both")]
+    pub method: DiscoverMethod,
+    /// Design over the uncertainties.
+    #[arg(long, value_enum, default_value = "lhs")]
+    pub design: DesignKind,
+    /// Number of experiments (design points).
+    #[arg(long, default_value_t = 1000)]
+    pub samples: u64,
+    /// Trials averaged per experiment.
+    #[arg(long, default_value_t = 1)]
+    pub replications: u64,
+    /// PRIM: share of the box peeled off per step.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// PRIM: share of the box a paste may add.
+    #[arg(long, default_value_t = 0.05)]
+    pub paste_alpha: f64,
+    /// PRIM: smallest box, as a share of the experiments.
+    #[arg(long, default_value_t = 0.05)]
+    pub min_mass: f64,
+    /// PRIM: the default box is the densest with at least this coverage.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_coverage: f64,
+    /// PRIM: report this box of the trajectory instead of the default choice.
+    #[arg(long = "box", value_name = "INDEX")]
+    pub box_index: Option<usize>,
+    /// CART: maximum depth of the tree.
+    #[arg(long, default_value_t = 3)]
+    pub depth: usize,
+    /// CART: smallest leaf, as a share of the experiments.
+    #[arg(long, default_value_t = 0.02)]
+    pub min_leaf: f64,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    Gt,
+    Ge,
+    Lt,
+    Le,
+}
+
+/// A parsed `--where`: outcome comparisons, all of which must hold.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    terms: Vec<(usize, Op, f64)>,
+    text: String,
+}
+
+impl Condition {
+    pub fn parse(model: &Model, text: &str) -> Result<Condition> {
+        let mut terms = Vec::new();
+        let example = "e.g. --where \"isisk_attacks_afghanistan>20\" or \"gdp_index_2030<0.8 and regime_collapse>=1\"";
+        if text.trim().is_empty() {
+            bail!("--where is empty; {example}");
+        }
+        for part in text.split(" and ") {
+            let part = part.trim();
+            let (pos, op, len) = [(">=", Op::Ge), ("<=", Op::Le), (">", Op::Gt), ("<", Op::Lt)]
+                .iter()
+                .filter_map(|(s, op)| part.find(s).map(|p| (p, *op, s.len())))
+                .min_by_key(|&(p, _, len)| (p, usize::MAX - len))
+                .ok_or_else(|| anyhow::anyhow!("--where: `{part}` has no comparison (>, >=, <, <=); {example}"))?;
+            let id = part[..pos].trim();
+            let num = part[pos + len..].trim();
+            if id.is_empty() {
+                bail!("--where: `{part}` names no outcome; {example}");
+            }
+            let o = explore::outcome_index(model, id, "--where")?;
+            let x: f64 = num
+                .parse()
+                .ok()
+                .filter(|x: &f64| x.is_finite())
+                .ok_or_else(|| anyhow::anyhow!("--where: `{num}` in `{part}` is not a number; {example}"))?;
+            terms.push((o, op, x));
+        }
+        Ok(Condition {
+            terms,
+            text: text.trim().to_string(),
+        })
+    }
+
+    pub fn holds(&self, values: &[f64]) -> bool {
+        self.terms.iter().all(|&(o, op, x)| {
+            let v = values[o];
+            match op {
+                Op::Gt => v > x,
+                Op::Ge => v >= x,
+                Op::Lt => v < x,
+                Op::Le => v <= x,
+            }
+        })
+    }
+}
+
+pub fn execute(args: &DiscoverArgs) -> Result<()> {
+    let threads = args.common.threads()?;
+    let loaded = scenario::load(args.scenario.as_deref())?;
+    let model = &loaded.model;
+    let policy = explore::one_policy(model, args.policy.as_deref())?;
+    let cond = Condition::parse(model, &args.condition)?;
+    if args.replications == 0 {
+        bail!("--replications must be at least 1");
+    }
+    if args.samples < 10 {
+        bail!(
+            "--samples must be at least 10 for scenario discovery (got {})",
+            args.samples
+        );
+    }
+    if !(args.min_coverage >= 0.0 && args.min_coverage <= 1.0) {
+        bail!("--min-coverage must lie in [0, 1] (got {})", args.min_coverage);
+    }
+    if !(args.min_leaf > 0.0 && args.min_leaf < 0.5) {
+        bail!("--min-leaf must lie in (0, 0.5) (got {})", args.min_leaf);
+    }
+    if args.depth == 0 || args.depth > 10 {
+        bail!("--depth must be between 1 and 10 (got {})", args.depth);
+    }
+    let prim_opts = PrimOptions {
+        alpha: args.alpha,
+        paste_alpha: args.paste_alpha,
+        min_mass: args.min_mass,
+    };
+    if !(prim_opts.alpha > 0.0 && prim_opts.alpha < 0.5) {
+        bail!("--alpha must lie in (0, 0.5) (got {})", args.alpha);
+    }
+    if !(prim_opts.paste_alpha >= 0.0 && prim_opts.paste_alpha < 0.5) {
+        bail!("--paste-alpha must lie in [0, 0.5) (got {})", args.paste_alpha);
+    }
+    if !(prim_opts.min_mass > 0.0 && prim_opts.min_mass < 1.0) {
+        bail!("--min-mass must lie in (0, 1) (got {})", args.min_mass);
+    }
+    let d = model.params.len();
+    if d == 0 {
+        bail!("the scenario has no uncertainties to search");
+    }
+    let n = args.samples;
+    let reps = args.replications;
+    let total = explore::check_trials(u128::from(n) * u128::from(reps))?;
+    let design = UnitDesign::new(args.design, n, d, args.common.seed)?;
+    let seed = args.common.seed;
+    let out_dir = args.common.out_dir(model, "discover");
+    let staging = Staging::new(&out_dir)?;
+    let header = format!(
+        "experiment,{},{},case",
+        explore::param_header(model),
+        explore::outcome_header(model)
+    );
+    let mut csv = CsvOut::create(staging.path(), "experiments.csv", &header)?;
+    let mut cols: Vec<Vec<f64>> = (0..d).map(|_| Vec::with_capacity(n as usize)).collect();
+    let mut y: Vec<bool> = Vec::with_capacity(n as usize);
+    let started = Instant::now();
+    let bar = batch::progress_bar(total, !args.common.quiet);
+    batch::for_each_ordered(
+        n,
+        threads,
+        reps,
+        bar.as_ref(),
+        |i| {
+            let mut unit = vec![0.0; d];
+            design.point(i, &mut unit);
+            let mut params = vec![0.0; d];
+            to_params(model, &unit, &mut params);
+            let values = batch::simulate_mean(model, seed, i * reps, reps, &params, policy);
+            let case = cond.holds(&values);
+            let mut line = format!("{i}");
+            for p in &params {
+                push_num(&mut line, *p);
+            }
+            for x in &values {
+                push_num(&mut line, *x);
+            }
+            write!(line, ",{}", u8::from(case)).ok();
+            (line, params, case)
+        },
+        |_, (line, params, case)| {
+            for (c, p) in cols.iter_mut().zip(&params) {
+                c.push(*p);
+            }
+            y.push(case);
+            csv.row(&line)
+        },
+    )?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    csv.finish()?;
+    let secs = started.elapsed().as_secs_f64();
+    let cases = y.iter().filter(|&&c| c).count();
+    if cases == 0 || cases == y.len() {
+        bail!(
+            "`{}` holds in {} of {} experiments under {}: there is no region to find. Pick a threshold that splits the experiments (experiments.csv was not kept; rerun with a different --where)",
+            cond.text,
+            cases,
+            y.len(),
+            model.policies[policy].id
+        );
+    }
+    let names: Vec<String> = model.params.iter().map(|p| p.id.clone()).collect();
+    let mut md = String::new();
+    writeln!(
+        md,
+        "# Scenario discovery: where does `{}` happen under `{}`?\n\n{} experiments ({} design, {} replication(s) each, seed {seed}); the condition holds in {} ({:.1}%).\n",
+        cond.text,
+        model.policies[policy].id,
+        n,
+        args.design.name(),
+        reps,
+        cases,
+        100.0 * cases as f64 / n as f64
+    )?;
+    let ctx = explore::chart_context(
+        model,
+        format!(
+            "{} under {}, {} experiments ({}), seed {seed}",
+            cond.text,
+            model.policies[policy].id,
+            n,
+            args.design.name()
+        ),
+    );
+    let charts_dir = staging.path().join("charts");
+    let mut chosen_rules = None;
+    if matches!(args.method, DiscoverMethod::Prim | DiscoverMethod::Both) {
+        let r = prim::prim(&cols, &y, &prim_opts)?;
+        let chosen = match args.box_index {
+            Some(b) if b >= r.trajectory.len() => bail!(
+                "--box {b}: the peeling trajectory has boxes 0 to {}",
+                r.trajectory.len() - 1
+            ),
+            Some(b) => b,
+            None => r.choose(args.min_coverage),
+        };
+        let qp = r.quasi_p(&cols, &y, &r.trajectory[chosen]);
+        let simple = r.simplify(&cols, &y, &r.trajectory[chosen], 0.05);
+        write_prim(&staging, &r, &names, chosen, &qp, &simple, &mut md, args)?;
+        chosen_rules = Some(r.rules(&simple, &names));
+        if !args.common.no_charts {
+            draw_trajectory(
+                &ctx,
+                &TrajectoryChart {
+                    condition: cond.text.clone(),
+                    points: r
+                        .trajectory
+                        .iter()
+                        .map(|b| (b.coverage, b.density, r.restricted(b).len()))
+                        .collect(),
+                    chosen,
+                },
+                &charts_dir,
+            )?;
+            let b = &r.trajectory[chosen];
+            draw_box(
+                &ctx,
+                &BoxChart {
+                    condition: cond.text.clone(),
+                    index: chosen,
+                    coverage: b.coverage,
+                    density: b.density,
+                    mass: b.mass,
+                    limits: r
+                        .restricted(b)
+                        .into_iter()
+                        .map(|j| BoxLimit {
+                            name: match qp.iter().find(|q| q.0 == j) {
+                                Some(&(_, p)) if p < 0.001 => format!("{} (p < 0.001)", names[j]),
+                                Some(&(_, p)) => format!("{} (p = {})", names[j], fmt_p(p)),
+                                None => names[j].clone(),
+                            },
+                            range: r.ranges[j],
+                            limits: (b.lo[j], b.hi[j]),
+                        })
+                        .collect(),
+                },
+                &charts_dir,
+            )?;
+        }
+    }
+    if matches!(args.method, DiscoverMethod::Cart | DiscoverMethod::Both) {
+        let min_leaf = ((args.min_leaf * n as f64).ceil() as usize).max(1);
+        let tree = cart::fit(
+            &cols,
+            &y,
+            &CartOptions {
+                max_depth: args.depth,
+                min_leaf,
+            },
+        );
+        let leaves = cart::leaves(&tree);
+        let mut out = CsvOut::create(staging.path(), "cart_leaves.csv", "leaf,n,cases,density,coverage,rules")?;
+        writeln!(
+            md,
+            "## CART (depth ≤ {}, leaves ≥ {min_leaf} experiments)\n\nThe leaves where the condition is more common than overall ({:.0}%), densest first (at most five; cart_leaves.csv has every leaf):\n\n| leaf | experiments | density | coverage | rules |\n|---:|---:|---:|---:|---|",
+            args.depth,
+            100.0 * cases as f64 / n as f64
+        )?;
+        let mut order: Vec<usize> = (0..leaves.len()).collect();
+        order.sort_by(|&a, &b| leaves[b].density().total_cmp(&leaves[a].density()).then(a.cmp(&b)));
+        for (k, l) in leaves.iter().enumerate() {
+            let cov = l.cases as f64 / cases as f64;
+            let rules = l.rules(&names);
+            let mut line = format!("{k},{},{}", l.n, l.cases);
+            push_num(&mut line, l.density());
+            push_num(&mut line, cov);
+            write!(line, ",{}", explore::field(&rules))?;
+            out.row(&line)?;
+        }
+        out.finish()?;
+        let base_rate = cases as f64 / n as f64;
+        for &k in order.iter().filter(|&&k| leaves[k].density() > base_rate).take(5) {
+            let l = &leaves[k];
+            writeln!(
+                md,
+                "| {k} | {} | {:.0}% | {:.0}% | {} |",
+                l.n,
+                100.0 * l.density(),
+                100.0 * l.cases as f64 / cases as f64,
+                l.rules(&names)
+            )?;
+        }
+        md.push('\n');
+    }
+    std::fs::write(staging.path().join("discover.md"), &md)?;
+    let details = serde_json::json!({
+        "command": "discover",
+        "where": cond.text,
+        "method": match args.method { DiscoverMethod::Prim => "prim", DiscoverMethod::Cart => "cart", DiscoverMethod::Both => "prim and cart" },
+        "uncertainty_design": args.design.name(),
+        "samples": n,
+        "replications": reps,
+        "cases": cases,
+        "prim": {"alpha": args.alpha, "paste_alpha": args.paste_alpha, "min_mass": args.min_mass, "min_coverage": args.min_coverage, "box": args.box_index},
+        "cart": {"depth": args.depth, "min_leaf": args.min_leaf},
+        "experiment_order": "experiment = design point; trials point * replications .. + replications - 1",
+    });
+    explore::write_manifest(
+        staging.path(),
+        &loaded,
+        seed,
+        total,
+        threads,
+        &format!("discover: {}", args.design.name()),
+        &model.policies[policy].id,
+        secs,
+        details,
+    )?;
+    if !args.common.quiet {
+        println!("{md}");
+    }
+    let dir = staging.commit()?;
+    eprintln!(
+        "greatgame: {n} experiments ({total} trials) in {secs:.1} s on {threads} thread(s); {}results in {}",
+        chosen_rules
+            .map(|r| format!("PRIM box (simplified): {r}; "))
+            .unwrap_or_default(),
+        dir.display()
+    );
+    Ok(())
+}
+
+/// A quasi-p-value for people: two significant digits, tiny ones as "< 0.001".
+fn fmt_p(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".into()
+    } else if p < 0.01 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.2}")
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_prim(
+    staging: &Staging,
+    r: &PrimResult,
+    names: &[String],
+    chosen: usize,
+    qp: &[(usize, f64)],
+    simple: &PrimBox,
+    md: &mut String,
+    args: &DiscoverArgs,
+) -> Result<()> {
+    let mut out = CsvOut::create(
+        staging.path(),
+        "prim_trajectory.csv",
+        "box,coverage,density,mass,n,cases,restricted,rules",
+    )?;
+    for (k, b) in r.trajectory.iter().enumerate() {
+        let mut line = format!("{k}");
+        for x in [b.coverage, b.density, b.mass] {
+            push_num(&mut line, x);
+        }
+        write!(
+            line,
+            ",{},{},{},{}",
+            b.n,
+            b.cases,
+            r.restricted(b).len(),
+            explore::field(&r.rules(b, names))
+        )?;
+        out.row(&line)?;
+    }
+    out.finish()?;
+    let b = &r.trajectory[chosen];
+    let mut out = CsvOut::create(
+        staging.path(),
+        "prim_box.csv",
+        "uncertainty,restricted,box_low,box_high,range_low,range_high,quasi_p,in_simplified_box",
+    )?;
+    let restricted = r.restricted(b);
+    let kept = r.restricted(simple);
+    for (j, name) in names.iter().enumerate() {
+        let mut line = format!("{},{}", name, u8::from(restricted.contains(&j)));
+        for x in [b.lo[j], b.hi[j], r.ranges[j].0, r.ranges[j].1] {
+            push_num(&mut line, x);
+        }
+        match qp.iter().find(|q| q.0 == j) {
+            Some(&(_, p)) => push_num(&mut line, p),
+            None => line.push(','),
+        }
+        write!(line, ",{}", u8::from(kept.contains(&j)))?;
+        out.row(&line)?;
+    }
+    out.finish()?;
+    writeln!(
+        md,
+        "## PRIM (peeling α = {}, pasting α = {}, minimum mass {})\n\nChosen box {chosen} of {} ({}):\n\n**{}**\n\ncoverage {:.0}% (share of all cases inside the box), density {:.0}% (share of the box's experiments that are cases), mass {:.0}% of experiments; {} of {} uncertainties restricted.\n",
+        args.alpha,
+        args.paste_alpha,
+        args.min_mass,
+        r.trajectory.len() - 1,
+        if args.box_index.is_some() {
+            "chosen with --box".to_string()
+        } else {
+            format!("the densest with coverage ≥ {}", args.min_coverage)
+        },
+        r.rules(b, names),
+        100.0 * b.coverage,
+        100.0 * b.density,
+        100.0 * b.mass,
+        restricted.len(),
+        names.len()
+    )?;
+    writeln!(md, "| restriction | quasi-p |\n|---|---:|")?;
+    for &(j, p) in qp {
+        let mut one = r.trajectory[0].clone();
+        one.lo[j] = b.lo[j];
+        one.hi[j] = b.hi[j];
+        writeln!(md, "| {} | {} |", r.rules(&one, names), fmt_p(p))?;
+    }
+    writeln!(
+        md,
+        "\nQuasi-p: the chance of this many cases in the box if the limit did not matter (the density of the box without it). \
+         Keeping only limits with quasi-p < 0.05 (dropping the weakest first) gives the **simplified box**:\n\n**{}**\n\n\
+         coverage {:.0}%, density {:.0}%, mass {:.0}%.\n",
+        r.rules(simple, names),
+        100.0 * simple.coverage,
+        100.0 * simple.density,
+        100.0 * simple.mass
+    )?;
+    writeln!(
+        md,
+        "Trajectory (every 5th box and the chosen one):\n\n| box | coverage | density | mass | restricted |\n|---:|---:|---:|---:|---:|"
+    )?;
+    for (k, bx) in r.trajectory.iter().enumerate() {
+        if k % 5 == 0 || k == chosen || k + 1 == r.trajectory.len() {
+            writeln!(
+                md,
+                "| {k}{} | {} | {} | {} | {} |",
+                if k == chosen { " ◀" } else { "" },
+                short(bx.coverage),
+                short(bx.density),
+                short(bx.mass),
+                r.restricted(bx).len()
+            )?;
+        }
+    }
+    md.push('\n');
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_parse_and_validate() {
+        let m = crate::scenario::load(None).unwrap().model;
+        let c = Condition::parse(&m, "isisk_attacks_afghanistan>20").unwrap();
+        let o = m
+            .outcomes
+            .iter()
+            .position(|x| x.id == "isisk_attacks_afghanistan")
+            .unwrap();
+        let mut v = vec![0.0; m.outcomes.len()];
+        v[o] = 21.0;
+        assert!(c.holds(&v));
+        v[o] = 20.0;
+        assert!(!c.holds(&v));
+        let c = Condition::parse(&m, "isisk_attacks_afghanistan >= 20 and gdp_index_2030 < 0.9").unwrap();
+        assert_eq!(c.terms.len(), 2);
+        assert_eq!(c.terms[0].1, Op::Ge);
+        let e = Condition::parse(&m, "isisk_atacks_afghanistan>20")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `isisk_attacks_afghanistan`"), "{e}");
+        assert!(Condition::parse(&m, "isisk_attacks_afghanistan=20").is_err());
+        assert!(Condition::parse(&m, "isisk_attacks_afghanistan>lots").is_err());
+        assert!(Condition::parse(&m, ">3").is_err());
+    }
+}

@@ -1,0 +1,256 @@
+//! Scenario-discovery charts: PRIM's peeling trajectory (coverage against
+//! density, one point per box) and the chosen box (each restricted
+//! uncertainty's limits within its range).
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::render::{
+    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, PALETTE, SMALL_PX, draw_frame, draw_note, fmt_tick,
+    mix, text_style,
+};
+use super::{ChartContext, ensure_fonts};
+
+#[derive(Debug, Clone)]
+pub struct TrajectoryChart {
+    pub condition: String,
+    /// (coverage, density, restricted dimensions) per box, in peeling order.
+    pub points: Vec<(f64, f64, usize)>,
+    pub chosen: usize,
+}
+
+/// Draw `dir/prim_trajectory.png` and `.svg`.
+pub fn draw_trajectory(ctx: &ChartContext, c: &TrajectoryChart, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    ensure_fonts();
+    render::write_png_and_svg(dir, "prim_trajectory", &TrajectoryFigure { ctx, c })
+}
+
+struct TrajectoryFigure<'a> {
+    ctx: &'a ChartContext,
+    c: &'a TrajectoryChart,
+}
+
+impl Figure for TrajectoryFigure<'_> {
+    fn svg_title(&self) -> String {
+        format!("PRIM peeling trajectory: {}", self.c.condition)
+    }
+
+    fn svg_desc(&self) -> String {
+        render::svg_description(self.ctx)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.c;
+        let frame = Frame {
+            title: format!("Where does \"{}\" happen? PRIM peeling trajectory", c.condition),
+            direction: None,
+            key: Some(
+                "Each point is a box: coverage = share of all such cases inside it, density = share of its \
+                 experiments that are cases. Colour: number of uncertainties restricted. Ringed: the chosen box."
+                    .into(),
+            ),
+        };
+        let plot = draw_frame(root, self.ctx, &frame)?;
+        if c.points.is_empty() {
+            draw_note(&plot, "No boxes.")?;
+            return Ok(());
+        }
+        let fmt = |v: &f64| fmt_tick(*v);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_left(16)
+            .margin_right(40)
+            .margin_top(14)
+            .margin_bottom(6)
+            .x_label_area_size(62)
+            .y_label_area_size(86)
+            .build_cartesian_2d(-0.02..1.02, -0.02..1.02)?;
+        chart
+            .configure_mesh()
+            .x_labels(6)
+            .y_labels(6)
+            .x_label_formatter(&fmt)
+            .y_label_formatter(&fmt)
+            .x_desc("coverage")
+            .y_desc("density")
+            .label_style(text_style(LABEL_PX, FontStyle::Normal, INK))
+            .axis_desc_style(text_style(AXIS_DESC_PX, FontStyle::Normal, INK))
+            .bold_line_style(GRID.stroke_width(1))
+            .light_line_style(TRANSPARENT)
+            .axis_style(INK.stroke_width(1))
+            .draw()?;
+        let line: Vec<(f64, f64)> = c.points.iter().map(|p| (p.0, p.1)).collect();
+        chart.draw_series(LineSeries::new(line, MUTED.stroke_width(1)))?;
+        chart.draw_series(
+            c.points
+                .iter()
+                .map(|&(x, y, k)| Circle::new((x, y), 6, render::policy_colour(k.min(7)).filled())),
+        )?;
+        if let Some(&(x, y, _)) = c.points.get(c.chosen) {
+            chart.draw_series(std::iter::once(Circle::new((x, y), 12, INK.stroke_width(2))))?;
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((x, y))
+                    + Text::new(
+                        format!("box {}", c.chosen),
+                        (-20, 18),
+                        text_style(LABEL_PX, FontStyle::Bold, INK),
+                    ),
+            ))?;
+        }
+        // Colour key.
+        let max_k = c.points.iter().map(|p| p.2).max().unwrap_or(0);
+        let style = text_style(SMALL_PX, FontStyle::Normal, INK);
+        let (w, _) = plot.dim_in_pixel();
+        for k in 0..=max_k.min(7) {
+            let y = 24 + 22 * k as i32;
+            plot.draw(&Circle::new(
+                (w as i32 - 190, y + 8),
+                6,
+                render::policy_colour(k).filled(),
+            ))?;
+            plot.draw_text(&format!("{k} restricted"), &style, (w as i32 - 176, y))?;
+        }
+        Ok(())
+    }
+}
+
+/// One restricted uncertainty of a box.
+#[derive(Debug, Clone)]
+pub struct BoxLimit {
+    pub name: String,
+    /// The data range and the box limits.
+    pub range: (f64, f64),
+    pub limits: (f64, f64),
+}
+
+#[derive(Debug, Clone)]
+pub struct BoxChart {
+    pub condition: String,
+    pub index: usize,
+    pub coverage: f64,
+    pub density: f64,
+    pub mass: f64,
+    pub limits: Vec<BoxLimit>,
+}
+
+/// Draw `dir/prim_box.png` and `.svg`.
+pub fn draw_box(ctx: &ChartContext, c: &BoxChart, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    ensure_fonts();
+    render::write_png_and_svg(dir, "prim_box", &BoxFigure { ctx, c })
+}
+
+struct BoxFigure<'a> {
+    ctx: &'a ChartContext,
+    c: &'a BoxChart,
+}
+
+impl Figure for BoxFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (1200, (330 + 60 * self.c.limits.len() as u32).max(500))
+    }
+
+    fn svg_title(&self) -> String {
+        format!("PRIM box {} for {}", self.c.index, self.c.condition)
+    }
+
+    fn svg_desc(&self) -> String {
+        render::svg_description(self.ctx)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.c;
+        let frame = Frame {
+            title: format!("Box {} for \"{}\"", c.index, c.condition),
+            direction: Some(format!(
+                "coverage {:.0}%, density {:.0}%, mass {:.0}% of experiments",
+                100.0 * c.coverage,
+                100.0 * c.density,
+                100.0 * c.mass
+            )),
+            key: Some(
+                "Grey: the range explored for each uncertainty; blue: the box's limits. Uncertainties the box \
+                 does not restrict are not shown."
+                    .into(),
+            ),
+        };
+        let plot = draw_frame(root, self.ctx, &frame)?;
+        if c.limits.is_empty() {
+            draw_note(
+                &plot,
+                "The box restricts no uncertainty: the condition is spread over the whole space.",
+            )?;
+            return Ok(());
+        }
+        let n = c.limits.len();
+        let names: Vec<String> = c.limits.iter().map(|l| l.name.clone()).collect();
+        let fmt_y = move |v: &f64| {
+            let k = v.round();
+            if (v - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
+                names[names.len() - 1 - k as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let fmt_x = |v: &f64| format!("{:.0}%", 100.0 * v);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_left(16)
+            .margin_right(40)
+            .margin_top(10)
+            .margin_bottom(6)
+            .x_label_area_size(56)
+            .y_label_area_size(300)
+            .build_cartesian_2d(-0.02..1.02, -0.6..(n as f64 - 0.4))?;
+        chart
+            .configure_mesh()
+            .y_labels(n)
+            .x_labels(6)
+            .y_label_formatter(&fmt_y)
+            .x_label_formatter(&fmt_x)
+            .x_desc("position within the explored range")
+            .label_style(text_style(LABEL_PX, FontStyle::Normal, INK))
+            .axis_desc_style(text_style(AXIS_DESC_PX, FontStyle::Normal, INK))
+            .bold_line_style(GRID.stroke_width(1))
+            .light_line_style(TRANSPARENT)
+            .axis_style(INK.stroke_width(1))
+            .draw()?;
+        let label = text_style(SMALL_PX, FontStyle::Normal, INK);
+        for (k, l) in c.limits.iter().enumerate() {
+            let y = (n - 1 - k) as f64;
+            let span = (l.range.1 - l.range.0).max(1e-300);
+            let a = (l.limits.0 - l.range.0) / span;
+            let b = (l.limits.1 - l.range.0) / span;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, y - 0.25), (1.0, y + 0.25)],
+                mix(GRID, WHITE, 0.2).filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(a, y - 0.25), (b, y + 0.25)],
+                PALETTE[0].filled(),
+            )))?;
+            // Label only the limits that restrict (the others sit on the range ends).
+            for (x, v, restricts) in [
+                (a, l.limits.0, l.limits.0 > l.range.0),
+                (b, l.limits.1, l.limits.1 < l.range.1),
+            ] {
+                if restricts {
+                    chart.draw_series(std::iter::once(Text::new(fmt_tick(v), (x, y + 0.45), label.clone())))?;
+                }
+            }
+            for (x, v) in [(0.0, l.range.0), (1.0, l.range.1)] {
+                chart.draw_series(std::iter::once(Text::new(
+                    fmt_tick(v),
+                    (x, y - 0.3),
+                    label.clone().color(&MUTED),
+                )))?;
+            }
+        }
+        Ok(())
+    }
+}
