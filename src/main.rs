@@ -8,6 +8,10 @@ fn main() -> ExitCode {
     match dispatch(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(i) = e.downcast_ref::<greatgame::cli::run::Interrupted>() {
+                eprintln!("greatgame: {i}");
+                return ExitCode::from(130);
+            }
             match e.downcast_ref::<greatgame::scenario::diagnostics::ScenarioError>() {
                 Some(se) => eprintln!("{se}"),
                 None => eprintln!("error: {e:#}"),

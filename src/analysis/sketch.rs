@@ -77,6 +77,21 @@ impl Sketch {
         self.count += other.count;
     }
 
+    /// Every bucket as (key, count, min, max) in key order, for saving a state losslessly.
+    pub fn buckets(&self) -> impl ExactSizeIterator<Item = (i64, u64, f64, f64)> + '_ {
+        self.buckets.iter().map(|(k, b)| (*k, b.count, b.min, b.max))
+    }
+
+    /// Rebuild from [`Sketch::buckets`] (bit-exact).
+    pub fn from_buckets(buckets: impl IntoIterator<Item = (i64, u64, f64, f64)>) -> Sketch {
+        let mut s = Sketch::new();
+        for (k, count, min, max) in buckets {
+            s.buckets.insert(k, Bucket { count, min, max });
+            s.count += count;
+        }
+        s
+    }
+
     pub fn count(&self) -> u64 {
         self.count
     }

@@ -38,6 +38,16 @@ impl Moments {
         self.n = n;
     }
 
+    /// The sum of squared deviations, for saving a state losslessly.
+    pub fn m2(&self) -> f64 {
+        self.m2
+    }
+
+    /// Rebuild from the parts saved by a checkpoint or shard (bit-exact).
+    pub fn from_parts(n: u64, mean: f64, m2: f64) -> Moments {
+        Moments { n, mean, m2 }
+    }
+
     /// Sample standard deviation (n − 1).
     pub fn sd(&self) -> f64 {
         if self.n < 2 {

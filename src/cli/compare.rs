@@ -94,7 +94,9 @@ pub fn manifest(loaded: &Loaded, cmp: &Comparison, design: &str, threads: usize)
         wall_time_seconds: secs,
         trials_per_second: cmp.design.trials as f64 / secs.max(1e-9),
         complete: true,
+        status: "complete".into(),
         caveat: model.caveat.clone(),
+        ..Manifest::default()
     }
 }
 

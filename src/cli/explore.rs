@@ -150,7 +150,9 @@ pub fn write_manifest(
         wall_time_seconds: secs,
         trials_per_second: trials as f64 / secs.max(1e-9),
         complete: true,
+        status: "complete".into(),
         caveat: model.caveat.clone(),
+        ..Manifest::default()
     };
     let mut v = serde_json::to_value(&m)?;
     if let Some(obj) = v.as_object_mut() {

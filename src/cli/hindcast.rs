@@ -72,7 +72,9 @@ pub fn execute(args: &HindcastArgs) -> Result<()> {
         wall_time_seconds: secs,
         trials_per_second: args.trials as f64 / secs.max(1e-9),
         complete: true,
+        status: "complete".into(),
         caveat: model.caveat.clone(),
+        ..Manifest::default()
     };
     let passed = scored.iter().filter(|t| t.pass()).count();
     let hm = report::HindcastManifest {

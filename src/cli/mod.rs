@@ -7,6 +7,7 @@ pub mod explain;
 pub mod explore;
 pub mod hindcast;
 pub mod list;
+pub mod merge;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
@@ -27,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the Monte Carlo experiment and write tables and charts.
     Run(run::RunArgs),
+    /// Combine the shard outputs of one run (`run --shard K/N`) into the results of the whole run.
+    Merge(merge::MergeArgs),
     /// Check a scenario file and report every problem with its position.
     Validate(ScenarioArg),
     /// List a scenario's actors and interests, levers, policies, uncertainties and outcomes.
@@ -59,6 +62,7 @@ pub struct ScenarioArg {
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(a) => run::execute(&a),
+        Command::Merge(a) => merge::execute(&a),
         Command::Validate(a) => validate::execute(&a),
         Command::List(a) => list::execute(&a),
         Command::Bargain(a) => bargain::execute(&a),

@@ -9,13 +9,15 @@
 //! keeps the same guarantees.
 
 pub mod batch;
+pub mod checkpoint;
 pub mod collect;
 pub mod levers;
 pub mod paired;
 pub mod runner;
 pub mod samplers;
+pub mod shard;
 
-pub use runner::{Design, Results, RunOptions, run};
+pub use runner::{Accumulators, ChunkOut, ChunkSink, Design, Flow, Results, RunOptions, run, run_chunks};
 
 /// Trials per work unit. Fixed so that results never depend on threads.
 pub const CHUNK: u64 = 256;

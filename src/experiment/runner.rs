@@ -7,6 +7,7 @@ use crate::model::{MAX_TRIALS, Model, TrialState, TurnRecord};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use std::io::Write;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 /// What to run: which policies (indices into the model), how many trials, which seed.
@@ -42,11 +43,105 @@ pub struct Results {
     pub threads: usize,
 }
 
-struct ChunkOut {
-    stats: Vec<Vec<OutcomeStats>>,
-    values: Vec<Vec<Vec<f64>>>,
-    fans: Option<FanHistograms>,
-    rows: Vec<u8>,
+/// What one chunk of trials produced. Its statistics are folded into the
+/// [`Accumulators`] in chunk order; its rows go to `trials.csv`.
+#[derive(Debug, Clone)]
+pub struct ChunkOut {
+    pub stats: Vec<Vec<OutcomeStats>>,
+    pub values: Vec<Vec<Vec<f64>>>,
+    pub fans: Option<FanHistograms>,
+    pub rows: Vec<u8>,
+}
+
+/// The running totals of a run, folded chunk by chunk in chunk order.
+///
+/// This is the whole state a checkpoint or a shard saves: restoring it bit for
+/// bit and folding the remaining chunks in order gives the same result as an
+/// uninterrupted run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accumulators {
+    /// `stats[policy slot][outcome]`.
+    pub stats: Vec<Vec<OutcomeStats>>,
+    pub fans: Option<FanHistograms>,
+    /// `values[policy slot][outcome][trial]` for the first `keep_values` trials.
+    pub values: Vec<Vec<Vec<f64>>>,
+}
+
+impl Accumulators {
+    pub fn new(model: &Model, policies: usize, fans: bool) -> Self {
+        Accumulators {
+            stats: vec![vec![OutcomeStats::default(); model.outcomes.len()]; policies],
+            fans: fans.then(|| FanHistograms::new(model, policies)),
+            values: vec![vec![Vec::new(); model.outcomes.len()]; policies],
+        }
+    }
+
+    /// Fold the next chunk in. Moments are merged left to right (the order
+    /// matters in floating point); sketches, histograms and kept values merge
+    /// exactly.
+    pub fn absorb(&mut self, out: &ChunkOut) {
+        for (acc, chunk) in self.stats.iter_mut().zip(&out.stats) {
+            for (a, c) in acc.iter_mut().zip(chunk) {
+                a.merge(c);
+            }
+        }
+        for (acc, chunk) in self.values.iter_mut().zip(&out.values) {
+            for (a, c) in acc.iter_mut().zip(chunk) {
+                a.extend_from_slice(c);
+            }
+        }
+        if let (Some(f), Some(cf)) = (self.fans.as_mut(), out.fans.as_ref()) {
+            f.merge(cf);
+        }
+    }
+
+    /// The finished run, ready to summarise.
+    pub fn into_results(self, design: &Design, elapsed: Duration, threads: usize) -> Results {
+        Results {
+            design: design.clone(),
+            stats: self.stats,
+            fans: self.fans,
+            values: self.values,
+            elapsed,
+            threads,
+        }
+    }
+}
+
+/// Whether to go on after a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Receives a run's chunks in chunk order, and the state after each batch
+/// (for streaming rows to disk and for checkpoints).
+pub trait ChunkSink {
+    /// Chunk `index` has been folded into the accumulators.
+    fn chunk(&mut self, index: u64, out: &ChunkOut) -> Result<()>;
+    /// Every chunk before `next_chunk` is folded into `acc`. Return
+    /// [`Flow::Stop`] to end the run here (it can be continued later from this state).
+    fn batch_done(&mut self, _next_chunk: u64, _acc: &Accumulators) -> Result<Flow> {
+        Ok(Flow::Continue)
+    }
+}
+
+/// Writes each chunk's rows to a `Write`.
+struct RowSink<'a>(Option<&'a mut dyn Write>);
+
+impl ChunkSink for RowSink<'_> {
+    fn chunk(&mut self, _index: u64, out: &ChunkOut) -> Result<()> {
+        if let Some(w) = self.0.as_mut() {
+            w.write_all(&out.rows).context("writing trials.csv")?;
+        }
+        Ok(())
+    }
+}
+
+/// The trials covered by a range of chunks of a run of `trials` trials.
+pub fn chunk_trials(chunks: &Range<u64>, trials: u64) -> Range<u64> {
+    (chunks.start * CHUNK).min(trials)..(chunks.end * CHUNK).min(trials)
 }
 
 /// Header of `trials.csv`: policy, trial, each uncertainty, each outcome.
@@ -64,41 +159,75 @@ pub fn trials_header(model: &Model) -> String {
     h
 }
 
-/// Run the design. Rows for `trials.csv` (without header) go to `rows` in
-/// trial order, policy order within a trial, if given.
-pub fn run(model: &Model, design: &Design, opts: &RunOptions, mut rows: Option<&mut dyn Write>) -> Result<Results> {
+fn check_design(design: &Design) -> Result<()> {
     if design.trials == 0 || design.trials > MAX_TRIALS {
         bail!("--trials must be between 1 and {MAX_TRIALS} (got {})", design.trials);
     }
     if design.policies.is_empty() {
         bail!("no policy to run");
     }
+    Ok(())
+}
+
+/// Run the design. Rows for `trials.csv` (without header) go to `rows` in
+/// trial order, policy order within a trial, if given.
+pub fn run(model: &Model, design: &Design, opts: &RunOptions, rows: Option<&mut dyn Write>) -> Result<Results> {
+    check_design(design)?;
+    let started = Instant::now();
+    let want_rows = rows.is_some();
+    let mut acc = Accumulators::new(model, design.policies.len(), opts.fans);
+    let all = 0..design.trials.div_ceil(CHUNK);
+    run_chunks(model, design, opts, all, 0, want_rows, &mut acc, &mut RowSink(rows))?;
+    Ok(acc.into_results(design, started.elapsed(), opts.threads.max(1)))
+}
+
+/// Run chunks `next..span.end` of the design (a whole run is `0..⌈trials/CHUNK⌉`,
+/// a shard a contiguous part of it), folding each into `acc` in chunk order and
+/// handing it to `sink`. `span` is the whole share being computed, so the
+/// progress bar counts from `span.start` (a resumed run starts part-way).
+/// Returns `None` when every chunk is done, or `Some(next chunk)` if the sink
+/// stopped the run.
+#[allow(clippy::too_many_arguments)]
+pub fn run_chunks(
+    model: &Model,
+    design: &Design,
+    opts: &RunOptions,
+    span: Range<u64>,
+    next: u64,
+    want_rows: bool,
+    acc: &mut Accumulators,
+    sink: &mut dyn ChunkSink,
+) -> Result<Option<u64>> {
+    check_design(design)?;
     let threads = opts.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .context("starting worker threads")?;
-    let started = Instant::now();
-    let n_chunks = design.trials.div_ceil(CHUNK);
     let batch = (threads as u64 * 8).max(1);
+    let trials = chunk_trials(&span, design.trials);
     let bar = opts.progress.then(|| {
-        let b = indicatif::ProgressBar::new(design.trials);
+        let b = indicatif::ProgressBar::new(trials.end - trials.start);
         b.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials  {per_sec}  eta {eta}",
+                "{spinner} [{elapsed_precise}] {bar:40} {human_pos}/{human_len} trials  {rate} trials/s  eta {eta}",
             )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}", s.per_sec());
+            }),
         );
+        b.set_position(
+            chunk_trials(&(span.start..next), design.trials)
+                .end
+                .saturating_sub(trials.start),
+        );
+        b.reset_eta();
         b
     });
-    let np = design.policies.len();
-    let mut stats: Vec<Vec<OutcomeStats>> = vec![vec![OutcomeStats::default(); model.outcomes.len()]; np];
-    let mut fans = opts.fans.then(|| FanHistograms::new(model, np));
-    let mut kept: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); model.outcomes.len()]; np];
-    let want_rows = rows.is_some();
-    let mut first = 0u64;
-    while first < n_chunks {
-        let last = (first + batch).min(n_chunks);
+    let mut first = next.max(span.start);
+    while first < span.end {
+        let last = (first + batch).min(span.end);
         let outs: Vec<ChunkOut> = pool.install(|| {
             (first..last)
                 .into_par_iter()
@@ -111,37 +240,22 @@ pub fn run(model: &Model, design: &Design, opts: &RunOptions, mut rows: Option<&
                 })
                 .collect()
         });
-        for out in outs {
-            for (acc, chunk) in stats.iter_mut().zip(&out.stats) {
-                for (a, c) in acc.iter_mut().zip(chunk) {
-                    a.merge(c);
-                }
-            }
-            for (acc, chunk) in kept.iter_mut().zip(&out.values) {
-                for (a, c) in acc.iter_mut().zip(chunk) {
-                    a.extend_from_slice(c);
-                }
-            }
-            if let (Some(f), Some(cf)) = (fans.as_mut(), out.fans.as_ref()) {
-                f.merge(cf);
-            }
-            if let Some(w) = rows.as_mut() {
-                w.write_all(&out.rows).context("writing trials.csv")?;
-            }
+        for (i, out) in outs.iter().enumerate() {
+            acc.absorb(out);
+            sink.chunk(first + i as u64, out)?;
         }
         first = last;
+        if sink.batch_done(first, acc)? == Flow::Stop && first < span.end {
+            if let Some(b) = bar {
+                b.abandon();
+            }
+            return Ok(Some(first));
+        }
     }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    Ok(Results {
-        design: design.clone(),
-        stats,
-        fans,
-        values: kept,
-        elapsed: started.elapsed(),
-        threads,
-    })
+    Ok(None)
 }
 
 /// Snapshot of one turn of the shared pre-decision history.
@@ -291,5 +405,85 @@ fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_f
         values: kept,
         fans,
         rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::checkpoint;
+
+    struct Stopper(u64);
+
+    impl ChunkSink for Stopper {
+        fn chunk(&mut self, _index: u64, _out: &ChunkOut) -> Result<()> {
+            Ok(())
+        }
+        fn batch_done(&mut self, next_chunk: u64, _acc: &Accumulators) -> Result<Flow> {
+            Ok(if next_chunk >= self.0 {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            })
+        }
+    }
+
+    /// Stopping after a batch, saving the accumulators, restoring them and
+    /// running the remaining chunks gives bit-identical accumulators.
+    #[test]
+    fn a_stopped_and_restored_run_equals_one_run() {
+        let model = crate::scenario::load(None).unwrap().model;
+        let design = Design {
+            policies: vec![0, 1],
+            trials: 5 * CHUNK - 100,
+            seed: 9,
+        };
+        let opts = RunOptions {
+            threads: 1,
+            progress: false,
+            fans: true,
+            keep_values: 600,
+        };
+        let span = 0..design.trials.div_ceil(CHUNK);
+        let mut whole = Accumulators::new(&model, 2, true);
+        let r = run_chunks(
+            &model,
+            &design,
+            &opts,
+            span.clone(),
+            0,
+            false,
+            &mut whole,
+            &mut Stopper(u64::MAX),
+        );
+        assert_eq!(r.unwrap(), None);
+
+        let mut part = Accumulators::new(&model, 2, true);
+        // The first two chunks, as a run interrupted there would have them (batches hold 8 chunks at one thread).
+        let r = run_chunks(&model, &design, &opts, 0..2, 0, false, &mut part, &mut Stopper(2)).unwrap();
+        assert_eq!(r, None);
+        let mut e = checkpoint::Enc::default();
+        checkpoint::encode_acc(&mut e, &part);
+        let mut restored = checkpoint::decode_acc(&mut checkpoint::Dec::new(&e.0)).unwrap();
+        let r = run_chunks(
+            &model,
+            &design,
+            &opts,
+            span,
+            2,
+            false,
+            &mut restored,
+            &mut Stopper(u64::MAX),
+        );
+        assert_eq!(r.unwrap(), None);
+
+        let bytes = |a: &Accumulators| {
+            let mut e = checkpoint::Enc::default();
+            checkpoint::encode_acc(&mut e, a);
+            e.0
+        };
+        assert_eq!(bytes(&whole), bytes(&restored));
+        assert_eq!(whole.stats[1][0].moments.n, design.trials);
+        assert_eq!(whole.values[0][0].len(), 600);
     }
 }

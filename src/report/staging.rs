@@ -1,27 +1,41 @@
-//! Atomic output folders: write into `.NAME.partial-PID`, then rename.
+//! Atomic output folders: write into `.NAME.partial-PID` (or, for a run that
+//! can be resumed, `.NAME.partial`), then rename.
 
 use anyhow::{Context, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 /// A folder being filled. Dropped without [`Staging::commit`], it is removed.
+///
+/// A *resumable* staging folder ([`Staging::open_resumable`]) has a fixed name,
+/// is locked while in use (an OS file lock, released even by `kill -9`) and is
+/// kept when dropped, so an interrupted run can be continued.
 pub struct Staging {
     tmp: PathBuf,
     target: PathBuf,
     done: bool,
+    /// Held for the lifetime of a resumable staging folder.
+    lock: Option<fs::File>,
+}
+
+const LOCK: &str = ".lock";
+
+fn parent_and_name(target: &Path) -> (PathBuf, String) {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    (parent, name)
 }
 
 impl Staging {
     /// Prepare to write `target` (which may already exist; it is replaced on commit).
     pub fn new(target: &Path) -> Result<Staging> {
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".into());
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let (parent, name) = parent_and_name(target);
         fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
         let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if tmp.exists() {
@@ -32,7 +46,39 @@ impl Staging {
             tmp,
             target: target.to_path_buf(),
             done: false,
+            lock: None,
         })
+    }
+
+    /// Where the resumable staging folder for `target` lives: `.NAME.partial` beside it.
+    pub fn resumable_path(target: &Path) -> PathBuf {
+        let (parent, name) = parent_and_name(target);
+        parent.join(format!(".{name}.partial"))
+    }
+
+    /// Open the resumable staging folder for `target` (creating it if absent)
+    /// and lock it; fails if another process holds the lock. Not removed on drop.
+    pub fn open_resumable(target: &Path) -> Result<Staging> {
+        let tmp = Self::resumable_path(target);
+        fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        let lock = lock_dir(&tmp)?;
+        Ok(Staging {
+            tmp,
+            target: target.to_path_buf(),
+            done: false,
+            lock: Some(lock),
+        })
+    }
+
+    /// Delete the resumable staging folder of `target` (for `--restart`); refuses
+    /// while another process is using it.
+    pub fn discard_resumable(target: &Path) -> Result<()> {
+        let tmp = Self::resumable_path(target);
+        if tmp.exists() {
+            let _lock = lock_dir(&tmp)?;
+            fs::remove_dir_all(&tmp).with_context(|| format!("removing {}", tmp.display()))?;
+        }
+        Ok(())
     }
 
     /// The folder to write into.
@@ -50,6 +96,9 @@ impl Staging {
                 .unwrap_or_default(),
             std::process::id()
         ));
+        if self.lock.is_some() {
+            let _ = fs::remove_file(self.tmp.join(LOCK));
+        }
         if self.target.exists() {
             fs::rename(&self.target, &old)
                 .with_context(|| format!("moving the previous {} aside", self.target.display()))?;
@@ -64,9 +113,28 @@ impl Staging {
     }
 }
 
+fn lock_dir(dir: &Path) -> Result<fs::File> {
+    let path = dir.join(LOCK);
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    // fs4 rather than `File::try_lock`: the crate's minimum Rust version predates it.
+    match fs4::fs_std::FileExt::try_lock_exclusive(&f) {
+        Ok(true) => Ok(f),
+        Ok(false) => anyhow::bail!(
+            "another greatgame process is writing into {} right now; wait for it to finish or stop it first",
+            dir.display()
+        ),
+        Err(e) => Err(e).with_context(|| format!("locking {}", path.display())),
+    }
+}
+
 impl Drop for Staging {
     fn drop(&mut self) {
-        if !self.done {
+        if !self.done && self.lock.is_none() {
             let _ = fs::remove_dir_all(&self.tmp);
         }
     }
@@ -108,5 +176,25 @@ mod tests {
         assert!(target.join("new.txt").exists());
         assert!(!target.join("old.txt").exists());
         assert_eq!(fs::read_dir(base.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn resumable_staging_is_kept_and_locked() {
+        let base = tempfile::tempdir().unwrap();
+        let target = base.path().join("out");
+        {
+            let s = Staging::open_resumable(&target).unwrap();
+            fs::write(s.path().join("part.txt"), "part").unwrap();
+            let e = Staging::open_resumable(&target).err().unwrap().to_string();
+            assert!(e.contains("another greatgame process"), "{e}");
+            assert!(Staging::discard_resumable(&target).is_err());
+        }
+        let again = Staging::resumable_path(&target);
+        assert!(again.join("part.txt").exists(), "kept after drop");
+        let s = Staging::open_resumable(&target).unwrap();
+        s.commit().unwrap();
+        assert!(target.join("part.txt").exists());
+        assert!(!target.join(LOCK).exists());
+        assert!(!again.exists());
     }
 }

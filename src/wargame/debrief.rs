@@ -384,7 +384,9 @@ pub fn write_report(game: &Game, out: Option<&Path>, opts: DebriefOptions) -> Re
         wall_time_seconds: secs,
         trials_per_second: opts.continuations as f64 / secs.max(1e-9),
         complete: true,
+        status: "complete".into(),
         caveat: model.caveat.clone(),
+        ..Manifest::default()
     };
     std::fs::write(
         staging.path().join("manifest.json"),
