@@ -116,3 +116,64 @@ fn mismatched_or_missing_sweep_shards_are_refused() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("at most 7"));
 }
+
+/// Two sensitivity shards (Sobol and Morris) merged give the unsharded runs and indices byte for byte.
+#[test]
+fn sensitivity_in_two_shards_merges_to_the_unsharded_analysis() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, args) in [
+        (
+            "sobol",
+            &[
+                "sensitivity",
+                "--samples",
+                "5",
+                "--outcome",
+                "gdp_index_2030",
+                "--bootstrap",
+                "50",
+                "--no-charts",
+            ][..],
+        ),
+        (
+            "morris",
+            &[
+                "sensitivity",
+                "--method",
+                "morris",
+                "--samples",
+                "3",
+                "--outcome",
+                "gdp_index_2030",
+                "--bootstrap",
+                "50",
+                "--no-charts",
+            ][..],
+        ),
+    ] {
+        let whole = tmp.path().join(format!("{name}-whole"));
+        ok(&run(args, &["--threads", "2"], &whole));
+        let shards: Vec<PathBuf> = (1..=2).map(|k| tmp.path().join(format!("{name}-s{k}"))).collect();
+        for (k, d) in shards.iter().enumerate() {
+            ok(&run(args, &["--threads", "1", "--shard", &format!("{}/2", k + 1)], d));
+            assert!(!d.join("indices.csv").exists(), "a shard writes no indices");
+        }
+        let merged = tmp.path().join(format!("{name}-merged"));
+        ok(&merge(&shards, &merged));
+        for f in ["runs.csv", "indices.csv", "sensitivity.md"] {
+            assert!(
+                bytes(&whole.join(f)) == bytes(&merged.join(f)),
+                "{name}: {f} differs between the merged and unsharded analysis"
+            );
+        }
+        let m: serde_json::Value = serde_json::from_slice(&bytes(&merged.join("manifest.json"))).unwrap();
+        assert_eq!(m["status"], "complete");
+        assert_eq!(m["merged_from"].as_array().map(Vec::len), Some(2));
+    }
+    // Shards of a sweep and of a sensitivity analysis do not mix.
+    let sw = tmp.path().join("sw");
+    ok(&run(SWEEP, &["--shard", "2/2"], &sw));
+    let o = merge(&[tmp.path().join("sobol-s1"), sw], &tmp.path().join("mixed"));
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("kind"));
+}

@@ -80,7 +80,11 @@ pub trait Shardable {
 
 /// Every kind `merge` knows.
 fn kinds() -> Vec<Box<dyn Shardable>> {
-    vec![Box::new(RunKind), Box::new(super::sweep::SweepKind)]
+    vec![
+        Box::new(RunKind),
+        Box::new(super::sweep::SweepKind),
+        Box::new(super::sensitivity::SensitivityKind),
+    ]
 }
 
 pub fn execute(args: &MergeArgs) -> Result<()> {
