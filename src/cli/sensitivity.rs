@@ -569,7 +569,7 @@ fn finish(
                     write!(line, ",{}", ix.n)?;
                     out.row(&line)?;
                 }
-                sobol_markdown(&mut md, model, o, &names, &ix, &order)?;
+                sobol_markdown(&mut md, model, o, names, &ix, &order)?;
                 if !args.common.no_charts {
                     let def = &model.outcomes[o];
                     draw_tornado(
@@ -624,7 +624,7 @@ fn finish(
                     write!(line, ",{}", ix.n)?;
                     out.row(&line)?;
                 }
-                morris_markdown(&mut md, model, o, &names, &ix, &order)?;
+                morris_markdown(&mut md, model, o, names, &ix, &order)?;
                 if !args.common.no_charts {
                     let def = &model.outcomes[o];
                     draw_tornado(
@@ -695,7 +695,7 @@ impl SensitivityKind {
             .ok()
             .and_then(|s| s.samples.or(Some(if s.method == "morris" { 20 } else { 256 })))
             .unwrap_or(0);
-        if units == 0 { 0 } else { meta.identity.trials / units }
+        meta.identity.trials.checked_div(units).unwrap_or(0)
     }
 }
 
@@ -711,7 +711,7 @@ impl super::merge::Shardable for SensitivityKind {
     fn span(&self, meta: &Meta) -> Result<std::ops::Range<u64>> {
         let spec = meta.identity.shard.context("shard without K/N")?;
         let per = Self::per_unit(meta);
-        let units = if per == 0 { 0 } else { meta.identity.trials / per };
+        let units = meta.identity.trials.checked_div(per).unwrap_or(0);
         if spec.count > units {
             bail!("shard {spec} of a design of only {units} unit(s)");
         }
