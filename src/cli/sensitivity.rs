@@ -91,7 +91,11 @@ impl SensitivitySpec {
                 .to_possible_value()
                 .map(|v| v.get_name().to_string())
                 .unwrap_or_default(),
-            samples: args.samples,
+            // Resolved, so `--samples 256` and the default are the same design.
+            samples: Some(args.samples.unwrap_or(match args.method {
+                Method::Sobol => 256,
+                Method::Morris => 20,
+            })),
             replications: args.replications,
             outcomes: args.outcomes.clone(),
             bootstrap: args.bootstrap,
