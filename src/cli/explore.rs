@@ -131,8 +131,36 @@ pub fn write_manifest(
     secs: f64,
     details: serde_json::Value,
 ) -> Result<()> {
+    write_manifest_with(
+        dir,
+        loaded,
+        seed,
+        trials,
+        threads,
+        design,
+        policy,
+        secs,
+        details,
+        |_| {},
+    )
+}
+
+/// [`write_manifest`], with a last say on the manifest (a shard's status, a merge's `merged_from`).
+#[allow(clippy::too_many_arguments)]
+pub fn write_manifest_with(
+    dir: &Path,
+    loaded: &Loaded,
+    seed: u64,
+    trials: u64,
+    threads: usize,
+    design: &str,
+    policy: &str,
+    secs: f64,
+    details: serde_json::Value,
+    adjust: impl FnOnce(&mut Manifest),
+) -> Result<()> {
     let model = &loaded.model;
-    let m = Manifest {
+    let mut m = Manifest {
         tool: "greatgame".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         scenario: loaded.origin.clone(),
@@ -154,12 +182,23 @@ pub fn write_manifest(
         caveat: model.caveat.clone(),
         ..Manifest::default()
     };
+    adjust(&mut m);
     let mut v = serde_json::to_value(&m)?;
     if let Some(obj) = v.as_object_mut() {
         obj.insert("design_details".into(), details);
     }
     let text = serde_json::to_string_pretty(&v)? + "\n";
     std::fs::write(dir.join("manifest.json"), text).context("writing manifest.json")
+}
+
+/// The shard state of an exploration command (`sweep`, `sensitivity`): its
+/// identity and span as JSON. Everything else `merge` needs is in the rows file,
+/// from which it recomputes the summaries exactly as the unsharded command does.
+pub const EXPLORE_SHARD_STATE: &str = "shard-state.json";
+
+pub fn write_shard_state(dir: &Path, meta: &crate::experiment::checkpoint::Meta) -> Result<()> {
+    let text = serde_json::to_string_pretty(meta)? + "\n";
+    std::fs::write(dir.join(EXPLORE_SHARD_STATE), text).context("writing shard-state.json")
 }
 
 /// A CSV file in the staging folder, written row by row.

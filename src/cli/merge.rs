@@ -11,6 +11,7 @@
 //! with [`checkpoint::write`] (kind set in the identity, per-chunk moments or any
 //! other state that must be folded in chunk order) and one impl here.
 
+use super::explore::EXPLORE_SHARD_STATE;
 use super::run::{SHARD_MOMENTS, SHARD_STATE, build_manifest, sha256_file, write_outputs};
 use crate::experiment::checkpoint::{self, Meta};
 use crate::experiment::runner::chunk_trials;
@@ -22,6 +23,7 @@ use crate::scenario;
 use anyhow::{Context, Result, bail};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -59,11 +61,30 @@ pub trait Shardable {
     /// write the kind's summary files and `manifest.json` into `dir`, exactly
     /// as the unsharded command would. `merged_from` is for the manifest.
     fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path, quiet: bool) -> Result<()>;
+    /// The rows file each shard holds a part of (concatenated in shard order).
+    fn rows_file(&self) -> &'static str {
+        "trials.csv"
+    }
+    /// The span (in the kind's units of work) that shard `spec` must cover.
+    fn span(&self, meta: &Meta) -> Result<Range<u64>> {
+        meta.identity
+            .shard
+            .context("shard without K/N")?
+            .chunks(meta.identity.trials)
+    }
+    /// The trials (rows) a shard holds, for the manifest.
+    fn trials(&self, meta: &Meta) -> Range<u64> {
+        chunk_trials(&meta.span, meta.identity.trials)
+    }
 }
 
 /// Every kind `merge` knows.
 fn kinds() -> Vec<Box<dyn Shardable>> {
-    vec![Box::new(RunKind)]
+    vec![
+        Box::new(RunKind),
+        Box::new(super::sweep::SweepKind),
+        Box::new(super::sensitivity::SensitivityKind),
+    ]
 }
 
 pub fn execute(args: &MergeArgs) -> Result<()> {
@@ -85,14 +106,15 @@ pub fn execute(args: &MergeArgs) -> Result<()> {
         .into_iter()
         .find(|k| k.kind() == first.identity.kind)
         .with_context(|| format!("this greatgame cannot merge `{}` shards", first.identity.kind))?;
+    check_spans(&shards, kind.as_ref())?;
     let staging = Staging::new(&args.out)?;
     if first.identity.trials_file {
-        concat_rows(&shards, &staging.path().join("trials.csv"))?;
+        concat_rows(&shards, kind.rows_file(), &staging.path().join(kind.rows_file()))?;
     }
     let merged_from = shards
         .iter()
         .map(|s| {
-            let t = chunk_trials(&s.meta.span, s.meta.identity.trials);
+            let t = kind.trials(&s.meta);
             MergedShard {
                 shard: s.meta.identity.shard.map(|x| x.to_string()).unwrap_or_default(),
                 first_trial: t.start,
@@ -119,10 +141,20 @@ pub fn load_and_check(dirs: &[PathBuf]) -> Result<Vec<ShardDir>> {
     let mut shards = Vec::new();
     for d in dirs {
         let state = d.join(SHARD_STATE);
-        if !state.is_file() {
+        let json = d.join(EXPLORE_SHARD_STATE);
+        let meta = if state.is_file() {
+            checkpoint::read(&state)?.0
+        } else if json.is_file() {
+            let text = std::fs::read_to_string(&json).with_context(|| format!("reading {}", json.display()))?;
+            serde_json::from_str::<Meta>(&text).with_context(|| {
+                format!(
+                    "{} is damaged or from another version; rerun that shard",
+                    json.display()
+                )
+            })?
+        } else {
             bail!("{}", not_a_shard(d));
-        }
-        let (meta, _) = checkpoint::read(&state)?;
+        };
         if meta.identity.shard.is_none() {
             bail!("{} is not a shard (its state has no --shard K/N)", d.display());
         }
@@ -179,12 +211,17 @@ pub fn load_and_check(dirs: &[PathBuf]) -> Result<Vec<ShardDir>> {
             shards.len()
         );
     }
-    for s in &shards {
+    Ok(shards)
+}
+
+/// Each shard covers the share the mapping gives it, and is finished.
+fn check_spans(shards: &[ShardDir], kind: &dyn Shardable) -> Result<()> {
+    for s in shards {
         let spec = s.meta.identity.shard.context("shard without K/N")?;
-        let want = spec.chunks(s.meta.identity.trials)?;
+        let want = kind.span(&s.meta)?;
         if s.meta.span != want {
             bail!(
-                "{}: shard {spec} covers chunks {:?} but the mapping gives {:?}",
+                "{}: shard {spec} covers units {:?} but the mapping gives {:?}",
                 s.path.display(),
                 s.meta.span,
                 want
@@ -199,7 +236,7 @@ pub fn load_and_check(dirs: &[PathBuf]) -> Result<Vec<ShardDir>> {
             );
         }
     }
-    Ok(shards)
+    Ok(())
 }
 
 fn not_a_shard(d: &Path) -> String {
@@ -211,7 +248,7 @@ fn not_a_shard(d: &Path) -> String {
     if !d.exists() && partial.exists() {
         return format!(
             "{} does not exist yet: that shard is unfinished or was interrupted ({} holds its progress); finish it \
-             with the same `run --shard K/N` command plus --resume",
+             with the same `run --shard K/N` command plus --resume (a sweep or sensitivity shard: rerun its command)",
             d.display(),
             partial.display()
         );
@@ -226,18 +263,19 @@ fn not_a_shard(d: &Path) -> String {
     match status.as_deref() {
         Some("complete") => format!("{} is a complete run, not a shard; nothing to merge", d.display()),
         _ => format!(
-            "{} is not a shard output folder (no {SHARD_STATE}); shards are written by `greatgame run --shard K/N --out DIR`",
+            "{} is not a shard output folder (no {SHARD_STATE} or {EXPLORE_SHARD_STATE}); shards are written by \
+             `greatgame run|sweep|sensitivity --shard K/N --out DIR`",
             d.display()
         ),
     }
 }
 
 /// `trials.csv` of every shard, in shard (= trial) order, with one header.
-fn concat_rows(shards: &[ShardDir], out: &Path) -> Result<()> {
-    let mut w = BufWriter::with_capacity(1 << 16, File::create(out).context("creating trials.csv")?);
+fn concat_rows(shards: &[ShardDir], name: &str, out: &Path) -> Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 16, File::create(out).with_context(|| format!("creating {name}"))?);
     let mut header: Option<String> = None;
     for s in shards {
-        let path = s.path.join("trials.csv");
+        let path = s.path.join(name);
         let f = File::open(&path).with_context(|| format!("opening {}", path.display()))?;
         let len = f.metadata()?.len();
         if len != s.meta.rows_len {
@@ -260,7 +298,7 @@ fn concat_rows(shards: &[ShardDir], out: &Path) -> Result<()> {
         }
         std::io::copy(&mut r.by_ref(), &mut w).with_context(|| format!("copying {}", path.display()))?;
     }
-    w.flush().context("writing trials.csv")?;
+    w.flush().with_context(|| format!("writing {name}"))?;
     Ok(())
 }
 

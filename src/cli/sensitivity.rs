@@ -13,13 +13,19 @@ use super::explore::{self, CommonArgs, CsvOut, field};
 use crate::analysis::morris::{Effects, MorrisIndices};
 use crate::analysis::sobol::{self, SobolIndices};
 use crate::experiment::batch::{self, push_num};
+use crate::experiment::checkpoint::{Identity, Meta};
 use crate::experiment::samplers::{MorrisDesign, SaltelliDesign, SaltelliRow, to_params};
+use crate::experiment::shard::{ShardSpec, shard_chunks};
+use crate::model::Model;
 use crate::plot::tornado::{TornadoBar, TornadoChart, draw_tornado};
+use crate::report::manifest::{Manifest, MergedShard, ShardInfo};
 use crate::report::staging::Staging;
 use crate::scenario;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,36 +62,240 @@ pub struct SensitivityArgs {
     pub levels: u32,
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Compute only share K of N (whole Saltelli base points or Morris trajectories, contiguous) into --out;
+    /// combine the shares with `greatgame merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<ShardSpec>,
+}
+
+/// The options as saved in a shard state (`design` of its identity), so
+/// `merge` can recompute the indices exactly as the unsharded command does.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SensitivitySpec {
+    pub policy: Option<String>,
+    pub method: String,
+    pub samples: Option<u64>,
+    pub replications: u64,
+    pub outcomes: Vec<String>,
+    pub bootstrap: usize,
+    pub levels: u32,
+    pub no_charts: bool,
+}
+
+impl SensitivitySpec {
+    fn of(args: &SensitivityArgs) -> SensitivitySpec {
+        SensitivitySpec {
+            policy: args.policy.clone(),
+            method: args
+                .method
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default(),
+            // Resolved, so `--samples 256` and the default are the same design.
+            samples: Some(args.samples.unwrap_or(match args.method {
+                Method::Sobol => 256,
+                Method::Morris => 20,
+            })),
+            replications: args.replications,
+            outcomes: args.outcomes.clone(),
+            bootstrap: args.bootstrap,
+            levels: args.levels,
+            no_charts: args.common.no_charts,
+        }
+    }
+
+    fn args(&self, seed: u64, quiet: bool) -> Result<SensitivityArgs> {
+        let method = Method::from_str(&self.method, false)
+            .map_err(|e| anyhow::anyhow!("unknown method `{}` in the shard state: {e}", self.method))?;
+        Ok(SensitivityArgs {
+            scenario: None,
+            policy: self.policy.clone(),
+            method,
+            samples: self.samples,
+            replications: self.replications,
+            outcomes: self.outcomes.clone(),
+            bootstrap: self.bootstrap,
+            levels: self.levels,
+            common: CommonArgs {
+                seed,
+                threads: None,
+                out: None,
+                no_charts: self.no_charts,
+                quiet,
+            },
+            shard: None,
+        })
+    }
+}
+
+/// What the command derives from its arguments and the scenario.
+struct Setup {
+    policy: usize,
+    outcomes: Vec<usize>,
+    d: usize,
+    reps: u64,
+    names: Vec<String>,
+    n_units: u64,
+    rows_per_unit: u64,
+    total: u64,
+    saltelli: Option<SaltelliDesign>,
+    morris: Option<MorrisDesign>,
+}
+
+impl Setup {
+    fn new(args: &SensitivityArgs, model: &Model) -> Result<Setup> {
+        let policy = explore::one_policy(model, args.policy.as_deref())?;
+        let outcomes = explore::select_outcomes(model, &args.outcomes)?;
+        if args.replications == 0 {
+            bail!("--replications must be at least 1");
+        }
+        if args.bootstrap > 100_000 {
+            bail!("--bootstrap is at most 100,000 (got {})", args.bootstrap);
+        }
+        let d = model.params.len();
+        let reps = args.replications;
+        let seed = args.common.seed;
+        let names: Vec<String> = model.params.iter().map(|p| p.id.clone()).collect();
+        let (n_units, rows_per_unit) = match args.method {
+            Method::Sobol => (args.samples.unwrap_or(256), d as u64 + 2),
+            Method::Morris => (args.samples.unwrap_or(20), d as u64 + 1),
+        };
+        let total = explore::check_trials(u128::from(n_units) * u128::from(rows_per_unit) * u128::from(reps))?;
+        let saltelli = match args.method {
+            Method::Sobol => Some(SaltelliDesign::new(n_units, d, seed)?),
+            Method::Morris => None,
+        };
+        let morris = match args.method {
+            Method::Morris => Some(MorrisDesign::new(n_units, d, args.levels, seed)?),
+            Method::Sobol => None,
+        };
+        Ok(Setup {
+            policy,
+            outcomes,
+            d,
+            reps,
+            names,
+            n_units,
+            rows_per_unit,
+            total,
+            saltelli,
+            morris,
+        })
+    }
+}
+
+/// The estimators' inputs per selected outcome, folded unit by unit in order.
+struct Folds {
+    fa: Vec<Vec<f64>>,
+    fb: Vec<Vec<f64>>,
+    fab: Vec<Vec<Vec<f64>>>,
+    effects: Vec<Effects>,
+}
+
+impl Folds {
+    fn new(setup: &Setup) -> Folds {
+        let (no, d) = (setup.outcomes.len(), setup.d);
+        Folds {
+            fa: vec![Vec::new(); no],
+            fb: vec![Vec::new(); no],
+            fab: vec![vec![Vec::new(); d]; no],
+            effects: vec![Effects::new(d); no],
+        }
+    }
+
+    /// One unit's rows (`ys[row][outcome]`, every outcome of the model).
+    fn push(&mut self, setup: &Setup, ys: &[Vec<f64>], moves: &[(usize, f64)]) {
+        for (slot, &o) in setup.outcomes.iter().enumerate() {
+            if setup.saltelli.is_some() {
+                self.fa[slot].push(ys[0][o]);
+                self.fb[slot].push(ys[1][o]);
+                for i in 0..setup.d {
+                    self.fab[slot][i].push(ys[2 + i][o]);
+                }
+            } else {
+                let y: Vec<f64> = ys.iter().map(|v| v[o]).collect();
+                self.effects[slot].push(&y, moves);
+            }
+        }
+    }
+
+    /// The folds of a whole `runs.csv`, as the unsharded command makes them
+    /// (numbers are written in Rust's shortest round-trip form, so the parsed
+    /// values are the computed ones bit for bit).
+    fn from_csv(setup: &Setup, model: &Model, path: &Path) -> Result<Folds> {
+        let mut folds = Folds::new(setup);
+        let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let no = model.outcomes.len();
+        let per = setup.rows_per_unit as usize;
+        let mut ys: Vec<Vec<f64>> = Vec::with_capacity(per);
+        let mut unit = 0u64;
+        for (i, line) in BufReader::with_capacity(1 << 16, f).lines().enumerate() {
+            let line = line.with_context(|| format!("reading {}", path.display()))?;
+            if i == 0 {
+                continue;
+            }
+            let mut cells = line.rsplitn(no + 1, ',');
+            let mut y = vec![0.0; no];
+            for v in y.iter_mut().rev() {
+                let cell = cells.next().unwrap_or_default();
+                *v = cell
+                    .parse()
+                    .with_context(|| format!("{}:{}: `{cell}` is not a number", path.display(), i + 1))?;
+            }
+            ys.push(y);
+            if ys.len() == per {
+                let moves = setup
+                    .morris
+                    .as_ref()
+                    .map(|m| m.trajectory(unit).moves)
+                    .unwrap_or_default();
+                folds.push(setup, &ys, &moves);
+                ys.clear();
+                unit += 1;
+            }
+        }
+        if unit != setup.n_units || !ys.is_empty() {
+            bail!(
+                "{} holds {} rows, the design has {}",
+                path.display(),
+                unit * setup.rows_per_unit + ys.len() as u64,
+                setup.n_units * setup.rows_per_unit
+            );
+        }
+        Ok(folds)
+    }
 }
 
 pub fn execute(args: &SensitivityArgs) -> Result<()> {
     let threads = args.common.threads()?;
     let loaded = scenario::load(args.scenario.as_deref())?;
     let model = &loaded.model;
-    let policy = explore::one_policy(model, args.policy.as_deref())?;
-    let outcomes = explore::select_outcomes(model, &args.outcomes)?;
-    if args.replications == 0 {
-        bail!("--replications must be at least 1");
-    }
-    if args.bootstrap > 100_000 {
-        bail!("--bootstrap is at most 100,000 (got {})", args.bootstrap);
-    }
-    let d = model.params.len();
-    let reps = args.replications;
+    let setup = Setup::new(args, model)?;
+    let Setup {
+        policy,
+        d,
+        reps,
+        ref names,
+        n_units,
+        rows_per_unit,
+        total,
+        ref saltelli,
+        ref morris,
+        ..
+    } = setup;
     let seed = args.common.seed;
-    let names: Vec<String> = model.params.iter().map(|p| p.id.clone()).collect();
-    let (n_units, rows_per_unit) = match args.method {
-        Method::Sobol => (args.samples.unwrap_or(256), d as u64 + 2),
-        Method::Morris => (args.samples.unwrap_or(20), d as u64 + 1),
-    };
-    let total = explore::check_trials(u128::from(n_units) * u128::from(rows_per_unit) * u128::from(reps))?;
-    let saltelli = match args.method {
-        Method::Sobol => Some(SaltelliDesign::new(n_units, d, seed)?),
-        Method::Morris => None,
-    };
-    let morris = match args.method {
-        Method::Morris => Some(MorrisDesign::new(n_units, d, args.levels, seed)?),
-        Method::Sobol => None,
+    let span = match args.shard {
+        Some(spec) => {
+            if spec.count > n_units {
+                bail!(
+                    "--shard {spec}: a design of {n_units} {} can be split into at most {n_units} shard(s); use fewer \
+                     shards or more --samples",
+                    unit_name(args.method)
+                );
+            }
+            shard_chunks(n_units, spec.count, spec.index)
+        }
+        None => 0..n_units,
     };
     let out_dir = args.common.out_dir(model, "sensitivity");
     let staging = Staging::new(&out_dir)?;
@@ -97,27 +307,24 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
         explore::outcome_header(model)
     );
     let mut csv = CsvOut::create(staging.path(), "runs.csv", &header)?;
-    // Estimator inputs per selected outcome.
-    let no = outcomes.len();
-    let mut fa: Vec<Vec<f64>> = vec![Vec::new(); no];
-    let mut fb: Vec<Vec<f64>> = vec![Vec::new(); no];
-    let mut fab: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); d]; no];
-    let mut effects: Vec<Effects> = vec![Effects::new(d); no];
+    let mut folds = Folds::new(&setup);
     let started = Instant::now();
-    let bar = batch::progress_bar(total, !args.common.quiet);
+    let shard_units = span.end - span.start;
+    let bar = batch::progress_bar(shard_units * rows_per_unit * reps, !args.common.quiet);
     batch::for_each_ordered(
-        n_units,
+        shard_units,
         threads,
         rows_per_unit * reps,
         bar.as_ref(),
-        |j| {
+        |jj| {
+            let j = span.start + jj;
             let mut unit = vec![0.0; d];
             let mut params = vec![0.0; d];
             let mut scratch = vec![0.0; 2 * d];
             let mut text = String::new();
             let mut ys: Vec<Vec<f64>> = Vec::with_capacity(rows_per_unit as usize);
             let mut moves = Vec::new();
-            let rows: Vec<(String, String, Vec<f64>)> = if let Some(s) = &saltelli {
+            let rows: Vec<(String, String, Vec<f64>)> = if let Some(s) = saltelli {
                 (0..s.rows_per_base())
                     .map(|k| {
                         let row = SaltelliRow::of(k);
@@ -129,7 +336,7 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
                         (row.label(), moved, unit.clone())
                     })
                     .collect()
-            } else if let Some(m) = &morris {
+            } else if let Some(m) = morris {
                 let tr = m.trajectory(j);
                 moves = tr.moves.clone();
                 tr.points
@@ -164,18 +371,7 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
             (text, ys, moves)
         },
         |_, (text, ys, moves)| {
-            for (slot, &o) in outcomes.iter().enumerate() {
-                if saltelli.is_some() {
-                    fa[slot].push(ys[0][o]);
-                    fb[slot].push(ys[1][o]);
-                    for i in 0..d {
-                        fab[slot][i].push(ys[2 + i][o]);
-                    }
-                } else {
-                    let y: Vec<f64> = ys.iter().map(|v| v[o]).collect();
-                    effects[slot].push(&y, &moves);
-                }
-            }
+            folds.push(&setup, &ys, &moves);
             csv.row(text.trim_end_matches('\n'))
         },
     )?;
@@ -184,7 +380,147 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
     }
     csv.finish()?;
     let secs = started.elapsed().as_secs_f64();
+    if let Some(spec) = args.shard {
+        let rows = staging.path().join("runs.csv");
+        let meta = Meta {
+            identity: Identity {
+                kind: "sensitivity".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                scenario_sha256: loaded.sha256.clone(),
+                seed,
+                trials: total,
+                design: serde_json::to_string(&SensitivitySpec::of(args))?,
+                policies: vec![model.policies[policy].id.clone()],
+                fans: false,
+                keep_values: 0,
+                trials_file: true,
+                shard: Some(spec),
+            },
+            scenario_origin: loaded.origin.clone(),
+            scenario_text: loaded.text.clone(),
+            span: span.clone(),
+            next_chunk: span.end,
+            rows_len: std::fs::metadata(&rows).context("reading runs.csv")?.len(),
+            moments_len: 0,
+            moments_sha256: String::new(),
+            elapsed_seconds: secs,
+            threads,
+            resumed_at: Vec::new(),
+        };
+        explore::write_shard_state(staging.path(), &meta)?;
+        let per = rows_per_unit * reps;
+        let (t0, t1) = (span.start * per, span.end * per);
+        explore::write_manifest_with(
+            staging.path(),
+            &loaded,
+            seed,
+            t1 - t0,
+            threads,
+            design_name(args.method),
+            &model.policies[policy].id,
+            secs,
+            details(&setup, args, model),
+            |m| {
+                m.complete = false;
+                m.status = "shard".into();
+                m.shard = Some(ShardInfo {
+                    index: spec.index,
+                    count: spec.count,
+                    first_trial: t0,
+                    end_trial: t1,
+                    note: format!(
+                        "shard {spec}: {} {}..{} of {n_units} (trials {t0}..{t1} of {total}), not a complete \
+                         analysis; combine all {} shards with `greatgame merge`",
+                        unit_name(args.method),
+                        span.start,
+                        span.end,
+                        spec.count
+                    ),
+                });
+            },
+        )?;
+        let dir = staging.commit()?;
+        eprintln!(
+            "greatgame: sensitivity shard {spec}: {} {}..{} of {n_units} ({} trials) in {secs:.1} s; results in {}",
+            unit_name(args.method),
+            span.start,
+            span.end,
+            t1 - t0,
+            dir.display()
+        );
+        return Ok(());
+    }
+    finish(&setup, &loaded, args, &folds, staging.path(), threads, secs, |_| {})?;
+    let dir = staging.commit()?;
+    eprintln!(
+        "greatgame: {} runs ({total} trials) in {secs:.1} s ({:.0} trials/s) on {threads} thread(s); results in {}",
+        n_units * rows_per_unit,
+        total as f64 / secs.max(1e-9),
+        dir.display()
+    );
+    Ok(())
+}
 
+fn unit_name(m: Method) -> &'static str {
+    match m {
+        Method::Sobol => "base points",
+        Method::Morris => "trajectories",
+    }
+}
+
+fn design_name(m: Method) -> &'static str {
+    match m {
+        Method::Sobol => "sensitivity: saltelli",
+        Method::Morris => "sensitivity: morris",
+    }
+}
+
+fn details(setup: &Setup, args: &SensitivityArgs, model: &Model) -> serde_json::Value {
+    serde_json::json!({
+        "command": "sensitivity",
+        "method": match args.method { Method::Sobol => "sobol (Saltelli 2010 first order, Jansen total; Owen-scrambled Sobol sequence)", Method::Morris => "morris (elementary effects, Campolongo mu*)" },
+        "samples": setup.n_units,
+        "rows_per_sample": setup.rows_per_unit,
+        "replications": setup.reps,
+        "bootstrap": args.bootstrap,
+        "levels": if args.method == Method::Morris { Some(args.levels) } else { None },
+        "outcomes": setup.outcomes.iter().map(|&o| model.outcomes[o].id.clone()).collect::<Vec<_>>(),
+        "experiment_order": "experiment = sample * rows_per_sample + row; trials sample * replications .. + replications - 1",
+    })
+}
+
+/// `indices.csv`, `sensitivity.md`, the charts and `manifest.json` from the
+/// folded inputs: shared by the unsharded command and `merge`, so both write
+/// the same files.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    setup: &Setup,
+    loaded: &scenario::Loaded,
+    args: &SensitivityArgs,
+    folds: &Folds,
+    dir: &Path,
+    threads: usize,
+    secs: f64,
+    adjust: impl FnOnce(&mut Manifest),
+) -> Result<()> {
+    let model = &loaded.model;
+    let Setup {
+        policy,
+        ref outcomes,
+        reps,
+        ref names,
+        n_units,
+        rows_per_unit,
+        total,
+        ..
+    } = *setup;
+    let Folds {
+        ref fa,
+        ref fb,
+        ref fab,
+        ref effects,
+    } = *folds;
+    let seed = args.common.seed;
     let ctx = explore::chart_context(
         model,
         format!(
@@ -210,11 +546,11 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
         n_units * rows_per_unit,
         total
     )?;
-    let charts_dir = staging.path().join("charts");
+    let charts_dir = dir.join("charts");
     match args.method {
         Method::Sobol => {
             let mut out = CsvOut::create(
-                staging.path(),
+                dir,
                 "indices.csv",
                 "outcome,uncertainty,S1,S1_lo95,S1_hi95,ST,ST_lo95,ST_hi95,variance,n",
             )?;
@@ -237,7 +573,7 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
                     write!(line, ",{}", ix.n)?;
                     out.row(&line)?;
                 }
-                sobol_markdown(&mut md, model, o, &names, &ix, &order)?;
+                sobol_markdown(&mut md, model, o, names, &ix, &order)?;
                 if !args.common.no_charts {
                     let def = &model.outcomes[o];
                     draw_tornado(
@@ -271,7 +607,7 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
         }
         Method::Morris => {
             let mut out = CsvOut::create(
-                staging.path(),
+                dir,
                 "indices.csv",
                 "outcome,uncertainty,mu,mu_star,mu_star_lo95,mu_star_hi95,sigma,n",
             )?;
@@ -292,7 +628,7 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
                     write!(line, ",{}", ix.n)?;
                     out.row(&line)?;
                 }
-                morris_markdown(&mut md, model, o, &names, &ix, &order)?;
+                morris_markdown(&mut md, model, o, names, &ix, &order)?;
                 if !args.common.no_charts {
                     let def = &model.outcomes[o];
                     draw_tornado(
@@ -327,43 +663,94 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
             out.finish()?;
         }
     }
-    std::fs::write(staging.path().join("sensitivity.md"), &md)?;
-    let details = serde_json::json!({
-        "command": "sensitivity",
-        "method": match args.method { Method::Sobol => "sobol (Saltelli 2010 first order, Jansen total; Owen-scrambled Sobol sequence)", Method::Morris => "morris (elementary effects, Campolongo mu*)" },
-        "samples": n_units,
-        "rows_per_sample": rows_per_unit,
-        "replications": reps,
-        "bootstrap": args.bootstrap,
-        "levels": if args.method == Method::Morris { Some(args.levels) } else { None },
-        "outcomes": outcomes.iter().map(|&o| model.outcomes[o].id.clone()).collect::<Vec<_>>(),
-        "experiment_order": "experiment = sample * rows_per_sample + row; trials sample * replications .. + replications - 1",
-    });
-    explore::write_manifest(
-        staging.path(),
-        &loaded,
+    std::fs::write(dir.join("sensitivity.md"), &md)?;
+    explore::write_manifest_with(
+        dir,
+        loaded,
         seed,
         total,
         threads,
-        match args.method {
-            Method::Sobol => "sensitivity: saltelli",
-            Method::Morris => "sensitivity: morris",
-        },
+        design_name(args.method),
         &model.policies[policy].id,
         secs,
-        details,
+        details(setup, args, model),
+        adjust,
     )?;
     if !args.common.quiet {
         println!("{md}");
     }
-    let dir = staging.commit()?;
-    eprintln!(
-        "greatgame: {} runs ({total} trials) in {secs:.1} s ({:.0} trials/s) on {threads} thread(s); results in {}",
-        n_units * rows_per_unit,
-        total as f64 / secs.max(1e-9),
-        dir.display()
-    );
     Ok(())
+}
+
+/// Shards of `greatgame sensitivity`: the span is in Saltelli base points or
+/// Morris trajectories, the rows are `runs.csv`; the indices, report, charts
+/// and manifest are recomputed from the merged rows by the same code as the
+/// unsharded command (the bootstrap is seeded, so the intervals agree too).
+pub struct SensitivityKind;
+
+impl SensitivityKind {
+    fn spec(meta: &Meta) -> Result<SensitivitySpec> {
+        serde_json::from_str(&meta.identity.design).context("the sensitivity shard state's options are damaged")
+    }
+
+    /// Trials per unit (base point or trajectory).
+    fn per_unit(meta: &Meta) -> u64 {
+        let units = Self::spec(meta)
+            .ok()
+            .and_then(|s| s.samples.or(Some(if s.method == "morris" { 20 } else { 256 })))
+            .unwrap_or(0);
+        meta.identity.trials.checked_div(units).unwrap_or(0)
+    }
+}
+
+impl super::merge::Shardable for SensitivityKind {
+    fn kind(&self) -> &'static str {
+        "sensitivity"
+    }
+
+    fn rows_file(&self) -> &'static str {
+        "runs.csv"
+    }
+
+    fn span(&self, meta: &Meta) -> Result<std::ops::Range<u64>> {
+        let spec = meta.identity.shard.context("shard without K/N")?;
+        let per = Self::per_unit(meta);
+        let units = meta.identity.trials.checked_div(per).unwrap_or(0);
+        if spec.count > units {
+            bail!("shard {spec} of a design of only {units} unit(s)");
+        }
+        Ok(shard_chunks(units, spec.count, spec.index))
+    }
+
+    fn trials(&self, meta: &Meta) -> std::ops::Range<u64> {
+        let per = Self::per_unit(meta);
+        meta.span.start * per..meta.span.end * per
+    }
+
+    fn merge_into(
+        &self,
+        shards: &[super::merge::ShardDir],
+        merged_from: Vec<MergedShard>,
+        dir: &Path,
+        quiet: bool,
+    ) -> Result<()> {
+        let meta = &shards[0].meta;
+        let loaded = scenario::load_str(&meta.scenario_text, &meta.scenario_origin)?;
+        if loaded.sha256 != meta.identity.scenario_sha256 {
+            bail!(
+                "{}: the embedded scenario does not match its hash",
+                shards[0].path.display()
+            );
+        }
+        let args = Self::spec(meta)?.args(meta.identity.seed, quiet)?;
+        let setup = Setup::new(&args, &loaded.model)?;
+        let folds = Folds::from_csv(&setup, &loaded.model, &dir.join("runs.csv"))?;
+        let secs: f64 = merged_from.iter().map(|m| m.wall_time_seconds).sum();
+        let threads: usize = merged_from.iter().map(|m| m.threads).sum();
+        finish(&setup, &loaded, &args, &folds, dir, threads, secs, |m| {
+            m.merged_from = Some(merged_from);
+        })
+    }
 }
 
 /// Factor indices by decreasing value (NaN last), ties by index.

@@ -12,14 +12,20 @@
 use super::explore::{self, CommonArgs, CsvOut, field};
 use crate::analysis::stats::OutcomeStats;
 use crate::experiment::batch::{self, push_num};
+use crate::experiment::checkpoint::{Identity, Meta};
 use crate::experiment::levers::LeverGrid;
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
+use crate::experiment::shard::{ShardSpec, shard_chunks};
+use crate::model::Model;
 use crate::plot::sweep::{BandChart, BandPoint, HeatmapChart, draw_band, draw_heatmap};
+use crate::report::manifest::{Manifest, MergedShard, ShardInfo};
 use crate::report::staging::Staging;
 use crate::scenario;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
@@ -46,26 +52,194 @@ pub struct SweepArgs {
     pub outcomes: Vec<String>,
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Compute only share K of N (whole design points, contiguous) into --out; combine the shares with
+    /// `greatgame merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<ShardSpec>,
+}
+
+/// The sweep's options as saved in a shard state (`design` of its identity),
+/// so `merge` can rebuild the grid and write what the unsharded sweep writes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SweepSpec {
+    pub policy: Option<String>,
+    pub levers: Vec<String>,
+    pub design: String,
+    pub samples: u64,
+    pub replications: u64,
+    pub outcomes: Vec<String>,
+    pub no_charts: bool,
+}
+
+impl SweepSpec {
+    fn of(args: &SweepArgs) -> SweepSpec {
+        SweepSpec {
+            policy: args.policy.clone(),
+            levers: args.levers.clone(),
+            design: args
+                .design
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default(),
+            samples: args.samples,
+            replications: args.replications,
+            outcomes: args.outcomes.clone(),
+            no_charts: args.common.no_charts,
+        }
+    }
+
+    /// The arguments of the unsharded sweep these options describe.
+    pub fn args(&self, seed: u64, quiet: bool) -> Result<SweepArgs> {
+        let design = DesignKind::from_str(&self.design, false)
+            .map_err(|e| anyhow::anyhow!("unknown design `{}` in the shard state: {e}", self.design))?;
+        Ok(SweepArgs {
+            scenario: None,
+            policy: self.policy.clone(),
+            levers: self.levers.clone(),
+            design,
+            samples: self.samples,
+            replications: self.replications,
+            outcomes: self.outcomes.clone(),
+            common: CommonArgs {
+                seed,
+                threads: None,
+                out: None,
+                no_charts: self.no_charts,
+                quiet,
+            },
+            shard: None,
+        })
+    }
+}
+
+/// Everything the sweep derives from its arguments and the scenario.
+pub struct Setup {
+    pub model: Model,
+    base: usize,
+    grid: LeverGrid,
+    outcomes: Vec<usize>,
+    policies: Vec<usize>,
+    n_points: u64,
+    reps: u64,
+    n_combos: u64,
+    total: u64,
+    base_id: String,
+    lever_cells: Vec<String>,
+}
+
+impl Setup {
+    pub fn new(args: &SweepArgs, model: &Model) -> Result<Setup> {
+        let mut model = model.clone();
+        let base = explore::one_policy(&model, args.policy.as_deref())?;
+        let grid = LeverGrid::parse(&model, &args.levers)?;
+        let outcomes = explore::select_outcomes(&model, &args.outcomes)?;
+        if args.replications == 0 {
+            bail!("--replications must be at least 1");
+        }
+        let n_points = args.samples;
+        let reps = args.replications;
+        let n_combos = grid.combinations() as u64;
+        let units = explore::check_trials(u128::from(n_points) * u128::from(reps))?;
+        let total = explore::check_trials(u128::from(units) * u128::from(n_combos))?;
+        let policies = grid.add_policies(&mut model, base);
+        let base_id = field(&model.policies[base].id);
+        let lever_cells: Vec<String> = (0..n_combos as usize)
+            .map(|c| {
+                grid.indices(c)
+                    .iter()
+                    .zip(&grid.levers)
+                    .map(|(&k, l)| format!(",{}", field(&l.labels[k])))
+                    .collect()
+            })
+            .collect();
+        Ok(Setup {
+            model,
+            base,
+            grid,
+            outcomes,
+            policies,
+            n_points,
+            reps,
+            n_combos,
+            total,
+            base_id,
+            lever_cells,
+        })
+    }
+
+    /// Fold one row's outcome values (combination `c`) into the summary statistics, in row order.
+    fn push(&self, stats: &mut [Vec<OutcomeStats>], c: usize, values: &[f64]) {
+        for (s, &o) in stats[c].iter_mut().zip(&self.outcomes) {
+            s.push(values[o]);
+        }
+    }
+
+    pub fn empty_stats(&self) -> Vec<Vec<OutcomeStats>> {
+        vec![vec![OutcomeStats::default(); self.outcomes.len()]; self.n_combos as usize]
+    }
+
+    /// Summary statistics from a whole `experiments.csv` (as the unsharded
+    /// sweep folds them: every row in order). Numbers are written in Rust's
+    /// shortest round-trip form, so the parsed values are the computed ones bit for bit.
+    pub fn stats_from_csv(&self, path: &Path) -> Result<Vec<Vec<OutcomeStats>>> {
+        let mut stats = self.empty_stats();
+        let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let no = self.model.outcomes.len();
+        let mut values = vec![0.0; no];
+        let mut rows = 0u64;
+        for (i, line) in BufReader::with_capacity(1 << 16, f).lines().enumerate() {
+            let line = line.with_context(|| format!("reading {}", path.display()))?;
+            if i == 0 {
+                continue;
+            }
+            let mut cells = line.rsplitn(no + 1, ',');
+            for v in values.iter_mut().rev() {
+                let cell = cells.next().unwrap_or_default();
+                *v = cell
+                    .parse()
+                    .with_context(|| format!("{}:{}: `{cell}` is not a number", path.display(), i + 1))?;
+            }
+            self.push(&mut stats, (rows % self.n_combos) as usize, &values);
+            rows += 1;
+        }
+        if rows != self.total {
+            bail!("{} has {rows} rows, the sweep has {}", path.display(), self.total);
+        }
+        Ok(stats)
+    }
 }
 
 pub fn execute(args: &SweepArgs) -> Result<()> {
     let threads = args.common.threads()?;
     let loaded = scenario::load(args.scenario.as_deref())?;
-    let mut model = loaded.model.clone();
-    let base = explore::one_policy(&model, args.policy.as_deref())?;
-    let grid = LeverGrid::parse(&model, &args.levers)?;
-    let outcomes = explore::select_outcomes(&model, &args.outcomes)?;
-    if args.replications == 0 {
-        bail!("--replications must be at least 1");
-    }
-    let n_points = args.samples;
-    let reps = args.replications;
-    let n_combos = grid.combinations() as u64;
-    let units = explore::check_trials(u128::from(n_points) * u128::from(reps))?;
-    let total = explore::check_trials(u128::from(units) * u128::from(n_combos))?;
+    let setup = Setup::new(args, &loaded.model)?;
+    let Setup {
+        ref model,
+        ref grid,
+        ref policies,
+        n_points,
+        reps,
+        n_combos,
+        total,
+        ref base_id,
+        ref lever_cells,
+        ..
+    } = setup;
     let design = UnitDesign::new(args.design, n_points, model.params.len(), args.common.seed)?;
-    let policies = grid.add_policies(&mut model, base);
-    let model = &model;
+    let points = match args.shard {
+        Some(spec) => {
+            if spec.count > n_points {
+                bail!(
+                    "--shard {spec}: a sweep of {n_points} design point(s) can be split into at most {n_points} \
+                     shard(s); use fewer shards or more --samples"
+                );
+            }
+            shard_chunks(n_points, spec.count, spec.index)
+        }
+        None => 0..n_points,
+    };
+    let first_unit = points.start * reps;
+    let units = (points.end - points.start) * reps;
     let out_dir = args.common.out_dir(model, "sweep");
     let staging = Staging::new(&out_dir)?;
     let seed = args.common.seed;
@@ -81,32 +255,23 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
         explore::outcome_header(model)
     )?;
     let mut csv = CsvOut::create(staging.path(), "experiments.csv", &header)?;
-    let base_id = field(&model.policies[base].id);
-    let lever_cells: Vec<String> = (0..n_combos as usize)
-        .map(|c| {
-            grid.indices(c)
-                .iter()
-                .zip(&grid.levers)
-                .map(|(&k, l)| format!(",{}", field(&l.labels[k])))
-                .collect()
-        })
-        .collect();
     // Per combination, per selected outcome: moments and a quantile sketch.
-    let mut stats = vec![vec![OutcomeStats::default(); outcomes.len()]; n_combos as usize];
+    let mut stats = setup.empty_stats();
     let started = Instant::now();
-    let bar = batch::progress_bar(total, !args.common.quiet);
+    let bar = batch::progress_bar(units * n_combos, !args.common.quiet);
     batch::for_each_ordered(
         units,
         threads,
         n_combos,
         bar.as_ref(),
-        |u| {
+        |j| {
+            let u = first_unit + j;
             let (i, r) = (u / reps, u % reps);
             let mut unit = vec![0.0; model.params.len()];
             design.point(i, &mut unit);
             let mut params = vec![0.0; model.params.len()];
             to_params(model, &unit, &mut params);
-            let (_, outs) = batch::simulate(model, seed, u, Some(&params), &policies);
+            let (_, outs) = batch::simulate(model, seed, u, Some(&params), policies);
             let mut text = String::new();
             for (c, values) in outs.iter().enumerate() {
                 let _ = write!(
@@ -127,9 +292,7 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
         },
         |_, (text, outs)| {
             for (c, values) in outs.iter().enumerate() {
-                for (s, &o) in stats[c].iter_mut().zip(&outcomes) {
-                    s.push(values[o]);
-                }
+                setup.push(&mut stats, c, values);
             }
             csv.row(text.trim_end_matches('\n'))
         },
@@ -139,6 +302,129 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
     }
     csv.finish()?;
     let secs = started.elapsed().as_secs_f64();
+    if let Some(spec) = args.shard {
+        let rows = staging.path().join("experiments.csv");
+        let meta = Meta {
+            identity: identity(&loaded, args, total, spec),
+            scenario_origin: loaded.origin.clone(),
+            scenario_text: loaded.text.clone(),
+            span: points.clone(),
+            next_chunk: points.end,
+            rows_len: std::fs::metadata(&rows).context("reading experiments.csv")?.len(),
+            moments_len: 0,
+            moments_sha256: String::new(),
+            elapsed_seconds: secs,
+            threads,
+            resumed_at: Vec::new(),
+        };
+        explore::write_shard_state(staging.path(), &meta)?;
+        let (t0, t1) = (first_unit * n_combos, (first_unit + units) * n_combos);
+        explore::write_manifest_with(
+            staging.path(),
+            &loaded,
+            seed,
+            t1 - t0,
+            threads,
+            &format!("sweep: full factorial lever grid x {}", args.design.name()),
+            &model.policies[setup.base].id,
+            secs,
+            details(&setup, args.design.name()),
+            |m| {
+                m.complete = false;
+                m.status = "shard".into();
+                m.shard = Some(ShardInfo {
+                    index: spec.index,
+                    count: spec.count,
+                    first_trial: t0,
+                    end_trial: t1,
+                    note: format!(
+                        "shard {spec}: design points {}..{} of {n_points} (experiments {t0}..{t1} of {total}), not a \
+                         complete sweep; combine all {} shards with `greatgame merge`",
+                        points.start, points.end, spec.count
+                    ),
+                });
+            },
+        )?;
+        let dir = staging.commit()?;
+        eprintln!(
+            "greatgame: sweep shard {spec}: design points {}..{} of {n_points} ({} trials) in {secs:.1} s; results in {}",
+            points.start,
+            points.end,
+            t1 - t0,
+            dir.display()
+        );
+        return Ok(());
+    }
+    let charts = finish(&setup, &loaded, args, &stats, staging.path(), threads, secs, |_| {})?;
+    let dir = staging.commit()?;
+    eprintln!(
+        "greatgame: sweep of {n_combos} lever combination(s) x {n_points} point(s) x {reps} replication(s) = {total} trials in {secs:.1} s ({:.0} trials/s) on {threads} thread(s); {charts} chart(s); results in {}",
+        total as f64 / secs.max(1e-9),
+        dir.display()
+    );
+    Ok(())
+}
+
+/// The identity a sweep shard records: what must agree for shards to merge.
+fn identity(loaded: &scenario::Loaded, args: &SweepArgs, total: u64, spec: ShardSpec) -> Identity {
+    Identity {
+        kind: "sweep".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scenario_sha256: loaded.sha256.clone(),
+        seed: args.common.seed,
+        trials: total,
+        design: serde_json::to_string(&SweepSpec::of(args)).unwrap_or_default(),
+        policies: Vec::new(),
+        fans: false,
+        keep_values: 0,
+        trials_file: true,
+        shard: Some(spec),
+    }
+}
+
+fn details(setup: &Setup, design_name: &str) -> serde_json::Value {
+    let model = &setup.model;
+    serde_json::json!({
+        "command": "sweep",
+        "base_policy": model.policies[setup.base].id,
+        "levers": setup.grid.levers.iter().map(|l| serde_json::json!({"id": l.id, "values": l.labels})).collect::<Vec<_>>(),
+        "combinations": setup.n_combos,
+        "uncertainty_design": design_name,
+        "samples": setup.n_points,
+        "replications": setup.reps,
+        "experiments": setup.total,
+        "experiment_order": "experiment = (point * replications + replication) * combinations + combination; trial = point * replications + replication",
+        "outcomes": setup.outcomes.iter().map(|&o| model.outcomes[o].id.clone()).collect::<Vec<_>>(),
+    })
+}
+
+/// `summary.csv`, the charts and `manifest.json` from the folded statistics:
+/// shared by the unsharded sweep and `merge`, so both write the same files.
+/// Returns the number of charts.
+#[allow(clippy::too_many_arguments)]
+pub fn finish(
+    setup: &Setup,
+    loaded: &scenario::Loaded,
+    args: &SweepArgs,
+    stats: &[Vec<OutcomeStats>],
+    dir: &Path,
+    threads: usize,
+    secs: f64,
+    adjust: impl FnOnce(&mut Manifest),
+) -> Result<usize> {
+    let Setup {
+        ref model,
+        base,
+        ref grid,
+        ref outcomes,
+        n_points,
+        reps,
+        total,
+        ref base_id,
+        ref lever_cells,
+        ..
+    } = *setup;
+    let seed = args.common.seed;
 
     // summary.csv: one row per (combination, outcome).
     let mut sh = String::from("policy");
@@ -146,9 +432,9 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
         write!(sh, ",{}", l.id)?;
     }
     sh.push_str(",outcome,n,mean,sd,p05,p25,p50,p75,p95");
-    let mut summary = CsvOut::create(staging.path(), "summary.csv", &sh)?;
+    let mut summary = CsvOut::create(dir, "summary.csv", &sh)?;
     for (c, row) in stats.iter().enumerate() {
-        for (s, &o) in row.iter().zip(&outcomes) {
+        for (s, &o) in row.iter().zip(outcomes) {
             let mut line = format!("{base_id}{},{}", lever_cells[c], model.outcomes[o].id);
             let bp = band_point(s);
             write!(line, ",{}", s.moments.n)?;
@@ -162,7 +448,7 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
 
     let mut charts = 0;
     if !args.common.no_charts && !grid.levers.is_empty() {
-        let dir = staging.path().join("charts");
+        let charts_dir = dir.join("charts");
         let ctx = explore::chart_context(
             model,
             format!(
@@ -217,7 +503,7 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
                         is_event: def.is_event(),
                         note: note.clone(),
                     },
-                    &dir,
+                    &charts_dir,
                 )?;
                 charts += 1;
             }
@@ -248,46 +534,29 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
                         y_categories: ly.labels.clone(),
                         means,
                     },
-                    &dir,
+                    &charts_dir,
                 )?;
                 charts += 1;
             }
         }
     }
 
-    let details = serde_json::json!({
-        "command": "sweep",
-        "base_policy": model.policies[base].id,
-        "levers": grid.levers.iter().map(|l| serde_json::json!({"id": l.id, "values": l.labels})).collect::<Vec<_>>(),
-        "combinations": n_combos,
-        "uncertainty_design": args.design.name(),
-        "samples": n_points,
-        "replications": reps,
-        "experiments": total,
-        "experiment_order": "experiment = (point * replications + replication) * combinations + combination; trial = point * replications + replication",
-        "outcomes": outcomes.iter().map(|&o| model.outcomes[o].id.clone()).collect::<Vec<_>>(),
-    });
-    explore::write_manifest(
-        staging.path(),
-        &loaded,
+    explore::write_manifest_with(
+        dir,
+        loaded,
         seed,
         total,
         threads,
         &format!("sweep: full factorial lever grid x {}", args.design.name()),
         &model.policies[base].id,
         secs,
-        details,
+        details(setup, args.design.name()),
+        adjust,
     )?;
     if !args.common.quiet {
-        print_summary(model, &grid, &stats, &outcomes);
+        print_summary(model, grid, stats, outcomes);
     }
-    let dir = staging.commit()?;
-    eprintln!(
-        "greatgame: sweep of {n_combos} lever combination(s) x {n_points} point(s) x {reps} replication(s) = {total} trials in {secs:.1} s ({:.0} trials/s) on {threads} thread(s); {charts} chart(s); results in {}",
-        total as f64 / secs.max(1e-9),
-        dir.display()
-    );
-    Ok(())
+    Ok(charts)
 }
 
 fn band_point(s: &OutcomeStats) -> BandPoint {
@@ -336,5 +605,69 @@ fn print_summary(model: &crate::model::Model, grid: &LeverGrid, stats: &[Vec<Out
                 crate::plot::render::fmt_num(s.moments.mean)
             );
         }
+    }
+}
+
+/// Shards of `greatgame sweep`: the span is in design points, the rows are
+/// `experiments.csv`; the summary, charts and manifest are recomputed from the
+/// merged rows by the same code as the unsharded sweep.
+pub struct SweepKind;
+
+impl SweepKind {
+    fn spec(meta: &Meta) -> Result<SweepSpec> {
+        serde_json::from_str(&meta.identity.design).context("the sweep shard state's options are damaged")
+    }
+}
+
+impl super::merge::Shardable for SweepKind {
+    fn kind(&self) -> &'static str {
+        "sweep"
+    }
+
+    fn rows_file(&self) -> &'static str {
+        "experiments.csv"
+    }
+
+    fn span(&self, meta: &Meta) -> Result<std::ops::Range<u64>> {
+        let spec = meta.identity.shard.context("shard without K/N")?;
+        let samples = Self::spec(meta)?.samples;
+        if spec.count > samples {
+            bail!("shard {spec} of a sweep of only {samples} design point(s)");
+        }
+        Ok(shard_chunks(samples, spec.count, spec.index))
+    }
+
+    fn trials(&self, meta: &Meta) -> std::ops::Range<u64> {
+        let per_point = Self::spec(meta)
+            .ok()
+            .filter(|s| s.samples > 0)
+            .map_or(0, |s| meta.identity.trials / s.samples);
+        meta.span.start * per_point..meta.span.end * per_point
+    }
+
+    fn merge_into(
+        &self,
+        shards: &[super::merge::ShardDir],
+        merged_from: Vec<MergedShard>,
+        dir: &Path,
+        quiet: bool,
+    ) -> Result<()> {
+        let meta = &shards[0].meta;
+        let loaded = scenario::load_str(&meta.scenario_text, &meta.scenario_origin)?;
+        if loaded.sha256 != meta.identity.scenario_sha256 {
+            bail!(
+                "{}: the embedded scenario does not match its hash",
+                shards[0].path.display()
+            );
+        }
+        let args = Self::spec(meta)?.args(meta.identity.seed, quiet)?;
+        let setup = Setup::new(&args, &loaded.model)?;
+        let stats = setup.stats_from_csv(&dir.join("experiments.csv"))?;
+        let secs: f64 = merged_from.iter().map(|m| m.wall_time_seconds).sum();
+        let threads: usize = merged_from.iter().map(|m| m.threads).sum();
+        finish(&setup, &loaded, &args, &stats, dir, threads, secs, |m| {
+            m.merged_from = Some(merged_from);
+        })?;
+        Ok(())
     }
 }
