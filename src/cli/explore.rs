@@ -5,10 +5,12 @@
 use super::resume::{PartialFile, ResumeArgs, Session, stop_requested};
 use crate::experiment::batch::UnitSink;
 use crate::experiment::checkpoint::Meta;
+use crate::experiment::shard::ShardSpec;
 use crate::experiment::{Accumulators, Flow};
 use crate::model::{MAX_TRIALS, Model};
 use crate::plot::ChartContext;
 use crate::report::Manifest;
+use crate::report::manifest::ShardInfo;
 use crate::scenario::Loaded;
 use crate::scenario::diagnostics::closest;
 use crate::scenario::schema::OutcomeKind;
@@ -196,6 +198,41 @@ pub fn write_manifest_with(
     std::fs::write(dir.join("manifest.json"), text).context("writing manifest.json")
 }
 
+/// What an exploration command's manifest says besides its status, trials and timings.
+pub struct ManifestInfo<'a> {
+    pub loaded: &'a Loaded,
+    pub seed: u64,
+    /// The design's one-line name (`sweep: full factorial lever grid x lhs`).
+    pub design: String,
+    pub policy: String,
+    pub details: serde_json::Value,
+}
+
+impl ManifestInfo<'_> {
+    /// Write `manifest.json` into `dir`; `adjust` has the last say.
+    pub fn write(
+        &self,
+        dir: &Path,
+        trials: u64,
+        threads: usize,
+        secs: f64,
+        adjust: impl FnOnce(&mut Manifest),
+    ) -> Result<()> {
+        write_manifest_with(
+            dir,
+            self.loaded,
+            self.seed,
+            trials,
+            threads,
+            &self.design,
+            &self.policy,
+            secs,
+            self.details.clone(),
+            adjust,
+        )
+    }
+}
+
 /// The shard state of an exploration command (`sweep`, `sensitivity`): its
 /// identity and span as JSON. Everything else `merge` needs is in the rows file,
 /// from which it recomputes the summaries exactly as the unsharded command does.
@@ -273,8 +310,8 @@ pub struct RowsRun {
 impl RowsRun {
     /// Open the staging folder for the command `fresh` describes (its span in
     /// units of work). A fresh one starts `rows_name` with `header` (one line,
-    /// newline included) and gets the `"incomplete"` manifest that `manifest`
-    /// writes; a resumed one cuts the rows back to its checkpoint.
+    /// newline included) and gets an `"incomplete"` manifest; a resumed one
+    /// cuts the rows back to its checkpoint.
     pub fn open(
         resume: &ResumeArgs,
         out_dir: &Path,
@@ -282,7 +319,7 @@ impl RowsRun {
         rows_name: &'static str,
         header: &str,
         trials_per_unit: u64,
-        manifest: impl FnOnce(&Path) -> Result<()>,
+        manifest: &ManifestInfo,
     ) -> Result<RowsRun> {
         let (session, saved) = Session::open(resume, out_dir, fresh, |meta| {
             format!(
@@ -309,7 +346,16 @@ impl RowsRun {
                 trials_per_unit,
             };
             run.save(run.session.meta.span.start)?;
-            manifest(run.session.path())?;
+            manifest.write(
+                run.session.path(),
+                run.trials_total(),
+                run.session.meta.threads,
+                0.0,
+                |m| {
+                    m.complete = false;
+                    m.status = "incomplete".into();
+                },
+            )?;
             run
         };
         if saved.is_some() {
@@ -374,14 +420,23 @@ impl RowsRun {
         Ok((self.session, path))
     }
 
-    /// Finish a shard: rows, `shard-state.json` (with the span in the units
-    /// `merge` expects, `shard_span`), the manifest `manifest` writes, and
-    /// the folder moved into place.
+    /// The trials of this run's units (its rows, for a shard's manifest).
+    pub fn trials(&self) -> Range<u64> {
+        let span = &self.session.meta.span;
+        span.start * self.trials_per_unit..span.end * self.trials_per_unit
+    }
+
+    /// Finish shard `spec`: rows, `shard-state.json` (with the span in the
+    /// units `merge` expects, `shard_span`), a manifest with status "shard"
+    /// and `note`, and the folder moved into place.
     pub fn finish_shard(
         self,
+        manifest: &ManifestInfo,
+        spec: ShardSpec,
         shard_span: Range<u64>,
-        manifest: impl FnOnce(&Path, &Meta) -> Result<()>,
+        note: String,
     ) -> Result<PathBuf> {
+        let trials = self.trials();
         let (session, _) = self.finish()?;
         let meta = Meta {
             next_chunk: shard_span.end,
@@ -389,7 +444,19 @@ impl RowsRun {
             ..session.meta.clone()
         };
         write_shard_state(session.path(), &meta)?;
-        manifest(session.path(), &meta)?;
+        let n = trials.end - trials.start;
+        manifest.write(session.path(), n, meta.threads, meta.elapsed_seconds, |m| {
+            m.complete = false;
+            m.status = "shard".into();
+            m.resumed_at_trials = meta.resumed_at.clone();
+            m.shard = Some(ShardInfo {
+                index: spec.index,
+                count: spec.count,
+                first_trial: trials.start,
+                end_trial: trials.end,
+                note,
+            });
+        })?;
         session.commit()
     }
 }

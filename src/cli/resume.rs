@@ -289,7 +289,8 @@ impl PartialFile {
         let path = Self::partial(dir, name);
         let f = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
         let mut w = BufWriter::with_capacity(1 << 16, f);
-        w.write_all(head).with_context(|| format!("writing {}", path.display()))?;
+        w.write_all(head)
+            .with_context(|| format!("writing {}", path.display()))?;
         Ok(PartialFile {
             w,
             dir: dir.to_path_buf(),
@@ -383,7 +384,10 @@ mod tests {
         f.write(b"4\n").unwrap();
         f.finish().unwrap();
         assert_eq!(fs::read(&done).unwrap(), b"h\n1\n4\n");
-        let e = PartialFile::reopen(dir.path(), "rows.csv", 100).err().unwrap().to_string();
+        let e = PartialFile::reopen(dir.path(), "rows.csv", 100)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("checkpoint records 100"), "{e}");
     }
 }

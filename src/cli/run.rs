@@ -283,19 +283,7 @@ fn open_state(
     let np = identity.policies.len();
     let fans = identity.fans;
     let trials_file = identity.trials_file;
-    let fresh = Meta {
-        identity,
-        scenario_origin: loaded.origin.clone(),
-        scenario_text: loaded.text.clone(),
-        span: span.clone(),
-        next_chunk: span.start,
-        rows_len: 0,
-        moments_len: 0,
-        moments_sha256: String::new(),
-        elapsed_seconds: 0.0,
-        threads,
-        resumed_at: Vec::new(),
-    };
+    let fresh = Meta::new(identity, loaded, span.clone(), threads);
     let (mut session, saved) = Session::open(&args.resume, out_dir, fresh, |meta| {
         let id = &meta.identity;
         let shard = id.shard.map(|s| format!(", shard {s}")).unwrap_or_default();

@@ -9,7 +9,7 @@
 //! from the uncertainties alone; the luck's own share of the variance is not
 //! attributed to any uncertainty (it shows in 1 − Σ S1 and shrinks as R grows).
 
-use super::explore::{self, CommonArgs, CsvOut, RowsRun, Streamed, field};
+use super::explore::{self, CommonArgs, CsvOut, ManifestInfo, RowsRun, Streamed, field};
 use super::resume::{ResumeArgs, install_stop_handler};
 use crate::analysis::morris::{Effects, MorrisIndices};
 use crate::analysis::sobol::{self, SobolIndices};
@@ -19,7 +19,7 @@ use crate::experiment::samplers::{MorrisDesign, SaltelliDesign, SaltelliRow, to_
 use crate::experiment::shard::{ShardSpec, shard_chunks};
 use crate::model::Model;
 use crate::plot::tornado::{TornadoBar, TornadoChart, draw_tornado};
-use crate::report::manifest::{Manifest, MergedShard, ShardInfo};
+use crate::report::manifest::{Manifest, MergedShard};
 use crate::scenario;
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
@@ -308,36 +308,20 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
     );
     let per_unit = rows_per_unit * reps;
     let trials_here = (span.end - span.start) * per_unit;
-    let fresh = Meta {
-        identity: identity(&loaded, args, total, model.policies[policy].id.clone())?,
-        scenario_origin: loaded.origin.clone(),
-        scenario_text: loaded.text.clone(),
-        span: span.clone(),
-        next_chunk: span.start,
-        rows_len: 0,
-        moments_len: 0,
-        moments_sha256: String::new(),
-        elapsed_seconds: 0.0,
+    let fresh = Meta::new(
+        identity(&loaded, args, total, model.policies[policy].id.clone())?,
+        &loaded,
+        span.clone(),
         threads,
-        resumed_at: Vec::new(),
+    );
+    let info = ManifestInfo {
+        loaded: &loaded,
+        seed,
+        design: design_name(args.method).into(),
+        policy: model.policies[policy].id.clone(),
+        details: details(&setup, args, model),
     };
-    let mut run = RowsRun::open(&args.resume, &out_dir, fresh, "runs.csv", &header, per_unit, |dir| {
-        explore::write_manifest_with(
-            dir,
-            &loaded,
-            seed,
-            trials_here,
-            threads,
-            design_name(args.method),
-            &model.policies[policy].id,
-            0.0,
-            details(&setup, args, model),
-            |m| {
-                m.complete = false;
-                m.status = "incomplete".into();
-            },
-        )
-    })?;
+    let mut run = RowsRun::open(&args.resume, &out_dir, fresh, "runs.csv", &header, per_unit, &info)?;
     install_stop_handler();
     let mut folds = Folds::new(&setup);
     let bar = batch::progress_bar(trials_here, !args.common.quiet);
@@ -413,53 +397,32 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
     }
     run.settle(stopped)?;
     let secs = run.session.meta.elapsed_seconds;
-    let resumed_at = run.session.meta.resumed_at.clone();
     if let Some(spec) = args.shard {
-        let (t0, t1) = (span.start * per_unit, span.end * per_unit);
-        let dir = run.finish_shard(span.clone(), |dir, meta| {
-            explore::write_manifest_with(
-                dir,
-                &loaded,
-                seed,
-                t1 - t0,
-                threads,
-                design_name(args.method),
-                &model.policies[policy].id,
-                secs,
-                details(&setup, args, model),
-                |m| {
-                    m.complete = false;
-                    m.status = "shard".into();
-                    m.resumed_at_trials = meta.resumed_at.clone();
-                    m.shard = Some(ShardInfo {
-                        index: spec.index,
-                        count: spec.count,
-                        first_trial: t0,
-                        end_trial: t1,
-                        note: format!(
-                            "shard {spec}: {} {}..{} of {n_units} (trials {t0}..{t1} of {total}), not a complete \
-                             analysis; combine all {} shards with `greatgame merge`",
-                            unit_name(args.method),
-                            span.start,
-                            span.end,
-                            spec.count
-                        ),
-                    });
-                },
-            )
-        })?;
+        let t = run.trials();
+        let note = format!(
+            "shard {spec}: {} {}..{} of {n_units} (trials {}..{} of {total}), not a complete analysis; combine all {} \
+             shards with `greatgame merge`",
+            unit_name(args.method),
+            span.start,
+            span.end,
+            t.start,
+            t.end,
+            spec.count
+        );
+        let dir = run.finish_shard(&info, spec, span.clone(), note)?;
         eprintln!(
             "greatgame: sensitivity shard {spec}: {} {}..{} of {n_units} ({} trials) in {secs:.1} s; results in {}",
             unit_name(args.method),
             span.start,
             span.end,
-            t1 - t0,
+            t.end - t.start,
             dir.display()
         );
         return Ok(());
     }
     // A resumed analysis folds its inputs from the whole rows file, as `merge` does.
     let resumed = run.resumed_part_way();
+    let resumed_at = run.session.meta.resumed_at.clone();
     let (session, rows) = run.finish()?;
     let folds = if resumed {
         Folds::from_csv(&setup, model, &rows)?

@@ -9,7 +9,7 @@
 //! lever combination sees the same draws (common random numbers). A
 //! contiguous range of experiments is therefore a self-contained share.
 
-use super::explore::{self, CommonArgs, CsvOut, RowsRun, Streamed, field};
+use super::explore::{self, CommonArgs, CsvOut, ManifestInfo, RowsRun, Streamed, field};
 use super::resume::{ResumeArgs, install_stop_handler};
 use crate::analysis::stats::OutcomeStats;
 use crate::experiment::batch::{self, push_num};
@@ -19,7 +19,7 @@ use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
 use crate::experiment::shard::{ShardSpec, shard_chunks};
 use crate::model::Model;
 use crate::plot::sweep::{BandChart, BandPoint, HeatmapChart, draw_band, draw_heatmap};
-use crate::report::manifest::{Manifest, MergedShard, ShardInfo};
+use crate::report::manifest::{Manifest, MergedShard};
 use crate::scenario;
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
@@ -244,8 +244,13 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
     let units = points.start * reps..points.end * reps;
     let out_dir = args.common.out_dir(model, "sweep");
     let seed = args.common.seed;
-    let design_label = format!("sweep: full factorial lever grid x {}", args.design.name());
-    let base_policy = &model.policies[setup.base].id;
+    let info = ManifestInfo {
+        loaded: &loaded,
+        seed,
+        design: format!("sweep: full factorial lever grid x {}", args.design.name()),
+        policy: model.policies[setup.base].id.clone(),
+        details: details(&setup, args.design.name()),
+    };
 
     let mut header = String::from("experiment,point,replication,trial,policy");
     for l in &grid.levers {
@@ -257,20 +262,7 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
         explore::param_header(model),
         explore::outcome_header(model)
     )?;
-    let fresh = Meta {
-        identity: identity(&loaded, args, total),
-        scenario_origin: loaded.origin.clone(),
-        scenario_text: loaded.text.clone(),
-        span: units.clone(),
-        next_chunk: units.start,
-        rows_len: 0,
-        moments_len: 0,
-        moments_sha256: String::new(),
-        elapsed_seconds: 0.0,
-        threads,
-        resumed_at: Vec::new(),
-    };
-    let trials_here = (units.end - units.start) * n_combos;
+    let fresh = Meta::new(identity(&loaded, args, total), &loaded, units.clone(), threads);
     let mut run = RowsRun::open(
         &args.resume,
         &out_dir,
@@ -278,28 +270,12 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
         "experiments.csv",
         &header,
         n_combos,
-        |dir| {
-            explore::write_manifest_with(
-                dir,
-                &loaded,
-                seed,
-                trials_here,
-                threads,
-                &design_label,
-                base_policy,
-                0.0,
-                details(&setup, args.design.name()),
-                |m| {
-                    m.complete = false;
-                    m.status = "incomplete".into();
-                },
-            )
-        },
+        &info,
     )?;
     install_stop_handler();
     // Per combination, per selected outcome: moments and a quantile sketch.
     let mut stats = setup.empty_stats();
-    let bar = batch::progress_bar(trials_here, !args.common.quiet);
+    let bar = batch::progress_bar((units.end - units.start) * n_combos, !args.common.quiet);
     if let Some(b) = &bar {
         b.set_position(run.trials_done());
         b.reset_eta();
@@ -348,49 +324,26 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
     }
     run.settle(stopped)?;
     let secs = run.session.meta.elapsed_seconds;
-    let resumed_at = run.session.meta.resumed_at.clone();
     if let Some(spec) = args.shard {
-        let (t0, t1) = (units.start * n_combos, units.end * n_combos);
-        let dir = run.finish_shard(points.clone(), |dir, meta| {
-            explore::write_manifest_with(
-                dir,
-                &loaded,
-                seed,
-                t1 - t0,
-                threads,
-                &design_label,
-                base_policy,
-                secs,
-                details(&setup, args.design.name()),
-                |m| {
-                    m.complete = false;
-                    m.status = "shard".into();
-                    m.resumed_at_trials = meta.resumed_at.clone();
-                    m.shard = Some(ShardInfo {
-                        index: spec.index,
-                        count: spec.count,
-                        first_trial: t0,
-                        end_trial: t1,
-                        note: format!(
-                            "shard {spec}: design points {}..{} of {n_points} (experiments {t0}..{t1} of {total}), \
-                             not a complete sweep; combine all {} shards with `greatgame merge`",
-                            points.start, points.end, spec.count
-                        ),
-                    });
-                },
-            )
-        })?;
+        let t = run.trials();
+        let note = format!(
+            "shard {spec}: design points {}..{} of {n_points} (experiments {}..{} of {total}), not a complete sweep; \
+             combine all {} shards with `greatgame merge`",
+            points.start, points.end, t.start, t.end, spec.count
+        );
+        let dir = run.finish_shard(&info, spec, points.clone(), note)?;
         eprintln!(
             "greatgame: sweep shard {spec}: design points {}..{} of {n_points} ({} trials) in {secs:.1} s; results in {}",
             points.start,
             points.end,
-            t1 - t0,
+            t.end - t.start,
             dir.display()
         );
         return Ok(());
     }
     // A resumed sweep folds its summary from the whole rows file, as `merge` does.
     let resumed = run.resumed_part_way();
+    let resumed_at = run.session.meta.resumed_at.clone();
     let (session, rows) = run.finish()?;
     let stats = if resumed { setup.stats_from_csv(&rows)? } else { stats };
     let charts = finish(&setup, &loaded, args, &stats, session.path(), threads, secs, |m| {

@@ -208,7 +208,11 @@ mod tests {
         }
         fn batch_done(&mut self, next: u64) -> Result<Flow> {
             self.boundaries.push(next);
-            Ok(if next >= self.stop_after { Flow::Stop } else { Flow::Continue })
+            Ok(if next >= self.stop_after {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            })
         }
     }
 

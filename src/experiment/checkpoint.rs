@@ -83,7 +83,11 @@ fn diff_values(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &m
         (Some(x), Some(y)) => {
             let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
             for k in keys {
-                let sub = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let sub = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 diff_values(
                     &sub,
                     x.get(k).unwrap_or(&Value::Null),
@@ -123,6 +127,23 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// A run of `identity` over `span` that has done nothing yet.
+    pub fn new(identity: Identity, loaded: &crate::scenario::Loaded, span: Range<u64>, threads: usize) -> Meta {
+        Meta {
+            identity,
+            scenario_origin: loaded.origin.clone(),
+            scenario_text: loaded.text.clone(),
+            next_chunk: span.start,
+            span,
+            rows_len: 0,
+            moments_len: 0,
+            moments_sha256: String::new(),
+            elapsed_seconds: 0.0,
+            threads,
+            resumed_at: Vec::new(),
+        }
+    }
+
     pub fn trials_done(&self) -> u64 {
         let r = super::runner::chunk_trials(&(self.span.start..self.next_chunk), self.identity.trials);
         r.end.saturating_sub(r.start)
