@@ -395,7 +395,7 @@ impl RowsRun {
     /// Sync the rows, then checkpoint "every unit before `next` is done".
     fn save(&mut self, next: u64) -> Result<()> {
         self.rows.sync()?;
-        self.session.meta.rows_len = self.rows.len();
+        self.session.meta.rows_len = self.rows.bytes();
         let none = Accumulators {
             stats: Vec::new(),
             fans: None,

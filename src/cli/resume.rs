@@ -339,11 +339,11 @@ impl PartialFile {
     }
 
     /// Bytes written so far (header included).
-    pub fn len(&self) -> u64 {
+    pub fn bytes(&self) -> u64 {
         self.len
     }
 
-    /// Flush to the disk (before a checkpoint records [`PartialFile::len`]).
+    /// Flush to the disk (before a checkpoint records [`PartialFile::bytes`]).
     pub fn sync(&mut self) -> Result<()> {
         self.w.flush().with_context(|| format!("writing {}", self.name))?;
         self.w
@@ -371,7 +371,7 @@ mod tests {
         let mut f = PartialFile::create(dir.path(), "rows.csv", b"h\n").unwrap();
         f.write(b"1\n").unwrap();
         f.sync().unwrap();
-        let len = f.len();
+        let len = f.bytes();
         f.write(b"2\n").unwrap();
         f.sync().unwrap();
         drop(f);

@@ -352,11 +352,11 @@ impl RunState {
         let meta = &mut self.session.meta;
         if let Some(w) = self.rows.as_mut() {
             w.sync()?;
-            meta.rows_len = w.len();
+            meta.rows_len = w.bytes();
         }
         if let Some(w) = self.moments.as_mut() {
             w.sync()?;
-            meta.moments_len = w.len();
+            meta.moments_len = w.bytes();
         }
         self.session.save(next_chunk, acc)
     }
