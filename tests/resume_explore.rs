@@ -203,7 +203,7 @@ fn an_interrupted_sweep_resumes_to_the_same_files() {
 #[test]
 fn interrupted_sensitivity_analyses_resume_to_the_same_files() {
     let tmp = tempfile::tempdir().unwrap();
-    let sobol = words("sensitivity --samples 150 --outcome gdp_index_2030 --outcome regime_collapse --bootstrap 50");
+    let sobol = words("sensitivity --samples 256 --outcome gdp_index_2030 --outcome regime_collapse --bootstrap 50");
     let whole = reference(&sobol, "", tmp.path(), "sobol-whole");
     assert!(whole.join("charts").is_dir(), "the comparison covers the charts");
     for kill in [true, false] {
@@ -222,7 +222,7 @@ fn interrupted_sensitivity_analyses_resume_to_the_same_files() {
         &["design.no_charts: false vs true"],
     );
 
-    let morris = words("sensitivity --method morris --samples 150 --outcome gdp_index_2030 --bootstrap 50 --no-charts");
+    let morris = words("sensitivity --method morris --samples 256 --outcome gdp_index_2030 --bootstrap 50 --no-charts");
     let whole = reference(&morris, "", tmp.path(), "morris-whole");
     let out = tmp.path().join("morris");
     interrupt_and_resume(&morris, &out, "runs.csv", false);
