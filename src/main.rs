@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     match dispatch(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if let Some(i) = e.downcast_ref::<greatgame::cli::run::Interrupted>() {
+            if let Some(i) = e.downcast_ref::<greatgame::cli::resume::Interrupted>() {
                 eprintln!("greatgame: {i}");
                 return ExitCode::from(130);
             }

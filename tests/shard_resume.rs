@@ -2,16 +2,12 @@
 //! `run --shard K/N` + `merge` and `run --resume` must give exactly the files
 //! of one uninterrupted, unsharded run.
 
-use assert_cmd::Command;
-use greatgame::experiment::checkpoint;
+mod outputs;
+
+use outputs::{files, gg, interrupt, stderr_of, wait_for_progress, without_run_specific};
 use serde_json::Value;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-fn gg() -> Command {
-    Command::cargo_bin("greatgame").expect("binary built")
-}
+use std::path::Path;
 
 fn run_ok(args: &[&str], out: &Path) {
     let o = gg()
@@ -26,48 +22,6 @@ fn run_ok(args: &[&str], out: &Path) {
         "run {args:?}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-}
-
-fn stderr_of(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Manifest fields that legitimately differ between runs that computed the
-/// same numbers: how the work was done (command line, timings, threads, the
-/// shards merged, the trials at which a run was resumed).
-const RUN_SPECIFIC: [&str; 6] = [
-    "command_line",
-    "wall_time_seconds",
-    "trials_per_second",
-    "threads",
-    "merged_from",
-    "resumed_at_trials",
-];
-
-fn without_run_specific(mut m: Value) -> Value {
-    let obj = m.as_object_mut().expect("manifest is an object");
-    for k in RUN_SPECIFIC {
-        obj.remove(k);
-    }
-    m
-}
-
-/// Every file of `a` and `b` (recursively) by relative path.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).unwrap().to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// `b` holds exactly the files of `a`, byte-identical except the run-specific
@@ -223,28 +177,6 @@ fn bad_shard_arguments_are_explained() {
     }
 }
 
-/// Wait until the run has checkpointed some progress (not just its start).
-fn wait_for_progress(staging: &Path, child: &mut std::process::Child) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Ok((meta, _)) = checkpoint::read(&staging.join("checkpoint.bin"))
-            && meta.trials_done() > 0
-        {
-            assert!(
-                !meta.finished(),
-                "the run finished before it could be interrupted; make it bigger"
-            );
-            return;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before its first checkpoint"
-        );
-        assert!(Instant::now() < deadline, "no checkpoint after 120 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn killed_or_interrupted_runs_resume_to_the_same_results() {
     let tmp = tempfile::tempdir().unwrap();
@@ -339,15 +271,7 @@ fn killed_or_interrupted_runs_resume_to_the_same_results() {
     fs::remove_dir_all(&out).unwrap();
     let mut child = spawn();
     wait_for_progress(&staging, &mut child);
-    let st = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(130), "{}", stderr_of(&o));
-    let e = stderr_of(&o);
-    assert!(e.contains("interrupted after") && e.contains("--resume"), "{e}");
+    interrupt(child);
     assert!(!out.exists());
     let o = gg()
         .arg("run")

@@ -195,7 +195,7 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     let started = Instant::now();
     let bar = batch::progress_bar(total, !args.common.quiet);
     batch::for_each_ordered(
-        n,
+        0..n,
         threads,
         reps,
         bar.as_ref(),
@@ -216,7 +216,7 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
             write!(line, ",{}", u8::from(case)).ok();
             (line, params, case)
         },
-        |_, (line, params, case)| {
+        |_, (line, params, case): (String, Vec<f64>, bool)| {
             for (c, p) in cols.iter_mut().zip(&params) {
                 c.push(*p);
             }

@@ -248,7 +248,7 @@ fn not_a_shard(d: &Path) -> String {
     if !d.exists() && partial.exists() {
         return format!(
             "{} does not exist yet: that shard is unfinished or was interrupted ({} holds its progress); finish it \
-             with the same `run --shard K/N` command plus --resume (a sweep or sensitivity shard: rerun its command)",
+             by running its command (`run`, `sweep` or `sensitivity` with --shard K/N) again with --resume",
             d.display(),
             partial.display()
         );

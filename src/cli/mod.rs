@@ -8,6 +8,7 @@ pub mod explore;
 pub mod hindcast;
 pub mod list;
 pub mod merge;
+pub mod resume;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;

@@ -1,6 +1,7 @@
 //! `greatgame run`: build the experiment from a scenario, run it, summarise,
 //! export and plot — in that order, one direction.
 
+use super::resume::{PartialFile, ResumeArgs, Session, install_stop_handler, stop_requested};
 use crate::analysis::summary::summarise;
 use crate::experiment::checkpoint::{self, Identity, Meta};
 use crate::experiment::shard::{self, ShardSpec};
@@ -10,16 +11,14 @@ use crate::report::charts::Charts;
 use crate::report::json::SummaryJson;
 use crate::report::manifest::ShardInfo;
 use crate::report::markdown::{self, SummaryMarkdown};
-use crate::report::staging::Staging;
 use crate::report::{Exporter, Manifest, Report};
 use crate::scenario::{self, diagnostics::closest};
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, IsTerminal, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -53,17 +52,8 @@ pub struct RunArgs {
     /// shares with `greatgame merge`. The share depends only on --trials, K and N.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<ShardSpec>,
-    /// Continue an interrupted run into the same --out from its last checkpoint (the scenario, seed, trials,
-    /// policies and options must be the same; --threads may differ).
-    #[arg(long, conflicts_with = "restart")]
-    pub resume: bool,
-    /// Discard the saved state of an interrupted run into the same --out and start again.
-    #[arg(long)]
-    pub restart: bool,
-    /// Seconds between checkpoints of an unfinished run (0: after every batch of chunks). Ctrl-C always
-    /// saves one before stopping.
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
-    pub checkpoint_every: f64,
+    #[command(flatten)]
+    pub resume: ResumeArgs,
 }
 
 /// Policy indices from names (all policies if none given), with suggestions for typos.
@@ -88,52 +78,17 @@ pub fn select_policies(model: &Model, names: &[String]) -> Result<Vec<usize>> {
     Ok(out)
 }
 
-/// Files inside a run's staging folder while it is in progress.
-pub const CHECKPOINT: &str = "checkpoint.bin";
-const ROWS_PARTIAL: &str = "trials.csv.partial";
-const MOMENTS_PARTIAL: &str = "chunk-moments.bin.partial";
+/// Files inside a run's staging folder while it is in progress (besides `checkpoint.bin`).
+const ROWS: &str = "trials.csv";
 /// Files of a finished shard.
 pub const SHARD_STATE: &str = "shard-state.bin";
 pub const SHARD_MOMENTS: &str = "chunk-moments.bin";
-
-/// Set by Ctrl-C (SIGINT) or SIGTERM: finish the current batch, save a checkpoint, stop.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-fn install_stop_handler() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            if STOP.swap(true, Ordering::SeqCst) {
-                eprintln!("\ngreatgame: stopping now; the last checkpoint is kept");
-                std::process::exit(130);
-            }
-            eprintln!("\ngreatgame: stopping after the current batch (press Ctrl-C again to stop at once)…");
-        });
-    });
-}
-
-/// The run was stopped by a signal; its state is saved and can be resumed.
-#[derive(Debug)]
-pub struct Interrupted(pub String);
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Interrupted {}
 
 pub fn execute(args: &RunArgs) -> Result<()> {
     if args.trials == 0 || args.trials > MAX_TRIALS {
         bail!("--trials must be between 1 and {MAX_TRIALS} (got {})", args.trials);
     }
-    if !(args.checkpoint_every.is_finite() && args.checkpoint_every >= 0.0) {
-        bail!(
-            "--checkpoint-every must be a number of seconds ≥ 0 (got {})",
-            args.checkpoint_every
-        );
-    }
+    args.resume.every()?;
     let threads = match args.threads {
         Some(0) => bail!("--threads must be at least 1"),
         Some(t) => t,
@@ -175,21 +130,18 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         shard: args.shard,
     };
 
-    if args.restart {
-        Staging::discard_resumable(&out_dir)?;
-    }
     let (mut state, mut acc) = open_state(args, model, &loaded, &out_dir, identity, span.clone(), threads)?;
     install_stop_handler();
-    let started = state.meta.trials_done();
+    let started = state.session.meta.trials_done();
     if started > 0 {
         eprintln!(
             "greatgame: resuming at trial {} of {} from {}",
             started,
-            state.meta.trials_total(),
-            state.staging.path().display()
+            state.session.meta.trials_total(),
+            state.session.path().display()
         );
     }
-    let next = state.meta.next_chunk;
+    let next = state.session.meta.next_chunk;
     let want_rows = state.rows.is_some();
     let stopped = experiment::run_chunks(
         model,
@@ -202,17 +154,12 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         &mut state,
     )?;
     if stopped.is_some() {
-        let done = state.meta.trials_done();
-        return Err(Interrupted(format!(
-            "interrupted after {done} of {} trials; the state is saved in {}.\nTo finish the run: {}",
-            state.meta.trials_total(),
-            state.staging.path().display(),
-            resume_command()
-        ))
-        .into());
+        let meta = &state.session.meta;
+        let progress = format!("{} of {} trials", meta.trials_done(), meta.trials_total());
+        return Err(state.session.interrupted(&progress).into());
     }
     state.save(span.end, &acc)?;
-    let meta = &state.meta;
+    let meta = &state.session.meta;
     let secs = meta.elapsed_seconds;
     let mut manifest = build_manifest(model, &meta.scenario_origin, &meta.identity, threads, secs);
     manifest.resumed_at_trials = meta.resumed_at.clone();
@@ -227,14 +174,14 @@ pub fn execute(args: &RunArgs) -> Result<()> {
                 model,
                 &results,
                 &manifest,
-                state.staging.path(),
+                state.session.path(),
                 !args.no_charts,
                 args.quiet,
             )?;
-            state.finish_rows("trials.csv")?;
-            let staging = state.staging;
-            fs::remove_file(staging.path().join(CHECKPOINT)).context("removing the checkpoint")?;
-            staging.commit()?
+            if let Some(rows) = state.rows {
+                rows.finish()?;
+            }
+            state.session.commit()?
         }
     };
     eprintln!(
@@ -312,37 +259,14 @@ pub(crate) fn write_outputs(
     Ok(())
 }
 
-/// The command line that continues this run.
-fn resume_command() -> String {
-    let mut args: Vec<String> = std::env::args().collect();
-    args.retain(|a| a != "--restart");
-    if !args.iter().any(|a| a == "--resume") {
-        args.push("--resume".into());
-    }
-    args.iter()
-        .map(|a| {
-            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
-                a.clone()
-            } else {
-                format!("'{}'", a.replace('\'', r"'\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A run in progress: its locked staging folder, open rows files, and the
-/// state to checkpoint. Also the [`ChunkSink`] that streams rows to disk.
+/// A run in progress: its session (locked staging folder and progress), open
+/// rows files, and the [`ChunkSink`] that streams rows to them and saves
+/// checkpoints.
 struct RunState {
-    staging: Staging,
-    meta: Meta,
-    rows: Option<BufWriter<File>>,
-    moments: Option<BufWriter<File>>,
+    session: Session,
+    rows: Option<PartialFile>,
+    moments: Option<PartialFile>,
     moments_buf: Vec<u8>,
-    every: Duration,
-    last_save: Instant,
-    session: Instant,
-    elapsed_before: f64,
 }
 
 /// Create a fresh staging folder, or reopen an interrupted one with `--resume`.
@@ -355,247 +279,123 @@ fn open_state(
     span: std::ops::Range<u64>,
     threads: usize,
 ) -> Result<(RunState, Accumulators)> {
-    let tmp = Staging::resumable_path(out_dir);
     let is_shard = identity.shard.is_some();
     let np = identity.policies.len();
     let fans = identity.fans;
-    let every = Duration::from_secs_f64(args.checkpoint_every);
-    if tmp.exists() {
-        if !args.resume {
-            bail!("{}", stale_message(&tmp, out_dir));
-        }
-        let staging = Staging::open_resumable(out_dir)?;
-        let (mut meta, acc) = checkpoint::read(&staging.path().join(CHECKPOINT)).with_context(|| {
-            format!(
-                "{} holds no usable checkpoint, so it cannot be resumed; start again with --restart",
-                staging.path().display()
-            )
-        })?;
-        let diff = meta.identity.differences(&identity);
-        if !diff.is_empty() {
-            bail!(
-                "cannot resume: the interrupted run in {} was started with different settings ({}); \
-                 rerun with the same options and --resume, or start again with --restart",
-                staging.path().display(),
-                diff.join("; ")
-            );
-        }
-        if meta.span != span || meta.next_chunk < span.start || meta.next_chunk > span.end {
-            bail!(
-                "cannot resume: the checkpoint in {} covers chunks {:?}, this run {:?}",
-                staging.path().display(),
-                meta.span,
-                span
-            );
-        }
+    let trials_file = identity.trials_file;
+    let fresh = Meta::new(identity, loaded, span.clone(), threads);
+    let (mut session, saved) = Session::open(&args.resume, out_dir, fresh, |meta| {
+        let id = &meta.identity;
+        let shard = id.shard.map(|s| format!(", shard {s}")).unwrap_or_default();
+        format!(
+            "an unfinished run ({} of {} trials done; seed {}, {} trials{}, scenario {})",
+            meta.trials_done(),
+            meta.trials_total(),
+            id.seed,
+            id.trials,
+            shard,
+            meta.scenario_origin
+        )
+    })?;
+    let dir = session.path().to_path_buf();
+    if let Some(acc) = saved {
         checkpoint::check_shape(&acc, model, np, fans)
-            .with_context(|| format!("cannot resume from {}", staging.path().display()))?;
-        let rows = if identity.trials_file {
-            let partial = staging.path().join(ROWS_PARTIAL);
-            let done = staging.path().join("trials.csv");
-            if !partial.exists() && done.exists() {
-                fs::rename(&done, &partial).context("restoring trials.csv.partial")?;
-            }
-            Some(reopen_truncated(&partial, meta.rows_len)?)
+            .with_context(|| format!("cannot resume from {}", dir.display()))?;
+        let meta = &mut session.meta;
+        let rows = if trials_file {
+            Some(PartialFile::reopen(&dir, ROWS, meta.rows_len)?)
         } else {
             None
         };
         let moments = if is_shard {
-            Some(reopen_truncated(
-                &staging.path().join(MOMENTS_PARTIAL),
-                meta.moments_len,
-            )?)
+            Some(PartialFile::reopen(&dir, SHARD_MOMENTS, meta.moments_len)?)
         } else {
             None
         };
-        let done = meta.trials_done();
-        meta.resumed_at.push(done);
-        meta.threads = threads;
-        let elapsed_before = meta.elapsed_seconds;
+        meta.resumed_at.push(meta.trials_done());
         let state = RunState {
-            staging,
-            meta,
+            session,
             rows,
             moments,
             moments_buf: Vec::new(),
-            every,
-            last_save: Instant::now(),
-            session: Instant::now(),
-            elapsed_before,
         };
         return Ok((state, acc));
     }
-    if args.resume {
-        let finished = out_dir.join("manifest.json").is_file();
-        bail!(
-            "nothing to resume: there is no interrupted run for {} (no {}){}; run without --resume",
-            out_dir.display(),
-            tmp.display(),
-            if finished {
-                ", and that output is already finished"
-            } else {
-                ""
-            }
-        );
-    }
-    let staging = Staging::open_resumable(out_dir)?;
-    let mut rows_len = 0;
-    let rows = if identity.trials_file {
-        let path = staging.path().join(ROWS_PARTIAL);
-        let mut w = BufWriter::new(File::create(&path).with_context(|| format!("creating {}", path.display()))?);
+    let rows = if trials_file {
         let header = experiment::runner::trials_header(model);
-        w.write_all(header.as_bytes())?;
-        rows_len = header.len() as u64;
-        Some(w)
+        Some(PartialFile::create(&dir, ROWS, header.as_bytes())?)
     } else {
         None
     };
     let moments = if is_shard {
-        let path = staging.path().join(MOMENTS_PARTIAL);
-        Some(BufWriter::new(
-            File::create(&path).with_context(|| format!("creating {}", path.display()))?,
-        ))
+        Some(PartialFile::create(&dir, SHARD_MOMENTS, b"")?)
     } else {
         None
     };
-    let meta = Meta {
-        identity,
-        scenario_origin: loaded.origin.clone(),
-        scenario_text: loaded.text.clone(),
-        span: span.clone(),
-        next_chunk: span.start,
-        rows_len,
-        moments_len: 0,
-        moments_sha256: String::new(),
-        elapsed_seconds: 0.0,
-        threads,
-        resumed_at: Vec::new(),
-    };
     let acc = Accumulators::new(model, np, fans);
     let mut state = RunState {
-        staging,
-        meta,
+        session,
         rows,
         moments,
         moments_buf: Vec::new(),
-        every,
-        last_save: Instant::now(),
-        session: Instant::now(),
-        elapsed_before: 0.0,
     };
     state.save(span.start, &acc)?;
-    let manifest = build_manifest(model, &state.meta.scenario_origin, &state.meta.identity, threads, 0.0);
-    manifest.write(state.staging.path())?;
+    let meta = &state.session.meta;
+    let manifest = build_manifest(model, &meta.scenario_origin, &meta.identity, threads, 0.0);
+    manifest.write(&dir)?;
     Ok((state, acc))
 }
 
-/// Explain a leftover staging folder found without `--resume`.
-fn stale_message(tmp: &Path, out_dir: &Path) -> String {
-    let what = match checkpoint::read(&tmp.join(CHECKPOINT)) {
-        Ok((meta, _)) => {
-            let id = &meta.identity;
-            let shard = id.shard.map(|s| format!(", shard {s}")).unwrap_or_default();
-            format!(
-                "an unfinished run ({} of {} trials done; seed {}, {} trials{}, scenario {})",
-                meta.trials_done(),
-                meta.trials_total(),
-                id.seed,
-                id.trials,
-                shard,
-                meta.scenario_origin
-            )
-        }
-        Err(_) => "an unfinished run without a usable checkpoint".into(),
-    };
-    format!(
-        "{} holds {what} writing into {}.\nAdd --resume to finish it (same options), or --restart to discard it and \
-         start again.",
-        tmp.display(),
-        out_dir.display()
-    )
-}
-
-/// Open an append-only file at exactly `len` bytes (dropping rows written after the checkpoint).
-fn reopen_truncated(path: &Path, len: u64) -> Result<BufWriter<File>> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .open(path)
-        .with_context(|| format!("cannot resume: opening {}", path.display()))?;
-    let have = f.metadata()?.len();
-    if have < len {
-        bail!(
-            "cannot resume: {} has {have} bytes but the checkpoint records {len}; start again with --restart",
-            path.display()
-        );
-    }
-    f.set_len(len)
-        .with_context(|| format!("truncating {}", path.display()))?;
-    f.seek(SeekFrom::End(0))?;
-    Ok(BufWriter::with_capacity(1 << 16, f))
-}
-
 impl RunState {
-    /// Flush the rows files to disk, then write the checkpoint atomically: the
-    /// checkpoint never records more rows than are on disk.
+    /// Flush the rows files to disk, then write the checkpoint.
     fn save(&mut self, next_chunk: u64, acc: &Accumulators) -> Result<()> {
-        for w in [self.rows.as_mut(), self.moments.as_mut()].into_iter().flatten() {
-            w.flush().context("writing rows")?;
-            w.get_ref().sync_data().context("syncing rows")?;
+        let meta = &mut self.session.meta;
+        if let Some(w) = self.rows.as_mut() {
+            w.sync()?;
+            meta.rows_len = w.bytes();
         }
-        self.meta.next_chunk = next_chunk;
-        self.meta.elapsed_seconds = self.elapsed_before + self.session.elapsed().as_secs_f64();
-        checkpoint::write(&self.staging.path().join(CHECKPOINT), &self.meta, acc)?;
-        self.last_save = Instant::now();
-        Ok(())
-    }
-
-    /// Close the rows file and give it its final name.
-    fn finish_rows(&mut self, name: &str) -> Result<()> {
-        if let Some(mut w) = self.rows.take() {
-            w.flush().context("writing trials.csv")?;
-            fs::rename(self.staging.path().join(ROWS_PARTIAL), self.staging.path().join(name))
-                .context("renaming trials.csv")?;
+        if let Some(w) = self.moments.as_mut() {
+            w.sync()?;
+            meta.moments_len = w.bytes();
         }
-        Ok(())
+        self.session.save(next_chunk, acc)
     }
 }
 
 impl ChunkSink for RunState {
     fn chunk(&mut self, index: u64, out: &ChunkOut) -> Result<()> {
         if let Some(w) = self.rows.as_mut() {
-            w.write_all(&out.rows).context("writing trials.csv")?;
-            self.meta.rows_len += out.rows.len() as u64;
+            w.write(&out.rows)?;
         }
         if let Some(w) = self.moments.as_mut() {
             self.moments_buf.clear();
             shard::encode_moments(&mut self.moments_buf, index, &out.stats);
-            w.write_all(&self.moments_buf).context("writing chunk-moments.bin")?;
-            self.meta.moments_len += self.moments_buf.len() as u64;
+            w.write(&self.moments_buf)?;
         }
         Ok(())
     }
 
     fn batch_done(&mut self, next_chunk: u64, acc: &Accumulators) -> Result<Flow> {
-        let stop = STOP.load(Ordering::SeqCst);
-        if stop || self.last_save.elapsed() >= self.every {
+        if self.session.due() {
             self.save(next_chunk, acc)?;
         }
-        Ok(if stop { Flow::Stop } else { Flow::Continue })
+        Ok(if stop_requested() { Flow::Stop } else { Flow::Continue })
     }
 }
 
 /// A finished shard: `trials.csv`, `chunk-moments.bin`, `shard-state.bin` and a
 /// manifest saying which share it is.
 fn finish_shard(mut state: RunState, mut manifest: Manifest, spec: ShardSpec, acc: &Accumulators) -> Result<PathBuf> {
-    if let Some(mut w) = state.moments.take() {
-        w.flush().context("writing chunk-moments.bin")?;
+    let dir = state.session.path().to_path_buf();
+    if let Some(w) = state.moments.take() {
+        let moments = w.finish()?;
+        state.session.meta.moments_sha256 = sha256_file(&moments)?;
     }
-    let dir = state.staging.path().to_path_buf();
-    let moments = dir.join(SHARD_MOMENTS);
-    fs::rename(dir.join(MOMENTS_PARTIAL), &moments).context("renaming chunk-moments.bin")?;
-    state.meta.moments_sha256 = sha256_file(&moments)?;
-    state.finish_rows("trials.csv")?;
-    let trials = experiment::runner::chunk_trials(&state.meta.span, state.meta.identity.trials);
+    if let Some(rows) = state.rows.take() {
+        rows.finish()?;
+    }
+    let meta = &state.session.meta;
+    let trials = experiment::runner::chunk_trials(&meta.span, meta.identity.trials);
     manifest.status = "shard".into();
     manifest.shard = Some(ShardInfo {
         index: spec.index,
@@ -604,13 +404,12 @@ fn finish_shard(mut state: RunState, mut manifest: Manifest, spec: ShardSpec, ac
         end_trial: trials.end,
         note: format!(
             "shard {spec}: trials {}..{} of {}, not a complete run; combine all {} shards with `greatgame merge`",
-            trials.start, trials.end, state.meta.identity.trials, spec.count
+            trials.start, trials.end, meta.identity.trials, spec.count
         ),
     });
-    checkpoint::write(&dir.join(SHARD_STATE), &state.meta, acc)?;
-    fs::remove_file(dir.join(CHECKPOINT)).context("removing the checkpoint")?;
+    checkpoint::write(&dir.join(SHARD_STATE), meta, acc)?;
     manifest.write(&dir)?;
-    state.staging.commit()
+    state.session.commit()
 }
 
 /// SHA-256 of a file, hex, read in a stream.

@@ -9,7 +9,8 @@
 //! from the uncertainties alone; the luck's own share of the variance is not
 //! attributed to any uncertainty (it shows in 1 − Σ S1 and shrinks as R grows).
 
-use super::explore::{self, CommonArgs, CsvOut, field};
+use super::explore::{self, CommonArgs, CsvOut, ManifestInfo, RowsRun, Streamed, field};
+use super::resume::{ResumeArgs, install_stop_handler};
 use crate::analysis::morris::{Effects, MorrisIndices};
 use crate::analysis::sobol::{self, SobolIndices};
 use crate::experiment::batch::{self, push_num};
@@ -18,15 +19,13 @@ use crate::experiment::samplers::{MorrisDesign, SaltelliDesign, SaltelliRow, to_
 use crate::experiment::shard::{ShardSpec, shard_chunks};
 use crate::model::Model;
 use crate::plot::tornado::{TornadoBar, TornadoChart, draw_tornado};
-use crate::report::manifest::{Manifest, MergedShard, ShardInfo};
-use crate::report::staging::Staging;
+use crate::report::manifest::{Manifest, MergedShard};
 use crate::scenario;
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
@@ -66,6 +65,8 @@ pub struct SensitivityArgs {
     /// combine the shares with `greatgame merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<ShardSpec>,
+    #[command(flatten)]
+    pub resume: ResumeArgs,
 }
 
 /// The options as saved in a shard state (`design` of its identity), so
@@ -124,6 +125,7 @@ impl SensitivitySpec {
                 quiet,
             },
             shard: None,
+            resume: ResumeArgs::default(),
         })
     }
 }
@@ -298,26 +300,41 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
         None => 0..n_units,
     };
     let out_dir = args.common.out_dir(model, "sensitivity");
-    let staging = Staging::new(&out_dir)?;
-
     let header = format!(
-        "experiment,{},row,moved,{},{}",
+        "experiment,{},row,moved,{},{}\n",
         if saltelli.is_some() { "base" } else { "trajectory" },
         explore::param_header(model),
         explore::outcome_header(model)
     );
-    let mut csv = CsvOut::create(staging.path(), "runs.csv", &header)?;
-    let mut folds = Folds::new(&setup);
-    let started = Instant::now();
-    let shard_units = span.end - span.start;
-    let bar = batch::progress_bar(shard_units * rows_per_unit * reps, !args.common.quiet);
-    batch::for_each_ordered(
-        shard_units,
+    let per_unit = rows_per_unit * reps;
+    let trials_here = (span.end - span.start) * per_unit;
+    let fresh = Meta::new(
+        identity(&loaded, args, total, model.policies[policy].id.clone())?,
+        &loaded,
+        span.clone(),
         threads,
-        rows_per_unit * reps,
+    );
+    let info = ManifestInfo {
+        loaded: &loaded,
+        seed,
+        design: design_name(args.method).into(),
+        policy: model.policies[policy].id.clone(),
+        details: details(&setup, args, model),
+    };
+    let mut run = RowsRun::open(&args.resume, &out_dir, fresh, "runs.csv", &header, per_unit, &info)?;
+    install_stop_handler();
+    let mut folds = Folds::new(&setup);
+    let bar = batch::progress_bar(trials_here, !args.common.quiet);
+    if let Some(b) = &bar {
+        b.set_position(run.trials_done());
+        b.reset_eta();
+    }
+    let stopped = batch::for_each_ordered(
+        run.next()..span.end,
+        threads,
+        per_unit,
         bar.as_ref(),
-        |jj| {
-            let j = span.start + jj;
+        |j| {
             let mut unit = vec![0.0; d];
             let mut params = vec![0.0; d];
             let mut scratch = vec![0.0; 2 * d];
@@ -368,90 +385,54 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
                 text.push('\n');
                 ys.push(y);
             }
-            (text, ys, moves)
+            (text, (ys, moves))
         },
-        |_, (text, ys, moves)| {
-            folds.push(&setup, &ys, &moves);
-            csv.row(text.trim_end_matches('\n'))
+        Streamed {
+            run: &mut run,
+            fold: |(ys, moves): (Vec<Vec<f64>>, Vec<(usize, f64)>)| folds.push(&setup, &ys, &moves),
         },
     )?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    csv.finish()?;
-    let secs = started.elapsed().as_secs_f64();
+    run.settle(stopped)?;
+    let secs = run.session.meta.elapsed_seconds;
     if let Some(spec) = args.shard {
-        let rows = staging.path().join("runs.csv");
-        let meta = Meta {
-            identity: Identity {
-                kind: "sensitivity".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-                scenario_sha256: loaded.sha256.clone(),
-                seed,
-                trials: total,
-                design: serde_json::to_string(&SensitivitySpec::of(args))?,
-                policies: vec![model.policies[policy].id.clone()],
-                fans: false,
-                keep_values: 0,
-                trials_file: true,
-                shard: Some(spec),
-            },
-            scenario_origin: loaded.origin.clone(),
-            scenario_text: loaded.text.clone(),
-            span: span.clone(),
-            next_chunk: span.end,
-            rows_len: std::fs::metadata(&rows).context("reading runs.csv")?.len(),
-            moments_len: 0,
-            moments_sha256: String::new(),
-            elapsed_seconds: secs,
-            threads,
-            resumed_at: Vec::new(),
-        };
-        explore::write_shard_state(staging.path(), &meta)?;
-        let per = rows_per_unit * reps;
-        let (t0, t1) = (span.start * per, span.end * per);
-        explore::write_manifest_with(
-            staging.path(),
-            &loaded,
-            seed,
-            t1 - t0,
-            threads,
-            design_name(args.method),
-            &model.policies[policy].id,
-            secs,
-            details(&setup, args, model),
-            |m| {
-                m.complete = false;
-                m.status = "shard".into();
-                m.shard = Some(ShardInfo {
-                    index: spec.index,
-                    count: spec.count,
-                    first_trial: t0,
-                    end_trial: t1,
-                    note: format!(
-                        "shard {spec}: {} {}..{} of {n_units} (trials {t0}..{t1} of {total}), not a complete \
-                         analysis; combine all {} shards with `greatgame merge`",
-                        unit_name(args.method),
-                        span.start,
-                        span.end,
-                        spec.count
-                    ),
-                });
-            },
-        )?;
-        let dir = staging.commit()?;
+        let t = run.trials();
+        let note = format!(
+            "shard {spec}: {} {}..{} of {n_units} (trials {}..{} of {total}), not a complete analysis; combine all {} \
+             shards with `greatgame merge`",
+            unit_name(args.method),
+            span.start,
+            span.end,
+            t.start,
+            t.end,
+            spec.count
+        );
+        let dir = run.finish_shard(&info, spec, span.clone(), note)?;
         eprintln!(
             "greatgame: sensitivity shard {spec}: {} {}..{} of {n_units} ({} trials) in {secs:.1} s; results in {}",
             unit_name(args.method),
             span.start,
             span.end,
-            t1 - t0,
+            t.end - t.start,
             dir.display()
         );
         return Ok(());
     }
-    finish(&setup, &loaded, args, &folds, staging.path(), threads, secs, |_| {})?;
-    let dir = staging.commit()?;
+    // A resumed analysis folds its inputs from the whole rows file, as `merge` does.
+    let resumed = run.resumed_part_way();
+    let resumed_at = run.session.meta.resumed_at.clone();
+    let (session, rows) = run.finish()?;
+    let folds = if resumed {
+        Folds::from_csv(&setup, model, &rows)?
+    } else {
+        folds
+    };
+    finish(&setup, &loaded, args, &folds, session.path(), threads, secs, |m| {
+        m.resumed_at_trials = resumed_at;
+    })?;
+    let dir = session.commit()?;
     eprintln!(
         "greatgame: {} runs ({total} trials) in {secs:.1} s ({:.0} trials/s) on {threads} thread(s); results in {}",
         n_units * rows_per_unit,
@@ -459,6 +440,23 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
         dir.display()
     );
     Ok(())
+}
+
+/// The identity of a sensitivity analysis: what must agree for a checkpoint to be resumed or shards to merge.
+fn identity(loaded: &scenario::Loaded, args: &SensitivityArgs, total: u64, policy: String) -> Result<Identity> {
+    Ok(Identity {
+        kind: "sensitivity".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scenario_sha256: loaded.sha256.clone(),
+        seed: args.common.seed,
+        trials: total,
+        design: serde_json::to_string(&SensitivitySpec::of(args))?,
+        policies: vec![policy],
+        fans: false,
+        keep_values: 0,
+        trials_file: true,
+        shard: args.shard,
+    })
 }
 
 fn unit_name(m: Method) -> &'static str {

@@ -9,7 +9,8 @@
 //! lever combination sees the same draws (common random numbers). A
 //! contiguous range of experiments is therefore a self-contained share.
 
-use super::explore::{self, CommonArgs, CsvOut, field};
+use super::explore::{self, CommonArgs, CsvOut, ManifestInfo, RowsRun, Streamed, field};
+use super::resume::{ResumeArgs, install_stop_handler};
 use crate::analysis::stats::OutcomeStats;
 use crate::experiment::batch::{self, push_num};
 use crate::experiment::checkpoint::{Identity, Meta};
@@ -18,15 +19,13 @@ use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
 use crate::experiment::shard::{ShardSpec, shard_chunks};
 use crate::model::Model;
 use crate::plot::sweep::{BandChart, BandPoint, HeatmapChart, draw_band, draw_heatmap};
-use crate::report::manifest::{Manifest, MergedShard, ShardInfo};
-use crate::report::staging::Staging;
+use crate::report::manifest::{Manifest, MergedShard};
 use crate::scenario;
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
@@ -56,6 +55,8 @@ pub struct SweepArgs {
     /// `greatgame merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<ShardSpec>,
+    #[command(flatten)]
+    pub resume: ResumeArgs,
 }
 
 /// The sweep's options as saved in a shard state (`design` of its identity),
@@ -108,6 +109,7 @@ impl SweepSpec {
                 quiet,
             },
             shard: None,
+            resume: ResumeArgs::default(),
         })
     }
 }
@@ -238,34 +240,52 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
         }
         None => 0..n_points,
     };
-    let first_unit = points.start * reps;
-    let units = (points.end - points.start) * reps;
+    // The units of work are (point, replication) pairs: u = i R + r.
+    let units = points.start * reps..points.end * reps;
     let out_dir = args.common.out_dir(model, "sweep");
-    let staging = Staging::new(&out_dir)?;
     let seed = args.common.seed;
+    let info = ManifestInfo {
+        loaded: &loaded,
+        seed,
+        design: format!("sweep: full factorial lever grid x {}", args.design.name()),
+        policy: model.policies[setup.base].id.clone(),
+        details: details(&setup, args.design.name()),
+    };
 
     let mut header = String::from("experiment,point,replication,trial,policy");
     for l in &grid.levers {
         write!(header, ",{}", l.id)?;
     }
-    write!(
+    writeln!(
         header,
         ",{},{}",
         explore::param_header(model),
         explore::outcome_header(model)
     )?;
-    let mut csv = CsvOut::create(staging.path(), "experiments.csv", &header)?;
+    let fresh = Meta::new(identity(&loaded, args, total), &loaded, units.clone(), threads);
+    let mut run = RowsRun::open(
+        &args.resume,
+        &out_dir,
+        fresh,
+        "experiments.csv",
+        &header,
+        n_combos,
+        &info,
+    )?;
+    install_stop_handler();
     // Per combination, per selected outcome: moments and a quantile sketch.
     let mut stats = setup.empty_stats();
-    let started = Instant::now();
-    let bar = batch::progress_bar(units * n_combos, !args.common.quiet);
-    batch::for_each_ordered(
-        units,
+    let bar = batch::progress_bar((units.end - units.start) * n_combos, !args.common.quiet);
+    if let Some(b) = &bar {
+        b.set_position(run.trials_done());
+        b.reset_eta();
+    }
+    let stopped = batch::for_each_ordered(
+        run.next()..units.end,
         threads,
         n_combos,
         bar.as_ref(),
-        |j| {
-            let u = first_unit + j;
+        |u| {
             let (i, r) = (u / reps, u % reps);
             let mut unit = vec![0.0; model.params.len()];
             design.point(i, &mut unit);
@@ -290,73 +310,46 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
             }
             (text, outs)
         },
-        |_, (text, outs)| {
-            for (c, values) in outs.iter().enumerate() {
-                setup.push(&mut stats, c, values);
-            }
-            csv.row(text.trim_end_matches('\n'))
+        Streamed {
+            run: &mut run,
+            fold: |outs: Vec<Vec<f64>>| {
+                for (c, values) in outs.iter().enumerate() {
+                    setup.push(&mut stats, c, values);
+                }
+            },
         },
     )?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    csv.finish()?;
-    let secs = started.elapsed().as_secs_f64();
+    run.settle(stopped)?;
+    let secs = run.session.meta.elapsed_seconds;
     if let Some(spec) = args.shard {
-        let rows = staging.path().join("experiments.csv");
-        let meta = Meta {
-            identity: identity(&loaded, args, total, spec),
-            scenario_origin: loaded.origin.clone(),
-            scenario_text: loaded.text.clone(),
-            span: points.clone(),
-            next_chunk: points.end,
-            rows_len: std::fs::metadata(&rows).context("reading experiments.csv")?.len(),
-            moments_len: 0,
-            moments_sha256: String::new(),
-            elapsed_seconds: secs,
-            threads,
-            resumed_at: Vec::new(),
-        };
-        explore::write_shard_state(staging.path(), &meta)?;
-        let (t0, t1) = (first_unit * n_combos, (first_unit + units) * n_combos);
-        explore::write_manifest_with(
-            staging.path(),
-            &loaded,
-            seed,
-            t1 - t0,
-            threads,
-            &format!("sweep: full factorial lever grid x {}", args.design.name()),
-            &model.policies[setup.base].id,
-            secs,
-            details(&setup, args.design.name()),
-            |m| {
-                m.complete = false;
-                m.status = "shard".into();
-                m.shard = Some(ShardInfo {
-                    index: spec.index,
-                    count: spec.count,
-                    first_trial: t0,
-                    end_trial: t1,
-                    note: format!(
-                        "shard {spec}: design points {}..{} of {n_points} (experiments {t0}..{t1} of {total}), not a \
-                         complete sweep; combine all {} shards with `greatgame merge`",
-                        points.start, points.end, spec.count
-                    ),
-                });
-            },
-        )?;
-        let dir = staging.commit()?;
+        let t = run.trials();
+        let note = format!(
+            "shard {spec}: design points {}..{} of {n_points} (experiments {}..{} of {total}), not a complete sweep; \
+             combine all {} shards with `greatgame merge`",
+            points.start, points.end, t.start, t.end, spec.count
+        );
+        let dir = run.finish_shard(&info, spec, points.clone(), note)?;
         eprintln!(
             "greatgame: sweep shard {spec}: design points {}..{} of {n_points} ({} trials) in {secs:.1} s; results in {}",
             points.start,
             points.end,
-            t1 - t0,
+            t.end - t.start,
             dir.display()
         );
         return Ok(());
     }
-    let charts = finish(&setup, &loaded, args, &stats, staging.path(), threads, secs, |_| {})?;
-    let dir = staging.commit()?;
+    // A resumed sweep folds its summary from the whole rows file, as `merge` does.
+    let resumed = run.resumed_part_way();
+    let resumed_at = run.session.meta.resumed_at.clone();
+    let (session, rows) = run.finish()?;
+    let stats = if resumed { setup.stats_from_csv(&rows)? } else { stats };
+    let charts = finish(&setup, &loaded, args, &stats, session.path(), threads, secs, |m| {
+        m.resumed_at_trials = resumed_at;
+    })?;
+    let dir = session.commit()?;
     eprintln!(
         "greatgame: sweep of {n_combos} lever combination(s) x {n_points} point(s) x {reps} replication(s) = {total} trials in {secs:.1} s ({:.0} trials/s) on {threads} thread(s); {charts} chart(s); results in {}",
         total as f64 / secs.max(1e-9),
@@ -365,8 +358,8 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
     Ok(())
 }
 
-/// The identity a sweep shard records: what must agree for shards to merge.
-fn identity(loaded: &scenario::Loaded, args: &SweepArgs, total: u64, spec: ShardSpec) -> Identity {
+/// The identity of a sweep: what must agree for a checkpoint to be resumed or shards to merge.
+fn identity(loaded: &scenario::Loaded, args: &SweepArgs, total: u64) -> Identity {
     Identity {
         kind: "sweep".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -378,7 +371,7 @@ fn identity(loaded: &scenario::Loaded, args: &SweepArgs, total: u64, spec: Shard
         fans: false,
         keep_values: 0,
         trials_file: true,
-        shard: Some(spec),
+        shard: args.shard,
     }
 }
 

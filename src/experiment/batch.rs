@@ -9,11 +9,13 @@
 //! order whatever the thread count, and at most one batch of results is held
 //! in memory at a time.
 
+use crate::experiment::Flow;
 use crate::experiment::runner::TrialDriver;
 use crate::model::Model;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use std::io::IsTerminal;
+use std::ops::Range;
 
 /// Units per parallel task.
 const UNITS_PER_TASK: u64 = 4;
@@ -32,38 +34,57 @@ pub fn progress_bar(total_trials: u64, show: bool) -> Option<indicatif::Progress
     })
 }
 
-/// Evaluate units `0..n_units` with `eval` on `threads` workers and pass each
-/// result to `sink` in unit order. `trials_per_unit` only drives the
-/// progress bar.
+/// Receives evaluated units in unit order, and is told at each batch boundary
+/// (where a command can save a checkpoint, or stop). A closure
+/// `FnMut(unit, result) -> Result<()>` is a sink that never stops.
+pub trait UnitSink<T> {
+    fn unit(&mut self, index: u64, out: T) -> Result<()>;
+    /// Every unit before `next` has been delivered. Return [`Flow::Stop`] to end here.
+    fn batch_done(&mut self, _next: u64) -> Result<Flow> {
+        Ok(Flow::Continue)
+    }
+}
+
+impl<T, F: FnMut(u64, T) -> Result<()>> UnitSink<T> for F {
+    fn unit(&mut self, index: u64, out: T) -> Result<()> {
+        self(index, out)
+    }
+}
+
+/// Evaluate the units in `units` with `eval` on `threads` workers and pass
+/// each result to `sink` in unit order. A resumed command starts part-way
+/// (`units.start` > 0); batches are counted from there, which changes nothing
+/// in the results since they arrive in order. `trials_per_unit` only drives the
+/// progress bar. Returns `None` when every unit is done, or `Some(next unit)`
+/// if the sink stopped.
 pub fn for_each_ordered<T, E, S>(
-    n_units: u64,
+    units: Range<u64>,
     threads: usize,
     trials_per_unit: u64,
     bar: Option<&indicatif::ProgressBar>,
     eval: E,
     mut sink: S,
-) -> Result<()>
+) -> Result<Option<u64>>
 where
     T: Send,
     E: Fn(u64) -> T + Sync,
-    S: FnMut(u64, T) -> Result<()>,
+    S: UnitSink<T>,
 {
     let threads = threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .context("starting worker threads")?;
-    let n_tasks = n_units.div_ceil(UNITS_PER_TASK);
-    let batch = threads as u64 * 8;
-    let mut first = 0u64;
-    while first < n_tasks {
-        let last = (first + batch).min(n_tasks);
+    let batch = threads as u64 * 8 * UNITS_PER_TASK;
+    let mut first = units.start;
+    while first < units.end {
+        let last = (first + batch).min(units.end);
         let outs: Vec<Vec<T>> = pool.install(|| {
-            (first..last)
+            (0..(last - first).div_ceil(UNITS_PER_TASK))
                 .into_par_iter()
                 .map(|task| {
-                    let lo = task * UNITS_PER_TASK;
-                    let hi = (lo + UNITS_PER_TASK).min(n_units);
+                    let lo = first + task * UNITS_PER_TASK;
+                    let hi = (lo + UNITS_PER_TASK).min(last);
                     let out: Vec<T> = (lo..hi).map(&eval).collect();
                     if let Some(b) = bar {
                         b.inc((hi - lo) * trials_per_unit);
@@ -72,16 +93,19 @@ where
                 })
                 .collect()
         });
-        let mut unit = first * UNITS_PER_TASK;
+        let mut unit = first;
         for out in outs {
             for t in out {
-                sink(unit, t)?;
+                sink.unit(unit, t)?;
                 unit += 1;
             }
         }
         first = last;
+        if sink.batch_done(first)? == Flow::Stop && first < units.end {
+            return Ok(Some(first));
+        }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Run trial `trial` (master seed `seed`) with the uncertainties `params`
@@ -143,8 +167,8 @@ mod tests {
     fn results_arrive_in_order_at_any_thread_count() {
         for threads in [1, 2, 3] {
             let mut seen = Vec::new();
-            for_each_ordered(
-                37,
+            let done = for_each_ordered(
+                0..37,
                 threads,
                 1,
                 None,
@@ -156,7 +180,59 @@ mod tests {
                 },
             )
             .unwrap();
+            assert_eq!(done, None);
             assert_eq!(seen, (0..37).collect::<Vec<_>>());
+        }
+    }
+
+    /// A sink that stops at the first batch boundary after `stop_after` units.
+    struct Stopper<'a> {
+        seen: &'a mut Vec<u64>,
+        boundaries: &'a mut Vec<u64>,
+        stop_after: u64,
+    }
+
+    impl UnitSink<u64> for Stopper<'_> {
+        fn unit(&mut self, index: u64, out: u64) -> Result<()> {
+            assert_eq!(out, index * 10);
+            self.seen.push(index);
+            Ok(())
+        }
+        fn batch_done(&mut self, next: u64) -> Result<Flow> {
+            self.boundaries.push(next);
+            Ok(if next >= self.stop_after {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            })
+        }
+    }
+
+    /// Stopped part-way and started again from where it stopped, the units
+    /// arrive exactly once each, in order, whatever the thread counts.
+    #[test]
+    fn a_stopped_evaluation_continues_from_its_next_unit() {
+        for (t1, t2) in [(1, 1), (1, 3), (2, 1)] {
+            let (mut seen, mut boundaries) = (Vec::new(), Vec::new());
+            let sink = Stopper {
+                seen: &mut seen,
+                boundaries: &mut boundaries,
+                stop_after: 40,
+            };
+            let next = for_each_ordered(5..300, t1, 1, None, |u| u * 10, sink)
+                .unwrap()
+                .expect("stopped");
+            assert!((40..300).contains(&next), "{next}");
+            let sink = Stopper {
+                seen: &mut seen,
+                boundaries: &mut boundaries,
+                stop_after: u64::MAX,
+            };
+            let done = for_each_ordered(next..300, t2, 1, None, |u| u * 10, sink).unwrap();
+            assert_eq!(done, None);
+            assert_eq!(seen, (5..300).collect::<Vec<_>>());
+            assert!(boundaries.contains(&next));
+            assert_eq!(boundaries.last(), Some(&300));
         }
     }
 

@@ -55,21 +55,48 @@ pub struct Identity {
 
 impl Identity {
     /// Human-readable list of the fields that differ (`field: ours vs theirs`).
+    /// Options saved as JSON text (the exploration commands' `design`) are
+    /// compared option by option (`design.samples: 100 vs 200`).
     pub fn differences(&self, other: &Identity) -> Vec<String> {
-        let (a, b) = (
-            serde_json::to_value(self).unwrap_or_default(),
-            serde_json::to_value(other).unwrap_or_default(),
-        );
         let mut out = Vec::new();
-        if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
-            for (k, va) in a {
-                let vb = b.get(k).cloned().unwrap_or_default();
-                if *va != vb {
-                    out.push(format!("{k}: {va} vs {vb}"));
-                }
+        diff_values(
+            "",
+            &serde_json::to_value(self).unwrap_or_default(),
+            &serde_json::to_value(other).unwrap_or_default(),
+            &mut out,
+        );
+        out
+    }
+}
+
+fn diff_values(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    let object = |v: &Value| match v {
+        Value::Object(m) => Some(m.clone()),
+        Value::String(s) => serde_json::from_str::<serde_json::Map<String, Value>>(s).ok(),
+        _ => None,
+    };
+    if a == b {
+        return;
+    }
+    match (object(a), object(b)) {
+        (Some(x), Some(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let sub = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                diff_values(
+                    &sub,
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
             }
         }
-        out
+        _ => out.push(format!("{path}: {a} vs {b}")),
     }
 }
 
@@ -100,6 +127,23 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// A run of `identity` over `span` that has done nothing yet.
+    pub fn new(identity: Identity, loaded: &crate::scenario::Loaded, span: Range<u64>, threads: usize) -> Meta {
+        Meta {
+            identity,
+            scenario_origin: loaded.origin.clone(),
+            scenario_text: loaded.text.clone(),
+            next_chunk: span.start,
+            span,
+            rows_len: 0,
+            moments_len: 0,
+            moments_sha256: String::new(),
+            elapsed_seconds: 0.0,
+            threads,
+            resumed_at: Vec::new(),
+        }
+    }
+
     pub fn trials_done(&self) -> u64 {
         let r = super::runner::chunk_trials(&(self.span.start..self.next_chunk), self.identity.trials);
         r.end.saturating_sub(r.start)
@@ -440,5 +484,17 @@ mod tests {
         let d = meta.identity.differences(&other);
         assert_eq!(d.len(), 2, "{d:?}");
         assert!(d.iter().any(|s| s.starts_with("seed: 7 vs 8")));
+        // Options saved as JSON text are compared one by one.
+        let mut a = meta.identity.clone();
+        a.design = r#"{"samples":100,"levers":["x=1,2"],"no_charts":false}"#.into();
+        let mut b = a.clone();
+        b.design = r#"{"samples":200,"levers":["x=1,2"],"no_charts":true}"#.into();
+        assert_eq!(
+            a.differences(&b),
+            vec!["design.no_charts: false vs true", "design.samples: 100 vs 200"]
+        );
+        b.design = "monte_carlo".into();
+        assert_eq!(a.differences(&b).len(), 1);
+        assert!(a.differences(&b)[0].starts_with("design: "));
     }
 }
