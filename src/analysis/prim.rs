@@ -17,6 +17,8 @@
 
 use anyhow::{Result, bail};
 
+pub mod stability;
+
 #[derive(Debug, Clone, Copy)]
 pub struct PrimOptions {
     /// Share of the box's points removed by one peel (default 0.05).
@@ -73,19 +75,12 @@ impl PrimResult {
             .restricted(b)
             .into_iter()
             .map(|j| {
-                let (lo_r, hi_r) = (b.lo[j] > self.ranges[j].0, b.hi[j] < self.ranges[j].1);
-                match (lo_r, hi_r) {
-                    (true, true) => format!("{} <= {} <= {}", short(b.lo[j]), names[j], short(b.hi[j])),
-                    (true, false) => format!("{} >= {}", names[j], short(b.lo[j])),
-                    _ => format!("{} <= {}", names[j], short(b.hi[j])),
-                }
+                let lo = (b.lo[j] > self.ranges[j].0).then_some(b.lo[j]);
+                let hi = (b.hi[j] < self.ranges[j].1).then_some(b.hi[j]);
+                limit_rule(&names[j], lo, hi)
             })
             .collect();
-        if parts.is_empty() {
-            "(no restriction: every experiment)".into()
-        } else {
-            parts.join(" and ")
-        }
+        join_rules(parts)
     }
 
     /// Default choice: the densest box whose coverage is at least `min_coverage`
@@ -98,6 +93,25 @@ impl PrimResult {
             }
         }
         best
+    }
+}
+
+/// One restricted uncertainty as a rule (inclusive limits; `None` = unrestricted side).
+pub fn limit_rule(name: &str, lo: Option<f64>, hi: Option<f64>) -> String {
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("{} <= {name} <= {}", short(lo), short(hi)),
+        (Some(lo), None) => format!("{name} >= {}", short(lo)),
+        (None, Some(hi)) => format!("{name} <= {}", short(hi)),
+        (None, None) => format!("{name} (any)"),
+    }
+}
+
+/// A box's rules joined with "and"; a box without limits says so.
+pub fn join_rules(parts: Vec<String>) -> String {
+    if parts.is_empty() {
+        "(no restriction: every experiment)".into()
+    } else {
+        parts.join(" and ")
     }
 }
 
