@@ -153,18 +153,6 @@ impl Stability {
     }
 }
 
-/// The `q` quantile of `v` (linear interpolation; NaN if empty).
-pub fn quantile(v: &[f64], q: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let h = q.clamp(0.0, 1.0) * (s.len() - 1) as f64;
-    let (a, b) = (h.floor() as usize, h.ceil() as usize);
-    s[a] + (h - a as f64) * (s[b] - s[a])
-}
-
 /// Re-run PRIM on `opts.resamples` subsamples of (`cols`, `y`). Each
 /// resample's box is the densest with coverage ≥ `min_coverage` (the main
 /// box's rule; see [`super::PrimResult::choose`]) and is simplified with
@@ -240,6 +228,12 @@ pub fn resample(
 mod tests {
     use super::super::tests_support::synthetic;
     use super::*;
+
+    fn quantile(v: &[f64], q: f64) -> f64 {
+        let mut s = v.to_vec();
+        s.sort_by(f64::total_cmp);
+        crate::plot::render::quantile(&s, q).unwrap_or(f64::NAN)
+    }
 
     fn opts(seed: u64) -> ResampleOptions {
         ResampleOptions {
@@ -329,7 +323,5 @@ mod tests {
             };
             assert!(resample(&cols, &y, &PrimOptions::default(), 0.5, 0.05, &o).is_err());
         }
-        assert_eq!(quantile(&[3.0, 1.0, 2.0], 0.5), 2.0);
-        assert_eq!(quantile(&[0.0, 1.0], 0.25), 0.25);
     }
 }
