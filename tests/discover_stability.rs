@@ -46,7 +46,11 @@ fn stability_and_pruning_are_reported_and_identical_at_any_thread_count() {
         "cart_leaves.csv",
         "discover.md",
     ] {
-        assert_eq!(read(&a.join(f)), read(&b.join(f)), "{f} differs between 1 and 2 threads");
+        assert_eq!(
+            read(&a.join(f)),
+            read(&b.join(f)),
+            "{f} differs between 1 and 2 threads"
+        );
     }
     assert_eq!(
         header(&a.join("prim_stability.csv")),
@@ -71,14 +75,17 @@ fn stability_and_pruning_are_reported_and_identical_at_any_thread_count() {
     }
     let res = read(&a.join("prim_resamples.csv"));
     assert_eq!(res.lines().count(), 13, "a header and 12 resamples");
-    assert_eq!(header(&a.join("prim_resamples.csv"))[..6], [
-        "resample",
-        "box",
-        "coverage_in",
-        "density_in",
-        "coverage_out",
-        "density_out"
-    ]);
+    assert_eq!(
+        header(&a.join("prim_resamples.csv"))[..6],
+        [
+            "resample",
+            "box",
+            "coverage_in",
+            "density_in",
+            "coverage_out",
+            "density_out"
+        ]
+    );
     let pruning = read(&a.join("cart_pruning.csv"));
     assert_eq!(
         pruning.lines().next().unwrap(),
@@ -105,10 +112,17 @@ fn stability_and_pruning_are_reported_and_identical_at_any_thread_count() {
     assert!(a.join("charts/prim_stability.png").is_file());
     assert!(a.join("charts/prim_stability.svg").is_file());
     let manifest = read(&a.join("manifest.json"));
-    assert!(manifest.contains("\"resamples\": 12") && manifest.contains("\"folds\": 10"), "{manifest}");
+    assert!(
+        manifest.contains("\"resamples\": 12") && manifest.contains("\"folds\": 10"),
+        "{manifest}"
+    );
     // Another seed draws other subsamples.
     let c = tmp.path().join("c");
-    let other = [&WHERE[..], &["--samples", "300", "--resamples", "12", "--seed", "5", "--no-charts"]].concat();
+    let other = [
+        &WHERE[..],
+        &["--samples", "300", "--resamples", "12", "--seed", "5", "--no-charts"],
+    ]
+    .concat();
     ok(&run(&other, &c));
     assert_ne!(read(&a.join("prim_resamples.csv")), read(&c.join("prim_resamples.csv")));
 }
@@ -118,14 +132,21 @@ fn zero_resamples_and_zero_folds_skip_the_checks() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o");
     ok(&run(
-        &[&WHERE[..], &["--samples", "120", "--resamples", "0", "--folds", "0", "--no-charts"]].concat(),
+        &[
+            &WHERE[..],
+            &["--samples", "120", "--resamples", "0", "--folds", "0", "--no-charts"],
+        ]
+        .concat(),
         &out,
     ));
     assert!(!out.join("prim_stability.csv").exists());
     assert!(!out.join("prim_resamples.csv").exists());
     assert!(!out.join("cart_pruning.csv").exists());
     let md = read(&out.join("discover.md"));
-    assert!(!md.contains("Stability") && md.contains("not pruned (`--folds 0`)"), "{md}");
+    assert!(
+        !md.contains("Stability") && md.contains("not pruned (`--folds 0`)"),
+        "{md}"
+    );
     // --method cart runs no resampling by default.
     let cart = tmp.path().join("cart");
     ok(&run(
@@ -143,7 +164,10 @@ fn bad_resampling_and_pruning_options_are_clear_errors() {
         (&["--folds", "1"], "--folds must be 0"),
         (&["--samples", "50", "--folds", "60"], "--folds must be 0"),
         (&["--resample-share", "1.5"], "--resample-share must lie in (0, 1)"),
-        (&["--method", "cart", "--resamples", "10"], "--resamples checks PRIM's box"),
+        (
+            &["--method", "cart", "--resamples", "10"],
+            "--resamples checks PRIM's box",
+        ),
         (&["--method", "prim", "--folds", "5"], "--folds prunes the CART tree"),
     ];
     for (extra, want) in cases {

@@ -14,10 +14,10 @@ use crate::analysis::prim::{self, PrimBox, PrimOptions, PrimResult, short};
 use crate::experiment::batch::{self, push_num};
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
 use crate::model::Model;
-use crate::plot::render::quantile;
 use crate::plot::prim::{
     BoxChart, BoxLimit, StabilityChart, StabilityRow, TrajectoryChart, draw_box, draw_stability, draw_trajectory,
 };
+use crate::plot::render::quantile;
 use crate::report::staging::Staging;
 use crate::scenario;
 use anyhow::{Result, bail};
@@ -650,7 +650,11 @@ mod tests {
 
 /// A share as "51%", or "–" when undefined.
 fn pct(x: f64) -> String {
-    if x.is_finite() { format!("{:.0}%", 100.0 * x) } else { "–".into() }
+    if x.is_finite() {
+        format!("{:.0}%", 100.0 * x)
+    } else {
+        "–".into()
+    }
 }
 
 /// Median and 5–95% range of a statistic across resamples, as percentages.
@@ -753,7 +757,12 @@ fn write_stability(
     let mut order: Vec<usize> = (0..names.len())
         .filter(|&j| raw[j] > 0.0 || simp[j] > 0.0 || in_box.contains(&j))
         .collect();
-    order.sort_by(|&a, &b| simp[b].total_cmp(&simp[a]).then(raw[b].total_cmp(&raw[a])).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        simp[b]
+            .total_cmp(&simp[a])
+            .then(raw[b].total_cmp(&raw[a]))
+            .then(a.cmp(&b))
+    });
     let yes = |b: bool| if b { "yes" } else { "" };
     for &j in &order {
         writeln!(

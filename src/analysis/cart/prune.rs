@@ -83,7 +83,10 @@ fn subtree_cost(node: &Node) -> (f64, usize) {
 
 /// The smallest g(t) = (R(t) − R(T_t)) / (|T_t| − 1) over internal nodes.
 fn weakest(node: &Node) -> Option<f64> {
-    let Node::Split { n, cases, left, right, .. } = node else {
+    let Node::Split {
+        n, cases, left, right, ..
+    } = node
+    else {
         return None;
     };
     let (r, k) = subtree_cost(node);

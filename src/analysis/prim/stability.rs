@@ -52,7 +52,13 @@ pub struct OpenBox {
 impl OpenBox {
     fn from_box(b: &PrimBox, ranges: &[(f64, f64)]) -> OpenBox {
         let lo = (0..ranges.len())
-            .map(|j| if b.lo[j] > ranges[j].0 { b.lo[j] } else { f64::NEG_INFINITY })
+            .map(|j| {
+                if b.lo[j] > ranges[j].0 {
+                    b.lo[j]
+                } else {
+                    f64::NEG_INFINITY
+                }
+            })
             .collect();
         let hi = (0..ranges.len())
             .map(|j| if b.hi[j] < ranges[j].1 { b.hi[j] } else { f64::INFINITY })
