@@ -617,37 +617,6 @@ fn write_prim(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn conditions_parse_and_validate() {
-        let m = crate::scenario::load(None).unwrap().model;
-        let c = Condition::parse(&m, "isisk_attacks_afghanistan>20").unwrap();
-        let o = m
-            .outcomes
-            .iter()
-            .position(|x| x.id == "isisk_attacks_afghanistan")
-            .unwrap();
-        let mut v = vec![0.0; m.outcomes.len()];
-        v[o] = 21.0;
-        assert!(c.holds(&v));
-        v[o] = 20.0;
-        assert!(!c.holds(&v));
-        let c = Condition::parse(&m, "isisk_attacks_afghanistan >= 20 and gdp_index_2030 < 0.9").unwrap();
-        assert_eq!(c.terms.len(), 2);
-        assert_eq!(c.terms[0].1, Op::Ge);
-        let e = Condition::parse(&m, "isisk_atacks_afghanistan>20")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("did you mean `isisk_attacks_afghanistan`"), "{e}");
-        assert!(Condition::parse(&m, "isisk_attacks_afghanistan=20").is_err());
-        assert!(Condition::parse(&m, "isisk_attacks_afghanistan>lots").is_err());
-        assert!(Condition::parse(&m, ">3").is_err());
-    }
-}
-
 /// A share as "51%", or "–" when undefined.
 fn pct(x: f64) -> String {
     if x.is_finite() {
@@ -846,4 +815,35 @@ fn write_pruning(staging: &Staging, p: &prune::Pruned, md: &mut String) -> Resul
     }
     md.push('\n');
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_parse_and_validate() {
+        let m = crate::scenario::load(None).unwrap().model;
+        let c = Condition::parse(&m, "isisk_attacks_afghanistan>20").unwrap();
+        let o = m
+            .outcomes
+            .iter()
+            .position(|x| x.id == "isisk_attacks_afghanistan")
+            .unwrap();
+        let mut v = vec![0.0; m.outcomes.len()];
+        v[o] = 21.0;
+        assert!(c.holds(&v));
+        v[o] = 20.0;
+        assert!(!c.holds(&v));
+        let c = Condition::parse(&m, "isisk_attacks_afghanistan >= 20 and gdp_index_2030 < 0.9").unwrap();
+        assert_eq!(c.terms.len(), 2);
+        assert_eq!(c.terms[0].1, Op::Ge);
+        let e = Condition::parse(&m, "isisk_atacks_afghanistan>20")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `isisk_attacks_afghanistan`"), "{e}");
+        assert!(Condition::parse(&m, "isisk_attacks_afghanistan=20").is_err());
+        assert!(Condition::parse(&m, "isisk_attacks_afghanistan>lots").is_err());
+        assert!(Condition::parse(&m, ">3").is_err());
+    }
 }

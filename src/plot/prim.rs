@@ -190,36 +190,7 @@ impl Figure for BoxFigure<'_> {
         }
         let n = c.limits.len();
         let names: Vec<String> = c.limits.iter().map(|l| l.name.clone()).collect();
-        let fmt_y = move |v: &f64| {
-            let k = v.round();
-            if (v - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
-                names[names.len() - 1 - k as usize].clone()
-            } else {
-                String::new()
-            }
-        };
-        let fmt_x = |v: &f64| format!("{:.0}%", 100.0 * v);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_left(16)
-            .margin_right(40)
-            .margin_top(10)
-            .margin_bottom(6)
-            .x_label_area_size(56)
-            .y_label_area_size(300)
-            .build_cartesian_2d(-0.02..1.02, -0.6..(n as f64 - 0.4))?;
-        chart
-            .configure_mesh()
-            .y_labels(n)
-            .x_labels(6)
-            .y_label_formatter(&fmt_y)
-            .x_label_formatter(&fmt_x)
-            .x_desc("position within the explored range")
-            .label_style(text_style(LABEL_PX, FontStyle::Normal, INK))
-            .axis_desc_style(text_style(AXIS_DESC_PX, FontStyle::Normal, INK))
-            .bold_line_style(GRID.stroke_width(1))
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK.stroke_width(1))
-            .draw()?;
+        let mut chart = share_rows(&plot, names, -0.02..1.02, 300, "position within the explored range")?;
         let label = text_style(SMALL_PX, FontStyle::Normal, INK);
         for (k, l) in c.limits.iter().enumerate() {
             let y = (n - 1 - k) as f64;
@@ -334,36 +305,7 @@ impl Figure for StabilityFigure<'_> {
                 format!("{}{mark}", r.name)
             })
             .collect();
-        let fmt_y = move |v: &f64| {
-            let k = v.round();
-            if (v - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
-                names[names.len() - 1 - k as usize].clone()
-            } else {
-                String::new()
-            }
-        };
-        let fmt_x = |v: &f64| format!("{:.0}%", 100.0 * v);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_left(16)
-            .margin_right(40)
-            .margin_top(10)
-            .margin_bottom(6)
-            .x_label_area_size(56)
-            .y_label_area_size(320)
-            .build_cartesian_2d(0.0..1.02, -0.6..(n as f64 - 0.4))?;
-        chart
-            .configure_mesh()
-            .y_labels(n)
-            .x_labels(6)
-            .y_label_formatter(&fmt_y)
-            .x_label_formatter(&fmt_x)
-            .x_desc("share of resamples")
-            .label_style(text_style(LABEL_PX, FontStyle::Normal, INK))
-            .axis_desc_style(text_style(AXIS_DESC_PX, FontStyle::Normal, INK))
-            .bold_line_style(GRID.stroke_width(1))
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK.stroke_width(1))
-            .draw()?;
+        let mut chart = share_rows(&plot, names, 0.0..1.02, 320, "share of resamples")?;
         chart.draw_series(DashedLineSeries::new(
             [(0.5, -0.6), (0.5, n as f64 - 0.4)],
             6,
@@ -390,4 +332,56 @@ impl Figure for StabilityFigure<'_> {
         }
         Ok(())
     }
+}
+
+/// A chart with one row per name (the first at the top; row k sits at y = n − 1 − k) and shares across (ticks
+/// as percentages), styled like the other charts.
+fn share_rows<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    names: Vec<String>,
+    x: std::ops::Range<f64>,
+    name_width: u32,
+    x_desc: &str,
+) -> anyhow::Result<
+    plotters::chart::ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+>
+where
+    DB::ErrorType: 'static,
+{
+    let n = names.len();
+    let fmt_y = move |v: &f64| {
+        let k = v.round();
+        if (v - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
+            names[names.len() - 1 - k as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    let fmt_x = |v: &f64| format!("{:.0}%", 100.0 * v);
+    let mut chart = ChartBuilder::on(plot)
+        .margin_left(16)
+        .margin_right(40)
+        .margin_top(10)
+        .margin_bottom(6)
+        .x_label_area_size(56)
+        .y_label_area_size(name_width)
+        .build_cartesian_2d(x, -0.6..(n as f64 - 0.4))?;
+    chart
+        .configure_mesh()
+        .y_labels(n)
+        .x_labels(6)
+        .y_label_formatter(&fmt_y)
+        .x_label_formatter(&fmt_x)
+        .x_desc(x_desc)
+        .label_style(text_style(LABEL_PX, FontStyle::Normal, INK))
+        .axis_desc_style(text_style(AXIS_DESC_PX, FontStyle::Normal, INK))
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .axis_style(INK.stroke_width(1))
+        .draw()?;
+    Ok(chart)
 }
