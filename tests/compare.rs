@@ -184,10 +184,44 @@ fn same_seed_same_comparison_at_any_thread_count() {
     assert_ne!(a.0, c.0, "a different seed should change the results");
 }
 
+/// `--weights` changes overall regret only: the paired differences are the
+/// same, and the report and JSON say which weights were used.
+#[test]
+fn weights_change_overall_regret_and_are_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (eq, w) = (tmp.path().join("equal"), tmp.path().join("weighted"));
+    ok(&compare(&eq, &["--all", "--no-charts"]));
+    ok(&compare(
+        &w,
+        &["--all", "--no-charts", "--weights", "gdp_index_2030=5,us_cost=0"],
+    ));
+    let read = |d: &Path, f: &str| fs::read_to_string(d.join(f)).unwrap();
+    assert_eq!(read(&eq, "comparison.csv"), read(&w, "comparison.csv"));
+    assert_ne!(read(&eq, "robustness.csv"), read(&w, "robustness.csv"));
+    let md = read(&w, "comparison.md");
+    assert!(md.contains("`gdp_index_2030` 5, `us_cost` 0"), "{md}");
+    assert!(md.contains("1 outcome(s) were given weight 0"), "{md}");
+    assert!(read(&eq, "comparison.md").contains("**equal weights**"));
+    let json: serde_json::Value = serde_json::from_str(&read(&w, "comparison.json")).unwrap();
+    let parts = json
+        .pointer("/robustness/outcomes_in_overall")
+        .expect("outcomes_in_overall in comparison.json");
+    let weight_of = |id: &str| {
+        parts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["outcome"] == id)
+            .map(|p| p["weight"].as_f64().unwrap())
+    };
+    assert_eq!(weight_of("gdp_index_2030"), Some(5.0));
+    assert_eq!(weight_of("us_cost"), None, "weight 0 leaves the outcome out");
+}
+
 #[test]
 fn bad_input_is_a_clear_error_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 9] = [
         (
             &["--satisfice", "isisk_attacks<=20"],
             "did you mean one of `isisk_attacks_afghanistan`, `isisk_attacks_region`",
@@ -201,6 +235,11 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
         ),
         (&["--baseline", "status_qo"], "did you mean `status_quo`"),
         (&["--trials", "0"], "--trials"),
+        (
+            &["--weights", "gdp_index=2"],
+            "unknown outcome `gdp_index` in --weights",
+        ),
+        (&["--weights", "gdp_index_2030=-1"], "not a weight"),
     ];
     for (k, (args, want)) in cases.iter().enumerate() {
         let out = tmp.path().join(format!("bad{k}"));

@@ -34,6 +34,8 @@ pub struct CompareDesign {
     pub seed: u64,
     pub threads: usize,
     pub thresholds: Vec<Threshold>,
+    /// Weight of each outcome in overall regret; empty means equal weights.
+    pub weights: Vec<f64>,
     /// Tally actions and events per year (for `explain` and the report).
     pub mechanisms: bool,
     pub progress: bool,
@@ -89,7 +91,7 @@ impl Sink {
             np,
             no,
             paired: vec![PairedAcc::default(); np * no],
-            robust: RobustAcc::new(model, np, &d.thresholds),
+            robust: RobustAcc::new(model, np, &d.thresholds, &d.weights),
             mech: d.mechanisms.then(|| MechanismAcc::new(layout.clone(), np, 0)),
             keep: scales.is_none(),
             scales,

@@ -11,11 +11,12 @@
 //! * **Overall regret** combines the `Maximize`/`Minimize` outcomes: each is
 //!   put on a common scale by dividing by its pooled standard deviation (over
 //!   all compared policies and the first trials of the run, see
-//!   [`scales_from`]), oriented so higher is better, and averaged with equal
-//!   weights into a per-trial score; overall regret is the best policy's score
-//!   in that trial minus this policy's. Unit: standard deviations. Equal
-//!   weights are a choice, not a finding — they are stated in every report.
-//!   Outcomes with zero spread and `Info` outcomes are left out.
+//!   [`scales_from`]), oriented so higher is better, and averaged into a
+//!   per-trial score with the user's weights (`--weights`, equal by default;
+//!   see [`parse_weights`]); overall regret is the best policy's score in that
+//!   trial minus this policy's. Unit: standard deviations. Weights are a
+//!   choice, not a finding — they are stated in every report. Outcomes with
+//!   zero spread or weight 0 and `Info` outcomes are left out.
 //! * **Satisficing** is the share of trials in which a policy meets every
 //!   threshold the user set (`--satisfice "outcome<=x,…"`).
 //!
@@ -84,7 +85,6 @@ impl Threshold {
 /// with OP one of `<=`, `<`, `>=`, `>`. Every problem is an error naming the
 /// clause (and the closest outcome id for a typo); nothing is skipped.
 pub fn parse_satisfice(model: &Model, text: &str) -> Result<Vec<Threshold>> {
-    let ids: Vec<String> = model.outcomes.iter().map(|o| o.id.clone()).collect();
     let mut out = Vec::new();
     if text.trim().is_empty() {
         bail!("--satisfice is empty; write thresholds like \"isisk_attacks_afghanistan<=20,gdp_index_2030>=0.9\"");
@@ -119,23 +119,7 @@ pub fn parse_satisfice(model: &Model, text: &str) -> Result<Vec<Threshold>> {
         if name.is_empty() {
             bail!("{where_} names no outcome before `{}`", op.symbol());
         }
-        let Some(o) = model.outcomes.iter().position(|x| x.id == name) else {
-            // A shortened id ("isisk_attacks") may fit several outcomes: list them all.
-            let containing: Vec<String> = ids
-                .iter()
-                .filter(|i| i.contains(name))
-                .map(|i| format!("`{i}`"))
-                .collect();
-            let hint = if (2..=6).contains(&containing.len()) {
-                format!("did you mean one of {}?", containing.join(", "))
-            } else {
-                closest(name, &ids)
-                    .map(|c| format!("did you mean `{c}`?"))
-                    .or_else(|| containing.first().map(|c| format!("did you mean {c}?")))
-                    .unwrap_or_else(|| format!("outcomes: {}", ids.join(", ")))
-            };
-            bail!("{where_}: unknown outcome `{name}`; {hint} (`greatgame list` shows every outcome)");
-        };
+        let o = outcome_named(model, name, &where_, "--satisfice")?;
         let value: f64 = match num.trim().parse() {
             Ok(v) if f64::is_finite(v) => v,
             _ => bail!("{where_}: `{}` is not a finite number", num.trim()),
@@ -148,6 +132,79 @@ pub fn parse_satisfice(model: &Model, text: &str) -> Result<Vec<Threshold>> {
         });
     }
     Ok(out)
+}
+
+/// The outcome called `name`, or an error for `where_` with the likeliest
+/// fixes: every outcome containing a shortened id ("isisk_attacks" fits
+/// several), else the closest spelling, else the full list.
+fn outcome_named(model: &Model, name: &str, where_: &str, flag: &str) -> Result<usize> {
+    if let Some(o) = model.outcomes.iter().position(|x| x.id == name) {
+        return Ok(o);
+    }
+    let ids: Vec<String> = model.outcomes.iter().map(|o| o.id.clone()).collect();
+    let containing: Vec<String> = ids
+        .iter()
+        .filter(|i| i.contains(name))
+        .map(|i| format!("`{i}`"))
+        .collect();
+    let hint = if (2..=6).contains(&containing.len()) {
+        format!("did you mean one of {}?", containing.join(", "))
+    } else {
+        closest(name, &ids)
+            .map(|c| format!("did you mean `{c}`?"))
+            .or_else(|| containing.first().map(|c| format!("did you mean {c}?")))
+            .unwrap_or_else(|| format!("outcomes: {}", ids.join(", ")))
+    };
+    bail!("{where_}: unknown outcome `{name}` in {flag}; {hint} (`greatgame list` shows every outcome)")
+}
+
+/// Parse `--weights "gdp_index_2030=3,women_rights_index=2"`: the weight of
+/// each named outcome in overall regret; every other outcome with a better
+/// direction keeps weight 1, and weight 0 leaves an outcome out. Returns one
+/// weight per model outcome. Weights are relative (only their ratios matter),
+/// so they must be finite, non-negative, and not all zero; `Info` outcomes
+/// have no better direction and cannot be weighted.
+pub fn parse_weights(model: &Model, text: &str) -> Result<Vec<f64>> {
+    let mut w = vec![1.0; model.outcomes.len()];
+    let mut named = vec![false; model.outcomes.len()];
+    if text.trim().is_empty() {
+        bail!("--weights is empty; write weights like \"gdp_index_2030=3,women_rights_index=2\" (others keep 1)");
+    }
+    for (k, clause) in text.split(',').enumerate() {
+        let c = clause.trim();
+        let where_ = format!("--weights clause {} (`{c}`)", k + 1);
+        let Some((name, num)) = c.split_once('=') else {
+            bail!("{where_} is not `outcome=weight`; write e.g. `gdp_index_2030=3`");
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            bail!("{where_} names no outcome before `=`");
+        }
+        let o = outcome_named(model, name, &where_, "--weights")?;
+        if orientation(model.outcomes[o].kind).is_none() {
+            bail!(
+                "{where_}: `{name}` is an information outcome with no better direction, so it is not part of \
+                 overall regret; weight outcomes marked Maximize or Minimize (`greatgame list`)"
+            );
+        }
+        if named[o] {
+            bail!("{where_}: `{name}` is weighted twice; give each outcome one weight");
+        }
+        named[o] = true;
+        w[o] = match num.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => v,
+            _ => bail!("{where_}: `{}` is not a weight; use a finite number >= 0", num.trim()),
+        };
+    }
+    let any = model
+        .outcomes
+        .iter()
+        .zip(&w)
+        .any(|(o, &x)| x > 0.0 && orientation(o.kind).is_some());
+    if !any {
+        bail!("--weights gives every outcome weight 0; at least one outcome must count in overall regret");
+    }
+    Ok(w)
 }
 
 /// Pooled standard deviation of each outcome over every value given
@@ -179,6 +236,8 @@ pub struct RobustAcc {
     np: usize,
     no: usize,
     orient: Vec<Option<f64>>,
+    /// Weight of each outcome in overall regret (see [`parse_weights`]).
+    weights: Vec<f64>,
     thresholds: Vec<Threshold>,
     /// `[slot * no + o]`
     regret_o: Vec<Moments>,
@@ -196,12 +255,19 @@ pub struct RobustAcc {
 }
 
 impl RobustAcc {
-    pub fn new(model: &Model, np: usize, thresholds: &[Threshold]) -> Self {
+    /// `weights`: one per outcome (see [`parse_weights`]); empty means equal.
+    pub fn new(model: &Model, np: usize, thresholds: &[Threshold], weights: &[f64]) -> Self {
         let no = model.outcomes.len();
+        assert!(weights.is_empty() || weights.len() == no, "one weight per outcome");
         RobustAcc {
             np,
             no,
             orient: model.outcomes.iter().map(|o| orientation(o.kind)).collect(),
+            weights: if weights.is_empty() {
+                vec![1.0; no]
+            } else {
+                weights.to_vec()
+            },
             thresholds: thresholds.to_vec(),
             regret_o: vec![Moments::default(); np * no],
             regret_o_sketch: vec![Sketch::new(); np * no],
@@ -257,8 +323,11 @@ impl RobustAcc {
     /// Overall regret of one trial, given the outcome scales (see [`scales_from`]).
     pub fn push_overall(&mut self, values: &[f64], scales: &[Option<f64>]) {
         let (np, no) = (self.np, self.no);
-        let k = scales.iter().filter(|s| s.is_some()).count();
-        if k == 0 {
+        let total: f64 = (0..no)
+            .filter(|&o| scales[o].is_some() && self.orient[o].is_some())
+            .map(|o| self.weights[o])
+            .sum();
+        if total <= 0.0 {
             return;
         }
         for p in 0..np {
@@ -266,12 +335,12 @@ impl RobustAcc {
             for o in 0..no {
                 if let (Some(sd), Some(s)) = (scales[o], self.orient[o]) {
                     let x = values[p * no + o];
-                    if x.is_finite() {
-                        sc += s * x / sd;
+                    if x.is_finite() && self.weights[o] > 0.0 {
+                        sc += self.weights[o] * s * x / sd;
                     }
                 }
             }
-            self.score[p] = sc / k as f64;
+            self.score[p] = sc / total;
         }
         let best = self.score.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         for p in 0..np {
@@ -364,12 +433,29 @@ impl RobustAcc {
                 .outcomes
                 .iter()
                 .zip(scales)
-                .filter_map(|(o, s)| s.map(|sd| (o.id.clone(), sd)))
+                .zip(&self.weights)
+                .filter_map(|((o, s), &weight)| {
+                    s.filter(|_| weight > 0.0).map(|sd| OverallOutcome {
+                        outcome: o.id.clone(),
+                        sd,
+                        weight,
+                    })
+                })
                 .collect(),
             thresholds: self.thresholds.clone(),
             policies,
         }
     }
+}
+
+/// An outcome's part in overall regret.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OverallOutcome {
+    pub outcome: String,
+    /// Pooled standard deviation: the outcome's unit of regret.
+    pub sd: f64,
+    /// Relative weight (1 unless `--weights` said otherwise).
+    pub weight: f64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -400,8 +486,8 @@ pub struct PolicyRobustness {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RobustnessSummary {
     pub trials: u64,
-    /// (outcome, pooled sd) of every outcome in overall regret.
-    pub outcomes_in_overall: Vec<(String, f64)>,
+    /// Every outcome in overall regret, with its scale and weight.
+    pub outcomes_in_overall: Vec<OverallOutcome>,
     pub thresholds: Vec<Threshold>,
     pub policies: Vec<PolicyRobustness>,
 }
@@ -428,7 +514,7 @@ mod tests {
     fn regret_by_hand() {
         let m = model();
         let th = parse_satisfice(&m, "a>=2, b<3").unwrap();
-        let mut r = RobustAcc::new(&m, 2, &th);
+        let mut r = RobustAcc::new(&m, 2, &th, &[]);
         // Trial 1: policy 0 has a=1,b=1; policy 1 has a=3,b=2.
         let t1 = [1.0, 1.0, 9.0, 3.0, 2.0, 9.0];
         // Trial 2: policy 0 has a=2,b=4; policy 1 has a=2,b=0.
@@ -467,7 +553,7 @@ mod tests {
     fn ties_share_a_rank() {
         let m = model();
         let th = parse_satisfice(&m, "a>=5").unwrap();
-        let mut r = RobustAcc::new(&m, 3, &th);
+        let mut r = RobustAcc::new(&m, 3, &th, &[]);
         // Policies 0 and 1 identical; policy 2 better on a.
         let t = [1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 2.0, 1.0, 0.0];
         r.push_outcomes(&t);
@@ -509,5 +595,59 @@ mod tests {
         assert!((s[0].unwrap() - 2f64.sqrt()).abs() < 1e-12);
         assert_eq!(s[1], None);
         assert_eq!(s[2], None);
+    }
+
+    /// Weights change the score and so the winner: with `b` weighted 0 only
+    /// `a` counts, and the policy best on `a` has no regret.
+    #[test]
+    fn weights_reweigh_overall_regret() {
+        let m = model();
+        // Policy 0: a=1, b=0 (good on b); policy 1: a=2, b=3 (good on a).
+        let t = [1.0, 0.0, 0.0, 2.0, 3.0, 0.0];
+        let scales = vec![Some(1.0), Some(1.0), None];
+        let run = |w: &[f64]| {
+            let mut r = RobustAcc::new(&m, 2, &[], w);
+            r.push_overall(&t, &scales);
+            r.summary(&m, &["p0".into(), "p1".into()], &scales)
+        };
+        // Equal: scores p0 = (1 − 0)/2 = 0.5, p1 = (2 − 3)/2 = −0.5.
+        let eq = run(&[]);
+        assert_eq!((eq.policies[0].regret_mean, eq.policies[1].regret_mean), (0.0, 1.0));
+        assert_eq!(eq.outcomes_in_overall.len(), 2);
+        // Only a: p0 = 1, p1 = 2.
+        let only_a = run(&parse_weights(&m, "b=0").unwrap());
+        assert_eq!(
+            (only_a.policies[0].regret_mean, only_a.policies[1].regret_mean),
+            (1.0, 0.0)
+        );
+        assert_eq!(only_a.outcomes_in_overall.len(), 1);
+        // a=3: p0 = (3 − 0)/4 = 0.75, p1 = (6 − 3)/4 = 0.75: a tie.
+        let tie = run(&parse_weights(&m, "a=3").unwrap());
+        assert_eq!(tie.policies[0].regret_mean, 0.0);
+        assert_eq!(tie.policies[1].regret_mean, 0.0);
+        assert_eq!(tie.outcomes_in_overall[0].weight, 3.0);
+        // Only ratios matter: a=4,b=2 is a=2,b=1 (p0 = 2/3, p1 = 1/3).
+        let regrets = |s: &RobustnessSummary| s.policies.iter().map(|p| p.regret_mean).collect::<Vec<_>>();
+        let two = regrets(&run(&parse_weights(&m, "a=2").unwrap()));
+        assert_eq!(two[0], 0.0);
+        assert!((two[1] - 1.0 / 3.0).abs() < 1e-12, "{two:?}");
+        assert_eq!(regrets(&run(&parse_weights(&m, "a=4,b=2").unwrap())), two);
+    }
+
+    #[test]
+    fn weight_errors_are_clear() {
+        let m = model();
+        let err = |s: &str| parse_weights(&m, s).unwrap_err().to_string();
+        assert!(err("aa=2").contains("did you mean `a`"), "{}", err("aa=2"));
+        assert!(err("aa=2").contains("--weights"));
+        assert!(err("a:2").contains("not `outcome=weight`"));
+        assert!(err("a=-1").contains("not a weight"));
+        assert!(err("a=inf").contains("not a weight"));
+        assert!(err("c=2").contains("information outcome"));
+        assert!(err("a=1,a=2").contains("weighted twice"));
+        assert!(err("a=0,b=0").contains("weight 0"));
+        assert!(err("=2").contains("names no outcome"));
+        assert!(err(" ").contains("empty"));
+        assert_eq!(parse_weights(&m, " b = 0.5 ").unwrap(), vec![1.0, 0.5, 1.0]);
     }
 }

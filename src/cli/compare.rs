@@ -3,7 +3,7 @@
 //! one self-contained `report.html`.
 
 use crate::analysis::compare::{CompareDesign, Comparison, compare};
-use crate::analysis::robustness::{Threshold, parse_satisfice};
+use crate::analysis::robustness::{Threshold, parse_satisfice, parse_weights};
 use crate::cli::run::select_policies;
 use crate::model::{MAX_TRIALS, Model};
 use crate::report::Manifest;
@@ -42,6 +42,10 @@ pub struct CompareArgs {
     /// Satisficing thresholds on outcomes, e.g. "isisk_attacks_afghanistan<=20,gdp_index_2030>=0.9".
     #[arg(long, value_name = "THRESHOLDS")]
     pub satisfice: Option<String>,
+    /// Weights of outcomes in overall regret, e.g. "gdp_index_2030=3,women_rights_index=2"; unnamed outcomes
+    /// keep weight 1, weight 0 leaves an outcome out. Default: equal weights.
+    #[arg(long, value_name = "WEIGHTS")]
+    pub weights: Option<String>,
     /// Output folder. Default: output/<scenario name>/compare/.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -130,6 +134,10 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         Some(t) => parse_satisfice(model, t)?,
         None => Vec::new(),
     };
+    let weights = match &args.weights {
+        Some(w) => parse_weights(model, w)?,
+        None => Vec::new(),
+    };
     let out_dir = args
         .out
         .clone()
@@ -142,6 +150,7 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         seed: args.seed,
         threads,
         thresholds,
+        weights,
         mechanisms: true,
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
     };

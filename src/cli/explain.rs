@@ -80,6 +80,7 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
         seed: args.seed,
         threads,
         thresholds: Vec::new(),
+        weights: Vec::new(),
         mechanisms: true,
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
     };

@@ -9,7 +9,7 @@
 //! order whatever the thread count, and at most one batch of results is held
 //! in memory at a time.
 
-use crate::experiment::collect::OutcomeRecorder;
+use crate::experiment::runner::TrialDriver;
 use crate::model::Model;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -88,6 +88,10 @@ where
 /// (drawn from the trial's own stream if `None`) under each policy in
 /// `policies`, sharing the pre-decision history. Returns the uncertainty
 /// values used and, per policy, the outcome values in model order.
+///
+/// This is the runner's [`TrialDriver`] with the uncertainties set by the
+/// design, so a design point with the values trial *k* would have drawn gives
+/// exactly trial *k* of `greatgame run`.
 pub fn simulate(
     model: &Model,
     seed: u64,
@@ -95,25 +99,13 @@ pub fn simulate(
     params: Option<&[f64]>,
     policies: &[usize],
 ) -> (Vec<f64>, Vec<Vec<f64>>) {
-    let mut st = model.new_trial_with_params(seed, trial, params);
-    let mut rec = OutcomeRecorder::new(model);
-    while st.turn < model.decision_turn && st.turn < model.turns {
-        model.step(&mut st, model.baseline);
-        rec.observe(model, &st.record());
-    }
-    let mut outs = Vec::with_capacity(policies.len());
-    for &p in policies {
-        let mut s = st.clone();
-        let mut r = rec.clone();
-        while s.turn < model.turns {
-            model.step(&mut s, p);
-            r.observe(model, &s.record());
-        }
-        let mut values = Vec::with_capacity(model.outcomes.len());
-        r.finish(model, &mut values);
-        outs.push(values);
-    }
-    (st.params, outs)
+    let start = model.new_trial_with_params(seed, trial, params);
+    let used = start.params.clone();
+    let mut outs = vec![Vec::new(); policies.len()];
+    TrialDriver::new(model).run_trial(model, start, policies, &mut |_, _| {}, &mut |slot, _, values| {
+        outs[slot] = values.to_vec()
+    });
+    (used, outs)
 }
 
 /// Outcome values of one policy averaged over `replications` trials

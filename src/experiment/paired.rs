@@ -83,7 +83,13 @@ where
                         let mut on_done = |slot: usize, _: &crate::model::TrialState, v: &[f64]| {
                             values[slot * no..(slot + 1) * no].copy_from_slice(v);
                         };
-                        driver.run_trial(model, seed, policies, trial, &mut on_turn, &mut on_done);
+                        driver.run_trial(
+                            model,
+                            model.new_trial(seed, trial),
+                            policies,
+                            &mut on_turn,
+                            &mut on_done,
+                        );
                         sink.trial(trial, &values);
                     }
                     if let Some(b) = progress {

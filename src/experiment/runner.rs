@@ -312,27 +312,29 @@ impl TrialDriver {
         }
     }
 
-    /// Run trial `trial` of master seed `seed` under each of `policies`, in
-    /// order. For policy slot `s`, `turn(s, record)` sees every turn from the
-    /// first (the shared pre-decision turns are replayed), then
-    /// `done(s, final state, outcome values)` gets the trial's outcomes.
+    /// Run the trial that starts at `st` (from [`Model::new_trial`], or
+    /// [`Model::new_trial_with_params`] when a design sets the uncertainties)
+    /// under each of `policies`, in order. For policy slot `s`,
+    /// `turn(s, record)` sees every turn from the first (the shared
+    /// pre-decision turns are replayed), then `done(s, final state, outcome
+    /// values)` gets the trial's outcomes. Every evaluator (run, compare,
+    /// sweep, sensitivity, discover) goes through here, so they agree on
+    /// what a trial is.
     pub fn run_trial(
         &mut self,
         model: &Model,
-        seed: u64,
+        mut st: TrialState,
         policies: &[usize],
-        trial: u64,
         turn: &mut dyn FnMut(usize, &TurnRecord),
         done: &mut dyn FnMut(usize, &TrialState, &[f64]),
     ) {
         let prefix = &mut self.prefix;
-        let mut st = model.new_trial(seed, trial);
         prefix.vars.clear();
         prefix.levers.clear();
         prefix.events.clear();
         prefix.choices.clear();
         prefix.turns = 0;
-        while st.turn < model.decision_turn {
+        while st.turn < model.decision_turn.min(model.turns) {
             model.step(&mut st, model.baseline);
             prefix.vars.extend_from_slice(&st.vars);
             prefix.levers.extend_from_slice(&st.levers);
@@ -398,7 +400,13 @@ fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_f
                 rows.extend_from_slice(line.as_bytes());
             }
         };
-        driver.run_trial(model, design.seed, &design.policies, trial, &mut on_turn, &mut on_done);
+        driver.run_trial(
+            model,
+            model.new_trial(design.seed, trial),
+            &design.policies,
+            &mut on_turn,
+            &mut on_done,
+        );
     }
     ChunkOut {
         stats,

@@ -409,17 +409,44 @@ pub fn section_headline(r: &CompareReport) -> String {
 pub fn section_robustness(r: &CompareReport) -> String {
     let rb = &r.cmp.robustness;
     let mut s = String::from("## Robustness across uncertainty\n\n");
-    let ids: Vec<&str> = rb.outcomes_in_overall.iter().map(|(o, _)| o.as_str()).collect();
+    let parts = &rb.outcomes_in_overall;
+    // Every weight the user changed, including the zeros that left an outcome out.
+    let mut changed: Vec<(&str, f64)> = r
+        .model
+        .outcomes
+        .iter()
+        .zip(&r.cmp.design.weights)
+        .filter(|(o, w)| **w != 1.0 && orientation(o.kind).is_some())
+        .map(|(o, w)| (o.id.as_str(), *w))
+        .collect();
+    changed.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let weighting = if changed.is_empty() {
+        "averages them with **equal weights** into a score".to_string()
+    } else {
+        format!(
+            "averages them into a score with the **weights set by `--weights`** ({}; every other outcome 1)",
+            changed
+                .iter()
+                .map(|(id, w)| format!("`{id}` {w}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let left_out = r.cmp.design.weights.iter().filter(|&&w| w == 0.0).count();
     let _ = writeln!(
         s,
         "Each trial is one possible world, seen under every policy. **Regret** is the gap, in that trial, between the \
          best compared policy and this one. Overall regret puts the {} outcomes that have a better direction on one \
          scale (each divided by its pooled standard deviation over all compared policies and the first {} trials), \
-         averages them with **equal weights** into a score, and takes the best score minus this policy's; unit: \
-         standard deviations. Equal weights are a choice, not a finding: per-outcome regret is in `robustness.csv`. \
-         Ranked by mean regret (lower is better).\n",
-        ids.len(),
-        r.cmp.kept.first().and_then(|v| v.first()).map_or(0, |v| v.len())
+         {weighting}, and takes the best score minus this policy's; unit: standard deviations.{} Weights are a \
+         choice, not a finding: per-outcome regret is in `robustness.csv`. Ranked by mean regret (lower is better).\n",
+        parts.len(),
+        r.cmp.kept.first().and_then(|v| v.first()).map_or(0, |v| v.len()),
+        if left_out > 0 {
+            format!(" {left_out} outcome(s) were given weight 0 and left out.")
+        } else {
+            String::new()
+        }
     );
     let sat = !rb.thresholds.is_empty();
     let _ = write!(
@@ -705,10 +732,17 @@ pub fn section_method(r: &CompareReport) -> String {
         "\"Better\" and \"worse\" follow each outcome's declared direction for the US (Maximize / Minimize); \
          outcomes marked for information (recognition, returns, strikes) are never scored."
             .to_string(),
-        "Overall regret weights every scored outcome equally on a standard-deviation scale; a reader who cares \
-         more about attacks than about influence should read the per-outcome regrets and the scorecard instead of \
-         the single ranking."
-            .to_string(),
+        if r.cmp.design.weights.is_empty() {
+            "Overall regret weights every scored outcome equally on a standard-deviation scale; a reader who cares \
+             more about attacks than about influence should set `--weights`, or read the per-outcome regrets and the \
+             scorecard instead of the single ranking."
+                .to_string()
+        } else {
+            "Overall regret uses the weights given with `--weights` on a standard-deviation scale; they are the \
+             reader's values, not the model's, and another reader's weights can reorder the ranking (the per-outcome \
+             regrets do not depend on them)."
+                .to_string()
+        },
         format!(
             "Mechanisms (actors' choices, event rates) show *how* the model produces a difference, on the same trials; \
              they are the model's logic, not evidence about the world. Charts of distributions use the first {} trials.",
