@@ -179,3 +179,27 @@ fn bad_resampling_and_pruning_options_are_clear_errors() {
         assert!(!out.exists(), "{extra:?} left output");
     }
 }
+
+#[test]
+fn with_box_the_resamples_match_its_coverage_and_the_summary_names_reproducibility() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("b");
+    let o = run(
+        &[
+            &WHERE[..],
+            &["--samples", "200", "--box", "3", "--resamples", "5", "--no-charts"],
+        ]
+        .concat(),
+        &out,
+    );
+    ok(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("kept by the simplified boxes of 5 resamples"), "{err}");
+    // Box 3's coverage is the rule the resamples follow.
+    let traj = read(&out.join("prim_trajectory.csv"));
+    let cov: f64 = traj.lines().nth(4).unwrap().split(',').nth(1).unwrap().parse().unwrap();
+    let md = read(&out.join("discover.md"));
+    let want = format!("the densest with coverage ≥ {}", greatgame::analysis::prim::short(cov));
+    assert!(md.contains(&want), "missing `{want}` in\n{md}");
+    assert_eq!(read(&out.join("prim_resamples.csv")).lines().count(), 6);
+}

@@ -338,7 +338,26 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
                 seed,
             };
             let st = pool.install(|| stability::resample(&cols, &y, &prim_opts, rule_coverage, P_SIMPLIFY, &ropts))?;
-            let rows = write_stability(&staging, &st, &r, chosen, &simple, &names, rule_coverage, &mut md)?;
+            let rule = match args.box_index {
+                Some(b) => format!("the densest with coverage ≥ {}, that of box {b}", short(rule_coverage)),
+                None => format!("the densest with coverage ≥ {}", short(rule_coverage)),
+            };
+            let rows = write_stability(&staging, &st, &r, chosen, &simple, &names, &rule, &mut md)?;
+            let rep = st.reproducibility(true);
+            let kept: Vec<String> = r
+                .restricted(&simple)
+                .into_iter()
+                .map(|j| format!("{} {}", names[j], pct(rep[j])))
+                .collect();
+            if !kept.is_empty() {
+                chosen_rules = chosen_rules.map(|c| {
+                    format!(
+                        "{c} (kept by the simplified boxes of {} resamples: {})",
+                        st.completed(),
+                        kept.join(", ")
+                    )
+                });
+            }
             if !args.common.no_charts {
                 draw_stability(
                     &ctx,
@@ -647,7 +666,7 @@ fn write_stability(
     chosen: usize,
     simple: &PrimBox,
     names: &[String],
-    rule_coverage: f64,
+    rule: &str,
     md: &mut String,
 ) -> Result<Vec<StabilityRow>> {
     let raw = st.reproducibility(false);
@@ -704,11 +723,10 @@ fn write_stability(
     let done = st.completed();
     writeln!(
         md,
-        "### Stability: PRIM on {} random subsamples\n\nEach resample runs PRIM on {} of the {} experiments (drawn without replacement, seeded from the run's seed), takes its box by the same rule (the densest with coverage ≥ {}) and simplifies it the same way, then scores both boxes on the {} experiments left out{}.\n",
+        "### Stability: PRIM on {} random subsamples\n\nEach resample runs PRIM on {} of the {} experiments (drawn without replacement, seeded from the run's seed), takes its box by the same rule ({rule}) and simplifies it the same way, then scores both boxes on the {} experiments left out{}.\n",
         st.resamples.len(),
         st.subsample,
         r.total,
-        short(rule_coverage),
         r.total - st.subsample,
         if done < st.resamples.len() {
             format!(
