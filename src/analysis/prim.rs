@@ -240,22 +240,27 @@ pub fn prim(cols: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimRes
         let mut best: Option<(f64, usize, usize, bool, f64)> = None;
         for (j, col) in cols.iter().enumerate() {
             let mut vals: Vec<f64> = inside.iter().map(|&i| col[i]).collect();
-            vals.sort_by(f64::total_cmp);
             let m = vals.len();
             if m <= k {
                 continue;
             }
-            // Low peel: keep values >= vals[k] (ties at the cut stay inside;
-            // if the cut value is the minimum, remove all copies of it).
-            let low_cut = if vals[k] > vals[0] {
-                Some(vals[k])
+            // Order statistics by selection (O(m)) rather than a full sort.
+            let (min, max) = vals
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+            let kth_low = *vals.select_nth_unstable_by(k, f64::total_cmp).1;
+            let kth_high = *vals.select_nth_unstable_by(m - 1 - k, f64::total_cmp).1;
+            // Low peel: keep values >= the k-th smallest (ties at the cut stay
+            // inside; if the cut value is the minimum, remove all copies of it).
+            let low_cut = if kth_low > min {
+                Some(kth_low)
             } else {
-                vals.iter().copied().find(|&v| v > vals[0])
+                vals.iter().copied().filter(|&v| v > min).min_by(f64::total_cmp)
             };
-            let high_cut = if vals[m - 1 - k] < vals[m - 1] {
-                Some(vals[m - 1 - k])
+            let high_cut = if kth_high < max {
+                Some(kth_high)
             } else {
-                vals.iter().rev().copied().find(|&v| v < vals[m - 1])
+                vals.iter().copied().filter(|&v| v < max).max_by(f64::total_cmp)
             };
             for (is_low, cut) in [(true, low_cut), (false, high_cut)] {
                 let Some(cut) = cut else { continue };
@@ -314,9 +319,21 @@ fn paste(cols: &[Vec<f64>], y: &[bool], lo: &mut [f64], hi: &mut [f64], alpha: f
     let n = y.len();
     let d = cols.len();
     for _ in 0..100 {
-        let inside: Vec<usize> = (0..n)
-            .filter(|&i| (0..d).all(|j| cols[j][i] >= lo[j] && cols[j][i] <= hi[j]))
-            .collect();
+        // One pass sorts the points into those inside and, per dimension j,
+        // those outside only because of j (below or above its limits), so a
+        // paste step costs O(n d) rather than O(n d²).
+        let mut inside: Vec<usize> = Vec::new();
+        let mut below: Vec<Vec<usize>> = vec![Vec::new(); d];
+        let mut above: Vec<Vec<usize>> = vec![Vec::new(); d];
+        for i in 0..n {
+            let mut out = (0..d).filter(|&l| !(cols[l][i] >= lo[l] && cols[l][i] <= hi[l]));
+            match (out.next(), out.next()) {
+                (None, _) => inside.push(i),
+                (Some(j), None) if cols[j][i] < lo[j] => below[j].push(i),
+                (Some(j), None) => above[j].push(i),
+                _ => {}
+            }
+        }
         if inside.is_empty() {
             return;
         }
@@ -324,11 +341,7 @@ fn paste(cols: &[Vec<f64>], y: &[bool], lo: &mut [f64], hi: &mut [f64], alpha: f
         let density = cases as f64 / inside.len() as f64;
         let k = ((alpha * inside.len() as f64).floor() as usize).max(1);
         let mut best: Option<(f64, usize, bool, f64)> = None;
-        for j in 0..d {
-            // Points outside only because of dimension j.
-            let others = |i: usize| (0..d).all(|l| l == j || (cols[l][i] >= lo[l] && cols[l][i] <= hi[l]));
-            let mut below: Vec<usize> = (0..n).filter(|&i| cols[j][i] < lo[j] && others(i)).collect();
-            let mut above: Vec<usize> = (0..n).filter(|&i| cols[j][i] > hi[j] && others(i)).collect();
+        for (j, (mut below, mut above)) in below.into_iter().zip(above).enumerate() {
             below.sort_by(|&a, &b| cols[j][b].total_cmp(&cols[j][a]));
             above.sort_by(|&a, &b| cols[j][a].total_cmp(&cols[j][b]));
             for (is_low, list) in [(true, below), (false, above)] {
