@@ -325,11 +325,13 @@ fn paste(cols: &[Vec<f64>], y: &[bool], lo: &mut [f64], hi: &mut [f64], alpha: f
         let mut inside: Vec<usize> = Vec::new();
         let mut below: Vec<Vec<usize>> = vec![Vec::new(); d];
         let mut above: Vec<Vec<usize>> = vec![Vec::new(); d];
+        let outside = |l: usize, i: usize| !(cols[l][i] >= lo[l] && cols[l][i] <= hi[l]);
+        let is_below = |l: usize, i: usize| cols[l][i] < lo[l];
         for i in 0..n {
-            let mut out = (0..d).filter(|&l| !(cols[l][i] >= lo[l] && cols[l][i] <= hi[l]));
+            let mut out = (0..d).filter(|&l| outside(l, i));
             match (out.next(), out.next()) {
                 (None, _) => inside.push(i),
-                (Some(j), None) if cols[j][i] < lo[j] => below[j].push(i),
+                (Some(j), None) if is_below(j, i) => below[j].push(i),
                 (Some(j), None) => above[j].push(i),
                 _ => {}
             }
