@@ -3,9 +3,12 @@
 //! data values, depth limit, minimum leaf size). Each leaf is a box; the
 //! leaves where cases dominate are reported as rules. A tree partitions the
 //! space (every experiment falls in one leaf) where PRIM finds one box, so
-//! CART tends to give more, smaller boxes.
+//! CART tends to give more, smaller boxes. The grown tree is pruned back by
+//! cross-validation ([`prune`]) so that leaves reflect structure, not noise.
 
 use super::prim::short;
+
+pub mod prune;
 
 #[derive(Debug, Clone, Copy)]
 pub struct CartOptions {

@@ -17,6 +17,8 @@
 
 use anyhow::{Result, bail};
 
+pub mod stability;
+
 #[derive(Debug, Clone, Copy)]
 pub struct PrimOptions {
     /// Share of the box's points removed by one peel (default 0.05).
@@ -73,19 +75,12 @@ impl PrimResult {
             .restricted(b)
             .into_iter()
             .map(|j| {
-                let (lo_r, hi_r) = (b.lo[j] > self.ranges[j].0, b.hi[j] < self.ranges[j].1);
-                match (lo_r, hi_r) {
-                    (true, true) => format!("{} <= {} <= {}", short(b.lo[j]), names[j], short(b.hi[j])),
-                    (true, false) => format!("{} >= {}", names[j], short(b.lo[j])),
-                    _ => format!("{} <= {}", names[j], short(b.hi[j])),
-                }
+                let lo = (b.lo[j] > self.ranges[j].0).then_some(b.lo[j]);
+                let hi = (b.hi[j] < self.ranges[j].1).then_some(b.hi[j]);
+                limit_rule(&names[j], lo, hi)
             })
             .collect();
-        if parts.is_empty() {
-            "(no restriction: every experiment)".into()
-        } else {
-            parts.join(" and ")
-        }
+        join_rules(parts)
     }
 
     /// Default choice: the densest box whose coverage is at least `min_coverage`
@@ -98,6 +93,25 @@ impl PrimResult {
             }
         }
         best
+    }
+}
+
+/// One restricted uncertainty as a rule (inclusive limits; `None` = unrestricted side).
+pub fn limit_rule(name: &str, lo: Option<f64>, hi: Option<f64>) -> String {
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("{} <= {name} <= {}", short(lo), short(hi)),
+        (Some(lo), None) => format!("{name} >= {}", short(lo)),
+        (None, Some(hi)) => format!("{name} <= {}", short(hi)),
+        (None, None) => format!("{name} (any)"),
+    }
+}
+
+/// A box's rules joined with "and"; a box without limits says so.
+pub fn join_rules(parts: Vec<String>) -> String {
+    if parts.is_empty() {
+        "(no restriction: every experiment)".into()
+    } else {
+        parts.join(" and ")
     }
 }
 
@@ -226,22 +240,27 @@ pub fn prim(cols: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimRes
         let mut best: Option<(f64, usize, usize, bool, f64)> = None;
         for (j, col) in cols.iter().enumerate() {
             let mut vals: Vec<f64> = inside.iter().map(|&i| col[i]).collect();
-            vals.sort_by(f64::total_cmp);
             let m = vals.len();
             if m <= k {
                 continue;
             }
-            // Low peel: keep values >= vals[k] (ties at the cut stay inside;
-            // if the cut value is the minimum, remove all copies of it).
-            let low_cut = if vals[k] > vals[0] {
-                Some(vals[k])
+            // Order statistics by selection (O(m)) rather than a full sort.
+            let (min, max) = vals
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+            let kth_low = *vals.select_nth_unstable_by(k, f64::total_cmp).1;
+            let kth_high = *vals.select_nth_unstable_by(m - 1 - k, f64::total_cmp).1;
+            // Low peel: keep values >= the k-th smallest (ties at the cut stay
+            // inside; if the cut value is the minimum, remove all copies of it).
+            let low_cut = if kth_low > min {
+                Some(kth_low)
             } else {
-                vals.iter().copied().find(|&v| v > vals[0])
+                vals.iter().copied().filter(|&v| v > min).min_by(f64::total_cmp)
             };
-            let high_cut = if vals[m - 1 - k] < vals[m - 1] {
-                Some(vals[m - 1 - k])
+            let high_cut = if kth_high < max {
+                Some(kth_high)
             } else {
-                vals.iter().rev().copied().find(|&v| v < vals[m - 1])
+                vals.iter().copied().filter(|&v| v < max).max_by(f64::total_cmp)
             };
             for (is_low, cut) in [(true, low_cut), (false, high_cut)] {
                 let Some(cut) = cut else { continue };
@@ -300,9 +319,23 @@ fn paste(cols: &[Vec<f64>], y: &[bool], lo: &mut [f64], hi: &mut [f64], alpha: f
     let n = y.len();
     let d = cols.len();
     for _ in 0..100 {
-        let inside: Vec<usize> = (0..n)
-            .filter(|&i| (0..d).all(|j| cols[j][i] >= lo[j] && cols[j][i] <= hi[j]))
-            .collect();
+        // One pass sorts the points into those inside and, per dimension j,
+        // those outside only because of j (below or above its limits), so a
+        // paste step costs O(n d) rather than O(n d²).
+        let mut inside: Vec<usize> = Vec::new();
+        let mut below: Vec<Vec<usize>> = vec![Vec::new(); d];
+        let mut above: Vec<Vec<usize>> = vec![Vec::new(); d];
+        let outside = |l: usize, i: usize| !(cols[l][i] >= lo[l] && cols[l][i] <= hi[l]);
+        let is_below = |l: usize, i: usize| cols[l][i] < lo[l];
+        for i in 0..n {
+            let mut out = (0..d).filter(|&l| outside(l, i));
+            match (out.next(), out.next()) {
+                (None, _) => inside.push(i),
+                (Some(j), None) if is_below(j, i) => below[j].push(i),
+                (Some(j), None) => above[j].push(i),
+                _ => {}
+            }
+        }
         if inside.is_empty() {
             return;
         }
@@ -310,11 +343,7 @@ fn paste(cols: &[Vec<f64>], y: &[bool], lo: &mut [f64], hi: &mut [f64], alpha: f
         let density = cases as f64 / inside.len() as f64;
         let k = ((alpha * inside.len() as f64).floor() as usize).max(1);
         let mut best: Option<(f64, usize, bool, f64)> = None;
-        for j in 0..d {
-            // Points outside only because of dimension j.
-            let others = |i: usize| (0..d).all(|l| l == j || (cols[l][i] >= lo[l] && cols[l][i] <= hi[l]));
-            let mut below: Vec<usize> = (0..n).filter(|&i| cols[j][i] < lo[j] && others(i)).collect();
-            let mut above: Vec<usize> = (0..n).filter(|&i| cols[j][i] > hi[j] && others(i)).collect();
+        for (j, (mut below, mut above)) in below.into_iter().zip(above).enumerate() {
             below.sort_by(|&a, &b| cols[j][b].total_cmp(&cols[j][a]));
             above.sort_by(|&a, &b| cols[j][a].total_cmp(&cols[j][b]));
             for (is_low, list) in [(true, below), (false, above)] {

@@ -8,12 +8,16 @@
 //! replications, outcomes averaged before the condition is applied).
 
 use super::explore::{self, CommonArgs, CsvOut};
-use crate::analysis::cart::{self, CartOptions};
+use crate::analysis::cart::{self, CartOptions, prune};
+use crate::analysis::prim::stability::{self, ResampleOptions, Stability};
 use crate::analysis::prim::{self, PrimBox, PrimOptions, PrimResult, short};
 use crate::experiment::batch::{self, push_num};
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
 use crate::model::Model;
-use crate::plot::prim::{BoxChart, BoxLimit, TrajectoryChart, draw_box, draw_trajectory};
+use crate::plot::prim::{
+    BoxChart, BoxLimit, StabilityChart, StabilityRow, TrajectoryChart, draw_box, draw_stability, draw_trajectory,
+};
+use crate::plot::render::quantile;
 use crate::report::staging::Staging;
 use crate::scenario;
 use anyhow::{Result, bail};
@@ -64,12 +68,21 @@ pub struct DiscoverArgs {
     /// PRIM: report this box of the trajectory instead of the default choice.
     #[arg(long = "box", value_name = "INDEX")]
     pub box_index: Option<usize>,
-    /// CART: maximum depth of the tree.
+    /// PRIM: stability check — rerun PRIM on this many random subsamples (0: skip) [default: 50].
+    #[arg(long, value_name = "R")]
+    pub resamples: Option<usize>,
+    /// PRIM: share of the experiments in each subsample (the rest score the box out of sample).
+    #[arg(long, default_value_t = 0.5)]
+    pub resample_share: f64,
+    /// CART: maximum depth of the grown tree (before pruning).
     #[arg(long, default_value_t = 3)]
     pub depth: usize,
     /// CART: smallest leaf, as a share of the experiments.
     #[arg(long, default_value_t = 0.02)]
     pub min_leaf: f64,
+    /// CART: cross-validation folds for cost-complexity pruning (0: keep the grown tree) [default: 10].
+    #[arg(long, value_name = "K")]
+    pub folds: Option<usize>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -158,6 +171,36 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     }
     if args.depth == 0 || args.depth > 10 {
         bail!("--depth must be between 1 and 10 (got {})", args.depth);
+    }
+    let uses_prim = matches!(args.method, DiscoverMethod::Prim | DiscoverMethod::Both);
+    let uses_cart = matches!(args.method, DiscoverMethod::Cart | DiscoverMethod::Both);
+    let resamples = match args.resamples {
+        Some(r) if r > 0 && !uses_prim => bail!("--resamples checks PRIM's box, but --method is cart"),
+        Some(r) => r,
+        None if uses_prim => 50,
+        None => 0,
+    };
+    let folds = match args.folds {
+        Some(_) if !uses_cart => bail!("--folds prunes the CART tree, but --method is prim"),
+        Some(k) => k,
+        None => 10,
+    };
+    if folds == 1 || folds as u64 > args.samples {
+        bail!(
+            "--folds must be 0 (no pruning) or between 2 and --samples ({}) (got {folds})",
+            args.samples
+        );
+    }
+    if !(args.resample_share > 0.0 && args.resample_share < 1.0) {
+        bail!("--resample-share must lie in (0, 1) (got {})", args.resample_share);
+    }
+    let sub = (args.resample_share * args.samples as f64).round() as u64;
+    if resamples > 0 && (sub < 5 || sub >= args.samples) {
+        bail!(
+            "--resample-share {} of {} experiments gives subsamples of {sub}: each needs at least 5 experiments and must leave some out; change --resample-share or --samples",
+            args.resample_share,
+            args.samples
+        );
     }
     let prim_opts = PrimOptions {
         alpha: args.alpha,
@@ -264,6 +307,10 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     );
     let charts_dir = staging.path().join("charts");
     let mut chosen_rules = None;
+    let analysis_started = Instant::now();
+    // Resamples and folds run on the run's threads; each depends only on
+    // (seed, its index), so the results do not depend on the thread count.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     if matches!(args.method, DiscoverMethod::Prim | DiscoverMethod::Both) {
         let r = prim::prim(&cols, &y, &prim_opts)?;
         let chosen = match args.box_index {
@@ -275,9 +322,55 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
             None => r.choose(args.min_coverage),
         };
         let qp = r.quasi_p(&cols, &y, &r.trajectory[chosen]);
-        let simple = r.simplify(&cols, &y, &r.trajectory[chosen], 0.05);
+        let simple = r.simplify(&cols, &y, &r.trajectory[chosen], P_SIMPLIFY);
         write_prim(&staging, &r, &names, chosen, &qp, &simple, &mut md, args)?;
         chosen_rules = Some(r.rules(&simple, &names));
+        if resamples > 0 {
+            // With --box the resamples cannot reuse an index; they take the
+            // densest box covering at least as much as the chosen one.
+            let rule_coverage = match args.box_index {
+                Some(_) => r.trajectory[chosen].coverage,
+                None => args.min_coverage,
+            };
+            let ropts = ResampleOptions {
+                resamples,
+                share: args.resample_share,
+                seed,
+            };
+            let st = pool.install(|| stability::resample(&cols, &y, &prim_opts, rule_coverage, P_SIMPLIFY, &ropts))?;
+            let rule = match args.box_index {
+                Some(b) => format!("the densest with coverage ≥ {}, that of box {b}", short(rule_coverage)),
+                None => format!("the densest with coverage ≥ {}", short(rule_coverage)),
+            };
+            let rows = write_stability(&staging, &st, &r, chosen, &simple, &names, &rule, &mut md)?;
+            let rep = st.reproducibility(true);
+            let kept: Vec<String> = r
+                .restricted(&simple)
+                .into_iter()
+                .map(|j| format!("{} {}", names[j], pct(rep[j])))
+                .collect();
+            if !kept.is_empty() {
+                chosen_rules = chosen_rules.map(|c| {
+                    format!(
+                        "{c} (kept by the simplified boxes of {} resamples: {})",
+                        st.completed(),
+                        kept.join(", ")
+                    )
+                });
+            }
+            if !args.common.no_charts {
+                draw_stability(
+                    &ctx,
+                    &StabilityChart {
+                        condition: cond.text.clone(),
+                        resamples: st.completed(),
+                        subsample: st.subsample,
+                        rows,
+                    },
+                    &charts_dir,
+                )?;
+            }
+        }
         if !args.common.no_charts {
             draw_trajectory(
                 &ctx,
@@ -319,24 +412,41 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
             )?;
         }
     }
-    if matches!(args.method, DiscoverMethod::Cart | DiscoverMethod::Both) {
+    if uses_cart {
         let min_leaf = ((args.min_leaf * n as f64).ceil() as usize).max(1);
-        let tree = cart::fit(
-            &cols,
-            &y,
-            &CartOptions {
-                max_depth: args.depth,
-                min_leaf,
-            },
-        );
-        let leaves = cart::leaves(&tree);
-        let mut out = CsvOut::create(staging.path(), "cart_leaves.csv", "leaf,n,cases,density,coverage,rules")?;
+        let copts = CartOptions {
+            max_depth: args.depth,
+            min_leaf,
+        };
         writeln!(
             md,
-            "## CART (depth ≤ {}, leaves ≥ {min_leaf} experiments)\n\nThe leaves where the condition is more common than overall ({:.0}%), densest first (at most five; cart_leaves.csv has every leaf):\n\n| leaf | experiments | density | coverage | rules |\n|---:|---:|---:|---:|---|",
-            args.depth,
-            100.0 * cases as f64 / n as f64
+            "## CART (depth ≤ {}, leaves ≥ {min_leaf} experiments)\n",
+            args.depth
         )?;
+        let tree = if folds > 0 {
+            let pruned = pool.install(|| prune::prune_cv(&cols, &y, &copts, folds, seed))?;
+            write_pruning(&staging, &pruned, &mut md)?;
+            pruned.tree
+        } else {
+            writeln!(md, "The grown tree, not pruned (`--folds 0`).\n")?;
+            cart::fit(&cols, &y, &copts)
+        };
+        let leaves = cart::leaves(&tree);
+        let mut out = CsvOut::create(staging.path(), "cart_leaves.csv", "leaf,n,cases,density,coverage,rules")?;
+        let base_rate = cases as f64 / n as f64;
+        if leaves.len() == 1 {
+            writeln!(
+                md,
+                "The pruned tree is a single leaf: no split predicts the condition out of sample better than its overall rate ({:.0}%).\n",
+                100.0 * base_rate
+            )?;
+        } else {
+            writeln!(
+                md,
+                "The leaves where the condition is more common than overall ({:.0}%), densest first (at most five; cart_leaves.csv has every leaf):\n\n| leaf | experiments | density | coverage | rules |\n|---:|---:|---:|---:|---|",
+                100.0 * base_rate
+            )?;
+        }
         let mut order: Vec<usize> = (0..leaves.len()).collect();
         order.sort_by(|&a, &b| leaves[b].density().total_cmp(&leaves[a].density()).then(a.cmp(&b)));
         for (k, l) in leaves.iter().enumerate() {
@@ -349,7 +459,6 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
             out.row(&line)?;
         }
         out.finish()?;
-        let base_rate = cases as f64 / n as f64;
         for &k in order.iter().filter(|&&k| leaves[k].density() > base_rate).take(5) {
             let l = &leaves[k];
             writeln!(
@@ -373,7 +482,9 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
         "replications": reps,
         "cases": cases,
         "prim": {"alpha": args.alpha, "paste_alpha": args.paste_alpha, "min_mass": args.min_mass, "min_coverage": args.min_coverage, "box": args.box_index},
-        "cart": {"depth": args.depth, "min_leaf": args.min_leaf},
+        "prim_resampling": {"resamples": resamples, "share": args.resample_share},
+        "cart": {"depth": args.depth, "min_leaf": args.min_leaf, "folds": folds, "pruning": if folds > 0 { "cost-complexity, Brier cost, 1-SE rule" } else { "none" }},
+        "analysis_seconds": analysis_started.elapsed().as_secs_f64(),
         "experiment_order": "experiment = design point; trials point * replications .. + replications - 1",
     });
     explore::write_manifest(
@@ -400,6 +511,9 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     );
     Ok(())
 }
+
+/// Restrictions with a quasi-p-value at or above this are dropped from the simplified box.
+const P_SIMPLIFY: f64 = 0.05;
 
 /// A quasi-p-value for people: two significant digits, tiny ones as "< 0.001".
 fn fmt_p(p: f64) -> String {
@@ -517,6 +631,205 @@ fn write_prim(
                 r.restricted(bx).len()
             )?;
         }
+    }
+    md.push('\n');
+    Ok(())
+}
+
+/// A share as "51%", or "–" when undefined.
+fn pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.0}%", 100.0 * x)
+    } else {
+        "–".into()
+    }
+}
+
+/// Median and 5–95% range of a statistic across resamples, as percentages.
+fn spread(v: &[f64]) -> String {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let q = |p: f64| pct(quantile(&s, p).unwrap_or(f64::NAN));
+    if s.is_empty() {
+        return "–".into();
+    }
+    format!("{} ({}–{})", q(0.5), q(0.05), q(0.95))
+}
+
+/// `prim_stability.csv`, `prim_resamples.csv` and the stability section of
+/// the report; returns the chart's rows.
+#[allow(clippy::too_many_arguments)]
+fn write_stability(
+    staging: &Staging,
+    st: &Stability,
+    r: &PrimResult,
+    chosen: usize,
+    simple: &PrimBox,
+    names: &[String],
+    rule: &str,
+    md: &mut String,
+) -> Result<Vec<StabilityRow>> {
+    let raw = st.reproducibility(false);
+    let simp = st.reproducibility(true);
+    let in_box = r.restricted(&r.trajectory[chosen]);
+    let in_simple = r.restricted(simple);
+    let mut out = CsvOut::create(
+        staging.path(),
+        "prim_stability.csv",
+        "uncertainty,in_chosen_box,in_simplified_box,reproducibility,reproducibility_simplified",
+    )?;
+    for (j, name) in names.iter().enumerate() {
+        let mut line = format!(
+            "{},{},{}",
+            name,
+            u8::from(in_box.contains(&j)),
+            u8::from(in_simple.contains(&j))
+        );
+        push_num(&mut line, raw[j]);
+        push_num(&mut line, simp[j]);
+        out.row(&line)?;
+    }
+    out.finish()?;
+    let mut out = CsvOut::create(
+        staging.path(),
+        "prim_resamples.csv",
+        "resample,box,coverage_in,density_in,coverage_out,density_out,simplified_coverage_in,simplified_density_in,simplified_coverage_out,simplified_density_out,rules,simplified_rules",
+    )?;
+    for (k, res) in st.resamples.iter().enumerate() {
+        let mut line = format!("{k}");
+        match res {
+            Some(res) => {
+                write!(line, ",{}", res.index)?;
+                for b in [&res.chosen, &res.simplified] {
+                    for x in [Some(b.coverage_in), Some(b.density_in), b.coverage_out, b.density_out] {
+                        match x {
+                            Some(x) => push_num(&mut line, x),
+                            None => line.push(','),
+                        }
+                    }
+                }
+                write!(
+                    line,
+                    ",{},{}",
+                    explore::field(&res.chosen.open.rules(names)),
+                    explore::field(&res.simplified.open.rules(names))
+                )?;
+            }
+            None => line.push_str(",,,,,,,,,,(no case in the subsample),"),
+        }
+        out.row(&line)?;
+    }
+    out.finish()?;
+    let done = st.completed();
+    writeln!(
+        md,
+        "### Stability: PRIM on {} random subsamples\n\nEach resample runs PRIM on {} of the {} experiments (drawn without replacement, seeded from the run's seed), takes its box by the same rule ({rule}) and simplifies it the same way, then scores both boxes on the {} experiments left out{}.\n",
+        st.resamples.len(),
+        st.subsample,
+        r.total,
+        r.total - st.subsample,
+        if done < st.resamples.len() {
+            format!(
+                " ({} subsample(s) held no case and were skipped)",
+                st.resamples.len() - done
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    writeln!(
+        md,
+        "**Reproducibility**: the share of resamples whose box restricts each uncertainty (uncertainties no resampled box restricts are left out). Near 100%: the finding does not hinge on which experiments were drawn; below about 50%: PRIM cut it by chance.\n\n| uncertainty | in chosen box | in simplified box | resampled boxes | resampled simplified boxes |\n|---|:-:|:-:|---:|---:|"
+    )?;
+    let mut order: Vec<usize> = (0..names.len())
+        .filter(|&j| raw[j] > 0.0 || simp[j] > 0.0 || in_box.contains(&j))
+        .collect();
+    order.sort_by(|&a, &b| {
+        simp[b]
+            .total_cmp(&simp[a])
+            .then(raw[b].total_cmp(&raw[a]))
+            .then(a.cmp(&b))
+    });
+    let yes = |b: bool| if b { "yes" } else { "" };
+    for &j in &order {
+        writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            names[j],
+            yes(in_box.contains(&j)),
+            yes(in_simple.contains(&j)),
+            pct(raw[j]),
+            pct(simp[j])
+        )?;
+    }
+    writeln!(
+        md,
+        "\n**Out of sample**: coverage and density of the resampled boxes on the experiments they were not found on, against the same boxes on their own subsample (median, and 5–95% range across resamples). A large drop from in-sample to out-of-sample density means the box is partly fitted to noise.\n\n| box | coverage in sample | coverage out of sample | density in sample | density out of sample |\n|---|---:|---:|---:|---:|"
+    )?;
+    for (label, simplified) in [("chosen by the rule", false), ("simplified", true)] {
+        writeln!(
+            md,
+            "| {label} | {} | {} | {} | {} |",
+            spread(&st.values(simplified, |b| Some(b.coverage_in))),
+            spread(&st.values(simplified, |b| b.coverage_out)),
+            spread(&st.values(simplified, |b| Some(b.density_in))),
+            spread(&st.values(simplified, |b| b.density_out))
+        )?;
+    }
+    md.push('\n');
+    Ok(order
+        .into_iter()
+        .take(14)
+        .map(|j| StabilityRow {
+            name: names[j].clone(),
+            in_box: in_box.contains(&j),
+            in_simplified: in_simple.contains(&j),
+            reproducibility: raw[j],
+            reproducibility_simplified: simp[j],
+        })
+        .collect())
+}
+
+/// `cart_pruning.csv` and the cross-validation curve in the report.
+fn write_pruning(staging: &Staging, p: &prune::Pruned, md: &mut String) -> Result<()> {
+    let mut out = CsvOut::create(
+        staging.path(),
+        "cart_pruning.csv",
+        "subtree,alpha,leaves,brier,cv_brier,cv_se,lowest_cv,chosen",
+    )?;
+    for (k, t) in p.sequence.iter().enumerate() {
+        let mut line = format!("{k}");
+        push_num(&mut line, t.alpha);
+        write!(line, ",{}", t.leaves)?;
+        for x in [t.risk, t.cv_risk, t.cv_se] {
+            push_num(&mut line, x);
+        }
+        write!(line, ",{},{}", u8::from(k == p.best), u8::from(k == p.chosen))?;
+        out.row(&line)?;
+    }
+    out.finish()?;
+    let (grown, kept) = (&p.sequence[0], &p.sequence[p.chosen]);
+    writeln!(
+        md,
+        "Pruned by minimal cost-complexity (weakest link) with {}-fold cross-validation: the grown tree has {} leaves; the pruned tree keeps {} — the smallest subtree whose cross-validated Brier score is within one standard error of the lowest (the 1-SE rule). The cost is the Brier score (squared error of a leaf's case share as a prediction), so a leaf that concentrates the condition counts even when it holds fewer cases than non-cases.\n\n| subtree | α | leaves | Brier (fit) | Brier (CV) | SE |\n|---:|---:|---:|---:|---:|---:|",
+        p.folds, grown.leaves, kept.leaves
+    )?;
+    for (k, t) in p.sequence.iter().enumerate() {
+        let mark = match (k == p.chosen, k == p.best) {
+            (true, true) => " ◀ (lowest CV)",
+            (true, false) => " ◀",
+            (false, true) => " (lowest CV)",
+            _ => "",
+        };
+        writeln!(
+            md,
+            "| {k}{mark} | {} | {} | {} | {} | {} |",
+            short(t.alpha),
+            t.leaves,
+            short(t.risk),
+            short(t.cv_risk),
+            short(t.cv_se)
+        )?;
     }
     md.push('\n');
     Ok(())

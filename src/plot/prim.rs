@@ -190,36 +190,7 @@ impl Figure for BoxFigure<'_> {
         }
         let n = c.limits.len();
         let names: Vec<String> = c.limits.iter().map(|l| l.name.clone()).collect();
-        let fmt_y = move |v: &f64| {
-            let k = v.round();
-            if (v - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
-                names[names.len() - 1 - k as usize].clone()
-            } else {
-                String::new()
-            }
-        };
-        let fmt_x = |v: &f64| format!("{:.0}%", 100.0 * v);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_left(16)
-            .margin_right(40)
-            .margin_top(10)
-            .margin_bottom(6)
-            .x_label_area_size(56)
-            .y_label_area_size(300)
-            .build_cartesian_2d(-0.02..1.02, -0.6..(n as f64 - 0.4))?;
-        chart
-            .configure_mesh()
-            .y_labels(n)
-            .x_labels(6)
-            .y_label_formatter(&fmt_y)
-            .x_label_formatter(&fmt_x)
-            .x_desc("position within the explored range")
-            .label_style(text_style(LABEL_PX, FontStyle::Normal, INK))
-            .axis_desc_style(text_style(AXIS_DESC_PX, FontStyle::Normal, INK))
-            .bold_line_style(GRID.stroke_width(1))
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK.stroke_width(1))
-            .draw()?;
+        let mut chart = share_rows(&plot, names, -0.02..1.02, 300, "position within the explored range")?;
         let label = text_style(SMALL_PX, FontStyle::Normal, INK);
         for (k, l) in c.limits.iter().enumerate() {
             let y = (n - 1 - k) as f64;
@@ -253,4 +224,164 @@ impl Figure for BoxFigure<'_> {
         }
         Ok(())
     }
+}
+
+/// One uncertainty's reproducibility under resampling.
+#[derive(Debug, Clone)]
+pub struct StabilityRow {
+    pub name: String,
+    pub in_box: bool,
+    pub in_simplified: bool,
+    /// Share of resampled boxes (chosen by the rule, and simplified) restricting it.
+    pub reproducibility: f64,
+    pub reproducibility_simplified: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct StabilityChart {
+    pub condition: String,
+    pub resamples: usize,
+    pub subsample: usize,
+    pub rows: Vec<StabilityRow>,
+}
+
+/// Draw `dir/prim_stability.png` and `.svg`.
+pub fn draw_stability(ctx: &ChartContext, c: &StabilityChart, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    ensure_fonts();
+    render::write_png_and_svg(dir, "prim_stability", &StabilityFigure { ctx, c })
+}
+
+struct StabilityFigure<'a> {
+    ctx: &'a ChartContext,
+    c: &'a StabilityChart,
+}
+
+impl Figure for StabilityFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (1200, (330 + 56 * self.c.rows.len() as u32).max(500))
+    }
+
+    fn svg_title(&self) -> String {
+        format!("PRIM box stability under resampling: {}", self.c.condition)
+    }
+
+    fn svg_desc(&self) -> String {
+        render::svg_description(self.ctx)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.c;
+        let frame = Frame {
+            title: format!("How often is each uncertainty in the box? \"{}\"", c.condition),
+            direction: Some(format!(
+                "PRIM rerun on {} random subsamples of {} experiments",
+                c.resamples, c.subsample
+            )),
+            key: Some(
+                "Light bar: share of resampled boxes (chosen by the same rule) restricting the uncertainty; dark \
+                 bar: the same after dropping limits with quasi-p ≥ 0.05. ● in the chosen box, ◆ also in the \
+                 simplified box. Dashed: 50%."
+                    .into(),
+            ),
+        };
+        let plot = draw_frame(root, self.ctx, &frame)?;
+        if c.rows.is_empty() {
+            draw_note(&plot, "No resampled box restricts any uncertainty.")?;
+            return Ok(());
+        }
+        let n = c.rows.len();
+        let names: Vec<String> = c
+            .rows
+            .iter()
+            .map(|r| {
+                let mark = match (r.in_box, r.in_simplified) {
+                    (_, true) => " ◆",
+                    (true, false) => " ●",
+                    _ => "",
+                };
+                format!("{}{mark}", r.name)
+            })
+            .collect();
+        let mut chart = share_rows(&plot, names, 0.0..1.02, 320, "share of resamples")?;
+        chart.draw_series(DashedLineSeries::new(
+            [(0.5, -0.6), (0.5, n as f64 - 0.4)],
+            6,
+            4,
+            MUTED.stroke_width(1),
+        ))?;
+        let label = text_style(SMALL_PX, FontStyle::Normal, INK);
+        for (k, r) in c.rows.iter().enumerate() {
+            let y = (n - 1 - k) as f64;
+            for (value, lo, hi, colour) in [
+                (r.reproducibility, y + 0.02, y + 0.32, mix(PALETTE[0], WHITE, 0.55)),
+                (r.reproducibility_simplified, y - 0.32, y - 0.02, PALETTE[0]),
+            ] {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, lo), (value, hi)],
+                    colour.filled(),
+                )))?;
+                chart.draw_series(std::iter::once(Text::new(
+                    format!("{:.0}%", 100.0 * value),
+                    (value + 0.01, hi),
+                    label.clone(),
+                )))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A chart with one row per name (the first at the top; row k sits at y = n − 1 − k) and shares across (ticks
+/// as percentages), styled like the other charts.
+fn share_rows<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    names: Vec<String>,
+    x: std::ops::Range<f64>,
+    name_width: u32,
+    x_desc: &str,
+) -> anyhow::Result<
+    plotters::chart::ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+>
+where
+    DB::ErrorType: 'static,
+{
+    let n = names.len();
+    let fmt_y = move |v: &f64| {
+        let k = v.round();
+        if (v - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
+            names[names.len() - 1 - k as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    let fmt_x = |v: &f64| format!("{:.0}%", 100.0 * v);
+    let mut chart = ChartBuilder::on(plot)
+        .margin_left(16)
+        .margin_right(40)
+        .margin_top(10)
+        .margin_bottom(6)
+        .x_label_area_size(56)
+        .y_label_area_size(name_width)
+        .build_cartesian_2d(x, -0.6..(n as f64 - 0.4))?;
+    chart
+        .configure_mesh()
+        .y_labels(n)
+        .x_labels(6)
+        .y_label_formatter(&fmt_y)
+        .x_label_formatter(&fmt_x)
+        .x_desc(x_desc)
+        .label_style(text_style(LABEL_PX, FontStyle::Normal, INK))
+        .axis_desc_style(text_style(AXIS_DESC_PX, FontStyle::Normal, INK))
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .axis_style(INK.stroke_width(1))
+        .draw()?;
+    Ok(chart)
 }
