@@ -145,13 +145,29 @@ fn common_random_numbers_give_exact_zero_against_an_identical_policy() {
     let mut rd = csv::Reader::from_path(out.join("comparison.csv")).unwrap();
     let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
     assert!(rows.iter().any(|r| &r[0] == "sq_copy") && rows.iter().any(|r| &r[0] == "status_quo"));
+    // Outcomes that are 0/1 per trial get Tango's score interval, which with no
+    // disagreeing trial is ±z²/(n + z²) rather than [0, 0].
+    let z2 = 1.959_963_984_540_054_f64.powi(2);
+    let score_half_width = z2 / (60.0 + z2);
+    let mut score_rows = 0;
     for r in &rows {
         assert_eq!(&r[2], &r[3], "baseline and policy means differ: {r:?}");
-        assert_eq!((&r[4], &r[5], &r[6]), ("0", "0", "0"), "{r:?}");
+        assert_eq!(&r[4], "0", "{r:?}");
+        if &r[5] == "0" {
+            assert_eq!(&r[6], "0", "{r:?}");
+        } else {
+            let (lo, hi): (f64, f64) = (r[5].parse().unwrap(), r[6].parse().unwrap());
+            assert!(
+                (lo + score_half_width).abs() < 1e-9 && (hi - score_half_width).abs() < 1e-9,
+                "{r:?}"
+            );
+            score_rows += 1;
+        }
         if !r[7].is_empty() {
             assert_eq!(&r[7], "0", "{r:?}");
         }
     }
+    assert!(score_rows > 0, "the probability outcomes should use the score interval");
 }
 
 #[test]

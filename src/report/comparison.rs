@@ -718,7 +718,8 @@ pub fn section_method(r: &CompareReport) -> String {
         r.model.caveat.to_string(),
         "Differences are paired: trial *k* draws the same uncertainties and the same luck under every policy, so \
          the per-trial difference removes what the policies share. The 95% interval is the Student-t interval of the \
-         mean paired difference over independent trials."
+         mean paired difference over independent trials; for outcomes that are 0 or 1 in every trial (did an event \
+         happen?) it is Tango's score interval for paired proportions, with McNemar's score test as the p-value."
             .to_string(),
         format!(
             "Many cells are tested at once ({} policy × outcome tests with a better direction), so some intervals \
@@ -726,8 +727,10 @@ pub fn section_method(r: &CompareReport) -> String {
              use only Holm-significant differences.",
             holm_family(r)
         ),
-        "Probabilities of rare events (a mass-casualty attack abroad) are 0/1 per trial; their paired intervals rest \
-         on the few trials in which the policies disagree, and are approximate when those are few."
+        "Probabilities of rare events (a mass-casualty attack abroad) rest on the few trials in which the policies \
+         disagree. The score interval keeps close to 95% coverage there (93.5% in a test with about four disagreeing \
+         trials, where the t interval covered 89.9%), and it does not shrink to nothing when the policies never \
+         disagree: it then still spans about ±3.8/trials."
             .to_string(),
         "\"Better\" and \"worse\" follow each outcome's declared direction for the US (Maximize / Minimize); \
          outcomes marked for information (recognition, returns, strikes) are never scored."
