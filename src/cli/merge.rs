@@ -47,6 +47,17 @@ pub struct ShardDir {
 }
 
 impl ShardDir {
+    /// The scenario the shard ran, from the text saved in its state, checked
+    /// against the saved hash (a hand-edited state must not merge silently).
+    pub fn scenario(&self) -> Result<scenario::Loaded> {
+        let meta = &self.meta;
+        let loaded = scenario::load_str(&meta.scenario_text, &meta.scenario_origin)?;
+        if loaded.sha256 != meta.identity.scenario_sha256 {
+            bail!("{}: the embedded scenario does not match its hash", self.path.display());
+        }
+        Ok(loaded)
+    }
+
     /// The shard's saved accumulators (read again on demand so only one shard's are in memory at a time).
     pub fn state(&self) -> Result<Accumulators> {
         Ok(checkpoint::read(&self.path.join(SHARD_STATE))?.1)
@@ -302,6 +313,14 @@ fn concat_rows(shards: &[ShardDir], name: &str, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Total wall time and threads of the shards, reported as the merged output's.
+pub fn merged_cost(merged_from: &[MergedShard]) -> (f64, usize) {
+    (
+        merged_from.iter().map(|m| m.wall_time_seconds).sum(),
+        merged_from.iter().map(|m| m.threads).sum(),
+    )
+}
+
 /// Shards of `greatgame run`.
 struct RunKind;
 
@@ -313,13 +332,7 @@ impl Shardable for RunKind {
     fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path, quiet: bool) -> Result<()> {
         let meta = &shards[0].meta;
         let id = &meta.identity;
-        let loaded = scenario::load_str(&meta.scenario_text, &meta.scenario_origin)?;
-        if loaded.sha256 != id.scenario_sha256 {
-            bail!(
-                "{}: the embedded scenario does not match its hash",
-                shards[0].path.display()
-            );
-        }
+        let loaded = shards[0].scenario()?;
         let model = &loaded.model;
         let policies = id
             .policies
@@ -388,8 +401,7 @@ impl Shardable for RunKind {
                 id.trials.div_ceil(CHUNK)
             );
         }
-        let secs: f64 = merged_from.iter().map(|m| m.wall_time_seconds).sum();
-        let threads: usize = merged_from.iter().map(|m| m.threads).sum();
+        let (secs, threads) = merged_cost(&merged_from);
         let design = Design {
             policies,
             trials: id.trials,

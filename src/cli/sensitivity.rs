@@ -733,18 +733,11 @@ impl super::merge::Shardable for SensitivityKind {
         quiet: bool,
     ) -> Result<()> {
         let meta = &shards[0].meta;
-        let loaded = scenario::load_str(&meta.scenario_text, &meta.scenario_origin)?;
-        if loaded.sha256 != meta.identity.scenario_sha256 {
-            bail!(
-                "{}: the embedded scenario does not match its hash",
-                shards[0].path.display()
-            );
-        }
+        let loaded = shards[0].scenario()?;
         let args = Self::spec(meta)?.args(meta.identity.seed, quiet)?;
         let setup = Setup::new(&args, &loaded.model)?;
         let folds = Folds::from_csv(&setup, &loaded.model, &dir.join("runs.csv"))?;
-        let secs: f64 = merged_from.iter().map(|m| m.wall_time_seconds).sum();
-        let threads: usize = merged_from.iter().map(|m| m.threads).sum();
+        let (secs, threads) = super::merge::merged_cost(&merged_from);
         finish(&setup, &loaded, &args, &folds, dir, threads, secs, |m| {
             m.merged_from = Some(merged_from);
         })
