@@ -118,7 +118,7 @@ pub fn execute(args: &MergeArgs) -> Result<()> {
         .find(|k| k.kind() == first.identity.kind)
         .with_context(|| format!("this greatgame cannot merge `{}` shards", first.identity.kind))?;
     check_spans(&shards, kind.as_ref())?;
-    let staging = Staging::new(&args.out)?;
+    let staging = Staging::new(&args.out, "merge")?;
     if first.identity.trials_file {
         concat_rows(&shards, kind.rows_file(), &staging.path().join(kind.rows_file()))?;
     }
