@@ -198,7 +198,8 @@ impl Staging {
         } else {
             Marker::new(&self.command, true, &new).write(&self.tmp)?;
         }
-        let now = ownership::inspect(&self.target)?;
+        let mut now = ownership::inspect(&self.target)?;
+        now.shown = self.shown.clone();
         if let Some(why) = now.refusal(&self.command, self.fresh_only) {
             let why = why.lines().next().unwrap_or_default().to_string();
             return Err(self.rescue(&format!("{why} (it changed while greatgame was working)")));
