@@ -414,3 +414,40 @@ fn default_outputs_do_not_replace_each_other() {
         "each command's folder sits beside the others, none inside another"
     );
 }
+
+/// A new result that would overwrite a user's file of the same name changes
+/// nothing in the folder and keeps the finished results beside it.
+#[test]
+fn a_clash_with_a_users_file_keeps_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let run = |extra: &[&str]| {
+        gg().args(["run", "--trials", "20", "--no-charts", "-q", "--out"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["--no-trials-file"]).status.success());
+    fs::write(out.join("trials.csv"), "my own table").unwrap();
+    let summary = fs::read(out.join("summary.md")).unwrap();
+    let o = run(&["--seed", "2"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("trials.csv") && err.contains("kept in"), "{err}");
+    assert_eq!(fs::read_to_string(out.join("trials.csv")).unwrap(), "my own table");
+    assert_eq!(
+        fs::read(out.join("summary.md")).unwrap(),
+        summary,
+        "nothing in the folder changed"
+    );
+    let kept = tmp.path().join(
+        fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .find(|n| n.starts_with("r.greatgame-results-"))
+            .expect("results kept beside the folder"),
+    );
+    assert!(err.contains(&kept.display().to_string()), "{err}");
+    assert!(kept.join("trials.csv").is_file() && kept.join(".greatgame-output.json").is_file());
+}
