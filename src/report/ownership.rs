@@ -226,7 +226,8 @@ pub enum State {
     Foreign {
         entries: Vec<String>,
         more: usize,
-        damaged: Option<String>,
+        /// What else to say: a damaged marker, or what the files look like.
+        note: Option<String>,
     },
 }
 
@@ -291,6 +292,18 @@ fn state_of(path: &Path) -> Result<State> {
     if damaged.is_none() && is_legacy(path) {
         return Ok(State::Legacy);
     }
+    // `bargain` wrote no manifest before the marker existed: say what the files
+    // look like, but never guess ownership from names.
+    let note = damaged.or_else(|| {
+        names
+            .iter()
+            .all(|(n, k)| *k == Kind::File && looks_like_bargain_output(n))
+            .then(|| {
+                "they look like the results of an earlier `greatgame bargain`, which left no marker; if so, remove \
+                 them yourself"
+                    .to_string()
+            })
+    });
     let shown: Vec<String> = names
         .iter()
         .map(|(n, k)| if *k == Kind::Folder { format!("{n}/") } else { n.clone() })
@@ -298,8 +311,24 @@ fn state_of(path: &Path) -> Result<State> {
     Ok(State::Foreign {
         more: shown.len().saturating_sub(NAMED),
         entries: shown.into_iter().take(NAMED).collect(),
-        damaged,
+        note,
     })
+}
+
+/// A file name `greatgame bargain` writes.
+fn looks_like_bargain_output(name: &str) -> bool {
+    let dims = |stem: &str| {
+        [".svg", ".png"].iter().any(|ext| {
+            name.strip_prefix(stem)
+                .and_then(|r| r.strip_suffix(ext))
+                .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+        })
+    };
+    matches!(
+        name,
+        "positions.csv" | "probabilities.csv" | "turn0.txt" | "final_positions.csv" | "final_quantiles.csv"
+    ) || dims("positions_dim")
+        || dims("final_positions_dim")
 }
 
 /// A folder written by greatgame before the marker: its `manifest.json` says so.
@@ -367,15 +396,15 @@ impl Target {
                 "{shown} is a classroom wargame's folder (it holds log.jsonl); greatgame writes nothing else into a \
                  game's folder, so nothing was written\n{hint}"
             )),
-            State::Foreign { entries, more, damaged } => {
+            State::Foreign { entries, more, note } => {
                 let more = if *more > 0 {
                     format!(" and {more} more")
                 } else {
                     String::new()
                 };
-                let damaged = damaged.as_ref().map(|d| format!("; {d}")).unwrap_or_default();
+                let note = note.as_ref().map(|d| format!("; {d}")).unwrap_or_default();
                 Some(format!(
-                    "{shown} already holds files greatgame did not write ({}{more}){damaged}. greatgame never \
+                    "{shown} already holds files greatgame did not write ({}{more}){note}. greatgame never \
                      replaces or removes files it did not write, so it wrote nothing there\n{hint}, or move those \
                      files elsewhere",
                     entries.join(", ")
@@ -423,7 +452,7 @@ mod tests {
         assert!(e.contains("not a path inside"), "{e}");
         fs::write(d.path().join("x"), "").unwrap();
         match state_of(d.path()).unwrap() {
-            State::Foreign { damaged: Some(_), .. } => {}
+            State::Foreign { note: Some(_), .. } => {}
             s => panic!("a damaged marker must not make a folder ours: {s:?}"),
         }
     }
@@ -466,7 +495,25 @@ mod tests {
         fs::write(l.join("manifest.json"), r#"{"tool": "greatgame"}"#).unwrap();
         assert!(matches!(state_of(&l).unwrap(), State::Legacy));
         fs::write(l.join("manifest.json"), r#"{"tool": "other"}"#).unwrap();
-        assert!(matches!(state_of(&l).unwrap(), State::Foreign { .. }));
+        assert!(matches!(state_of(&l).unwrap(), State::Foreign { note: None, .. }));
+        // An earlier `bargain` left no manifest: refused, with a word on what it looks like.
+        let b = p.join("b");
+        fs::create_dir(&b).unwrap();
+        for f in [
+            "positions.csv",
+            "probabilities.csv",
+            "turn0.txt",
+            "positions_dim1.png",
+            "positions_dim12.svg",
+        ] {
+            fs::write(b.join(f), "").unwrap();
+        }
+        match state_of(&b).unwrap() {
+            State::Foreign { note: Some(d), .. } => assert!(d.contains("greatgame bargain"), "{d}"),
+            s => panic!("{s:?}"),
+        }
+        fs::write(b.join("positions_dimX.png"), "").unwrap();
+        assert!(matches!(state_of(&b).unwrap(), State::Foreign { note: None, .. }));
     }
 
     #[test]
