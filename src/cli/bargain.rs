@@ -4,9 +4,11 @@
 //! `positions.csv`, `probabilities.csv`, `turn0.txt` and one chart per dimension (PNG and SVG).
 //! With `--stochastic`, runs many trials in parallel, trial k seeded from (seed, k) alone, and writes the
 //! distribution of final positions (`final_positions.csv`, `final_quantiles.csv`, one chart per dimension).
-//! Every file is written atomically.
+//! The files are written into a staging folder and moved into place when all are written, as every command's
+//! are (`report::staging`): a folder holding files greatgame did not write is refused.
 
 use crate::bargain::{Smp, SmpOptions, chart, read_scenario, report, run};
+use crate::report::staging::Staging;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
@@ -26,7 +28,8 @@ pub struct BargainArgs {
     /// Worker threads for stochastic trials (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Output directory (default: output/bargain/<input file stem>).
+    /// Output directory (default: output/bargain/<input file stem>). A folder that holds files greatgame did not
+    /// write is refused.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -45,10 +48,11 @@ impl BargainArgs {
     }
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8], written: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+/// Write `name` into the staging folder `dir`, remembering the name for the list printed at the end.
+fn write(dir: &Path, name: &str, bytes: &[u8], written: &mut Vec<String>) -> anyhow::Result<()> {
     let path = dir.join(name);
     report::write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    written.push(path);
+    written.push(name.to_string());
     Ok(())
 }
 
@@ -68,8 +72,8 @@ pub fn execute(args: &BargainArgs) -> anyhow::Result<()> {
 fn execute_here(args: &BargainArgs) -> anyhow::Result<()> {
     let scenario = read_scenario(&args.file)?;
     let smp = Smp::new(&scenario, SmpOptions::default());
-    let dir = args.out_dir();
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let staging = Staging::new(&args.out_dir(), "bargain")?;
+    let dir = staging.path().to_path_buf();
     let mut written = Vec::new();
 
     if args.stochastic {
@@ -134,8 +138,9 @@ fn execute_here(args: &BargainArgs) -> anyhow::Result<()> {
             write(&dir, &format!("positions_dim{}.png", k + 1), &c.png, &mut written)?;
         }
     }
-    for path in &written {
-        eprintln!("wrote {}", path.display());
+    let out = staging.commit()?;
+    for name in &written {
+        eprintln!("wrote {}", out.join(name).display());
     }
     Ok(())
 }

@@ -142,7 +142,7 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&model.name).join("compare"));
-    let staging = Staging::new(&out_dir)?;
+    let staging = Staging::new(&out_dir, "compare")?;
     let design = CompareDesign {
         slots,
         rows,

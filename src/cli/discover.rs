@@ -226,7 +226,7 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     let design = UnitDesign::new(args.design, n, d, args.common.seed)?;
     let seed = args.common.seed;
     let out_dir = args.common.out_dir(model, "discover");
-    let staging = Staging::new(&out_dir)?;
+    let staging = Staging::new(&out_dir, "discover")?;
     let header = format!(
         "experiment,{},{},case",
         explore::param_header(model),

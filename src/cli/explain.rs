@@ -72,7 +72,7 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
             .join(&model.name)
             .join(format!("explain-{}", model.policies[policy].id))
     });
-    let staging = Staging::new(&out_dir)?;
+    let staging = Staging::new(&out_dir, "explain")?;
     let design = CompareDesign {
         slots,
         rows,

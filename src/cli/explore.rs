@@ -28,7 +28,7 @@ pub struct CommonArgs {
     /// Worker threads. Default: all cores.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Output folder. Default: output/<scenario name>-<command>/.
+    /// Output folder. Default: output/<scenario name>/<command>/.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Skip the charts (tables only).
@@ -51,7 +51,7 @@ impl CommonArgs {
     pub fn out_dir(&self, model: &Model, command: &str) -> PathBuf {
         self.out
             .clone()
-            .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-{command}", model.name)))
+            .unwrap_or_else(|| PathBuf::from("output").join(&model.name).join(command))
     }
 }
 

@@ -25,7 +25,7 @@ pub struct HindcastArgs {
     /// Worker threads. Default: all cores.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Output folder. Default: output/<scenario name>-hindcast/.
+    /// Output folder. Default: output/<scenario name>/hindcast/.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Skip the charts (tables only).
@@ -48,8 +48,8 @@ pub fn execute(args: &HindcastArgs) -> Result<()> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-hindcast", model.name)));
-    let staging = Staging::new(&out_dir)?;
+        .unwrap_or_else(|| PathBuf::from("output").join(&model.name).join("hindcast"));
+    let staging = Staging::new(&out_dir, "hindcast")?;
 
     let res = hindcast::run(model, &record, args.trials, args.seed, threads)?;
     let scored = hindcast::evaluate(&record, &res);

@@ -118,7 +118,9 @@ pub fn execute(args: &MergeArgs) -> Result<()> {
         .find(|k| k.kind() == first.identity.kind)
         .with_context(|| format!("this greatgame cannot merge `{}` shards", first.identity.kind))?;
     check_spans(&shards, kind.as_ref())?;
-    let staging = Staging::new(&args.out)?;
+    // The marker names the kind of results (`run`, `sweep`, `sensitivity`), so a merged folder is the same as
+    // the unsharded command's.
+    let staging = Staging::new(&args.out, kind.kind())?;
     if first.identity.trials_file {
         concat_rows(&shards, kind.rows_file(), &staging.path().join(kind.rows_file()))?;
     }

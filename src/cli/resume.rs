@@ -146,10 +146,13 @@ impl Session {
         describe: impl Fn(&Meta) -> String,
     ) -> Result<(Session, Option<Accumulators>)> {
         let every = args.every()?;
+        let kind = fresh.identity.kind.clone();
+        // Refuse an output greatgame may not write before touching anything.
+        Staging::preflight(out_dir, &kind)?;
         if args.restart {
             Staging::discard_resumable(out_dir)?;
         }
-        let tmp = Staging::resumable_path(out_dir);
+        let tmp = Staging::resumable_path(out_dir)?;
         let session = |staging, meta: Meta| {
             let elapsed_before = meta.elapsed_seconds;
             Session {
@@ -175,7 +178,7 @@ impl Session {
                     out_dir.display()
                 );
             }
-            let staging = Staging::open_resumable(out_dir)?;
+            let staging = Staging::open_resumable(out_dir, &kind)?;
             let (mut meta, acc) = checkpoint::read(&staging.path().join(CHECKPOINT)).with_context(|| {
                 format!(
                     "{} holds no usable checkpoint, so it cannot be resumed; start again with --restart",
@@ -208,7 +211,7 @@ impl Session {
                 }
             );
         }
-        let staging = Staging::open_resumable(out_dir)?;
+        let staging = Staging::open_resumable(out_dir, &kind)?;
         Ok((session(staging, fresh), None))
     }
 

@@ -36,7 +36,8 @@ pub struct RunArgs {
     /// Worker threads. Default: all cores.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Output folder. Default: output/<scenario name>/.
+    /// Output folder. Default: output/<scenario name>/run/. A folder that holds files greatgame did not write is
+    /// refused.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Do not write trials.csv (memory and disk stay flat for huge runs).
@@ -100,7 +101,7 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(&model.name));
+        .unwrap_or_else(|| PathBuf::from("output").join(&model.name).join("run"));
     let span = match args.shard {
         Some(s) => s.chunks(args.trials)?,
         None => 0..args.trials.div_ceil(CHUNK),

@@ -11,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod manifest;
 pub mod markdown;
+pub mod ownership;
 pub mod staging;
 
 use crate::analysis::summary::PolicySummary;

@@ -328,9 +328,10 @@ pub fn compute(game: &Game, opts: DebriefOptions) -> Result<(Debrief, Vec<Vec<Tr
 pub fn write_report(game: &Game, out: Option<&Path>, opts: DebriefOptions) -> Result<PathBuf> {
     let started = Instant::now();
     let model = game.model();
-    let (debrief, paths) = compute(game, opts)?;
     let out_dir = out.map(Path::to_path_buf).unwrap_or_else(|| game.dir.join("report"));
-    let staging = Staging::new(&out_dir)?;
+    // Before the work: refuse a folder holding files greatgame did not write.
+    let staging = Staging::new(&out_dir, "wargame report")?;
+    let (debrief, paths) = compute(game, opts)?;
     let charts_dir = staging.path().join("charts");
     let ctx = chart_context(game);
 

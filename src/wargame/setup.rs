@@ -28,19 +28,11 @@ pub fn create(opts: &NewOptions) -> Result<NewGame> {
             opts.game.display()
         );
     }
-    if opts.game.exists()
-        && std::fs::read_dir(opts.game)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        bail!(
-            "{} exists and is not empty; give a new or empty folder as --game",
-            opts.game.display()
-        );
-    }
+    // Only a new or empty folder: anything else (a file, a folder with files,
+    // an earlier result) is refused before anything is written.
+    let staging = Staging::new_game(opts.game)?;
     let loaded = scenario::load(opts.scenario)?;
     let config = new_game(&loaded, opts)?;
-    let staging = Staging::new(opts.game)?;
     std::fs::write(staging.path().join(SCENARIO_FILE), &loaded.text)
         .with_context(|| format!("copying the scenario into {}", staging.path().display()))?;
     let mut log = Log::create(staging.path());
