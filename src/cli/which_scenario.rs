@@ -72,8 +72,8 @@ pub fn line(what: &str, origin: &str, sha256: &str) -> String {
 fn note_edited_copy(dir: &Path, places: &[&str], builtin: &str, what: &str, command: &str) {
     for place in edited_copies(dir, places, builtin) {
         eprintln!(
-            "note: {place} differs from the built-in {what}, and this command used the built-in one, not your file.\n      \
-             To use the file: greatgame {command} {place}   (`greatgame init` makes an editable copy elsewhere)"
+            "note: {place} differs from the built-in {what}; this command used the built-in one, not your file.\n      \
+             To use your file, give its path: greatgame {command} {place}"
         );
     }
 }
