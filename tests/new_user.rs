@@ -389,3 +389,44 @@ fn a_missing_bargain_file_is_named_once_with_a_hint() {
     assert_eq!(err.matches("os error").count(), 1);
     assert!(fs::read_dir(tmp.path()).unwrap().next().is_none(), "nothing written");
 }
+
+#[test]
+fn merge_says_which_scenario_the_shards_ran() {
+    let tmp = tempfile::tempdir().unwrap();
+    for k in ["1/2", "2/2"] {
+        let out = tmp.path().join(format!("s{}", &k[..1]));
+        let o = gg()
+            .current_dir(tmp.path())
+            .args([
+                "run",
+                "--trials",
+                "512",
+                "--policy",
+                "status_quo",
+                "--no-charts",
+                "--shard",
+                k,
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = gg()
+        .current_dir(tmp.path())
+        .args(["merge", "s1", "s2", "--out", "merged"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (name, sha) = manifest_scenario(&tmp.path().join("merged"));
+    assert_eq!(name, "built-in afghanistan");
+    assert!(
+        stderr(&o).contains(&format!(
+            "scenario: built-in afghanistan (sha256 {}…), as saved in the shards",
+            &sha[..12]
+        )),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -118,6 +118,10 @@ pub fn execute(args: &MergeArgs) -> Result<()> {
         .find(|k| k.kind() == first.identity.kind)
         .with_context(|| format!("this greatgame cannot merge `{}` shards", first.identity.kind))?;
     check_spans(&shards, kind.as_ref())?;
+    if !args.quiet {
+        let line = super::which_scenario::line("scenario", &first.scenario_origin, &first.identity.scenario_sha256);
+        eprintln!("{line}, as saved in the shards");
+    }
     let staging = Staging::new(&args.out)?;
     if first.identity.trials_file {
         concat_rows(&shards, kind.rows_file(), &staging.path().join(kind.rows_file()))?;
