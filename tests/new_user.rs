@@ -346,6 +346,14 @@ fn negative_numbers_are_refused_in_words() {
             "{args:?}: {err}"
         );
     }
+    for cmd in ["run", "sweep", "sensitivity"] {
+        let o = gg().args([cmd, "--shard", "-1/2"]).output().unwrap();
+        assert!(
+            stderr(&o).contains("K `-1` is not a whole number"),
+            "{cmd}: {}",
+            stderr(&o)
+        );
+    }
     // 0 and decimals are explained as well; fractional options reach their command's range check.
     let o = gg()
         .args(["sweep", "--lever", "recognition=none", "--samples", "0"])

@@ -6,7 +6,8 @@
 //! words what the option takes. The options that hold fractions keep clap's number parser and are checked by
 //! their commands, which state the allowed range. Upper limits (at most 1,000,000,000 trials, 20 turns, …) and
 //! other rules that depend on the command (an even number of Morris levels) stay with the commands, as does
-//! `--trials 0`, refused with the whole range.
+//! `--trials 0`, refused with the whole range. (`--shard K/N` takes hyphen values for the same reason, so that
+//! `--shard -1/2` reaches its own parser.)
 
 /// A count such as threads, samples, replications or turns: a whole number of 1 or more. Upper limits are the
 /// command's.

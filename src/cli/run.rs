@@ -50,7 +50,7 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Compute only share K of N of the trials (e.g. `2/8`), to spread one run over machines; combine the
     /// shares with `greatgame merge`. The share depends only on --trials, K and N.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     pub shard: Option<ShardSpec>,
     #[command(flatten)]
     pub resume: ResumeArgs,

@@ -63,7 +63,7 @@ pub struct SensitivityArgs {
     pub common: CommonArgs,
     /// Compute only share K of N (whole Saltelli base points or Morris trajectories, contiguous) into --out;
     /// combine the shares with `greatgame merge`.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     pub shard: Option<ShardSpec>,
     #[command(flatten)]
     pub resume: ResumeArgs,

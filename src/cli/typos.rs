@@ -37,11 +37,7 @@ pub fn suggest(mut error: clap::Error, args: impl IntoIterator<Item = std::ffi::
             cmd = sub.clone();
         }
     }
-    let names: Vec<String> = cmd
-        .get_subcommands()
-        .map(|s| s.get_name().to_string())
-        .filter(|n| n != "help")
-        .collect();
+    let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
     if let Some(best) = closest(&typed, &names) {
         error.insert(
             ContextKind::SuggestedSubcommand,
