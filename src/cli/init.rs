@@ -39,11 +39,13 @@ pub fn execute(args: &InitArgs) -> Result<()> {
     for (name, _) in files {
         let path = dir.join(name);
         if path.symlink_metadata().is_ok() {
+            let use_it = match name {
+                SCENARIO_FILE => format!("use it as it is (`greatgame run {}`)", path.display()),
+                _ => "use it as it is".to_string(),
+            };
             bail!(
-                "{} already exists; `greatgame init` never overwrites a file (it may hold your edits). Run it on \
-                 that file as it is (`greatgame validate {}`), give another folder (`greatgame init OTHER_DIR`), or \
-                 move the file away first",
-                path.display(),
+                "{} already exists; `greatgame init` never overwrites a file (it may hold your edits). Either {use_it}, \
+                 or, for a fresh copy, give another folder (`greatgame init OTHER_DIR`) or move the file away first",
                 path.display()
             );
         }

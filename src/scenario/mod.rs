@@ -47,7 +47,11 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ScenarioError> {
                 single(
                     &name,
                     format!("cannot read the scenario file: {e}"),
-                    Some("check the path; run `greatgame run` with no file to use the built-in scenario".into()),
+                    Some(
+                        "check the path; `greatgame init` writes an editable copy of the built-in scenario, and \
+                         commands given no file use the built-in one"
+                            .into(),
+                    ),
                 )
             })?;
             if bytes.len() > MAX_FILE_BYTES {
