@@ -1,11 +1,10 @@
 //! greatgame: parse the command line, run the command, report errors.
 
-use clap::Parser;
-use greatgame::cli::{Cli, dispatch};
+use greatgame::cli::{dispatch, parse};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match dispatch(Cli::parse()) {
+    match dispatch(parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if let Some(i) = e.downcast_ref::<greatgame::cli::resume::Interrupted>() {

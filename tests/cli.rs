@@ -337,10 +337,11 @@ fn summary_printed_to_terminal() {
 
 #[test]
 fn bargain_command_runs_a_ktab_csv() {
-    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/validation/ktab/dummyData_3Dim.csv");
+    // KTAB's sample input, shipped in the repository (examples/ktab/) so the test needs nothing beside it.
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ktab/dummyData_3Dim.csv");
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("dummy.csv");
-    let bytes = fs::read(&input).expect("KTAB sample input: ../shared/validation/ktab/ must sit beside the checkout");
+    let bytes = fs::read(&input).expect("examples/ktab/dummyData_3Dim.csv is part of the repository");
     fs::write(&file, bytes).unwrap();
     let out = tmp.path().join("b");
     let o = gg().arg("bargain").arg(&file).arg("--out").arg(&out).output().unwrap();

@@ -55,12 +55,9 @@ pub struct Actor {
 /// Why a scenario file was rejected. Every variant about file content names the line it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot read {file}: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The OS error is part of the message, not a `source`: `{:#}` would print it a second time.
+    #[error("cannot read {file}: {}", io_reason(.error))]
+    Io { file: String, error: std::io::Error },
     #[error("{file}, line {line}: {message}")]
     Syntax { file: String, line: u64, message: String },
     #[error("{file}, line {line}: expected {expected} columns ({what}), found {found}")]
@@ -112,6 +109,22 @@ pub enum InputError {
     Invalid { file: String, message: String },
 }
 
+/// Why a file could not be read, with what to do about it; the OS's own words (or code) once.
+fn io_reason(error: &std::io::Error) -> String {
+    let code = error
+        .raw_os_error()
+        .map(|c| format!(" (os error {c})"))
+        .unwrap_or_default();
+    match error.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "the file does not exist{code}; check the path and the spelling (a sample input ships with greatgame: \
+             examples/ktab/dummyData_3Dim.csv)"
+        ),
+        std::io::ErrorKind::PermissionDenied => format!("permission denied{code}; check that you may read the file"),
+        _ => format!("{error}; give a KTAB CSV file, or a .ron bargaining scenario"),
+    }
+}
+
 /// A sum of two-decimal inputs, without the binary-fraction noise (102.21, not 102.21000000000001).
 fn tidy(x: &f64) -> f64 {
     (x * 1e6).round() / 1e6
@@ -120,9 +133,9 @@ fn tidy(x: &f64) -> f64 {
 /// Read a scenario from a `.ron` file or, for any other extension, a KTAB CSV file.
 pub fn read_scenario(path: &Path) -> Result<Scenario, InputError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| InputError::Io {
+    let bytes = std::fs::read(path).map_err(|error| InputError::Io {
         file: file.clone(),
-        source,
+        error,
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];

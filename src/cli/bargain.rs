@@ -20,13 +20,13 @@ pub struct BargainArgs {
     #[arg(long)]
     pub stochastic: bool,
     /// Number of stochastic trials.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = super::numbers::trials::<usize>)]
     pub trials: usize,
     /// Master seed; trial k is seeded from (seed, k) only, so results do not depend on the thread count.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
     pub seed: u64,
     /// Worker threads for stochastic trials (default: all cores).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
     /// Output directory (default: output/bargain/<input file stem>). A folder that holds files greatgame did not
     /// write is refused.

@@ -10,7 +10,7 @@ use crate::report::Manifest;
 use crate::report::comparison::{self, CompareReport};
 use crate::report::staging::{Staging, write_atomic};
 use crate::report::{compare_charts, html};
-use crate::scenario::{self, Loaded};
+use crate::scenario::Loaded;
 use anyhow::{Context, Result, bail};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -31,13 +31,13 @@ pub struct CompareArgs {
     #[arg(long, value_name = "POLICY")]
     pub baseline: Option<String>,
     /// Trials (each runs every policy on the same draws; at most 1,000,000,000).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, allow_negative_numbers = true, value_parser = super::numbers::trials::<u64>)]
     pub trials: u64,
     /// Master seed: the same seed gives the same results at any thread count.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
     pub seed: u64,
     /// Worker threads. Default: all cores.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
     /// Satisficing thresholds on outcomes, e.g. "isisk_attacks_afghanistan<=20,gdp_index_2030>=0.9".
     #[arg(long, value_name = "THRESHOLDS")]
@@ -109,7 +109,7 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         bail!("--trials must be between 1 and {MAX_TRIALS} (got {})", args.trials);
     }
     let threads = threads(args.threads)?;
-    let loaded = scenario::load(args.scenario.as_deref())?;
+    let loaded = super::which_scenario::load(args.scenario.as_deref(), "compare", args.quiet)?;
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let chosen = if args.policies.is_empty() {

@@ -19,7 +19,6 @@ use crate::plot::prim::{
 };
 use crate::plot::render::quantile;
 use crate::report::staging::Staging;
-use crate::scenario;
 use anyhow::{Result, bail};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -48,40 +47,40 @@ pub struct DiscoverArgs {
     #[arg(long, value_enum, default_value = "lhs")]
     pub design: DesignKind,
     /// Number of experiments (design points).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = super::numbers::count::<u64>)]
     pub samples: u64,
     /// Trials averaged per experiment.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::count::<u64>)]
     pub replications: u64,
     /// PRIM: share of the box peeled off per step.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
     pub alpha: f64,
     /// PRIM: share of the box a paste may add.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
     pub paste_alpha: f64,
     /// PRIM: smallest box, as a share of the experiments.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
     pub min_mass: f64,
     /// PRIM: the default box is the densest with at least this coverage.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub min_coverage: f64,
     /// PRIM: report this box of the trajectory instead of the default choice.
-    #[arg(long = "box", value_name = "INDEX")]
+    #[arg(long = "box", value_name = "INDEX", allow_negative_numbers = true, value_parser = super::numbers::zero_or_more::<usize>)]
     pub box_index: Option<usize>,
     /// PRIM: stability check — rerun PRIM on this many random subsamples (0: skip) [default: 50].
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = super::numbers::zero_or_more::<usize>)]
     pub resamples: Option<usize>,
     /// PRIM: share of the experiments in each subsample (the rest score the box out of sample).
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub resample_share: f64,
     /// CART: maximum depth of the grown tree (before pruning).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub depth: usize,
     /// CART: smallest leaf, as a share of the experiments.
-    #[arg(long, default_value_t = 0.02)]
+    #[arg(long, default_value_t = 0.02, allow_negative_numbers = true)]
     pub min_leaf: f64,
     /// CART: cross-validation folds for cost-complexity pruning (0: keep the grown tree) [default: 10].
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", allow_negative_numbers = true, value_parser = super::numbers::zero_or_more::<usize>)]
     pub folds: Option<usize>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -150,7 +149,7 @@ impl Condition {
 
 pub fn execute(args: &DiscoverArgs) -> Result<()> {
     let threads = args.common.threads()?;
-    let loaded = scenario::load(args.scenario.as_deref())?;
+    let loaded = super::which_scenario::load(args.scenario.as_deref(), "discover", args.common.quiet)?;
     let model = &loaded.model;
     let policy = explore::one_policy(model, args.policy.as_deref())?;
     let cond = Condition::parse(model, &args.condition)?;

@@ -9,7 +9,6 @@ use crate::model::MAX_TRIALS;
 use crate::report::compare_charts::{action_forest, context, event_forest};
 use crate::report::comparison::{self, CompareReport};
 use crate::report::staging::{Staging, write_atomic};
-use crate::scenario;
 use anyhow::{Result, bail};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -25,16 +24,16 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "POLICY")]
     pub baseline: Option<String>,
     /// Trials (at most 1,000,000,000).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, allow_negative_numbers = true, value_parser = super::numbers::trials::<u64>)]
     pub trials: u64,
     /// Master seed: the same seed gives the same results at any thread count.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
     pub seed: u64,
     /// Worker threads. Default: all cores.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
     /// How many of the largest differences to list and chart.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub top: usize,
     /// Output folder. Default: output/<scenario name>/explain-<policy>/.
     #[arg(long)]
@@ -58,7 +57,7 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
         bail!("--top must be at least 1");
     }
     let threads = threads(args.threads)?;
-    let loaded = scenario::load(args.scenario.as_deref())?;
+    let loaded = super::which_scenario::load(args.scenario.as_deref(), "explain", args.quiet)?;
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let policy = select_policies(model, std::slice::from_ref(&args.policy))?[0];

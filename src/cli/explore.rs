@@ -23,10 +23,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct CommonArgs {
     /// Master seed: the same seed gives the same files at any thread count.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
     pub seed: u64,
     /// Worker threads. Default: all cores.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
     /// Output folder. Default: output/<scenario name>/<command>/.
     #[arg(long)]

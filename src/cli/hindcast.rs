@@ -4,7 +4,6 @@
 use crate::hindcast::{self, report};
 use crate::report::Manifest;
 use crate::report::staging::Staging;
-use crate::scenario;
 use anyhow::{Result, bail};
 use std::path::PathBuf;
 
@@ -17,13 +16,13 @@ pub struct HindcastArgs {
     #[arg(long)]
     pub record: Option<PathBuf>,
     /// Trials (at most 1,000,000,000).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, allow_negative_numbers = true, value_parser = super::numbers::trials::<u64>)]
     pub trials: u64,
     /// Master seed: trial k is trial k of `greatgame run` with the same seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
     pub seed: u64,
     /// Worker threads. Default: all cores.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
     /// Output folder. Default: output/<scenario name>/hindcast/.
     #[arg(long)]
@@ -42,9 +41,10 @@ pub fn execute(args: &HindcastArgs) -> Result<()> {
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let loaded = scenario::load(args.scenario.as_deref())?;
+    let loaded = super::which_scenario::load(args.scenario.as_deref(), "hindcast", args.quiet)?;
     let model = &loaded.model;
     let record = hindcast::load(model, args.scenario.as_deref(), args.record.as_deref())?;
+    super::which_scenario::announce_record(args.scenario.as_deref(), args.record.as_deref(), &record, args.quiet);
     let out_dir = args
         .out
         .clone()

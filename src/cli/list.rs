@@ -3,11 +3,10 @@
 
 use super::ScenarioArg;
 use crate::model::{LeverKindDef, Model};
-use crate::scenario;
 use std::fmt::Write;
 
 pub fn execute(args: &ScenarioArg) -> anyhow::Result<()> {
-    let loaded = scenario::load(args.scenario.as_deref())?;
+    let loaded = super::which_scenario::load(args.scenario.as_deref(), "list", false)?;
     print!("{}", render(&loaded.model));
     Ok(())
 }

@@ -118,6 +118,10 @@ pub fn execute(args: &MergeArgs) -> Result<()> {
         .find(|k| k.kind() == first.identity.kind)
         .with_context(|| format!("this greatgame cannot merge `{}` shards", first.identity.kind))?;
     check_spans(&shards, kind.as_ref())?;
+    if !args.quiet {
+        let line = super::which_scenario::line("scenario", &first.scenario_origin, &first.identity.scenario_sha256);
+        eprintln!("{line}, as saved in the shards");
+    }
     // The marker names the kind of results (`run`, `sweep`, `sensitivity`), so a merged folder is the same as
     // the unsharded command's.
     let staging = Staging::new(&args.out, kind.kind())?;

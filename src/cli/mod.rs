@@ -6,17 +6,23 @@ pub mod discover;
 pub mod explain;
 pub mod explore;
 pub mod hindcast;
+pub mod init;
 pub mod list;
 pub mod merge;
+pub mod numbers;
 pub mod resume;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
+pub mod typos;
 pub mod validate;
 pub mod wargame;
+pub mod which_scenario;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+
+pub use typos::parse;
 
 #[derive(Debug, Parser)]
 #[command(name = "greatgame", version, about = "Policy-option scenario simulator: Monte Carlo trials of how nine actors in Afghanistan's neighbourhood respond to US policy levers.", long_about = None)]
@@ -27,6 +33,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write an editable copy of the built-in scenario and its calibration record into a folder (default my-scenario/).
+    Init(init::InitArgs),
     /// Run the Monte Carlo experiment and write tables and charts.
     Run(run::RunArgs),
     /// Combine the shard outputs of one run (`run --shard K/N`) into the results of the whole run.
@@ -62,6 +70,7 @@ pub struct ScenarioArg {
 /// Run the parsed command.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Init(a) => init::execute(&a),
         Command::Run(a) => run::execute(&a),
         Command::Merge(a) => merge::execute(&a),
         Command::Validate(a) => validate::execute(&a),

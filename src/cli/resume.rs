@@ -31,7 +31,7 @@ pub struct ResumeArgs {
     pub restart: bool,
     /// Seconds between checkpoints of an unfinished run (0: after every batch). Ctrl-C always saves one before
     /// stopping.
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", allow_negative_numbers = true)]
     pub checkpoint_every: f64,
 }
 

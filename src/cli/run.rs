@@ -28,13 +28,13 @@ pub struct RunArgs {
     #[arg(long = "policy", value_name = "NAME")]
     pub policies: Vec<String>,
     /// Trials per policy (at most 1,000,000,000).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, allow_negative_numbers = true, value_parser = super::numbers::trials::<u64>)]
     pub trials: u64,
     /// Master seed: the same seed gives the same results at any thread count.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
     pub seed: u64,
     /// Worker threads. Default: all cores.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
     /// Output folder. Default: output/<scenario name>/run/. A folder that holds files greatgame did not write is
     /// refused.
@@ -51,7 +51,7 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Compute only share K of N of the trials (e.g. `2/8`), to spread one run over machines; combine the
     /// shares with `greatgame merge`. The share depends only on --trials, K and N.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     pub shard: Option<ShardSpec>,
     #[command(flatten)]
     pub resume: ResumeArgs,
@@ -95,7 +95,7 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let loaded = scenario::load(args.scenario.as_deref())?;
+    let loaded = super::which_scenario::load(args.scenario.as_deref(), "run", args.quiet)?;
     let model = &loaded.model;
     let policies = select_policies(model, &args.policies)?;
     let out_dir = args

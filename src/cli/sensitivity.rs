@@ -45,25 +45,25 @@ pub struct SensitivityArgs {
     #[arg(long, value_enum, default_value = "sobol")]
     pub method: Method,
     /// Sobol: base points N (at most 65,536). Morris: trajectories r.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<u64>)]
     pub samples: Option<u64>,
     /// Trials averaged per design row (reduces the within-trial noise).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::count::<u64>)]
     pub replications: u64,
     /// Outcomes to analyse (repeatable). Default: every Maximize/Minimize outcome.
     #[arg(long = "outcome", value_name = "ID")]
     pub outcomes: Vec<String>,
     /// Bootstrap resamples for the 95% intervals.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub bootstrap: usize,
     /// Morris: grid levels (even).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, allow_negative_numbers = true, value_parser = super::numbers::count::<u32>)]
     pub levels: u32,
     #[command(flatten)]
     pub common: CommonArgs,
     /// Compute only share K of N (whole Saltelli base points or Morris trajectories, contiguous) into --out;
     /// combine the shares with `greatgame merge`.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     pub shard: Option<ShardSpec>,
     #[command(flatten)]
     pub resume: ResumeArgs,
@@ -270,7 +270,7 @@ impl Folds {
 
 pub fn execute(args: &SensitivityArgs) -> Result<()> {
     let threads = args.common.threads()?;
-    let loaded = scenario::load(args.scenario.as_deref())?;
+    let loaded = super::which_scenario::load(args.scenario.as_deref(), "sensitivity", args.common.quiet)?;
     let model = &loaded.model;
     let setup = Setup::new(args, model)?;
     let Setup {

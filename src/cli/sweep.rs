@@ -41,10 +41,10 @@ pub struct SweepArgs {
     #[arg(long, value_enum, default_value = "mc")]
     pub design: DesignKind,
     /// Points of the uncertainty design.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = super::numbers::count::<u64>)]
     pub samples: u64,
     /// Replications per design point (each its own trial luck).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::count::<u64>)]
     pub replications: u64,
     /// Outcomes for the summary and charts (repeatable). Default: every Maximize/Minimize outcome.
     #[arg(long = "outcome", value_name = "ID")]
@@ -53,7 +53,7 @@ pub struct SweepArgs {
     pub common: CommonArgs,
     /// Compute only share K of N (whole design points, contiguous) into --out; combine the shares with
     /// `greatgame merge`.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     pub shard: Option<ShardSpec>,
     #[command(flatten)]
     pub resume: ResumeArgs,
@@ -213,7 +213,7 @@ impl Setup {
 
 pub fn execute(args: &SweepArgs) -> Result<()> {
     let threads = args.common.threads()?;
-    let loaded = scenario::load(args.scenario.as_deref())?;
+    let loaded = super::which_scenario::load(args.scenario.as_deref(), "sweep", args.common.quiet)?;
     let setup = Setup::new(args, &loaded.model)?;
     let Setup {
         ref model,

@@ -1,10 +1,9 @@
 //! `greatgame validate`: load a scenario and say whether it is sound.
 
 use super::ScenarioArg;
-use crate::scenario;
 
 pub fn execute(args: &ScenarioArg) -> anyhow::Result<()> {
-    let loaded = scenario::load(args.scenario.as_deref())?;
+    let loaded = super::which_scenario::load(args.scenario.as_deref(), "validate", false)?;
     let m = &loaded.model;
     let rules: usize = m.policies.iter().map(|p| p.rules.len()).sum();
     println!(

@@ -27,10 +27,10 @@ pub enum WargameCommand {
         #[arg(long, value_name = "PERIOD")]
         start: Option<String>,
         /// Number of turns.
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = super::numbers::count::<u32>)]
         turns: u32,
         /// Game seed: the same seed and the same orders give the same game.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
         seed: u64,
         /// Game folder (must be new or empty).
         #[arg(long)]
@@ -66,7 +66,7 @@ pub enum WargameCommand {
         #[arg(long)]
         game: PathBuf,
         /// Monte Carlo draws.
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = super::numbers::count::<u64>)]
         samples: u64,
     },
     /// Resolve the turn and print the turn report (charts in GAME/turns/turn-NN/).
@@ -91,10 +91,10 @@ pub enum WargameCommand {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Monte Carlo continuations.
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = super::numbers::count::<u64>)]
         continuations: u64,
         /// Samples per turn for luck versus choice.
-        #[arg(long, default_value_t = 400)]
+        #[arg(long, default_value_t = 400, allow_negative_numbers = true, value_parser = super::numbers::count::<u64>)]
         samples: u64,
     },
     /// Interactive hot-seat loop on one terminal (reads commands from stdin; works when piped).
@@ -145,6 +145,13 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
                 seed: *seed,
                 game,
             })?;
+            super::which_scenario::announce(
+                scenario.as_deref(),
+                &cfg.scenario_origin,
+                &cfg.scenario_sha256,
+                "wargame new",
+                false,
+            );
             sayln!(
                 "New game in {}: teams {}; {} turns from {}; seed {}.",
                 game.display(),

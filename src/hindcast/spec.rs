@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 /// The record for the built-in scenario.
 pub const DEFAULT_RECORD: &str = include_str!("../../scenarios/afghanistan.hindcast.ron");
-const DEFAULT_RECORD_NAME: &str = "built-in:afghanistan.hindcast.ron";
+const DEFAULT_RECORD_NAME: &str = "built-in afghanistan.hindcast.ron";
 
 // ------------------------------------------------------------ file format
 

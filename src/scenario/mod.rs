@@ -1,8 +1,9 @@
 //! Scenario files: reading, checking and compiling them into a [`Model`].
 //!
-//! The model is data: an instructor edits `scenarios/afghanistan.ron` (or a
-//! copy) and runs again without recompiling. A copy of the default scenario
-//! is embedded in the binary so `greatgame run` works from any directory.
+//! The model is data: an instructor edits a copy of the scenario (`greatgame
+//! init` writes one) and runs it by path without recompiling. The default
+//! scenario is embedded in the binary so `greatgame run` works from any
+//! directory; the commands say which one they used (`cli::which_scenario`).
 
 pub mod compile;
 pub mod diagnostics;
@@ -17,8 +18,9 @@ use std::path::Path;
 
 /// The default scenario's text, embedded at build time.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/afghanistan.ron");
-/// The name shown for the embedded scenario in messages and manifests.
-pub const DEFAULT_NAME: &str = "scenarios/afghanistan.ron (built in)";
+/// The name shown for the embedded scenario in messages and manifests: plainly not a path, so that nobody takes
+/// it for the file `scenarios/afghanistan.ron` they may have edited (`greatgame init` writes an editable copy).
+pub const DEFAULT_NAME: &str = "built-in afghanistan";
 
 /// A loaded scenario: the compiled model plus what the manifest needs.
 #[derive(Debug, Clone)]
@@ -45,7 +47,11 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ScenarioError> {
                 single(
                     &name,
                     format!("cannot read the scenario file: {e}"),
-                    Some("check the path; run `greatgame run` with no file to use the built-in scenario".into()),
+                    Some(
+                        "check the path; `greatgame init` writes an editable copy of the built-in scenario, and \
+                         commands given no file use the built-in one"
+                            .into(),
+                    ),
                 )
             })?;
             if bytes.len() > MAX_FILE_BYTES {
