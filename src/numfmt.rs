@@ -227,7 +227,7 @@ mod tests {
 
     #[test]
     fn negatives_and_signs() {
-        assert_eq!(num(-3.14159), "-3.14");
+        assert_eq!(num(-2.71234), "-2.71");
         assert_eq!(signed(0.25, 3), "+0.25");
         assert_eq!(signed(-2.0, 3), "-2");
         assert_eq!(signed_fixed(-0.0004, 3), "0");

@@ -190,7 +190,7 @@ impl<'a> EcdfFigure<'a> {
             widest[group[i]] = widest[group[i]].max(d);
         }
         let mut coincide = Vec::new();
-        for g in 0..curves.len() {
+        for (g, &width) in widest.iter().enumerate() {
             let members: Vec<&str> = (0..curves.len())
                 .filter(|&k| group[k] == g)
                 .map(|k| c.samples[k].policy)
@@ -198,10 +198,10 @@ impl<'a> EcdfFigure<'a> {
             if members.len() < 2 {
                 continue;
             }
-            let how = if widest[g] == 0.0 {
+            let how = if width == 0.0 {
                 "identical distributions".to_string()
             } else {
-                format!("within {} of trials everywhere", crate::numfmt::percent(widest[g]))
+                format!("within {} of trials everywhere", crate::numfmt::percent(width))
             };
             let names = match members.split_last() {
                 Some((last, rest)) if rest.len() > 1 => format!("{} and {last} coincide", rest.join(", ")),

@@ -535,7 +535,7 @@ pub fn section_robustness(r: &CompareReport) -> String {
     } else {
         let _ = writeln!(
             s,
-            "- Satisficing: no thresholds were given; add e.g. `--satisfice \"isisk_attacks_afghanistan<=20,gdp_index_2030>=0.9\"`."
+            "- Satisficing: no thresholds were given; add e.g. `--satisfice \"isisk_attacks_afghanistan<=1,gdp_index_2030>=0.85\"`."
         );
     }
     let _ = writeln!(s);
