@@ -184,7 +184,7 @@ fn coinciding_ecdf_lines_are_named_on_the_chart() {
         all.contains("rubin_regional_realism coincides with status_quo (identical distributions)"),
         "{all}"
     );
-    assert!(all.contains("= status_quo (drawn over it)"), "{all}");
+    assert!(all.contains("coincides with status_quo"), "{all}");
     // Distinct curves produce no note.
     let values = vec![uniform(1000, 13), uniform(1000, 14).iter().map(|u| u + 0.5).collect()];
     let c = chart("apart", &["a", "b"], &values);
