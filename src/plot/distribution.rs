@@ -229,8 +229,9 @@ fn is_discrete(levels: usize, integral: bool, n: usize) -> bool {
 }
 
 impl DistributionLayout {
-    /// The chart's note on what the axis leaves out, or `None` if nothing.
-    pub fn cut_note(&self) -> Option<String> {
+    /// The chart's note on what the axis leaves out, ending with how the chart
+    /// marks it (`marked`), or `None` if nothing was cut.
+    pub fn cut_note(&self, marked: &str) -> Option<String> {
         use crate::numfmt::percent;
         let mut parts = Vec::new();
         if self.cut_low {
@@ -252,10 +253,7 @@ impl DistributionLayout {
         if parts.is_empty() {
             return None;
         }
-        Some(format!(
-            "Axis cut to show the body: {}; arrows give each policy's share beyond the cut.",
-            parts.join(" and ")
-        ))
+        Some(format!("Axis cut to show the body: {}; {marked}.", parts.join(" and ")))
     }
 }
 
@@ -476,7 +474,11 @@ impl<'a> DistributionFigure<'a> {
             }
         };
         let mut key = marks;
-        if let Some(note) = self.layout.as_ref().and_then(DistributionLayout::cut_note) {
+        if let Some(note) = self
+            .layout
+            .as_ref()
+            .and_then(|l| l.cut_note("arrows give each policy's share beyond the cut"))
+        {
             key.push('\n');
             key.push_str(&note);
         }

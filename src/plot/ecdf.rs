@@ -239,30 +239,13 @@ impl<'a> EcdfFigure<'a> {
             ""
         };
         let mut key = format!("Each line: share of trials with an outcome at or below the value on the x axis.{hint}");
-        if let Some(l) = &self.layout
-            && (l.cut_low || l.cut_high)
+        if let Some(note) = self
+            .layout
+            .as_ref()
+            .and_then(|l| l.cut_note("lines start and end at the edges at the share beyond"))
         {
-            let mut parts = Vec::new();
-            if l.cut_low {
-                parts.push(format!(
-                    "{} of all trials lie below {} (down to {})",
-                    crate::numfmt::percent(l.share_below),
-                    render::fmt_num(l.shown.0),
-                    render::fmt_num(l.data_range.0)
-                ));
-            }
-            if l.cut_high {
-                parts.push(format!(
-                    "{} above {} (up to {})",
-                    crate::numfmt::percent(l.share_above),
-                    render::fmt_num(l.shown.1),
-                    render::fmt_num(l.data_range.1)
-                ));
-            }
-            key.push_str(&format!(
-                "\nAxis cut to show the body: {}; lines start and end at the edges at the share beyond.",
-                parts.join(" and ")
-            ));
+            key.push('\n');
+            key.push_str(&note);
         }
         if !self.coincide.is_empty() {
             key.push_str(&format!("\nLines drawn over each other: {}.", self.coincide.join("; ")));
