@@ -11,6 +11,7 @@ pub mod cli;
 pub mod experiment;
 pub mod hindcast;
 pub mod model;
+pub mod numfmt;
 pub mod plot;
 pub mod report;
 pub mod scenario;

@@ -70,6 +70,7 @@ fn outcome<'a>(names: &[&'a str], values: &'a [Vec<f64>]) -> OutcomeChart<'a> {
         title: "ISIS-K attacks in Afghanistan",
         unit: "attacks per year",
         direction: "lower is better for the US",
+        description: "",
         samples: names
             .iter()
             .zip(values)
@@ -84,6 +85,7 @@ fn events<'a>(names: &[&'a str]) -> EventChart<'a> {
         id: "taliban_split",
         title: "Taliban leadership splits by 2026",
         direction: "for information",
+        description: "",
         bars: names
             .iter()
             .zip(ps.iter().cycle())
@@ -373,6 +375,7 @@ fn degenerate_events_do_not_panic() {
             id,
             title: "Event",
             direction: "",
+            description: "",
             bars,
         };
         let paths = draw_event_probabilities(&c, &chart, dir).unwrap();

@@ -65,7 +65,7 @@ impl Op {
     }
 }
 
-/// One satisficing threshold, e.g. `isisk_attacks_afghanistan<=20`.
+/// One satisficing threshold, e.g. `isisk_attacks_afghanistan<=1`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Threshold {
     #[serde(skip)]
@@ -87,7 +87,7 @@ impl Threshold {
 pub fn parse_satisfice(model: &Model, text: &str) -> Result<Vec<Threshold>> {
     let mut out = Vec::new();
     if text.trim().is_empty() {
-        bail!("--satisfice is empty; write thresholds like \"isisk_attacks_afghanistan<=20,gdp_index_2030>=0.9\"");
+        bail!("--satisfice is empty; write thresholds like \"isisk_attacks_afghanistan<=1,gdp_index_2030>=0.85\"");
     }
     for (k, clause) in text.split(',').enumerate() {
         let c = clause.trim();

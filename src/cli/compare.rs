@@ -39,7 +39,7 @@ pub struct CompareArgs {
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
-    /// Satisficing thresholds on outcomes, e.g. "isisk_attacks_afghanistan<=20,gdp_index_2030>=0.9".
+    /// Satisficing thresholds on outcomes, e.g. "isisk_attacks_afghanistan<=1,gdp_index_2030>=0.85".
     #[arg(long, value_name = "THRESHOLDS")]
     pub satisfice: Option<String>,
     /// Weights of outcomes in overall regret, e.g. "gdp_index_2030=3,women_rights_index=2"; unnamed outcomes

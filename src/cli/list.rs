@@ -94,6 +94,9 @@ pub fn render(m: &Model) -> String {
             m.calendar.label(o.from_turn),
             m.calendar.label(o.to_turn)
         );
+        if !o.description.trim().is_empty() {
+            let _ = writeln!(s, "    measures: {}", o.description.trim());
+        }
     }
     s
 }

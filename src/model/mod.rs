@@ -223,6 +223,9 @@ pub struct OutcomeDef {
     pub id: String,
     pub label: String,
     pub unit: String,
+    /// What one unit of the outcome is (the scenario's `description`; empty
+    /// when it gives none).
+    pub description: String,
     pub kind: OutcomeKind,
     pub measure: MeasureDef,
     pub from_turn: u32,
@@ -233,6 +236,30 @@ impl OutcomeDef {
     /// Binary outcomes are summarised as a probability with an interval.
     pub fn is_event(&self) -> bool {
         matches!(self.measure, MeasureDef::Occurs(_))
+    }
+
+    /// The outcome's time window for a reader, from its first and last turns:
+    /// "2026–2030" when it covers whole calendar years, otherwise with the
+    /// partial end as a period label ("2021Q3–2030"), and a single year or
+    /// period when it starts and ends in the same one.
+    pub fn window_label(&self, calendar: &time::Calendar) -> String {
+        let (a, b) = (calendar.period(self.from_turn), calendar.period(self.to_turn));
+        let per_year = calendar.per_year;
+        let start = if a.sub == 1 {
+            a.year.to_string()
+        } else {
+            calendar.label(self.from_turn)
+        };
+        let end = if b.sub == per_year {
+            b.year.to_string()
+        } else {
+            calendar.label(self.to_turn)
+        };
+        if start == end {
+            start
+        } else {
+            format!("{start}–{end}")
+        }
     }
 }
 

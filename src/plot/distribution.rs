@@ -17,7 +17,7 @@ use super::render::{
     draw_label_with_halo, draw_note, finite_range, finite_sorted, fmt_num, fmt_tick, mix, pad_range, plottable,
     policy_colour, quantile, skipped_note, text_style,
 };
-use super::{ChartContext, EventChart, OutcomeChart, ensure_fonts};
+use super::{ChartContext, EventChart, OutcomeChart, PolicySample, ensure_fonts};
 
 type Chart2d<'a, DB> = plotters::chart::ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
@@ -45,9 +45,11 @@ fn name_px(n: usize) -> f64 {
     if n > 5 { LABEL_PX - 2.0 } else { LABEL_PX }
 }
 
-/// Draw `dir/dist_<id>.png` and `.svg`: per policy, a violin (distribution of
-/// the outcome across trials) with a box (p25–p75), a median line and whiskers
-/// at p05–p95.
+/// Draw `dir/dist_<id>.png` and `.svg`: per policy, either a violin
+/// (distribution of the outcome across trials) with a box (p25–p75), a median
+/// line and whiskers at p05–p95, or — for outcomes that take few distinct
+/// values, such as small counts — bars of the share of trials at each value
+/// (see [`distribution_layout`]).
 ///
 /// Why these marks: the violin shows shape (skew, bimodality: "most trials are
 /// calm but some explode") that a box alone hides; the box and whiskers give
@@ -56,7 +58,11 @@ fn name_px(n: usize) -> f64 {
 /// is something a policy reader can use. Each violin is trimmed to the
 /// observed range, so no violin suggests values that never occurred (such as
 /// negative counts), and each is scaled to the same maximum width, so shapes
-/// can be compared but areas cannot.
+/// can be compared but areas cannot. A smoothed violin of a count that takes
+/// five values invents the values in between; bars do not.
+///
+/// Long tails are cut off the axis (never silently): the chart says where,
+/// and marks under each policy the share of its trials beyond each cut.
 ///
 /// Non-finite values are skipped (the number skipped is shown under the policy
 /// name); policies without data get a "no data" note; all-equal samples draw
@@ -66,6 +72,189 @@ pub fn draw_distribution(ctx: &ChartContext, c: &OutcomeChart, dir: &Path) -> an
     ensure_fonts();
     let fig = DistributionFigure::new(ctx, c);
     render::write_png_and_svg(dir, &format!("dist_{}", c.id), &fig)
+}
+
+/// How a distribution chart draws its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistributionKind {
+    /// Violins with box, median and whiskers (continuous outcomes).
+    Violins,
+    /// Bars of the share of trials at each value (outcomes with few distinct
+    /// values: counts, on/off totals).
+    Counts,
+}
+
+/// The value axis of a distribution chart and how it is drawn, chosen from
+/// every policy's values together (so all policies share one axis).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistributionLayout {
+    pub kind: DistributionKind,
+    /// Smallest and largest finite value of all policies.
+    pub data_range: (f64, f64),
+    /// Smallest and largest value drawn: `data_range` unless a tail was cut.
+    pub shown: (f64, f64),
+    /// Set when the low tail was cut: values below `shown.0` are not drawn
+    /// but counted.
+    pub cut_low: bool,
+    /// Set when the high tail was cut: values above `shown.1`.
+    pub cut_high: bool,
+    /// Share of all trials (every policy together) below and above the shown
+    /// range.
+    pub share_below: f64,
+    pub share_above: f64,
+}
+
+/// Most distinct values an outcome may take on the shown axis to be drawn as
+/// bars: beyond this the bars would be thinner than a few pixels.
+pub const MAX_LEVELS: usize = 40;
+
+/// Tail fences: this many interquartile ranges beyond the pooled quartiles
+/// (Tukey's "far out" fences).
+const FENCE_IQRS: f64 = 3.0;
+/// A tail is cut only if it would take more than this share of the axis.
+const TAIL_MIN_SHARE_OF_AXIS: f64 = 0.1;
+/// Never hide more than this share of all trials on one side.
+const MAX_HIDDEN: f64 = 0.05;
+
+/// Choose the axis and the marks for `samples` (see [`draw_distribution`]).
+/// `None` if no policy has a finite value.
+///
+/// The axis: each policy's body runs from its lower quartile minus 3
+/// interquartile ranges to its upper quartile plus 3 (Tukey's "far out"
+/// fences; from its 1st to its 99th percentile when its quartiles coincide),
+/// widened so that it never leaves out more than 5% of the policy's trials on
+/// a side; the chart's body covers every policy's. A tail
+/// beyond the body is cut off the axis when it would take more than a tenth
+/// of it — then the body would be squeezed into a line — and the cut sits at
+/// the most extreme value inside the body. Otherwise the axis runs from the
+/// smallest to the largest value.
+///
+/// Outcomes with few distinct values (see below) over their whole range are
+/// never cut: their bars show every value.
+///
+/// The marks: bars of the share at each value when the shown values take at
+/// most [`MAX_LEVELS`] distinct values and either all are whole numbers or
+/// each value is shared by five trials on average (a discrete outcome: ties
+/// are the rule, not an accident of a small sample); violins otherwise.
+pub fn distribution_layout(samples: &[PolicySample]) -> Option<DistributionLayout> {
+    let pooled = finite_sorted(
+        &samples
+            .iter()
+            .flat_map(|s| s.values.iter().copied())
+            .collect::<Vec<_>>(),
+    );
+    let (&min, &max) = (pooled.first()?, pooled.last()?);
+    let n = pooled.len() as f64;
+    // Fences per policy, then the widest: pooled quartiles would be wide when
+    // policies differ (a bimodal pool) and hide nothing, and a policy whose
+    // whole distribution sits apart from the others must not be cut off.
+    let (mut fence_lo, mut fence_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for s in samples {
+        let own = finite_sorted(s.values);
+        let q = |p: f64| quantile(&own, p).unwrap_or(f64::NAN);
+        if own.is_empty() {
+            continue;
+        }
+        let (q1, q3) = (q(0.25), q(0.75));
+        let iqr = q3 - q1;
+        let (lo, hi) = if iqr > 0.0 {
+            (q1 - FENCE_IQRS * iqr, q3 + FENCE_IQRS * iqr)
+        } else {
+            (q(0.01), q(0.99))
+        };
+        fence_lo = fence_lo.min(lo.min(q(MAX_HIDDEN)));
+        fence_hi = fence_hi.max(hi.max(q(1.0 - MAX_HIDDEN)));
+    }
+    let span = max - min;
+    let mut lo = min;
+    let mut hi = max;
+    let mut cut_low = false;
+    let mut cut_high = false;
+    // Bars of a few distinct values show every value at once: nothing to cut.
+    let (all_levels, all_integral) = levels_of(&pooled);
+    let cut_needed = !is_discrete(all_levels, all_integral, pooled.len());
+    if cut_needed && span.is_finite() && span > 0.0 {
+        if fence_lo - min > TAIL_MIN_SHARE_OF_AXIS * span {
+            // The lowest value at or above the fence: the cut is a real value.
+            lo = pooled[pooled.partition_point(|&v| v < fence_lo).min(pooled.len() - 1)];
+            cut_low = lo > min;
+        }
+        if max - fence_hi > TAIL_MIN_SHARE_OF_AXIS * span {
+            let k = pooled.partition_point(|&v| v <= fence_hi);
+            hi = pooled[k.saturating_sub(1)];
+            cut_high = hi < max;
+        }
+    }
+    if hi < lo {
+        (lo, hi, cut_low, cut_high) = (min, max, false, false);
+    }
+    let below = pooled.partition_point(|&v| v < lo);
+    let above = pooled.len() - pooled.partition_point(|&v| v <= hi);
+    let shown = &pooled[below..pooled.len() - above];
+    let (levels, integral) = levels_of(shown);
+    let discrete = is_discrete(levels, integral, shown.len());
+    Some(DistributionLayout {
+        kind: if discrete {
+            DistributionKind::Counts
+        } else {
+            DistributionKind::Violins
+        },
+        data_range: (min, max),
+        shown: (lo, hi),
+        cut_low,
+        cut_high,
+        share_below: below as f64 / n,
+        share_above: above as f64 / n,
+    })
+}
+
+/// Number of distinct values of ascending `sorted`, and whether all are
+/// whole numbers.
+fn levels_of(sorted: &[f64]) -> (usize, bool) {
+    let mut levels = 0;
+    let mut integral = true;
+    for (k, &v) in sorted.iter().enumerate() {
+        if k == 0 || v != sorted[k - 1] {
+            levels += 1;
+        }
+        integral &= v.fract() == 0.0;
+    }
+    (levels, integral)
+}
+
+/// Few distinct values, and either whole numbers or five trials per value on
+/// average (see [`distribution_layout`]).
+fn is_discrete(levels: usize, integral: bool, n: usize) -> bool {
+    levels > 0 && levels <= MAX_LEVELS && (integral || n >= 5 * levels)
+}
+
+impl DistributionLayout {
+    /// The chart's note on what the axis leaves out, ending with how the chart
+    /// marks it (`marked`), or `None` if nothing was cut.
+    pub fn cut_note(&self, marked: &str) -> Option<String> {
+        use crate::numfmt::percent;
+        let mut parts = Vec::new();
+        if self.cut_low {
+            parts.push(format!(
+                "{} of all trials lie below {} (down to {})",
+                percent(self.share_below),
+                fmt_num(self.shown.0),
+                fmt_num(self.data_range.0)
+            ));
+        }
+        if self.cut_high {
+            parts.push(format!(
+                "{} lie above {} (up to {})",
+                percent(self.share_above),
+                fmt_num(self.shown.1),
+                fmt_num(self.data_range.1)
+            ));
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        Some(format!("Axis cut to show the body: {}; {marked}.", parts.join(" and ")))
+    }
 }
 
 /// Draw `dir/prob_<id>.png` and `.svg`: one bar per policy with the event's
@@ -105,12 +294,17 @@ struct PolicyStats {
     usable: usize,
     /// p05, p25, p50, p75, p95 (None if no usable values).
     quantiles: Option<[f64; 5]>,
-    range: Option<(f64, f64)>,
     violin: Violin,
+    /// Share of this policy's usable values below and above the shown range.
+    below: f64,
+    above: f64,
+    /// `(value, share of usable trials)` of every distinct shown value, for
+    /// [`DistributionKind::Counts`].
+    levels: Vec<(f64, f64)>,
 }
 
 impl PolicyStats {
-    fn new(name: &str, values: &[f64]) -> Self {
+    fn new(name: &str, values: &[f64], layout: Option<&DistributionLayout>) -> Self {
         let sorted = finite_sorted(values);
         let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
         let quantiles = if sorted.is_empty() {
@@ -122,37 +316,61 @@ impl PolicyStats {
             }
             Some(q)
         };
-        let range = sorted.first().zip(sorted.last()).map(|(a, b)| (*a, *b));
-        let violin = kde_violin(&sorted, quantiles);
+        let (lo, hi) = layout.map_or((f64::NEG_INFINITY, f64::INFINITY), |l| l.shown);
+        let below = sorted.partition_point(|&v| v < lo);
+        let above = sorted.len() - sorted.partition_point(|&v| v <= hi);
+        let n = sorted.len().max(1) as f64;
+        let mut levels: Vec<(f64, f64)> = Vec::new();
+        if layout.is_some_and(|l| l.kind == DistributionKind::Counts) {
+            for &v in &sorted[below..sorted.len() - above] {
+                match levels.last_mut() {
+                    Some((x, c)) if *x == v => *c += 1.0,
+                    _ => levels.push((v, 1.0)),
+                }
+            }
+            for l in &mut levels {
+                l.1 /= n;
+            }
+        }
+        let violin = kde_violin(&sorted, quantiles, (lo, hi));
         PolicyStats {
             name: name.to_string(),
             total: values.len(),
             usable: sorted.len(),
             quantiles,
-            range,
             violin,
+            below: below as f64 / n,
+            above: above as f64 / n,
+            levels,
         }
     }
 }
 
-/// Gaussian KDE of ascending, finite `sorted` data on a fixed grid from its
-/// minimum to its maximum, with Silverman's rule-of-thumb bandwidth
-/// `0.9 · min(sd, IQR/1.34) · n^(-1/5)` (falling back to the standard
-/// deviation when the IQR is zero, as with mostly-tied discrete data).
-/// Densities are scaled so the widest point has half-width
-/// [`VIOLIN_HALF_WIDTH`].
+/// Gaussian KDE of ascending, finite `sorted` data on a fixed grid over the
+/// part of its range inside `window`, with Silverman's rule-of-thumb
+/// bandwidth `0.9 · min(sd, IQR/1.34) · n^(-1/5)` (falling back to the
+/// standard deviation when the IQR is zero, as with mostly-tied discrete
+/// data). All the data count towards the density, so a violin ends at a cut
+/// axis with the width it has there. Densities are scaled so the widest
+/// drawn point has half-width [`VIOLIN_HALF_WIDTH`].
 ///
 /// Only points within 6 bandwidths of a grid point contribute (the rest add
 /// less than 1e-8 of the peak), found by binary search in the sorted data, so
 /// the cost stays small for 10,000-trial samples. Summation runs in data order,
 /// so the result is deterministic.
-fn kde_violin(sorted: &[f64], quantiles: Option<[f64; 5]>) -> Violin {
+fn kde_violin(sorted: &[f64], quantiles: Option<[f64; 5]>, window: (f64, f64)) -> Violin {
     let n = sorted.len();
     let (Some(&min), Some(&max), Some(q)) = (sorted.first(), sorted.last(), quantiles) else {
         return Violin::Empty;
     };
     if max <= min {
         return Violin::Flat(min);
+    }
+    let (glo, ghi) = (min.max(window.0), max.min(window.1));
+    if glo >= ghi {
+        // Everything (or all but one value) lies beyond the cut: the arrows
+        // tell the story.
+        return Violin::BoxOnly;
     }
     let nf = n as f64;
     let mean = sorted.iter().sum::<f64>() / nf;
@@ -161,16 +379,16 @@ fn kde_violin(sorted: &[f64], quantiles: Option<[f64; 5]>) -> Violin {
     let iqr = q[3] - q[1];
     let spread = if iqr > 0.0 { sd.min(iqr / 1.34) } else { sd };
     let mut h = 0.9 * spread * nf.powf(-0.2);
-    // Never narrower than 1/200 of the range: keeps a few extreme outliers
-    // visible as a thin tail instead of invisible spikes.
-    h = h.max((max - min) / 200.0);
-    if !(h.is_finite() && h > 0.0 && (max - min).is_finite()) {
+    // Never narrower than 1/200 of the drawn range: keeps a few extreme
+    // outliers visible as a thin tail instead of invisible spikes.
+    h = h.max((ghi - glo) / 200.0);
+    if !(h.is_finite() && h > 0.0 && (ghi - glo).is_finite()) {
         return Violin::BoxOnly;
     }
     let reach = 6.0 * h;
     let mut dens = Vec::with_capacity(KDE_GRID);
     for k in 0..KDE_GRID {
-        let y = min + (max - min) * k as f64 / (KDE_GRID - 1) as f64;
+        let y = glo + (ghi - glo) * k as f64 / (KDE_GRID - 1) as f64;
         let lo = sorted.partition_point(|&x| x < y - reach);
         let hi = sorted.partition_point(|&x| x <= y + reach);
         let d: f64 = sorted[lo..hi]
@@ -193,23 +411,108 @@ fn kde_violin(sorted: &[f64], quantiles: Option<[f64; 5]>) -> Violin {
     )
 }
 
+/// Left end of a policy's count bars, in slots from its centre.
+const COUNT_BAR_LEFT: f64 = -0.38;
+/// Length of the longest count bar on a chart, in slots.
+const COUNT_BAR_MAX: f64 = 0.6;
+/// Share labels are printed on count bars when a chart has at most this many
+/// distinct values.
+const COUNT_LABEL_LEVELS: usize = 12;
+
 struct DistributionFigure<'a> {
     ctx: &'a ChartContext,
     title: String,
     unit: String,
     direction: String,
+    description: String,
+    layout: Option<DistributionLayout>,
     stats: Vec<PolicyStats>,
 }
 
 impl<'a> DistributionFigure<'a> {
     fn new(ctx: &'a ChartContext, c: &OutcomeChart) -> Self {
+        let layout = distribution_layout(&c.samples);
         DistributionFigure {
             ctx,
             title: c.title.to_string(),
             unit: c.unit.to_string(),
             direction: c.direction.to_string(),
-            stats: c.samples.iter().map(|s| PolicyStats::new(s.policy, s.values)).collect(),
+            description: c.description.trim().to_string(),
+            stats: c
+                .samples
+                .iter()
+                .map(|s| PolicyStats::new(s.policy, s.values, layout.as_ref()))
+                .collect(),
+            layout,
         }
+    }
+
+    fn kind(&self) -> DistributionKind {
+        self.layout.as_ref().map_or(DistributionKind::Violins, |l| l.kind)
+    }
+
+    /// The key: how to read the marks, what the axis leaves out, and what the
+    /// outcome counts.
+    fn key(&self) -> String {
+        let marks = match self.kind() {
+            DistributionKind::Violins => {
+                "Shape: spread of outcomes across trials.  Box: middle 50% of trials.  White line: median \
+                 (value printed).  Whiskers: 5th to 95th percentile."
+                    .to_string()
+            }
+            DistributionKind::Counts => {
+                let widest = self
+                    .stats
+                    .iter()
+                    .flat_map(|s| s.levels.iter().map(|l| l.1))
+                    .fold(0.0, f64::max);
+                format!(
+                    "Bars: share of trials with each value (longest bar: {} of a policy's trials).  \
+                     Black triangle: median.",
+                    crate::numfmt::percent(widest)
+                )
+            }
+        };
+        let mut key = marks;
+        if let Some(note) = self
+            .layout
+            .as_ref()
+            .and_then(|l| l.cut_note("arrows give each policy's share beyond the cut"))
+        {
+            key.push('\n');
+            key.push_str(&note);
+        }
+        if !self.description.is_empty() {
+            key.push('\n');
+            key.push_str(&self.description);
+        }
+        key
+    }
+
+    /// The y range drawn: the shown values, padded; more on a cut side, to
+    /// leave room for the arrows, and by half a step for count bars.
+    fn yrange(&self, l: &DistributionLayout) -> (f64, f64) {
+        let (lo, hi) = l.shown;
+        let (plo, phi) = pad_range(lo, hi, 0.04);
+        let span = phi - plo;
+        let step = self.count_step().unwrap_or(0.0);
+        let lo_pad = if l.cut_low { 0.1 * span } else { 0.0 }.max(0.6 * step);
+        let hi_pad = if l.cut_high { 0.1 * span } else { 0.0 }.max(0.6 * step);
+        (plo - lo_pad, phi + hi_pad)
+    }
+
+    /// The smallest gap between two distinct shown values of a count chart.
+    fn count_step(&self) -> Option<f64> {
+        if self.kind() != DistributionKind::Counts {
+            return None;
+        }
+        let mut vals: Vec<f64> = self.stats.iter().flat_map(|s| s.levels.iter().map(|l| l.0)).collect();
+        vals.sort_by(f64::total_cmp);
+        vals.dedup();
+        vals.windows(2)
+            .map(|w| w[1] - w[0])
+            .filter(|d| *d > 0.0)
+            .reduce(f64::min)
     }
 }
 
@@ -229,15 +532,10 @@ impl Figure for DistributionFigure<'_> {
         let frame = Frame {
             title: self.title.clone(),
             direction: Some(render::direction_line(&self.direction)),
-            key: Some(
-                "Shape: spread of outcomes across trials.  Box: middle 50% of trials.  White line: median \
-                 (value printed).  Whiskers: 5th to 95th percentile."
-                    .to_string(),
-            ),
+            key: Some(self.key()),
         };
         let plot = draw_frame(root, self.ctx, &frame)?;
-        let range = finite_range(self.stats.iter().filter_map(|s| s.range).flat_map(|(a, b)| [a, b]));
-        let Some((lo, hi)) = range else {
+        let Some(layout) = &self.layout else {
             let what = if self.stats.is_empty() {
                 "No policies to show."
             } else {
@@ -246,7 +544,7 @@ impl Figure for DistributionFigure<'_> {
             draw_note(&plot, what)?;
             return Ok(());
         };
-        let (ylo, yhi) = pad_range(lo, hi, 0.04);
+        let (ylo, yhi) = self.yrange(layout);
         let names: Vec<&str> = self.stats.iter().map(|s| s.name.as_str()).collect();
         let notes: Vec<Option<String>> = self.stats.iter().map(|s| skipped_note(s.total, s.usable)).collect();
         let y_fmt = |v: &f64| fmt_tick(*v);
@@ -263,66 +561,182 @@ impl Figure for DistributionFigure<'_> {
             top_margin: MARGIN_TOP,
         };
         let mut chart = category_chart(root, &plot, &axes)?;
+        let (lo, hi) = layout.shown;
+        let clamp = |v: f64| v.clamp(lo, hi);
 
         for (i, s) in self.stats.iter().enumerate() {
             let x = i as f64;
             let colour = policy_colour(i);
-            match &s.violin {
-                Violin::Empty => continue,
-                Violin::BoxOnly => {}
-                Violin::Flat(v) => {
-                    // Every trial gave the same value: a flat line with a dot
-                    // at the median instead of a box of zero height.
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(x - VIOLIN_HALF_WIDTH, *v), (x + VIOLIN_HALF_WIDTH, *v)],
-                        darker(colour).stroke_width(4),
-                    )))?;
-                    chart.draw_series(std::iter::once(Circle::new((x, *v), 6, INK.filled())))?;
-                    let (px, py) = chart.backend_coord(&(x + BOX_HALF_WIDTH, *v));
-                    let style = text_style(SMALL_PX, FontStyle::Bold, INK).pos(Pos::new(HPos::Left, VPos::Bottom));
-                    draw_label_with_halo(root, &format!("all trials: {}", fmt_num(*v)), &style, (px + 4, py - 6))?;
-                    continue;
-                }
-                Violin::Shape(pts) => {
-                    let mut outline: Vec<(f64, f64)> = pts.iter().map(|&(y, w)| (x + w, y)).collect();
-                    outline.extend(pts.iter().rev().map(|&(y, w)| (x - w, y)));
-                    chart.draw_series(std::iter::once(Polygon::new(
-                        outline.clone(),
-                        mix(colour, WHITE, 0.55).filled(),
-                    )))?;
-                    if let Some(&first) = outline.first() {
-                        outline.push(first);
+            if self.kind() == DistributionKind::Counts {
+                self.draw_counts(root, &mut chart, i, s)?;
+            } else {
+                match &s.violin {
+                    Violin::Empty => continue,
+                    Violin::BoxOnly => {}
+                    Violin::Flat(v) => {
+                        // Every trial gave the same value: a flat line with a dot
+                        // at the median instead of a box of zero height.
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            vec![(x - VIOLIN_HALF_WIDTH, *v), (x + VIOLIN_HALF_WIDTH, *v)],
+                            darker(colour).stroke_width(4),
+                        )))?;
+                        chart.draw_series(std::iter::once(Circle::new((x, *v), 6, INK.filled())))?;
+                        let (px, py) = chart.backend_coord(&(x + BOX_HALF_WIDTH, *v));
+                        let style = text_style(SMALL_PX, FontStyle::Bold, INK).pos(Pos::new(HPos::Left, VPos::Bottom));
+                        draw_label_with_halo(root, &format!("all trials: {}", fmt_num(*v)), &style, (px + 4, py - 6))?;
+                        continue;
                     }
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        outline,
-                        darker(colour).stroke_width(2),
+                    Violin::Shape(pts) => {
+                        let mut outline: Vec<(f64, f64)> = pts.iter().map(|&(y, w)| (x + w, y)).collect();
+                        outline.extend(pts.iter().rev().map(|&(y, w)| (x - w, y)));
+                        chart.draw_series(std::iter::once(Polygon::new(
+                            outline.clone(),
+                            mix(colour, WHITE, 0.55).filled(),
+                        )))?;
+                        if let Some(&first) = outline.first() {
+                            outline.push(first);
+                        }
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            outline,
+                            darker(colour).stroke_width(2),
+                        )))?;
+                    }
+                }
+                if let Some([p05, p25, p50, p75, p95]) = s.quantiles {
+                    let [p05, p25, m, p75, p95] = [p05, p25, p50, p75, p95].map(clamp);
+                    let whisker = INK.stroke_width(2);
+                    let cap = BOX_HALF_WIDTH * 0.6;
+                    chart.draw_series([
+                        PathElement::new(vec![(x, p05), (x, p25)], whisker),
+                        PathElement::new(vec![(x, p75), (x, p95)], whisker),
+                    ])?;
+                    // Caps only where the whisker really ends (not at a cut).
+                    for (v, raw) in [(p05, s.quantiles.map(|q| q[0])), (p95, s.quantiles.map(|q| q[4]))] {
+                        if raw == Some(v) {
+                            chart.draw_series(std::iter::once(PathElement::new(
+                                vec![(x - cap, v), (x + cap, v)],
+                                whisker,
+                            )))?;
+                        }
+                    }
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [(x - BOX_HALF_WIDTH, p25), (x + BOX_HALF_WIDTH, p75)],
+                        INK.filled(),
                     )))?;
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x - BOX_HALF_WIDTH, m), (x + BOX_HALF_WIDTH, m)],
+                        WHITE.stroke_width(3),
+                    )))?;
+                    // Median value to the right of the box, on a white patch so the
+                    // violin outline does not run through it.
+                    let (px, py) = chart.backend_coord(&(x + BOX_HALF_WIDTH, m));
+                    let style = text_style(SMALL_PX, FontStyle::Bold, INK).pos(Pos::new(HPos::Left, VPos::Center));
+                    draw_label_with_halo(root, &fmt_num(p50), &style, (px + 6, py))?;
                 }
             }
-            let Some([p05, p25, p50, p75, p95]) = s.quantiles else {
-                continue;
-            };
-            let whisker = INK.stroke_width(2);
-            let cap = BOX_HALF_WIDTH * 0.6;
-            chart.draw_series([
-                PathElement::new(vec![(x, p05), (x, p25)], whisker),
-                PathElement::new(vec![(x, p75), (x, p95)], whisker),
-                PathElement::new(vec![(x - cap, p05), (x + cap, p05)], whisker),
-                PathElement::new(vec![(x - cap, p95), (x + cap, p95)], whisker),
-            ])?;
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(x - BOX_HALF_WIDTH, p25), (x + BOX_HALF_WIDTH, p75)],
+            self.draw_beyond(root, &chart, layout, i, s, (ylo, yhi))?;
+        }
+        Ok(())
+    }
+}
+
+impl DistributionFigure<'_> {
+    /// Bars of the share of trials at each value, from a common left edge of
+    /// the slot, with a triangle at the median and the shares printed when
+    /// there are few values.
+    fn draw_counts<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        chart: &mut Chart2d<'_, DB>,
+        i: usize,
+        s: &PolicyStats,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let x = i as f64;
+        let colour = policy_colour(i);
+        let widest = self
+            .stats
+            .iter()
+            .flat_map(|s| s.levels.iter().map(|l| l.1))
+            .fold(0.0, f64::max);
+        if widest <= 0.0 {
+            return Ok(());
+        }
+        let levels = {
+            let mut v: Vec<f64> = self.stats.iter().flat_map(|s| s.levels.iter().map(|l| l.0)).collect();
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+            v.len()
+        };
+        // Bar thickness: 70% of the step between values, 3 to 26 pixels.
+        let step = self.count_step();
+        let (_, py0) = chart.backend_coord(&(x, 0.0));
+        let step_px = step.map_or(40.0, |d| f64::from((chart.backend_coord(&(x, d)).1 - py0).abs()));
+        let half = (0.35 * step_px).clamp(1.5, 13.0).round() as i32;
+        let left = x + COUNT_BAR_LEFT;
+        let label_style = text_style(SMALL_PX - 1.0, FontStyle::Normal, INK).pos(Pos::new(HPos::Left, VPos::Center));
+        for &(v, share) in &s.levels {
+            let right = left + COUNT_BAR_MAX * share / widest;
+            let (x0, yc) = chart.backend_coord(&(left, v));
+            let (x1, _) = chart.backend_coord(&(right, v));
+            let x1 = x1.max(x0 + 1);
+            root.draw(&Rectangle::new([(x0, yc - half), (x1, yc + half)], colour.filled()))?;
+            root.draw(&Rectangle::new(
+                [(x0, yc - half), (x1, yc + half)],
+                darker(colour).stroke_width(1),
+            ))?;
+            if levels <= COUNT_LABEL_LEVELS && half >= 6 {
+                root.draw_text(&crate::numfmt::percent(share), &label_style, (x1 + 4, yc))?;
+            }
+        }
+        if let Some(q) = s.quantiles {
+            let m = self.layout.as_ref().map_or(q[2], |l| q[2].clamp(l.shown.0, l.shown.1));
+            let (px, py) = chart.backend_coord(&(left, m));
+            let tip = px - 3;
+            root.draw(&Polygon::new(
+                vec![(tip, py), (tip - 12, py - 8), (tip - 12, py + 8)],
                 INK.filled(),
-            )))?;
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(x - BOX_HALF_WIDTH, p50), (x + BOX_HALF_WIDTH, p50)],
-                WHITE.stroke_width(3),
-            )))?;
-            // Median value to the right of the box, on a white patch so the
-            // violin outline does not run through it.
-            let (px, py) = chart.backend_coord(&(x + BOX_HALF_WIDTH, p50));
-            let style = text_style(SMALL_PX, FontStyle::Bold, INK).pos(Pos::new(HPos::Left, VPos::Center));
-            draw_label_with_halo(root, &fmt_num(p50), &style, (px + 6, py))?;
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Arrows at a cut axis with the share of this policy's trials beyond it.
+    fn draw_beyond<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        chart: &Chart2d<'_, DB>,
+        layout: &DistributionLayout,
+        i: usize,
+        s: &PolicyStats,
+        yrange: (f64, f64),
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let x = i as f64;
+        let style = text_style(SMALL_PX, FontStyle::Bold, INK).pos(Pos::new(HPos::Left, VPos::Center));
+        let marks = [
+            (layout.cut_low, s.below, yrange.0, -1, "below"),
+            (layout.cut_high, s.above, yrange.1, 1, "above"),
+        ];
+        for (cut, share, edge, inward, word) in marks {
+            if !cut || s.usable == 0 || share <= 0.0 {
+                continue;
+            }
+            let (px, py) = chart.backend_coord(&(x, edge));
+            // Arrow tip at the edge, pointing out of the plot (`inward` is the
+            // pixel direction into it: down from the top, up from the bottom).
+            let base = py + inward * 16;
+            let tip = py + inward * 3;
+            root.draw(&Polygon::new(
+                vec![(px - 16, base), (px - 8, tip), (px, base)],
+                INK.filled(),
+            ))?;
+            let text = format!("{} {word}", crate::numfmt::percent(share));
+            draw_label_with_halo(root, &text, &style, (px + 4, (base + tip) / 2))?;
         }
         Ok(())
     }
@@ -377,10 +791,16 @@ impl Figure for EventFigure<'_, '_> {
         let frame = Frame {
             title: c.title.to_string(),
             direction: Some(render::direction_line(c.direction)),
-            key: Some(
-                "Bar: share of trials in which the event happens (value printed above).  Black line: 95% interval."
-                    .to_string(),
-            ),
+            key: Some({
+                let mut key = "Bar: share of trials in which the event happens (value printed above).  Black line: \
+                               95% interval."
+                    .to_string();
+                if !c.description.trim().is_empty() {
+                    key.push('\n');
+                    key.push_str(c.description.trim());
+                }
+                key
+            }),
         };
         let plot = draw_frame(root, self.ctx, &frame)?;
         if c.bars.is_empty() {
@@ -521,10 +941,10 @@ mod tests {
 
     #[test]
     fn violin_handles_degenerate_samples() {
-        assert!(matches!(PolicyStats::new("a", &[]).violin, Violin::Empty));
-        assert!(matches!(PolicyStats::new("a", &[f64::NAN]).violin, Violin::Empty));
-        assert!(matches!(PolicyStats::new("a", &[2.0; 50]).violin, Violin::Flat(v) if v == 2.0));
-        let s = PolicyStats::new("a", &[1.0, 2.0, 2.0, 3.0, f64::INFINITY]);
+        assert!(matches!(PolicyStats::new("a", &[], None).violin, Violin::Empty));
+        assert!(matches!(PolicyStats::new("a", &[f64::NAN], None).violin, Violin::Empty));
+        assert!(matches!(PolicyStats::new("a", &[2.0; 50], None).violin, Violin::Flat(v) if v == 2.0));
+        let s = PolicyStats::new("a", &[1.0, 2.0, 2.0, 3.0, f64::INFINITY], None);
         assert_eq!(s.usable, 4);
         let Violin::Shape(pts) = s.violin else {
             panic!("expected a shape")

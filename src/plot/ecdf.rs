@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::distribution::{DistributionLayout, distribution_layout};
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, SMALL_PX, draw_frame, draw_note, finite_range,
-    finite_sorted, fmt_tick, limit_lines, pad_range, policy_colour, skipped_note, text_style, wrap_text,
+    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, SMALL_PX, draw_dashed, draw_frame, draw_note,
+    finite_sorted, fmt_tick, limit_lines, pad_range, policy_colour, policy_dash, skipped_note, text_style, wrap_text,
 };
-use super::{ChartContext, OutcomeChart, ensure_fonts};
+use super::{ChartContext, OutcomeChart, PolicySample, ensure_fonts};
 
 /// Rises (in cumulative share) smaller than this are merged into the next
 /// kept one when thinning a curve (3/1000 is about a pixel on a 700 px
@@ -32,6 +33,62 @@ const RISER_MIN: f64 = 1e-2;
 
 /// Width of the legend column to the right of the plot, in pixels.
 const LEGEND_WIDTH: u32 = 270;
+
+/// Two policies' curves coincide when their ECDFs are never further apart
+/// than this (2% of trials: under ten pixels on the chart, where two 3-pixel
+/// lines read as one). The note gives the actual largest distance, so a
+/// reader learns whether they are identical or merely close.
+pub const COINCIDE_TOLERANCE: f64 = 0.02;
+
+/// Largest vertical distance between the ECDFs of two ascending, finite
+/// samples (the Kolmogorov–Smirnov statistic); 0 for identical
+/// distributions, 1 if either is empty.
+pub fn ecdf_distance(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return if a.is_empty() && b.is_empty() { 0.0 } else { 1.0 };
+    }
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let (mut i, mut j) = (0, 0);
+    let mut d: f64 = 0.0;
+    while i < a.len() || j < b.len() {
+        // Step past every copy of the next value in either sample.
+        let v = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => break,
+        };
+        while i < a.len() && a[i] <= v {
+            i += 1;
+        }
+        while j < b.len() && b[j] <= v {
+            j += 1;
+        }
+        d = d.max((i as f64 / na - j as f64 / nb).abs());
+    }
+    d
+}
+
+/// Policies whose curves coincide with an earlier one's: `(later, earlier,
+/// distance)`, each later policy paired with the first earlier policy within
+/// [`COINCIDE_TOLERANCE`] of it (policies without data are left out).
+pub fn coinciding(samples: &[PolicySample]) -> Vec<(usize, usize, f64)> {
+    let sorted: Vec<Vec<f64>> = samples.iter().map(|s| finite_sorted(s.values)).collect();
+    let mut out = Vec::new();
+    for j in 1..sorted.len() {
+        if sorted[j].is_empty() {
+            continue;
+        }
+        if let Some((i, d)) = (0..j)
+            .filter(|&i| !sorted[i].is_empty())
+            .map(|i| (i, ecdf_distance(&sorted[i], &sorted[j])))
+            .find(|&(_, d)| d <= COINCIDE_TOLERANCE)
+        {
+            out.push((j, i, d));
+        }
+    }
+    out
+}
 
 /// Draw `dir/ecdf_<id>.png` and `.svg`: one stepped ECDF per policy, coloured
 /// as on the other charts, with a legend in a column to the right of the plot
@@ -56,6 +113,8 @@ struct Curve {
     /// Step corners `(x, F)`; the line starts at `(x, 0)` of the first and
     /// ends at `(x, 1)` of the last. Empty if there are no finite values.
     steps: Vec<(f64, f64)>,
+    /// The earlier policy this curve coincides with, if any.
+    same_as: Option<String>,
 }
 
 /// Corners of the ECDF of ascending, finite `sorted` data, to be joined by
@@ -97,13 +156,18 @@ struct EcdfFigure<'a> {
     title: String,
     unit: String,
     direction: String,
+    description: String,
     curves: Vec<Curve>,
-    range: Option<(f64, f64)>,
+    layout: Option<DistributionLayout>,
+    /// "b coincides with a" notes, in policy order.
+    coincide: Vec<String>,
 }
 
 impl<'a> EcdfFigure<'a> {
     fn new(ctx: &'a ChartContext, c: &OutcomeChart) -> Self {
-        let curves: Vec<Curve> = c
+        let layout = distribution_layout(&c.samples);
+        let pairs = coinciding(&c.samples);
+        let mut curves: Vec<Curve> = c
             .samples
             .iter()
             .map(|s| {
@@ -113,22 +177,58 @@ impl<'a> EcdfFigure<'a> {
                     total: s.values.len(),
                     usable: sorted.len(),
                     steps: ecdf_steps(&sorted),
+                    same_as: None,
                 }
             })
             .collect();
-        let range = finite_range(curves.iter().flat_map(|c| c.steps.iter().map(|p| p.0)));
+        // Group policies drawn over each other: each joins the group of the
+        // earlier policy it coincides with; a group's note gives the largest
+        // distance between any two of its members.
+        let mut group: Vec<usize> = (0..curves.len()).collect();
+        for &(j, i, _) in &pairs {
+            curves[j].same_as = Some(c.samples[i].policy.to_string());
+            group[j] = group[i];
+        }
+        let sorted: Vec<Vec<f64>> = c.samples.iter().map(|s| finite_sorted(s.values)).collect();
+        let mut coincide = Vec::new();
+        for g in 0..curves.len() {
+            let idx: Vec<usize> = (0..curves.len()).filter(|&k| group[k] == g).collect();
+            let members: Vec<&str> = idx.iter().map(|&k| c.samples[k].policy).collect();
+            if members.len() < 2 {
+                continue;
+            }
+            let width = idx
+                .iter()
+                .enumerate()
+                .flat_map(|(a, &i)| idx[..a].iter().map(move |&j| (i, j)))
+                .map(|(i, j)| ecdf_distance(&sorted[i], &sorted[j]))
+                .fold(0.0, f64::max);
+            let how = if width == 0.0 {
+                "identical distributions".to_string()
+            } else {
+                format!("within {} of trials everywhere", crate::numfmt::percent(width))
+            };
+            let names = match members.split_last() {
+                Some((last, rest)) if rest.len() > 1 => format!("{} and {last} coincide", rest.join(", ")),
+                _ => format!("{} coincides with {}", members[1], members[0]),
+            };
+            coincide.push(format!("{names} ({how})"));
+        }
         EcdfFigure {
             ctx,
             title: c.title.to_string(),
             unit: c.unit.to_string(),
             direction: c.direction.to_string(),
+            description: c.description.trim().to_string(),
             curves,
-            range,
+            layout,
+            coincide,
         }
     }
 
     /// How to read the chart, including which way is better when the
-    /// direction says so.
+    /// direction says so; what the axis leaves out; which curves coincide;
+    /// what the outcome counts.
     fn key(&self) -> String {
         let d = self.direction.to_lowercase();
         let hint = if d.contains("lower is better") {
@@ -138,7 +238,23 @@ impl<'a> EcdfFigure<'a> {
         } else {
             ""
         };
-        format!("Each line: share of trials with an outcome at or below the value on the x axis.{hint}")
+        let mut key = format!("Each line: share of trials with an outcome at or below the value on the x axis.{hint}");
+        if let Some(note) = self
+            .layout
+            .as_ref()
+            .and_then(|l| l.cut_note("lines start and end at the edges at the share beyond"))
+        {
+            key.push('\n');
+            key.push_str(&note);
+        }
+        if !self.coincide.is_empty() {
+            key.push_str(&format!("\nLines drawn over each other: {}.", self.coincide.join("; ")));
+        }
+        if !self.description.is_empty() {
+            key.push('\n');
+            key.push_str(&self.description);
+        }
+        key
     }
 }
 
@@ -161,7 +277,7 @@ impl Figure for EcdfFigure<'_> {
             key: Some(self.key()),
         };
         let plot = draw_frame(root, self.ctx, &frame)?;
-        let Some((lo, hi)) = self.range else {
+        let Some(layout) = &self.layout else {
             let what = if self.curves.is_empty() {
                 "No policies to show."
             } else {
@@ -170,6 +286,7 @@ impl Figure for EcdfFigure<'_> {
             draw_note(&plot, what)?;
             return Ok(());
         };
+        let (lo, hi) = layout.shown;
         let (pw, _) = plot.dim_in_pixel();
         let (plot_area, legend_area) = plot.split_horizontally(pw.saturating_sub(LEGEND_WIDTH));
         let (xlo, xhi) = pad_range(lo, hi, 0.03);
@@ -209,22 +326,51 @@ impl Figure for EcdfFigure<'_> {
             MUTED.stroke_width(1),
         ))?;
         for (i, c) in self.curves.iter().enumerate() {
+            if c.steps.is_empty() {
+                continue;
+            }
+            // The whole curve, cut to the axis: at a cut edge it enters and
+            // leaves at the share of trials beyond.
             let (Some(first), Some(last)) = (c.steps.first(), c.steps.last()) else {
                 continue;
             };
-            let mut pts = Vec::with_capacity(c.steps.len() + 2);
-            pts.push((xlo, 0.0));
-            pts.push((first.0, 0.0));
-            pts.extend(c.steps.iter().copied());
-            pts.push((last.0, 1.0));
-            pts.push((xhi, 1.0));
+            let mut full = Vec::with_capacity(c.steps.len() + 2);
+            full.push((first.0.min(xlo), 0.0));
+            full.extend(c.steps.iter().copied());
+            full.push((last.0.max(xhi), 1.0));
+            let mut pts = clip_x(&full, xlo, xhi);
             pts.dedup();
-            chart.draw_series(LineSeries::new(pts, policy_colour(i).stroke_width(3)))?;
+            let px: Vec<(i32, i32)> = pts.iter().map(|p| chart.backend_coord(p)).collect();
+            draw_dashed(root, &px, policy_dash(i), policy_colour(i).stroke_width(3))?;
         }
 
         draw_legend(&legend_area, &self.curves)?;
         Ok(())
     }
+}
+
+/// The part of the polyline `pts` (x never decreasing) with `lo <= x <= hi`,
+/// with points interpolated where it crosses the bounds.
+fn clip_x(pts: &[(f64, f64)], lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(pts.len());
+    let at = |a: (f64, f64), b: (f64, f64), x: f64| {
+        let t = if b.0 > a.0 { (x - a.0) / (b.0 - a.0) } else { 1.0 };
+        (x, a.1 + (b.1 - a.1) * t)
+    };
+    for (k, &p) in pts.iter().enumerate() {
+        if let Some(&prev) = k.checked_sub(1).and_then(|j| pts.get(j)) {
+            if prev.0 < lo && p.0 > lo {
+                out.push(at(prev, p, lo));
+            }
+            if prev.0 < hi && p.0 > hi {
+                out.push(at(prev, p, hi));
+            }
+        }
+        if p.0 >= lo && p.0 <= hi {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// Legend column: a short thick line in the policy's colour and the wrapped
@@ -238,7 +384,7 @@ where
     area.draw_text("Policy", &heading, (8, 16))?;
     let style = text_style(LABEL_PX, FontStyle::Normal, INK);
     let note = text_style(SMALL_PX - 1.0, FontStyle::Italic, MUTED);
-    let swatch = 34;
+    let swatch = 44;
     let text_x = 8 + swatch + 10;
     let text_w = (w as i32 - text_x - 8).max(40) as u32;
     let mut y = 46;
@@ -249,10 +395,12 @@ where
             break;
         }
         let lines = limit_lines(area, wrap_text(area, &c.name, &style, text_w)?, 3, &style, text_w)?;
-        area.draw(&PathElement::new(
-            vec![(8, y + 9), (8 + swatch, y + 9)],
+        draw_dashed(
+            area,
+            &[(8, y + 9), (8 + swatch, y + 9)],
+            policy_dash(i),
             policy_colour(i).stroke_width(4),
-        ))?;
+        )?;
         for line in &lines {
             area.draw_text(line, &style, (text_x, y))?;
             y += 21;
@@ -260,6 +408,13 @@ where
         if let Some(note_text) = skipped_note(c.total, c.usable) {
             area.draw_text(&note_text, &note, (text_x, y))?;
             y += 18;
+        }
+        if let Some(other) = &c.same_as {
+            let text = format!("coincides with {other}");
+            for line in limit_lines(area, wrap_text(area, &text, &note, text_w)?, 2, &note, text_w)? {
+                area.draw_text(&line, &note, (text_x, y))?;
+                y += 18;
+            }
         }
         y += 8;
     }

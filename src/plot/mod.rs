@@ -39,7 +39,10 @@ pub mod sweep;
 pub mod tornado;
 pub mod wargame;
 
-pub use distribution::{draw_distribution, draw_event_probabilities};
+pub use distribution::{
+    DistributionKind, DistributionLayout, distribution_layout, draw_distribution, draw_event_probabilities,
+};
+pub use ecdf::coinciding;
 pub use ecdf::draw_ecdf;
 pub use fan::{draw_fan, draw_fan_with_observed, fan_canvas_size, fan_grid};
 
@@ -72,6 +75,9 @@ pub struct OutcomeChart<'a> {
     pub unit: &'a str,
     /// e.g. "lower is better for the US" / "higher is better for the US" / "for information".
     pub direction: &'a str,
+    /// What one unit of the outcome is (e.g. "ACLED-like events involving
+    /// ISKP"), printed under the key; empty for none.
+    pub description: &'a str,
     pub samples: Vec<PolicySample<'a>>,
 }
 
@@ -87,8 +93,13 @@ pub struct EventBar<'a> {
 #[derive(Debug, Clone)]
 pub struct EventChart<'a> {
     pub id: &'a str,
+    /// The title, including the window the probability covers
+    /// ("…, 2026–2030"): a probability without its window means nothing.
     pub title: &'a str,
     pub direction: &'a str,
+    /// What counts as the event happening; printed under the key, empty for
+    /// none.
+    pub description: &'a str,
     pub bars: Vec<EventBar<'a>>,
 }
 

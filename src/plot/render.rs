@@ -81,9 +81,117 @@ pub const SMALL_PX: f64 = 15.0;
 /// Horizontal page margin of the frame, in pixels.
 pub const PAGE_MARGIN: i32 = 24;
 
-/// The colour of policy number `index` (cycling through [`PALETTE`]).
+/// The order in which policies take [`PALETTE`] colours: the two blues (blue
+/// and sky blue) are six apart, so charts of up to six policies never show
+/// two blues; black comes sixth, yellow last.
+const POLICY_ORDER: [usize; 8] = [0, 1, 2, 3, 4, 6, 5, 7];
+
+/// The colour of policy number `index` (cycling through [`PALETTE`] in
+/// [`POLICY_ORDER`]). Every per-policy chart (distributions, ECDFs, event
+/// bars, fan charts) colours policy `i` with this, so a policy keeps its
+/// colour from chart to chart.
 pub fn policy_colour(index: usize) -> RGBColor {
-    PALETTE[index % PALETTE.len()]
+    PALETTE[POLICY_ORDER[index % POLICY_ORDER.len()]]
+}
+
+/// Dash patterns of policy lines, as (on, off, on, off, …) pixel lengths; an
+/// empty pattern is a solid line. Colour alone fails in greyscale print and
+/// for some readers, and two policies with equal outcomes draw one curve over
+/// the other: a dash pattern per policy lets the lower curve show through the
+/// gaps of the upper one.
+pub const DASHES: [&[f64]; 8] = [
+    &[],
+    &[14.0, 6.0],
+    &[3.0, 5.0],
+    &[16.0, 5.0, 3.0, 5.0],
+    &[7.0, 5.0],
+    &[22.0, 6.0, 3.0, 6.0, 3.0, 6.0],
+    &[10.0, 4.0, 10.0, 12.0],
+    &[2.0, 3.0],
+];
+
+/// The dash pattern of policy number `index` (see [`DASHES`]).
+pub fn policy_dash(index: usize) -> &'static [f64] {
+    DASHES[index % DASHES.len()]
+}
+
+/// Cut a polyline (pixel coordinates) into the "on" pieces of a dash
+/// `pattern` that runs continuously along it. An empty or all-zero pattern
+/// gives the whole line as one piece.
+pub fn dash_pieces(points: &[(i32, i32)], pattern: &[f64]) -> Vec<Vec<(i32, i32)>> {
+    let total: f64 = pattern.iter().filter(|x| x.is_finite() && **x > 0.0).sum();
+    if pattern.is_empty() || total <= 0.0 || points.len() < 2 {
+        return if points.is_empty() {
+            Vec::new()
+        } else {
+            vec![points.to_vec()]
+        };
+    }
+    let round = |p: (f64, f64)| (p.0.round() as i32, p.1.round() as i32);
+    let mut pieces = Vec::new();
+    let mut k = 0; // index in the pattern
+    let mut left = pattern[0].max(0.0); // length left in the current dash or gap
+    let mut cur: Vec<(i32, i32)> = vec![points[0]];
+    for w in points.windows(2) {
+        let (a, b) = (
+            (f64::from(w[0].0), f64::from(w[0].1)),
+            (f64::from(w[1].0), f64::from(w[1].1)),
+        );
+        let len = (b.0 - a.0).hypot(b.1 - a.1);
+        let mut t = 0.0; // distance covered along this segment
+        while len - t > left {
+            t += left;
+            let p = round((a.0 + (b.0 - a.0) * t / len, a.1 + (b.1 - a.1) * t / len));
+            if k % 2 == 0 {
+                cur.push(p);
+                pieces.push(std::mem::take(&mut cur));
+            } else {
+                cur = vec![p];
+            }
+            k = (k + 1) % pattern.len();
+            left = pattern[k].max(0.0);
+        }
+        left -= len - t;
+        if k % 2 == 0 {
+            cur.push(w[1]);
+        }
+    }
+    if k % 2 == 0 && cur.len() > 1 {
+        pieces.push(cur);
+    }
+    pieces.retain(|p| p.len() > 1);
+    pieces
+}
+
+/// Draw the polyline `points` (pixel coordinates on `area`) in `style`,
+/// dashed by `pattern` (see [`dash_pieces`]).
+pub fn draw_dashed<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(i32, i32)],
+    pattern: &[f64],
+    style: ShapeStyle,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    for piece in dash_pieces(points, pattern) {
+        area.draw(&PathElement::new(piece, style))?;
+    }
+    Ok(())
+}
+
+/// Width in pixels of `text` in the embedded sans-serif face at `size` px
+/// and `style`, measured with the font itself (no drawing area needed), for
+/// sizing a canvas before drawing on it.
+pub fn measure_text(text: &str, size: f64, style: FontStyle) -> u32 {
+    ensure_fonts();
+    if text.is_empty() {
+        return 0;
+    }
+    FontDesc::new(FontFamily::SansSerif, size, style)
+        .box_size(text)
+        .map(|(w, _)| w)
+        .unwrap_or_else(|_| (text.chars().count() as f64 * size * 0.62).ceil() as u32)
 }
 
 /// Linear mix of two colours: `t = 0` gives `a`, `t = 1` gives `b`.
@@ -299,7 +407,9 @@ pub struct Frame {
     /// the subtitle, because a chart read the wrong way round is worse than
     /// no chart).
     pub direction: Option<String>,
-    /// How to read the marks ("box = middle 50% of trials ..."), in muted text.
+    /// How to read the marks ("box = middle 50% of trials ..."), in muted
+    /// text. Lines separated by `\n` are separate paragraphs (each up to two
+    /// wrapped lines): notes such as "axis cut at …" go there.
     pub key: Option<String>,
 }
 
@@ -361,10 +471,15 @@ where
         }
     }
     if let Some(key) = frame.key.as_deref().filter(|k| !k.trim().is_empty()) {
+        // Paragraphs (separated by '\n') each start a line: the first is how
+        // to read the marks, later ones what the chart leaves out or what
+        // the outcome counts. Each is kept to two lines.
         let style = text_style(SMALL_PX + 1.0, FontStyle::Normal, MUTED);
-        for line in limit_lines(root, wrap_text(root, key.trim(), &style, max_w)?, 2, &style, max_w)? {
-            root.draw_text(&line, &style, (x, y))?;
-            y += 21;
+        for para in key.split('\n').map(str::trim).filter(|p| !p.is_empty()) {
+            for line in limit_lines(root, wrap_text(root, para, &style, max_w)?, 2, &style, max_w)? {
+                root.draw_text(&line, &style, (x, y))?;
+                y += 21;
+            }
         }
     }
     y += 4;
@@ -414,9 +529,11 @@ where
 
 /// Greedy word wrap of `text` to lines at most `max_width` pixels wide.
 ///
-/// Lines break at spaces, and after hyphens when a hyphenated word does not
-/// fit ("Counter-" / "terrorism"), and only as a last resort between the
-/// characters of a word that is wider than a line on its own. Always returns
+/// Lines break at spaces, and after hyphens and underscores when a word does
+/// not fit ("Counter-" / "terrorism", "justsecurity_2021_" / "containment":
+/// identifiers are never broken inside one of their words), and only as a
+/// last resort between the characters of a piece that is wider than a line on
+/// its own. Always returns
 /// at least one line (possibly empty).
 pub fn wrap_text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -432,8 +549,12 @@ where
     // line of its own; the pieces then join without a space.
     let mut pieces: Vec<(&str, bool)> = Vec::new();
     for word in text.split_whitespace() {
-        if word.contains('-') && text_width(area, word, style)? > max_width {
-            pieces.extend(word.split_inclusive('-').enumerate().map(|(k, piece)| (piece, k == 0)));
+        if word.contains(['-', '_']) && text_width(area, word, style)? > max_width {
+            pieces.extend(
+                word.split_inclusive(['-', '_'])
+                    .enumerate()
+                    .map(|(k, piece)| (piece, k == 0)),
+            );
         } else {
             pieces.push((word, true));
         }
@@ -720,51 +841,22 @@ pub fn pad_range(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
     (lo - span * frac, hi + span * frac)
 }
 
-/// Format a value for printing on a chart: about three significant digits,
-/// thousands separated by commas, scientific notation for very large or very
-/// small magnitudes, "n/a" for non-finite values.
+/// Format a value for printing on a chart: three significant digits (kept
+/// with trailing zeros, so "1.00" says how precise it is), thousands separated
+/// by commas, never an exponent (see [`crate::numfmt`]), "0" for zero, "n/a"
+/// for non-finite values.
 pub fn fmt_num(v: f64) -> String {
     if !v.is_finite() {
         return "n/a".to_string();
     }
-    let v = if v == 0.0 { 0.0 } else { v }; // no "-0"
-    let a = v.abs();
-    if a >= 1e7 || (a > 0.0 && a < 1e-3) {
-        return format!("{v:.2e}");
-    }
-    if a >= 1000.0 {
-        let r = v.round() as i64;
-        let digits = r.unsigned_abs().to_string();
-        let mut out = String::new();
-        for (k, ch) in digits.chars().enumerate() {
-            if k > 0 && (digits.len() - k) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        return if r < 0 { format!("-{out}") } else { out };
-    }
-    let s = if a >= 100.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    };
-    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
-        s[1..].to_string()
-    } else {
-        s
-    }
+    crate::numfmt::fixed(v, crate::numfmt::decimals_for(v, crate::numfmt::SIG))
 }
 
 /// Tick-label formatter for value axes: like [`fmt_num`] but without the
 /// trailing zeros that make "0.500" look more precise than a tick is.
 pub fn fmt_tick(v: f64) -> String {
     let s = fmt_num(v);
-    if s.contains('.') && !s.contains('e') {
+    if s.contains('.') {
         let t = s.trim_end_matches('0').trim_end_matches('.');
         if t == "-0" { "0".to_string() } else { t.to_string() }
     } else {
@@ -815,7 +907,10 @@ mod tests {
         assert_eq!(fmt_num(12345.4), "12,345");
         assert_eq!(fmt_num(-1234.0), "-1,234");
         assert_eq!(fmt_num(0.1234), "0.123");
-        assert_eq!(fmt_num(-0.0), "0.000");
+        assert_eq!(fmt_num(-0.0), "0");
+        assert_eq!(fmt_num(2.57e-20), "0");
+        assert_eq!(fmt_num(-7.48e-4), "-0.000748");
+        assert_eq!(fmt_num(1.0), "1.00");
         assert_eq!(fmt_num(f64::NAN), "n/a");
         assert_eq!(fmt_tick(0.5), "0.5");
         assert_eq!(fmt_tick(20.0), "20");

@@ -18,10 +18,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
-    self, Figure, Frame, GRID, INK, MUTED, PALETTE, SMALL_PX, draw_frame, ellipsize, fmt_num, limit_lines, mix,
-    text_style, wrap_text,
+    self, Figure, Frame, GRID, INK, MUTED, PALETTE, SMALL_PX, draw_frame, ellipsize, measure_text, mix, text_style,
 };
 use super::{ChartContext, ensure_fonts};
+use crate::numfmt::{self, DiffText};
 
 /// Better / worse colours (Okabe–Ito blue and vermillion).
 pub const BETTER: RGBColor = PALETTE[0];
@@ -51,6 +51,11 @@ pub struct ScorecardRow {
     pub label: String,
     /// e.g. "attacks per year · lower is better".
     pub note: String,
+    /// The outcome is a probability: differences print in percentage points.
+    pub percent_points: bool,
+    /// The outcome's standard deviation (0 if unknown): differences within
+    /// a billionth of it are floating-point noise and print as 0.
+    pub scale: f64,
     /// One per policy column.
     pub cells: Vec<Cell>,
 }
@@ -66,9 +71,26 @@ pub struct Scorecard {
     pub provenance: Vec<String>,
 }
 
-const ROW_H: i32 = 38;
-const HEAD_H: i32 = 64;
-const LABEL_W: i32 = 390;
+/// Text sizes (pixels): row labels and cell values; notes under labels;
+/// intervals; column heads.
+const LABEL_PX: f64 = SMALL_PX + 1.0;
+const NOTE_PX: f64 = SMALL_PX - 2.0;
+const VALUE_PX: f64 = SMALL_PX + 1.0;
+const INTERVAL_PX: f64 = SMALL_PX - 1.0;
+const HEAD_PX: f64 = SMALL_PX + 1.0;
+/// Line heights for those sizes.
+const LABEL_LINE: i32 = 20;
+const NOTE_LINE: i32 = 17;
+const HEAD_LINE: i32 = 20;
+/// Row labels wider than this wrap onto a second line.
+const MAX_LABEL_W: u32 = 520;
+/// Narrowest label column and policy column.
+const MIN_LABEL_W: u32 = 220;
+const MIN_COL_W: u32 = 150;
+/// Padding inside a cell and after the label column.
+const PAD: u32 = 16;
+/// Height reserved for the frame (title, subtitle, direction, key, footer).
+const FRAME_H: i32 = 210;
 
 /// Fill colour of a cell.
 pub fn cell_colour(c: &Cell) -> RGBColor {
@@ -83,21 +105,147 @@ pub fn cell_colour(c: &Cell) -> RGBColor {
     }
 }
 
+/// The printed difference and interval of a cell (see [`crate::numfmt`]):
+/// three significant digits at one precision, no exponent, noise as 0;
+/// probabilities in percentage points.
+pub fn cell_text(row: &ScorecardRow, c: &Cell) -> DiffText {
+    if row.percent_points {
+        numfmt::diff_interval_pp(c.diff, c.lo95, c.hi95)
+    } else {
+        numfmt::diff_interval(c.diff, c.lo95, c.hi95, row.scale)
+    }
+}
+
 /// Draw `dir/scorecard.png` and `.svg`.
 pub fn draw_scorecard(ctx: &ChartContext, s: &Scorecard, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     ensure_fonts();
-    render::write_png_and_svg(dir, "scorecard", &ScorecardFigure { ctx, s })
+    render::write_png_and_svg(dir, "scorecard", &ScorecardFigure::new(ctx, s))
+}
+
+/// Greedy word wrap by measured width, breaking at spaces and after
+/// underscores (identifiers break between their words, never inside one).
+fn wrap_measured(text: &str, px: f64, style: FontStyle, max_w: u32) -> Vec<String> {
+    let mut pieces: Vec<(&str, bool)> = Vec::new();
+    for word in text.split_whitespace() {
+        if word.contains('_') && measure_text(word, px, style) > max_w {
+            pieces.extend(word.split_inclusive('_').enumerate().map(|(k, p)| (p, k == 0)));
+        } else {
+            pieces.push((word, true));
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for (piece, spaced) in pieces {
+        let candidate = match (cur.is_empty(), spaced) {
+            (true, _) => piece.to_string(),
+            (false, true) => format!("{cur} {piece}"),
+            (false, false) => format!("{cur}{piece}"),
+        };
+        if cur.is_empty() || measure_text(&candidate, px, style) <= max_w {
+            cur = candidate;
+        } else {
+            lines.push(std::mem::replace(&mut cur, piece.to_string()));
+        }
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// A row, laid out: wrapped label, formatted cells, height.
+struct RowLayout {
+    label: Vec<String>,
+    cells: Vec<DiffText>,
+    height: i32,
 }
 
 struct ScorecardFigure<'a> {
     ctx: &'a ChartContext,
     s: &'a Scorecard,
+    label_w: u32,
+    col_w: u32,
+    heads: Vec<Vec<String>>,
+    head_h: i32,
+    rows: Vec<RowLayout>,
+}
+
+impl<'a> ScorecardFigure<'a> {
+    /// Measure every text with the font it is drawn in and size the columns
+    /// from it, so that no label is cut and no number overflows its cell.
+    fn new(ctx: &'a ChartContext, s: &'a Scorecard) -> Self {
+        let widest_label = s
+            .rows
+            .iter()
+            .flat_map(|r| {
+                [
+                    measure_text(&r.label, LABEL_PX, FontStyle::Normal),
+                    measure_text(&r.note, NOTE_PX, FontStyle::Normal),
+                ]
+            })
+            .max()
+            .unwrap_or(0);
+        let label_w = (widest_label + PAD).clamp(MIN_LABEL_W, MAX_LABEL_W + PAD);
+        let texts: Vec<Vec<DiffText>> = s
+            .rows
+            .iter()
+            .map(|r| r.cells.iter().map(|c| cell_text(r, c)).collect())
+            .collect();
+        let widest_cell = texts
+            .iter()
+            .flatten()
+            .flat_map(|t| {
+                [
+                    measure_text(&t.value, VALUE_PX, FontStyle::Bold),
+                    measure_text(&t.interval, INTERVAL_PX, FontStyle::Normal),
+                ]
+            })
+            .max()
+            .unwrap_or(0);
+        // Policy names: as wide as their longest word, wrapped at '_'.
+        let widest_word = s
+            .policies
+            .iter()
+            .flat_map(|p| p.split_inclusive('_'))
+            .map(|w| measure_text(w, HEAD_PX, FontStyle::Bold))
+            .max()
+            .unwrap_or(0);
+        let col_w = (widest_cell.max(widest_word) + PAD).max(MIN_COL_W);
+        let heads: Vec<Vec<String>> = s
+            .policies
+            .iter()
+            .map(|p| wrap_measured(p, HEAD_PX, FontStyle::Bold, col_w - PAD / 2))
+            .collect();
+        let head_lines = heads.iter().map(Vec::len).max().unwrap_or(1) as i32;
+        let rows = s
+            .rows
+            .iter()
+            .zip(texts)
+            .map(|(r, cells)| {
+                let label = wrap_measured(&r.label, LABEL_PX, FontStyle::Normal, label_w - PAD);
+                let height = (6 + LABEL_LINE * label.len() as i32 + NOTE_LINE + 4).max(42);
+                RowLayout { label, cells, height }
+            })
+            .collect();
+        ScorecardFigure {
+            ctx,
+            s,
+            label_w,
+            col_w,
+            heads,
+            head_h: 10 + HEAD_LINE * head_lines,
+            rows,
+        }
+    }
 }
 
 impl Figure for ScorecardFigure<'_> {
     fn size(&self) -> (u32, u32) {
-        let w = (LABEL_W + 2 * render::PAGE_MARGIN + 200 * self.s.policies.len().max(1) as i32).max(1000);
-        let h = 200 + HEAD_H + ROW_H * self.s.rows.len() as i32 + 40 + 19 * self.s.provenance.len() as i32;
+        let w =
+            (self.label_w as i32 + 2 * render::PAGE_MARGIN + self.col_w as i32 * self.s.policies.len().max(1) as i32)
+                .max(1000);
+        let body: i32 = self.rows.iter().map(|r| r.height).sum();
+        let h = FRAME_H + self.head_h + body + 24 + 19 * self.s.provenance.len() as i32;
         (w as u32, h as u32)
     }
 
@@ -117,7 +265,8 @@ impl Figure for ScorecardFigure<'_> {
         let frame = Frame {
             title: s.title.clone(),
             direction: Some(format!(
-                "Each cell: mean paired difference from {} (policy − baseline), 95% interval in brackets.",
+                "Each cell: mean paired difference from {} (policy − baseline), 95% interval in brackets; \
+                 probabilities in percentage points (pp).",
                 s.baseline
             )),
             key: Some(format!(
@@ -130,34 +279,31 @@ impl Figure for ScorecardFigure<'_> {
         let (w, _) = plot.dim_in_pixel();
         let x0 = render::PAGE_MARGIN;
         let np = s.policies.len().max(1) as i32;
-        let col_w = (w as i32 - 2 * render::PAGE_MARGIN - LABEL_W) / np;
-        let head_style = text_style(SMALL_PX + 1.0, FontStyle::Bold, INK).pos(Pos::new(HPos::Center, VPos::Top));
-        for (j, p) in s.policies.iter().enumerate() {
-            let cx = x0 + LABEL_W + col_w * j as i32 + col_w / 2;
-            let lines = limit_lines(
-                &plot,
-                wrap_text(&plot, &p.replace('_', " "), &head_style, (col_w - 10) as u32)?,
-                3,
-                &head_style,
-                (col_w - 10) as u32,
-            )?;
+        let (label_w, col_w) = (self.label_w as i32, self.col_w as i32);
+        let head_style = text_style(HEAD_PX, FontStyle::Bold, INK).pos(Pos::new(HPos::Center, VPos::Top));
+        for (j, lines) in self.heads.iter().enumerate() {
+            let cx = x0 + label_w + col_w * j as i32 + col_w / 2;
             for (k, line) in lines.iter().enumerate() {
-                plot.draw_text(line, &head_style, (cx, 4 + 19 * k as i32))?;
+                plot.draw_text(line, &head_style, (cx, 4 + HEAD_LINE * k as i32))?;
             }
         }
-        let label_style = text_style(SMALL_PX + 1.0, FontStyle::Normal, INK).pos(Pos::new(HPos::Left, VPos::Top));
-        let note_style = text_style(SMALL_PX - 3.0, FontStyle::Normal, MUTED).pos(Pos::new(HPos::Left, VPos::Top));
-        for (i, row) in s.rows.iter().enumerate() {
-            let y = HEAD_H + ROW_H * i as i32;
-            let label = ellipsize(&plot, &row.label, &label_style, (LABEL_W - 12) as u32)?;
-            plot.draw_text(&label, &label_style, (x0, y + 3))?;
-            let note = ellipsize(&plot, &row.note, &note_style, (LABEL_W - 12) as u32)?;
-            plot.draw_text(&note, &note_style, (x0, y + 22))?;
-            for (j, c) in row.cells.iter().enumerate() {
-                let cx0 = x0 + LABEL_W + col_w * j as i32;
+        let label_style = text_style(LABEL_PX, FontStyle::Normal, INK).pos(Pos::new(HPos::Left, VPos::Top));
+        let note_style = text_style(NOTE_PX, FontStyle::Normal, MUTED).pos(Pos::new(HPos::Left, VPos::Top));
+        let mut y = self.head_h;
+        for (row, lay) in s.rows.iter().zip(&self.rows) {
+            let mut ly = y + 4;
+            for line in &lay.label {
+                plot.draw_text(line, &label_style, (x0, ly))?;
+                ly += LABEL_LINE;
+            }
+            let note = ellipsize(&plot, &row.note, &note_style, (label_w - 8) as u32)?;
+            plot.draw_text(&note, &note_style, (x0, ly))?;
+            let cy = y + (lay.height - 38) / 2;
+            for (j, (c, t)) in row.cells.iter().zip(&lay.cells).enumerate() {
+                let cx0 = x0 + label_w + col_w * j as i32;
                 let fill = cell_colour(c);
                 plot.draw(&Rectangle::new(
-                    [(cx0 + 2, y + 1), (cx0 + col_w - 2, y + ROW_H - 1)],
+                    [(cx0 + 2, y + 1), (cx0 + col_w - 2, y + lay.height - 1)],
                     fill.filled(),
                 ))?;
                 // Dark text on light fills, white on strong ones.
@@ -170,37 +316,25 @@ impl Figure for ScorecardFigure<'_> {
                 } else {
                     FontStyle::Normal
                 };
-                let big = text_style(SMALL_PX, weight, colour).pos(Pos::new(HPos::Center, VPos::Top));
-                let small =
-                    text_style(SMALL_PX - 3.0, FontStyle::Normal, colour).pos(Pos::new(HPos::Center, VPos::Top));
+                let big = text_style(VALUE_PX, weight, colour).pos(Pos::new(HPos::Center, VPos::Top));
+                let small = text_style(INTERVAL_PX, FontStyle::Normal, colour).pos(Pos::new(HPos::Center, VPos::Top));
                 let cx = cx0 + col_w / 2;
-                plot.draw_text(&signed(c.diff), &big, (cx, y + 3))?;
-                let iv = format!("[{}, {}]", signed(c.lo95), signed(c.hi95));
-                let iv = ellipsize(&plot, &iv, &small, (col_w - 8) as u32)?;
-                plot.draw_text(&iv, &small, (cx, y + 21))?;
+                plot.draw_text(&t.value, &big, (cx, cy + 2))?;
+                plot.draw_text(&t.interval, &small, (cx, cy + 21))?;
             }
+            y += lay.height;
             plot.draw(&PathElement::new(
-                vec![(x0, y + ROW_H), (x0 + LABEL_W + col_w * np, y + ROW_H)],
+                vec![(x0, y), (x0 + label_w + col_w * np, y)],
                 GRID.stroke_width(1),
             ))?;
         }
         let prov_style = text_style(SMALL_PX - 2.0, FontStyle::Normal, MUTED).pos(Pos::new(HPos::Left, VPos::Top));
-        let top = HEAD_H + ROW_H * s.rows.len() as i32 + 10;
+        let top = y + 10;
         for (k, line) in s.provenance.iter().enumerate() {
             let line = ellipsize(&plot, line, &prov_style, (w as i32 - 2 * render::PAGE_MARGIN) as u32)?;
             plot.draw_text(&line, &prov_style, (x0, top + 19 * k as i32))?;
         }
         Ok(())
-    }
-}
-
-/// A number with an explicit sign ("+0.12", "−3.4"; zero without sign).
-pub fn signed(v: f64) -> String {
-    let s = fmt_num(v);
-    if v > 0.0 && v.is_finite() && s != "0.000" {
-        format!("+{s}")
-    } else {
-        s
     }
 }
 
@@ -230,7 +364,22 @@ mod tests {
         // Smaller differences are paler.
         let faint = cell_colour(&cell(Some(0.05), true));
         assert!(u32::from(faint.0) + u32::from(faint.1) > u32::from(better.0) + u32::from(better.1));
-        assert_eq!(signed(0.25), "+0.250");
-        assert_eq!(signed(-2.0), "-2.00");
+        let row = |pp: bool| ScorecardRow {
+            label: "x".into(),
+            note: String::new(),
+            percent_points: pp,
+            scale: 0.5,
+            cells: Vec::new(),
+        };
+        let noise = Cell {
+            diff: 2.57e-20,
+            lo95: -3.84e-4,
+            hi95: 3.84e-4,
+            ..cell(None, false)
+        };
+        let t = cell_text(&row(false), &noise);
+        assert_eq!((t.value.as_str(), t.interval.as_str()), ("0", "[-0.000384, +0.000384]"));
+        let t = cell_text(&row(true), &cell(None, true));
+        assert_eq!((t.value.as_str(), t.interval.as_str()), ("+100 pp", "[+50, +150]"));
     }
 }

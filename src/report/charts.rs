@@ -1,6 +1,7 @@
 //! `charts/`: distributions of every outcome and fan charts of key variables.
 
 use super::{Exporter, Report};
+use crate::model::{Model, OutcomeDef};
 use crate::plot::{self, ChartContext, EventBar, EventChart, FanChart, OutcomeChart, PolicyBands, PolicySample};
 use crate::scenario::schema::OutcomeKind;
 use anyhow::{Context, Result};
@@ -10,6 +11,13 @@ use std::path::Path;
 /// `keep_values` trials — an unbiased sample, trials being independent);
 /// fan charts use the run's histograms.
 pub struct Charts;
+
+/// The title of an event outcome's chart: its label and the window the
+/// probability covers, taken from the outcome's first and last turns ("Russia
+/// formally recognizes the Taliban, 2021Q3–2030").
+pub fn event_title(model: &Model, o: &OutcomeDef) -> String {
+    format!("{}, {}", o.label, o.window_label(&model.calendar))
+}
 
 fn direction(k: OutcomeKind) -> &'static str {
     match k {
@@ -48,8 +56,9 @@ impl Exporter for Charts {
                     &ctx,
                     &EventChart {
                         id: &o.id,
-                        title: &o.label,
+                        title: &event_title(r.model, o),
                         direction: direction(o.kind),
+                        description: &o.description,
                         bars,
                     },
                     &dir,
@@ -68,6 +77,7 @@ impl Exporter for Charts {
                     title: &o.label,
                     unit: &o.unit,
                     direction: direction(o.kind),
+                    description: &o.description,
                     samples,
                 };
                 plot::draw_distribution(&ctx, &chart, &dir)?;

@@ -5,7 +5,7 @@ use super::comparison::{CompareReport, kind_word, sgn};
 use crate::analysis::explain::relative;
 use crate::analysis::paired::orientation;
 use crate::analysis::stats::wilson95;
-use crate::analysis::summary::fmt_sig;
+use crate::numfmt::sig as fmt_sig;
 use crate::plot::forest::{Forest, ForestRow, Tone, draw_forest};
 use crate::plot::scorecard::{Cell, Scorecard, ScorecardRow, draw_scorecard};
 use crate::plot::{self, ChartContext, EventBar, EventChart, OutcomeChart, PolicySample};
@@ -46,6 +46,8 @@ pub fn scorecard(r: &CompareReport) -> Scorecard {
         .map(|(o, def)| ScorecardRow {
             label: def.label.clone(),
             note: format!("{} · {}", def.unit, kind_word(def.kind)),
+            percent_points: def.is_event(),
+            scale: c.scales[o].unwrap_or(0.0),
             cells: c
                 .design
                 .rows
@@ -214,8 +216,9 @@ fn draw_distributions(r: &CompareReport, ctx: &ChartContext, dir: &Path) -> Resu
                 ctx,
                 &EventChart {
                     id: &def.id,
-                    title: &def.label,
+                    title: &super::charts::event_title(r.model, def),
                     direction: direction(def.kind),
+                    description: &def.description,
                     bars,
                 },
                 dir,
@@ -234,6 +237,7 @@ fn draw_distributions(r: &CompareReport, ctx: &ChartContext, dir: &Path) -> Resu
                     title: &def.label,
                     unit: &def.unit,
                     direction: direction(def.kind),
+                    description: &def.description,
                     samples,
                 },
                 dir,

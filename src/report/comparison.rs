@@ -7,8 +7,8 @@
 use crate::analysis::compare::{Comparison, Row};
 use crate::analysis::explain::{ActionRow, EventRow, Mechanisms, relative};
 use crate::analysis::paired::orientation;
-use crate::analysis::summary::fmt_sig;
 use crate::model::Model;
+use crate::numfmt::{self, sig as fmt_sig};
 use crate::scenario::schema::OutcomeKind;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -265,10 +265,19 @@ pub fn kind_word(k: OutcomeKind) -> &'static str {
     }
 }
 
-/// "+1.23" with the sign always shown.
+/// "+1.23" with the sign always shown ("0" for zero; see [`numfmt::signed`]).
 pub fn sgn(x: f64, sig: usize) -> String {
-    let s = fmt_sig(x, sig);
-    if x > 0.0 && x.is_finite() { format!("+{s}") } else { s }
+    numfmt::signed(x, sig)
+}
+
+/// A row's difference and 95% interval at one precision, noise as 0.
+fn diff_text(r: &CompareReport, row: &Row) -> numfmt::DiffText {
+    numfmt::diff_interval(
+        row.s.diff_mean,
+        row.s.diff_lo95,
+        row.s.diff_hi95,
+        r.cmp.scales[row.outcome_index].unwrap_or(0.0),
+    )
 }
 
 fn pct(x: f64) -> String {
@@ -305,13 +314,8 @@ pub fn section_header(r: &CompareReport, title: &str) -> String {
 /// The outcome's change as a phrase: "−3.2 attacks per year [−3.5, −2.9]".
 fn diff_phrase(r: &CompareReport, row: &Row) -> String {
     let o = &r.model.outcomes[row.outcome_index];
-    format!(
-        "{} {} [{}, {}]",
-        sgn(row.s.diff_mean, 3),
-        o.unit,
-        sgn(row.s.diff_lo95, 3),
-        sgn(row.s.diff_hi95, 3)
-    )
+    let t = diff_text(r, row);
+    format!("{} {} {}", t.value, o.unit, t.interval)
 }
 
 /// A difference nearly fixed by the package: the same sign in at least 99% of
@@ -531,7 +535,7 @@ pub fn section_robustness(r: &CompareReport) -> String {
     } else {
         let _ = writeln!(
             s,
-            "- Satisficing: no thresholds were given; add e.g. `--satisfice \"isisk_attacks_afghanistan<=20,gdp_index_2030>=0.9\"`."
+            "- Satisficing: no thresholds were given; add e.g. `--satisfice \"isisk_attacks_afghanistan<=1,gdp_index_2030>=0.85\"`."
         );
     }
     let _ = writeln!(s);
@@ -572,15 +576,14 @@ pub fn section_tables(r: &CompareReport) -> String {
             };
             let _ = writeln!(
                 s,
-                "| {} ({}) | {} | {} | {} | {} [{}, {}] | {} | {} | {} |",
+                "| {} ({}) | {} | {} | {} | {} {} | {} | {} | {} |",
                 o.label,
                 kind_word(o.kind),
                 o.unit,
                 fmt_sig(row.s.baseline_mean, 3),
                 fmt_sig(row.s.policy_mean, 3),
-                sgn(row.s.diff_mean, 3),
-                sgn(row.s.diff_lo95, 2),
-                sgn(row.s.diff_hi95, 2),
+                diff_text(r, row).value,
+                diff_text(r, row).interval,
                 row.s.p_better.map_or("–".into(), pct),
                 row.s.p_worse.map_or("–".into(), pct),
                 dist

@@ -19,14 +19,20 @@ use base64::Engine;
 use std::fmt::Write;
 use std::path::Path;
 
+/// Width of the page's text column in CSS pixels. Charts are drawn
+/// [`crate::plot::render::CHART_SIZE`] wide and shown one per row, so at this width a chart is
+/// displayed at its natural size and its smallest text (15 px) stays readable
+/// (two charts side by side halved it, to about 7 px).
+pub const CONTENT_WIDTH_PX: u32 = 1200;
+
 const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;max-width:1200px;margin:2em auto;\
 padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;\
 margin-top:2em}table{border-collapse:collapse;margin:1em 0;font-size:.88em}th,td{border:1px solid #ddd;\
 padding:.25em .5em;vertical-align:top}th{background:#f4f4f4}td:nth-child(n+3){text-align:right}\
 blockquote{border-left:4px solid #D55E00;margin:1em 0;padding:.3em 1em;background:#fff7f0}figure{margin:1em 0}\
 figure img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:.9em}\
-details{margin:.6em 0}summary{cursor:pointer;font-weight:bold}code{background:#f4f4f4;padding:0 .2em}\
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1em}";
+figure.wide{overflow-x:auto}figure.wide img{max-width:none}\
+details{margin:.6em 0}summary{cursor:pointer;font-weight:bold}code{background:#f4f4f4;padding:0 .2em}";
 
 fn md_to_html(md: &str) -> String {
     use pulldown_cmark::{Options, Parser, html};
@@ -41,6 +47,14 @@ fn escape(s: &str) -> String {
 
 /// A `<figure>` embedding `charts/<stem>.png`, or a note if it is missing.
 fn figure(charts: &Path, stem: &str, caption: &str) -> Result<String> {
+    figure_with(charts, stem, caption, "")
+}
+
+/// [`figure`] with a CSS class on the `<figure>`: `wide` shows the chart at
+/// its natural size, scrolling sideways if the page is narrower (the
+/// scorecard grows with the number of policies, and shrinking it would
+/// shrink its numbers below reading size).
+fn figure_with(charts: &Path, stem: &str, caption: &str, class: &str) -> Result<String> {
     let path = charts.join(format!("{}.png", sanitize_stem(stem)));
     if !path.is_file() {
         return Ok(format!(
@@ -50,8 +64,13 @@ fn figure(charts: &Path, stem: &str, caption: &str) -> Result<String> {
     }
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let class = if class.is_empty() {
+        String::new()
+    } else {
+        format!(" class=\"{}\"", escape(class))
+    };
     Ok(format!(
-        "<figure><img alt=\"{a}\" src=\"data:image/png;base64,{b64}\"><figcaption>{a}</figcaption></figure>\n",
+        "<figure{class}><img alt=\"{a}\" src=\"data:image/png;base64,{b64}\"><figcaption>{a}</figcaption></figure>\n",
         a = escape(caption)
     ))
 }
@@ -63,11 +82,12 @@ pub fn render(r: &CompareReport, dir: &Path) -> Result<String> {
     body.push_str(&md_to_html(&section_header(r, "policy comparison")));
     body.push_str(&md_to_html(&section_headline(r)));
     body.push_str("<h2>Scorecard</h2>\n");
-    body.push_str(&figure(
+    body.push_str(&figure_with(
         &charts,
         "scorecard",
         "Paired differences from the baseline with 95% intervals; colour = better (blue) or worse (vermillion) for \
          the US, grey = cannot be told from noise.",
+        "wide",
     )?);
     body.push_str(&md_to_html(&section_robustness(r)));
     body.push_str(&md_to_html(&section_mechanisms(r, 5, true)));
@@ -90,17 +110,16 @@ pub fn render(r: &CompareReport, dir: &Path) -> Result<String> {
     }
     body.push_str(
         "<h2>Distributions</h2>\n<p>Per outcome, every policy side by side (first trials of the run; \
-                   event outcomes as probabilities with 95% intervals).</p>\n<div class=\"grid\">\n",
+                   event outcomes as probabilities with 95% intervals).</p>\n",
     );
     for def in &r.model.outcomes {
-        let stem = if def.is_event() {
-            format!("prob_{}", def.id)
+        let (stem, caption) = if def.is_event() {
+            (format!("prob_{}", def.id), super::charts::event_title(r.model, def))
         } else {
-            format!("dist_{}", def.id)
+            (format!("dist_{}", def.id), def.label.clone())
         };
-        body.push_str(&figure(&charts, &stem, &def.label)?);
+        body.push_str(&figure(&charts, &stem, &caption)?);
     }
-    body.push_str("</div>\n");
     body.push_str("<details><summary>All differences (tables)</summary>\n");
     body.push_str(&md_to_html(&section_tables(r)));
     body.push_str("</details>\n");
@@ -126,4 +145,28 @@ pub fn render(r: &CompareReport, dir: &Path) -> Result<String> {
          <title>{} — policy comparison</title><style>{STYLE}</style></head>\n<body>\n{body}</body></html>\n",
         escape(&r.model.title)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::render::{CHART_SIZE, SMALL_PX};
+
+    /// Charts are shown at their natural size: the smallest text on them
+    /// (footers, keys, subtitles) stays at least 12 px on the page.
+    #[test]
+    fn chart_text_is_readable_at_the_displayed_width() {
+        assert!(
+            !STYLE.contains("grid-template-columns"),
+            "charts side by side shrink their text"
+        );
+        let scale = (f64::from(CONTENT_WIDTH_PX) / f64::from(CHART_SIZE.0)).min(1.0);
+        assert!(
+            SMALL_PX * scale >= 12.0,
+            "smallest chart text displays at {} px",
+            SMALL_PX * scale
+        );
+        assert!(STYLE.contains(&format!("max-width:{CONTENT_WIDTH_PX}px")));
+        assert!(STYLE.contains("figure.wide img{max-width:none}"));
+    }
 }

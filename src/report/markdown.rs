@@ -1,7 +1,7 @@
 //! `summary.md`: the summary as readable tables (also printed to the terminal).
 
 use super::{Exporter, Report};
-use crate::analysis::summary::fmt_sig;
+use crate::numfmt::sig as fmt_sig;
 use crate::scenario::schema::OutcomeKind;
 use anyhow::Result;
 use std::fmt::Write;

@@ -799,6 +799,7 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
             id: o.id.clone(),
             label: o.label.clone(),
             unit: o.unit.clone(),
+            description: o.description.clone().unwrap_or_default(),
             kind: o.kind,
             measure,
             from_turn,

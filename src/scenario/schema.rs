@@ -291,6 +291,12 @@ pub struct Outcome {
     pub unit: String,
     pub kind: OutcomeKind,
     pub measure: Measure,
+    /// What the outcome counts or measures, in words a reader can check
+    /// against a real-world series (for counts: which counter one unit
+    /// matches, e.g. "ACLED-like events involving ISKP"). Shown on charts and
+    /// by `greatgame list`.
+    #[serde(default)]
+    pub description: Option<String>,
     /// First turn of the window (default: the decision date).
     #[serde(default)]
     pub from: Option<String>,
