@@ -544,12 +544,22 @@ pub fn wrap_text<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    wrap_with(text, max_width, |s| text_width(area, s, style))
+}
+
+/// [`wrap_text`] with any way of measuring a line: a drawing area's estimate,
+/// or [`measure_text`] when a figure is sized before there is an area.
+pub fn wrap_with(
+    text: &str,
+    max_width: u32,
+    mut width: impl FnMut(&str) -> anyhow::Result<u32>,
+) -> anyhow::Result<Vec<String>> {
     // Pieces with a flag: does a space separate this piece from the previous
     // one? A word is split after its hyphens only if it is too wide for a
     // line of its own; the pieces then join without a space.
     let mut pieces: Vec<(&str, bool)> = Vec::new();
     for word in text.split_whitespace() {
-        if word.contains(['-', '_']) && text_width(area, word, style)? > max_width {
+        if word.contains(['-', '_']) && width(word)? > max_width {
             pieces.extend(
                 word.split_inclusive(['-', '_'])
                     .enumerate()
@@ -567,7 +577,7 @@ where
             (false, true) => format!("{cur} {piece}"),
             (false, false) => format!("{cur}{piece}"),
         };
-        if text_width(area, &candidate, style)? <= max_width {
+        if width(&candidate)? <= max_width {
             cur = candidate;
             continue;
         }
@@ -578,7 +588,7 @@ where
         for ch in piece.chars() {
             let mut next = cur.clone();
             next.push(ch);
-            if !cur.is_empty() && text_width(area, &next, style)? > max_width {
+            if !cur.is_empty() && width(&next)? > max_width {
                 lines.push(std::mem::take(&mut cur));
                 cur.push(ch);
             } else {

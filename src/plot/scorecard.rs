@@ -122,35 +122,10 @@ pub fn draw_scorecard(ctx: &ChartContext, s: &Scorecard, dir: &Path) -> anyhow::
     render::write_png_and_svg(dir, "scorecard", &ScorecardFigure::new(ctx, s))
 }
 
-/// Greedy word wrap by measured width, breaking at spaces and after
-/// underscores (identifiers break between their words, never inside one).
+/// Word wrap by width measured in the embedded font (the figure is sized
+/// before there is a drawing area), breaking identifiers only after `_` or `-`.
 fn wrap_measured(text: &str, px: f64, style: FontStyle, max_w: u32) -> Vec<String> {
-    let mut pieces: Vec<(&str, bool)> = Vec::new();
-    for word in text.split_whitespace() {
-        if word.contains('_') && measure_text(word, px, style) > max_w {
-            pieces.extend(word.split_inclusive('_').enumerate().map(|(k, p)| (p, k == 0)));
-        } else {
-            pieces.push((word, true));
-        }
-    }
-    let mut lines: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for (piece, spaced) in pieces {
-        let candidate = match (cur.is_empty(), spaced) {
-            (true, _) => piece.to_string(),
-            (false, true) => format!("{cur} {piece}"),
-            (false, false) => format!("{cur}{piece}"),
-        };
-        if cur.is_empty() || measure_text(&candidate, px, style) <= max_w {
-            cur = candidate;
-        } else {
-            lines.push(std::mem::replace(&mut cur, piece.to_string()));
-        }
-    }
-    if !cur.is_empty() || lines.is_empty() {
-        lines.push(cur);
-    }
-    lines
+    render::wrap_with(text, max_w, |s| Ok(measure_text(s, px, style))).expect("measuring text cannot fail")
 }
 
 /// A row, laid out: wrapped label, formatted cells, height.
