@@ -93,37 +93,3 @@ pub fn summarise(model: &Model, results: &Results) -> Vec<PolicySummary> {
         })
         .collect()
 }
-
-/// Round for display to `sig` significant digits (tables stay readable; the
-/// JSON keeps full precision).
-pub fn fmt_sig(x: f64, sig: usize) -> String {
-    if !x.is_finite() {
-        return "–".to_string();
-    }
-    if x == 0.0 {
-        return "0".to_string();
-    }
-    let mag = x.abs().log10().floor() as i32;
-    let decimals = (sig as i32 - 1 - mag).max(0) as usize;
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fmt_sig;
-
-    #[test]
-    fn significant_digits() {
-        assert_eq!(fmt_sig(0.123456, 3), "0.123");
-        assert_eq!(fmt_sig(123.456, 3), "123");
-        assert_eq!(fmt_sig(12345.6, 3), "12346");
-        assert_eq!(fmt_sig(2.0, 3), "2");
-        assert_eq!(fmt_sig(-0.0004567, 2), "-0.00046");
-        assert_eq!(fmt_sig(f64::NAN, 3), "–");
-    }
-}

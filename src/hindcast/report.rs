@@ -5,8 +5,8 @@
 use super::run::HindcastResults;
 use super::spec::{Agg, Measure, Record};
 use super::targets::{TargetResult, band_text};
-use crate::analysis::summary::fmt_sig;
 use crate::model::Model;
+use crate::numfmt::sig as fmt_sig;
 use crate::plot::{self, ChartContext, FanChart, PolicyBands};
 use crate::report::Manifest;
 use anyhow::{Context, Result};

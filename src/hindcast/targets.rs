@@ -7,7 +7,7 @@
 use super::run::HindcastResults;
 use super::spec::{Check, Record, Stat, Target};
 use crate::analysis::stats::wilson95;
-use crate::analysis::summary::fmt_sig;
+use crate::numfmt::sig as fmt_sig;
 
 /// One check's outcome.
 #[derive(Debug, Clone)]
