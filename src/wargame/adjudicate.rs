@@ -130,19 +130,32 @@ pub fn turn_report(game: &Game, rec: &TurnRec) -> String {
         }
     }
     let before = &game.history[rec.turn as usize - 1];
-    let _ = writeln!(s, "\nKEY VARIABLES (white-cell view: true values)");
-    for v in model.key_vars() {
-        let def = &model.vars[v];
-        let (a, b) = (before.vars[v], rec.result.state.vars[v]);
-        let _ = writeln!(
-            s,
-            "  {:<48} {:>9} → {:>9}  ({:+.3})  {}",
-            def.label,
-            fmt_num(a),
-            fmt_num(b),
-            b - a,
-            def.unit
-        );
+    let hidden = |v: usize| game.config.hidden.iter().any(|h| h.var == model.vars[v].id);
+    for (title, secret) in [
+        ("KEY VARIABLES (public)", false),
+        (
+            "HIDDEN KEY VARIABLES (true values: white cell only, keep them off the projector)",
+            true,
+        ),
+    ] {
+        let vars: Vec<usize> = model.key_vars().filter(|v| hidden(*v) == secret).collect();
+        if vars.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n{title}");
+        for v in vars {
+            let def = &model.vars[v];
+            let (a, b) = (before.vars[v], rec.result.state.vars[v]);
+            let _ = writeln!(
+                s,
+                "  {:<48} {:>9} → {:>9}  ({:+.3})  {}",
+                def.label,
+                fmt_num(a),
+                fmt_num(b),
+                b - a,
+                def.unit
+            );
+        }
     }
     let _ = writeln!(s, "\n{}", model.caveat);
     s
@@ -217,7 +230,8 @@ pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
     // The game so far over what the same orders could have produced.
     if game.turns.len() == rec.turn as usize {
         let paths = super::debrief::continuations_so_far(game, TRAJECTORY_CONTINUATIONS)?;
-        let mut fan = super::debrief::played_fan(game, &paths, &ctx);
+        // This chart lives in the (shared) game folder: public variables only.
+        let mut fan = super::debrief::played_fan(game, &paths, &ctx, false);
         fan.title = format!("After turn {} ({}): {}", rec.turn, rec.date, fan.title);
         files.extend(write(&dir, "trajectory", &fan)?);
     }

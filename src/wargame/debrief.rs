@@ -183,12 +183,19 @@ pub fn continuations(game: &Game, plans: &[Plan], n: u64) -> Vec<Vec<TrialState>
         .collect()
 }
 
-/// The played trajectory of every key variable over the fan of `paths`.
-pub fn played_fan<'a>(game: &Game, paths: &[Vec<TrialState>], ctx: &'a ChartContext) -> PlayedFan<'a> {
+/// The played trajectory of every key variable over the fan of `paths`
+/// (without the hidden ones unless `with_hidden`).
+pub fn played_fan<'a>(
+    game: &Game,
+    paths: &[Vec<TrialState>],
+    ctx: &'a ChartContext,
+    with_hidden: bool,
+) -> PlayedFan<'a> {
     let model = game.model();
     let times: Vec<f64> = game.history.iter().map(|s| model.calendar.year(s.turn)).collect();
     let panels: Vec<PlayedPanel> = model
         .key_vars()
+        .filter(|v| with_hidden || !game.config.hidden.iter().any(|h| h.var == model.vars[*v].id))
         .map(|v| {
             let bands = (0..times.len())
                 .map(|t| {
@@ -329,13 +336,22 @@ pub fn write_report(game: &Game, out: Option<&Path>, opts: DebriefOptions) -> Re
     let started = Instant::now();
     let model = game.model();
     let (debrief, paths) = compute(game, opts)?;
-    let out_dir = out.map(Path::to_path_buf).unwrap_or_else(|| game.dir.join("report"));
+    let out_dir = match out {
+        Some(o) => o.to_path_buf(),
+        None if game.is_over() => game.dir.join("report"),
+        None => bail!(
+            "the game is not over ({} of {} turns played): a report now shows the hidden truth, and its default place \
+             is inside the game folder the teams can read. Write it elsewhere with --out DIR (off the shared drive)",
+            game.turns.len(),
+            game.config.turns
+        ),
+    };
     let staging = Staging::new(&out_dir)?;
     let charts_dir = staging.path().join("charts");
     let ctx = chart_context(game);
 
     // Played trajectory over the fan, for the key variables.
-    let fan = played_fan(game, &paths, &ctx);
+    let fan = played_fan(game, &paths, &ctx, true);
     write(&charts_dir, "played_vs_fan", &fan)?;
     let luck = LuckChart {
         ctx: &ctx,
