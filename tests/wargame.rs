@@ -2,6 +2,7 @@
 //! example of docs/instructor-guide.md (run command by command from the guide).
 
 use assert_cmd::Command;
+use greatgame::wargame::debrief::mostly;
 use greatgame::wargame::game::{TurnEntry, TurnRec, turn_context};
 use greatgame::wargame::keys::{WhiteKey, open, seal};
 use greatgame::wargame::log::Log;
@@ -52,7 +53,20 @@ fn small_game(dir: &Path, seed: &str, twin_of: Option<&Path>) {
         Some(t) => {
             fs::copy(key_of(t), key_of(dir)).unwrap();
             let k = key_of(dir).to_string_lossy().into_owned();
-            ok(dir, &["new", "--teams", "us,taliban", "--turns", "2", "--seed", seed, "--key", &k])
+            ok(
+                dir,
+                &[
+                    "new",
+                    "--teams",
+                    "us,taliban",
+                    "--turns",
+                    "2",
+                    "--seed",
+                    seed,
+                    "--key",
+                    &k,
+                ],
+            )
         }
     };
     ok(
@@ -229,6 +243,11 @@ fn the_worked_example_of_the_instructor_guide_plays_through() {
     ] {
         assert!(html.contains(needle), "report.html lacks `{needle}`");
     }
+    // The game ran 2026Q1-2026Q4: the review says so, not the scenario's 2030.
+    for wrong in ["end-2030", "2026-2030", "2021-2030", "-0%", "+0.0000"] {
+        assert!(!html.contains(wrong), "report.html says `{wrong}`");
+    }
+    assert!(html.contains("2026Q1–2026Q4") && html.contains("at the end of 2026Q4"));
     for chart in ["played_vs_fan", "luck_vs_choice"] {
         for ext in ["png", "svg"] {
             let f = report.join("charts").join(format!("{chart}.{ext}"));
@@ -265,6 +284,15 @@ fn the_worked_example_of_the_instructor_guide_plays_through() {
                 assert_eq!(x[2].as_f64().unwrap(), 0.0, "white cell outside turn 2: {o}");
             }
         }
+        // The table's verdict follows the shares.
+        let total = |k: &str| o[k].as_f64().unwrap();
+        let verdict = mostly(total("choice_total"), total("luck_total"), total("white_cell_total"));
+        let label = o["label"].as_str().unwrap().replace('&', "&amp;");
+        let row = html
+            .lines()
+            .rfind(|l| l.starts_with(&format!("<tr><td>{label}</td>")))
+            .unwrap_or_else(|| panic!("no luck-versus-choice row for {label}"));
+        assert!(row.ends_with(&format!("<td>{verdict}</td></tr>")), "{row}");
         if o["id"] == "pak_afg_clashes" {
             let w = per[1][2].as_f64().unwrap();
             assert!(w == 0.0 || w == 1.0, "forcing a clash adds 0 or 1 clashes: {w}");
@@ -472,7 +500,17 @@ fn the_play_loop_runs_a_piped_script() {
     let k = key_of(&twin).to_string_lossy().into_owned();
     ok(
         &twin,
-        &["new", "--teams", "us,taliban", "--turns", "2", "--seed", "8", "--key", &k],
+        &[
+            "new",
+            "--teams",
+            "us,taliban",
+            "--turns",
+            "2",
+            "--seed",
+            "8",
+            "--key",
+            &k,
+        ],
     );
     ok(
         &twin,

@@ -188,6 +188,7 @@ pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
         dice.push(Die {
             label: format!("{}: {}", a.id, m.action),
             probs: trace.choice_probs[i].clone(),
+            options: a.actions.iter().map(|x| x.id.clone()).collect(),
             outcome: pick,
             roll: if team { None } else { Some(m.u) },
             note: if team {
@@ -208,6 +209,7 @@ pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
         dice.push(Die {
             label: model.events[e].label.clone(),
             probs: vec![d.p],
+            options: vec!["happens".into()],
             outcome: (d.count > 0).then_some(0),
             roll: (!d.forced).then_some(roll),
             note: if d.forced {

@@ -40,6 +40,8 @@ pub const PASSPHRASE_ENV: &str = "GREATGAME_PASSPHRASE";
 const KEY_FILE_TAG: &str = "greatgame-wargame-whitecell-key-v1:";
 const B32: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
 const PASS_BYTES: usize = 15;
+/// Sealed values are padded to a multiple of this many bytes.
+const PAD: usize = 1024;
 
 fn hkdf(ikm: &[u8], info: &str) -> [u8; 32] {
     let mut out = [0u8; 32];
@@ -123,7 +125,10 @@ pub struct Sealed {
 /// Seal `value` for `key`'s reader; `context` (record kind, turn, team) is
 /// authenticated, so a sealed value cannot be moved to another record.
 pub fn seal<T: Serialize>(key: &SealKey, context: &str, value: &T) -> Result<Sealed> {
-    let msg = serde_json::to_vec(value)?;
+    let mut msg = serde_json::to_vec(value)?;
+    // Padded with JSON whitespace to whole blocks: the size of a sealed order
+    // must not tell `hold` from `cross_border_strikes`.
+    msg.resize(msg.len().div_ceil(PAD) * PAD, b' ');
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.nonce).expect("HMAC takes any key length");
     mac.update(context.as_bytes());
     mac.update(&[0]);
@@ -371,5 +376,9 @@ mod tests {
             "moved to another turn"
         );
         assert!(open::<(String, i32)>(&key.seal_key(), "orders|1|us", &s).is_err());
+        // The size does not give the content away.
+        let short = seal(&us, "orders|1|us", &"hold").unwrap();
+        let long = seal(&us, "orders|1|us", &"cross_border_strikes with a longer id").unwrap();
+        assert_eq!(short.ct.len(), long.ct.len());
     }
 }

@@ -50,7 +50,7 @@ const DEFAULTS: &[(&str, f64, &[&str])] = &[
 
 /// Floor of the log-normal error, as a share of the variable's range: a true
 /// value of exactly 0 is not revealed exactly.
-const FLOOR_SHARE: f64 = 0.005;
+const FLOOR_SHARE: f64 = 0.002;
 
 /// The default table for `model` (variables it does not have are skipped).
 pub fn default_hidden(model: &Model) -> Vec<Hidden> {
@@ -107,14 +107,15 @@ pub fn seen(
     }
     let sigma = h.rel_sd * coverage_factor(model, vars, team);
     let floor = FLOOR_SHARE * (def.max - def.min);
-    // Log-normal error on the distance from the variable's lower bound
-    // (plus a small floor), so the estimate respects the bound.
-    let base = truth - def.min + floor;
+    // Log-normal error on the value itself (plus a small floor); a variable
+    // whose range goes below zero is measured from its lower bound instead.
+    let origin = def.min.min(0.0);
+    let base = truth - origin + floor;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(estimate_seed(seed, turn, team, v));
     let z: f64 = StandardNormal.sample(&mut rng);
-    let est = (def.min - floor + base * (sigma * z).exp()).clamp(def.min, def.max);
+    let est = (origin - floor + base * (sigma * z).exp()).clamp(def.min, def.max);
     // One standard deviation stated around the estimate, on the same relative scale.
-    let sd = sigma * (est - def.min + floor);
+    let sd = sigma * (est - origin + floor);
     (est, Some(sd))
 }
 
