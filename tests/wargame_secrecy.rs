@@ -190,9 +190,9 @@ fn the_log_holds_no_pending_order_and_no_hidden_truth() {
         "humanitarian_aid",
         "1.3",
     ];
-    let game = c.game();
-    assert_eq!(game.pending.len(), 3, "the white cell opens every team's orders");
-    assert_no_secret_in(&c.log_text(), "log.jsonl with pending orders", &game, &pending);
+    assert_eq!(c.game().pending.len(), 3, "the white cell opens every team's orders");
+    let (truth, _) = c.secrets();
+    assert_no_secret_in(&c.log_text(), "log.jsonl with pending orders", &truth, &pending);
     // A team's estimates are sealed to it as well.
     let view = c.as_team("view", "pakistan", &[]);
     let estimates: Vec<String> = view
@@ -212,17 +212,36 @@ fn the_log_holds_no_pending_order_and_no_hidden_truth() {
     // After adjudication: the turn, its dice and the new state are sealed too.
     c.white("adjudicate", &[]);
     c.as_team("orders", "taliban", &["--action", "crack_down_isisk"]);
-    let game = c.game();
-    assert_no_secret_in(&c.log_text(), "log.jsonl after a turn", &game, &["crack_down_isisk"]);
+    let (truth, labels) = c.secrets();
+    assert_no_secret_in(&c.log_text(), "log.jsonl after a turn", &truth, &["crack_down_isisk"]);
     // Nor does anything else in the shared folder show the hidden truth (the
     // turn's charts are for the projector: public variables only).
     let traj = fs::read_to_string(c.dir.join("turns/turn-01/trajectory.svg")).unwrap();
-    for h in &game.config.hidden {
-        let label = &game.model().vars.iter().find(|v| v.id == h.var).unwrap().label;
+    for label in labels {
         assert!(
             !traj.contains(label.as_str()),
             "the shared trajectory chart draws {label}"
         );
+    }
+    // No text file in the folder names the seed (from which everything follows).
+    let mut stack = vec![c.dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .extension()
+                .is_some_and(|x| x == "svg" || x == "jsonl" || x == "json" || x == "html")
+            {
+                let text = fs::read_to_string(&p).unwrap();
+                assert!(
+                    !text.contains("seed 31") && !text.contains("\"seed\""),
+                    "{} names the seed",
+                    p.display()
+                );
+            }
+        }
     }
 }
 

@@ -105,7 +105,10 @@ impl Figure for DiceChart<'_> {
                     if let Some(name) = d.options.get(k)
                         && text_width(&plot, name, &seg_style)? + 8 <= (b - a) as u32
                     {
-                        plot.draw_text(name, &seg_style, ((a + b) / 2, mid))?;
+                        // Light text on dark segments.
+                        let luma = 0.299 * f64::from(fill.0) + 0.587 * f64::from(fill.1) + 0.114 * f64::from(fill.2);
+                        let ink = if luma < 110.0 { WHITE } else { INK };
+                        plot.draw_text(name, &seg_style.color(&ink), ((a + b) / 2, mid))?;
                     }
                 }
                 acc += p;
@@ -113,6 +116,8 @@ impl Figure for DiceChart<'_> {
             plot.draw(&Rectangle::new([(x0, y0), (x1, y1)], GRID.stroke_width(1)))?;
             if let Some(u) = d.roll {
                 let x = scale(u);
+                // A white halo keeps the tick visible on a dark segment.
+                plot.draw(&PathElement::new(vec![(x, y0 - 3), (x, y1 + 3)], WHITE.stroke_width(7)))?;
                 plot.draw(&PathElement::new(vec![(x, y0 - 3), (x, y1 + 3)], INK.stroke_width(3)))?;
             }
             plot.draw_text(&d.note, &note_style, (x1 + 10, mid))?;

@@ -247,11 +247,9 @@ pub fn chart_context(game: &Game) -> ChartContext {
     let model = game.model();
     ChartContext {
         scenario: model.title.clone(),
-        run_label: format!(
-            "wargame, seed {}, teams {}",
-            game.config.seed,
-            game.config.teams.join(", ")
-        ),
+        // No seed here: the turn charts sit in the shared game folder, and
+        // from the seed anyone could recompute the hidden truth and the dice.
+        run_label: format!("wargame, teams {}", game.config.teams.join(", ")),
         caveat: model.caveat.clone(),
     }
 }

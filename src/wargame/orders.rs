@@ -71,7 +71,7 @@ pub fn validate_form(
     current: u32,
     o: &OrdersRec,
 ) -> Result<()> {
-    if !teams.iter().any(|t| *t == o.team) {
+    if !teams.contains(&o.team) {
         let why = if model.actors.iter().any(|a| a.id == o.team) {
             format!("`{}` is played by the model in this game", o.team)
         } else {
