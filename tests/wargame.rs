@@ -198,6 +198,17 @@ fn the_worked_example_of_the_instructor_guide_plays_through() {
                 "status shows only who submitted: {out}"
             );
         }
+        if cmd == "preview" || cmd == "adjudicate" {
+            // What may go on the projector comes first; hidden true values only under their own heading.
+            let (public, secret) = out.split_once("white cell only").expect("a white-cell-only section");
+            for hidden in ["ISIS-K fighters", "Taliban internal cohesion"] {
+                assert!(
+                    !public.contains(hidden),
+                    "`{hidden}` outside the white-cell section:\n{out}"
+                );
+                assert!(secret.contains(hidden), "{out}");
+            }
+        }
         if cmd == "preview" {
             assert!(
                 out.contains("White cell preview") && out.contains("(team's order)"),

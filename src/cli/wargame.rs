@@ -394,5 +394,10 @@ fn replay(g: &Game) -> Result<()> {
         g.current_turn(),
         g.pending.len()
     );
+    sayln!(
+        "log head: record {}, hash {} (compare with the head you noted: an older one means a rolled-back log)",
+        g.log.entries.len(),
+        &g.log.last_hash()[..16]
+    );
     Ok(())
 }
