@@ -166,7 +166,12 @@ impl Desk {
     /// or the white-cell key (which derives every team's).
     pub fn team_passphrase(&self, team: &str, creds: &Credentials) -> Result<Passphrase> {
         self.require_team(team)?;
-        let want = &self.info.team_checks[team];
+        let want = self.info.team_checks.get(team).with_context(|| {
+            format!(
+                "{}:1: the game record holds no passphrase check for team `{team}`",
+                self.log.path().display()
+            )
+        })?;
         if let Some(text) = &creds.passphrase {
             let p = Passphrase::parse(text)?;
             if &p.check(team) != want {

@@ -35,7 +35,24 @@ pub struct Created {
 
 /// Refuse a key file inside the game folder (which is meant to be shared).
 fn check_key_out(key_out: &Path, game: &Path) -> Result<()> {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    // Resolved through the nearest existing folder, so `..` and symbolic links do not hide the game folder.
+    let abs = |p: &Path| -> std::path::PathBuf {
+        let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let mut head = p.as_path();
+        let mut tail = Vec::new();
+        while !head.exists() {
+            match (head.parent(), head.file_name()) {
+                (Some(up), Some(name)) => {
+                    tail.push(name.to_owned());
+                    head = up;
+                }
+                _ => return p.clone(),
+            }
+        }
+        let mut out = head.canonicalize().unwrap_or_else(|_| head.to_path_buf());
+        out.extend(tail.iter().rev());
+        out
+    };
     let (k, g) = (abs(key_out), abs(game));
     if k.starts_with(&g) {
         bail!(
@@ -46,6 +63,15 @@ fn check_key_out(key_out: &Path, game: &Path) -> Result<()> {
             g.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "game".into())
+        );
+    }
+    if let Some(parent) = k.parent()
+        && !parent.is_dir()
+    {
+        bail!(
+            "--key-out {}: the folder {} does not exist; create it first or choose another place",
+            key_out.display(),
+            parent.display()
         );
     }
     Ok(())
