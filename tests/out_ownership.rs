@@ -91,16 +91,20 @@ fn command_args(command: &str, base: &Path) -> Vec<String> {
         }
         "wargame report" => {
             let game = base.join("game");
+            // The white cell's key lives outside the game folder, as the guide says.
+            let key = base.join("white.key");
             if !game.exists() {
+                let k = key.display().to_string();
                 for args in [
-                    vec!["new", "--teams", "us", "--turns", "1", "--game"],
-                    vec!["adjudicate", "--no-charts", "--game"],
+                    vec!["new", "--teams", "us", "--turns", "1", "--key-out", &k, "--game"],
+                    vec!["adjudicate", "--no-charts", "--key", &k, "--game"],
                 ] {
                     let o = gg().arg("wargame").args(args).arg(&game).output().unwrap();
                     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
                 }
             }
             let g = game.display().to_string();
+            let k = key.display().to_string();
             s(&[
                 "wargame",
                 "report",
@@ -108,6 +112,8 @@ fn command_args(command: &str, base: &Path) -> Vec<String> {
                 "20",
                 "--samples",
                 "4",
+                "--key",
+                &k,
                 "--game",
                 &g,
             ])
@@ -277,6 +283,8 @@ fn wargame_new_takes_only_a_new_or_empty_folder() {
     let new = |game: &Path| {
         gg().args(["wargame", "new", "--teams", "us", "--game"])
             .arg(game)
+            .arg("--key-out")
+            .arg(game.with_extension("key"))
             .output()
             .unwrap()
     };

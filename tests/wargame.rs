@@ -2,6 +2,9 @@
 //! example of docs/instructor-guide.md (run command by command from the guide).
 
 use assert_cmd::Command;
+use greatgame::wargame::debrief::mostly;
+use greatgame::wargame::game::{TurnEntry, TurnRec, turn_context};
+use greatgame::wargame::keys::{WhiteKey, open, seal};
 use greatgame::wargame::log::Log;
 use greatgame::wargame::play::split_words;
 use std::fs;
@@ -11,15 +14,25 @@ fn gg() -> Command {
     Command::cargo_bin("greatgame").expect("binary built")
 }
 
-/// Run `greatgame wargame ARGS --game DIR`; returns (success, stdout, stderr).
+/// The white-cell key file of the game in `dir` (beside it, outside the folder).
+fn key_of(dir: &Path) -> std::path::PathBuf {
+    dir.with_extension("key")
+}
+
+/// Run `greatgame wargame ARGS --game DIR` as the white cell (`new` writes
+/// the key beside the folder unless given one; other commands pass it);
+/// returns (success, stdout, stderr).
 fn wg(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let o = gg()
-        .arg("wargame")
-        .args(args)
-        .arg("--game")
-        .arg(dir)
-        .output()
-        .expect("runs");
+    let mut cmd = gg();
+    cmd.arg("wargame").args(args).arg("--game").arg(dir);
+    if args[0] == "new" {
+        if !args.contains(&"--key") {
+            cmd.arg("--key-out").arg(key_of(dir));
+        }
+    } else {
+        cmd.arg("--key").arg(key_of(dir));
+    }
+    let o = cmd.output().expect("runs");
     (
         o.status.success(),
         String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -33,9 +46,29 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     out
 }
 
-/// A short game: two teams, two turns, one adjudicated.
-fn small_game(dir: &Path, seed: &str) {
-    ok(dir, &["new", "--teams", "us,taliban", "--turns", "2", "--seed", seed]);
+/// A short game: two teams, two turns, one adjudicated (with the key of `twin_of`'s game, if given).
+fn small_game(dir: &Path, seed: &str, twin_of: Option<&Path>) {
+    match twin_of {
+        None => ok(dir, &["new", "--teams", "us,taliban", "--turns", "2", "--seed", seed]),
+        Some(t) => {
+            fs::copy(key_of(t), key_of(dir)).unwrap();
+            let k = key_of(dir).to_string_lossy().into_owned();
+            ok(
+                dir,
+                &[
+                    "new",
+                    "--teams",
+                    "us,taliban",
+                    "--turns",
+                    "2",
+                    "--seed",
+                    seed,
+                    "--key",
+                    &k,
+                ],
+            )
+        }
+    };
     ok(
         dir,
         &[
@@ -81,6 +114,10 @@ fn worked_example(dir: &Path) -> Vec<Step> {
             .position(|a| a == "--game")
             .expect("every command names the game");
         args[g + 1] = dir.to_string_lossy().into_owned();
+        // The white-cell key lives outside the game folder.
+        if let Some(k) = args.iter().position(|a| a == "--key" || a == "--key-out") {
+            args[k + 1] = key_of(dir).to_string_lossy().into_owned();
+        }
         steps.push(Step { args, expect_error });
     }
     steps
@@ -93,8 +130,24 @@ fn the_worked_example_of_the_instructor_guide_plays_through() {
     let steps = worked_example(&dir);
     assert!(steps.len() >= 20, "the worked example lost its commands");
     let mut adjudications = 0;
+    // `$TEAM_PASS` in the guide stands for the passphrase `new` printed for TEAM.
+    let mut passes: Vec<(String, String)> = Vec::new();
     for step in &steps {
-        let o = gg().args(&step.args).output().expect("runs");
+        let args: Vec<String> = step
+            .args
+            .iter()
+            .map(|a| {
+                passes
+                    .iter()
+                    .find(|(k, _)| k == a)
+                    .map_or_else(|| a.clone(), |(_, v)| v.clone())
+            })
+            .collect();
+        assert!(
+            !args.iter().any(|a| a.starts_with('$')),
+            "unknown placeholder in {args:?} (known: {passes:?})"
+        );
+        let o = gg().args(&args).output().expect("runs");
         let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
         let line = step.args.join(" ");
         match &step.expect_error {
@@ -106,6 +159,20 @@ fn the_worked_example_of_the_instructor_guide_plays_through() {
             None => assert!(o.status.success(), "`{line}` failed: {err}"),
         }
         let cmd = step.args[1].as_str();
+        if cmd == "new" {
+            assert!(out.contains("Team passphrases"), "{out}");
+            for line in out.lines().filter(|l| l.starts_with("  ")) {
+                let mut w = line.split_whitespace();
+                if let (Some(team), Some(pass)) = (w.next(), w.next()) {
+                    passes.push((format!("${}_PASS", team.to_uppercase()), pass.to_string()));
+                }
+            }
+            assert_eq!(passes.len(), 4, "{out}");
+            assert!(key_of(&dir).is_file() && !dir.join(key_of(&dir).file_name().unwrap()).exists());
+        }
+        if step.expect_error.is_some() {
+            continue;
+        }
         if cmd == "view" && step.args.contains(&"pakistan".to_string()) {
             // Its own order, and only whether the others submitted.
             assert!(out.contains("yours: action cross_border_strikes"), "{out}");
@@ -130,6 +197,17 @@ fn the_worked_example_of_the_instructor_guide_plays_through() {
                 !out.contains("cross_border_strikes"),
                 "status shows only who submitted: {out}"
             );
+        }
+        if cmd == "preview" || cmd == "adjudicate" {
+            // What may go on the projector comes first; hidden true values only under their own heading.
+            let (public, secret) = out.split_once("white cell only").expect("a white-cell-only section");
+            for hidden in ["ISIS-K fighters", "Taliban internal cohesion"] {
+                assert!(
+                    !public.contains(hidden),
+                    "`{hidden}` outside the white-cell section:\n{out}"
+                );
+                assert!(secret.contains(hidden), "{out}");
+            }
         }
         if cmd == "preview" {
             assert!(
@@ -176,6 +254,11 @@ fn the_worked_example_of_the_instructor_guide_plays_through() {
     ] {
         assert!(html.contains(needle), "report.html lacks `{needle}`");
     }
+    // The game ran 2026Q1-2026Q4: the review says so, not the scenario's 2030.
+    for wrong in ["end-2030", "2026-2030", "2021-2030", "-0%", "+0.0000"] {
+        assert!(!html.contains(wrong), "report.html says `{wrong}`");
+    }
+    assert!(html.contains("2026Q1–2026Q4") && html.contains("at the end of 2026Q4"));
     for chart in ["played_vs_fan", "luck_vs_choice"] {
         for ext in ["png", "svg"] {
             let f = report.join("charts").join(format!("{chart}.{ext}"));
@@ -212,6 +295,15 @@ fn the_worked_example_of_the_instructor_guide_plays_through() {
                 assert_eq!(x[2].as_f64().unwrap(), 0.0, "white cell outside turn 2: {o}");
             }
         }
+        // The table's verdict follows the shares.
+        let total = |k: &str| o[k].as_f64().unwrap();
+        let verdict = mostly(total("choice_total"), total("luck_total"), total("white_cell_total"));
+        let label = o["label"].as_str().unwrap().replace('&', "&amp;");
+        let row = html
+            .lines()
+            .rfind(|l| l.starts_with(&format!("<tr><td>{label}</td>")))
+            .unwrap_or_else(|| panic!("no luck-versus-choice row for {label}"));
+        assert!(row.ends_with(&format!("<td>{verdict}</td></tr>")), "{row}");
         if o["id"] == "pak_afg_clashes" {
             let w = per[1][2].as_f64().unwrap();
             assert!(w == 0.0 || w == 1.0, "forcing a clash adds 0 or 1 clashes: {w}");
@@ -223,12 +315,14 @@ fn the_worked_example_of_the_instructor_guide_plays_through() {
 fn a_hand_edited_log_is_detected_with_the_line() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("g");
-    small_game(&dir, "3");
+    small_game(&dir, "3", None);
     let log = dir.join("log.jsonl");
     let text = fs::read_to_string(&log).unwrap();
     assert_eq!(text.lines().count(), 5);
-    // Change the Taliban's first order (line 3) after the fact.
-    let edited = text.replacen("\"restrain_aq\"", "\"restrain_ttp\"", 1);
+    // Change the Taliban's first order (line 3, sealed) after the fact.
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[2].contains("\"team\":\"taliban\""), "{}", lines[2]);
+    let edited = text.replacen(lines[2], &lines[2].replacen("\"ct\":\"", "\"ct\":\"A", 1), 1);
     assert_ne!(edited, text);
     fs::write(&log, edited).unwrap();
     for args in [vec!["status"], vec!["replay"], vec!["view", "--team", "us"]] {
@@ -248,7 +342,7 @@ fn a_hand_edited_log_is_detected_with_the_line() {
 fn a_torn_last_record_is_dropped_as_the_command_in_flight() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("g");
-    small_game(&dir, "4");
+    small_game(&dir, "4", None);
     let log = dir.join("log.jsonl");
     let text = fs::read_to_string(&log).unwrap();
     // kill -9 in the middle of writing the last record (orders for turn 2),
@@ -277,9 +371,9 @@ fn a_torn_last_record_is_dropped_as_the_command_in_flight() {
 fn same_seed_and_orders_give_the_same_log_and_another_seed_does_not() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
-    small_game(&a, "11");
-    small_game(&b, "11");
-    small_game(&c, "12");
+    small_game(&a, "11", None);
+    small_game(&b, "11", Some(&a));
+    small_game(&c, "12", Some(&a));
     let read = |d: &Path| fs::read(d.join("log.jsonl")).unwrap();
     assert_eq!(read(&a), read(&b));
     assert_ne!(read(&a), read(&c));
@@ -293,18 +387,25 @@ fn same_seed_and_orders_give_the_same_log_and_another_seed_does_not() {
 fn replay_fails_loudly_when_a_re_chained_log_no_longer_recomputes() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("g");
-    small_game(&dir, "5");
+    small_game(&dir, "5", None);
     // A forger who edits a result and recomputes the hash chain.
     let forged = tmp.path().join("forged");
     fs::create_dir(&forged).unwrap();
     fs::copy(dir.join("scenario.ron"), forged.join("scenario.ron")).unwrap();
+    // The forger holds the white-cell key (the only way to reseal a turn).
+    fs::copy(key_of(&dir), key_of(&forged)).unwrap();
+    let key = WhiteKey::read(&key_of(&dir)).unwrap();
     let log = Log::open(&dir).unwrap();
     let mut out = Log::create(&forged);
     for e in &log.entries {
         let mut data = e.data.clone();
         if e.kind == "turn" {
-            let v = &mut data["result"]["state"]["vars"][0];
-            *v = serde_json::json!(v.as_f64().unwrap() + 0.01);
+            let mut entry: TurnEntry = serde_json::from_value(data).unwrap();
+            let ctx = turn_context(entry.turn);
+            let mut rec: TurnRec = open(&key.seal_key(), &ctx, &entry.sealed).unwrap();
+            rec.result.state.vars[0] += 0.01;
+            entry.sealed = seal(&key.seal_key(), &ctx, &rec).unwrap();
+            data = serde_json::to_value(&entry).unwrap();
         }
         out.append(&e.kind, &data).unwrap();
     }
@@ -378,6 +479,8 @@ fn the_play_loop_runs_a_piped_script() {
     let o = gg()
         .args(["wargame", "play", "--game"])
         .arg(&dir)
+        .arg("--key")
+        .arg(key_of(&dir))
         .write_stdin(script)
         .output()
         .unwrap();
@@ -404,7 +507,22 @@ fn the_play_loop_runs_a_piped_script() {
     assert!(replay.contains("turn 1 (2026Q1): identical"), "{replay}");
     // The same log as the separate commands would have written.
     let twin = tmp.path().join("twin");
-    ok(&twin, &["new", "--teams", "us,taliban", "--turns", "2", "--seed", "8"]);
+    fs::copy(key_of(&dir), key_of(&twin)).unwrap();
+    let k = key_of(&twin).to_string_lossy().into_owned();
+    ok(
+        &twin,
+        &[
+            "new",
+            "--teams",
+            "us,taliban",
+            "--turns",
+            "2",
+            "--seed",
+            "8",
+            "--key",
+            &k,
+        ],
+    );
     ok(
         &twin,
         &[
@@ -449,6 +567,8 @@ fn kill_9_at_any_moment_loses_at_most_the_command_in_flight() {
             .args(&args)
             .arg("--game")
             .arg(&dir)
+            .arg("--key")
+            .arg(key_of(&dir))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -1,12 +1,14 @@
 //! `greatgame wargame ...`: the classroom wargame (see docs/instructor-guide.md).
 
 use crate::wargame::debrief::{DebriefOptions, write_report};
+use crate::wargame::desk::Desk;
 use crate::wargame::game::{Game, OrdersRec};
+use crate::wargame::keys::Credentials;
 use crate::wargame::setup::{NewOptions, create, recompute_start};
 use crate::wargame::{adjudicate, orders, play, preview, view};
 use anyhow::{Result, bail};
 use clap::Subcommand;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct WargameArgs {
@@ -35,6 +37,12 @@ pub enum WargameCommand {
         /// Game folder (must be new or empty).
         #[arg(long)]
         game: PathBuf,
+        /// Write a new white-cell key to FILE: keep it OFF the shared drive (outside the game folder).
+        #[arg(long, value_name = "FILE")]
+        key_out: Option<PathBuf>,
+        /// Or use an existing white-cell key file (e.g. one key for all your sections).
+        #[arg(long, value_name = "FILE", conflicts_with = "key_out")]
+        key: Option<PathBuf>,
     },
     /// Record a team's orders for this turn (a new submission replaces the team's earlier one).
     Orders {
@@ -48,6 +56,8 @@ pub enum WargameCommand {
         /// The actor's action this turn (an id from its menu; see `view`).
         #[arg(long)]
         action: Option<String>,
+        #[command(flatten)]
+        who: Who,
     },
     /// What one team knows: interests, options, public state, noisy estimates, its own orders.
     View {
@@ -55,16 +65,29 @@ pub enum WargameCommand {
         game: PathBuf,
         #[arg(long)]
         team: String,
+        #[command(flatten)]
+        who: Who,
     },
-    /// The turn and who has submitted.
+    /// The turn and who has submitted (never what); needs no key (with the white-cell key: also the seed).
     Status {
         #[arg(long)]
         game: PathBuf,
+        #[command(flatten)]
+        white: WhiteCell,
+    },
+    /// White cell: print the teams' passphrases again (e.g. to reprint a lost slip).
+    Passphrases {
+        #[arg(long)]
+        game: PathBuf,
+        #[command(flatten)]
+        white: WhiteCell,
     },
     /// White cell: the distribution of next-turn outcomes under the submitted orders.
     Preview {
         #[arg(long)]
         game: PathBuf,
+        #[command(flatten)]
+        white: WhiteCell,
         /// Monte Carlo draws.
         #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = super::numbers::count::<u64>)]
         samples: u64,
@@ -73,6 +96,8 @@ pub enum WargameCommand {
     Adjudicate {
         #[arg(long)]
         game: PathBuf,
+        #[command(flatten)]
+        white: WhiteCell,
         /// Overrule an event's dice: EVENT=yes, EVENT=no or EVENT=N (repeatable; needs --reason).
         #[arg(long = "override", value_name = "EVENT=yes|no|N")]
         overrides: Vec<String>,
@@ -87,6 +112,8 @@ pub enum WargameCommand {
     Report {
         #[arg(long)]
         game: PathBuf,
+        #[command(flatten)]
+        white: WhiteCell,
         /// Output folder (default GAME/report).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -101,12 +128,49 @@ pub enum WargameCommand {
     Play {
         #[arg(long)]
         game: PathBuf,
+        #[command(flatten)]
+        white: WhiteCell,
     },
     /// Recompute every turn from the log and fail loudly if anything differs.
     Replay {
         #[arg(long)]
         game: PathBuf,
+        #[command(flatten)]
+        white: WhiteCell,
     },
+}
+
+/// The white cell's credentials.
+#[derive(Debug, clap::Args)]
+pub struct WhiteCell {
+    /// White-cell key file written by `wargame new --key-out` (or set GREATGAME_WHITECELL_KEY).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+}
+
+impl WhiteCell {
+    fn open(&self, game: &Path, what: &str) -> Result<Game> {
+        let key = Credentials::from_args(self.key.as_deref(), None).white_key(what)?;
+        Game::open(game, &key)
+    }
+}
+
+/// A team's credentials (or the white cell's, which open every team's).
+#[derive(Debug, clap::Args)]
+pub struct Who {
+    /// The team's passphrase, handed out by the white cell (or set GREATGAME_PASSPHRASE, which keeps it out of
+    /// the shell history).
+    #[arg(long, value_name = "WORDS")]
+    passphrase: Option<String>,
+    /// Instead of a passphrase: the white-cell key file (the white cell may act for any team).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+}
+
+impl Who {
+    fn credentials(&self) -> Credentials {
+        Credentials::from_args(self.key.as_deref(), self.passphrase.as_deref())
+    }
 }
 
 const MAX_SAMPLES: u64 = 1_000_000;
@@ -136,15 +200,20 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             turns,
             seed,
             game,
+            key_out,
+            key,
         } => {
-            let cfg = create(&NewOptions {
+            let made = create(&NewOptions {
                 scenario: scenario.as_deref(),
                 teams,
                 start: start.as_deref(),
                 turns: *turns,
                 seed: *seed,
                 game,
+                key_out: key_out.as_deref(),
+                key: key.as_deref(),
             })?;
+            let cfg = &made.config;
             super::which_scenario::announce(
                 scenario.as_deref(),
                 &cfg.scenario_origin,
@@ -160,8 +229,18 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
                 cfg.start,
                 cfg.seed
             );
+            if let Some(k) = key_out {
+                sayln!(
+                    "White-cell key: {} (keep it OFF the shared drive; preview, adjudicate, report and replay need it).",
+                    k.display()
+                );
+            }
+            sayln!("Team passphrases (hand each team its own, and only its own):");
+            for (team, pass) in &made.passphrases {
+                sayln!("  {team:<10} {}", pass.show());
+            }
             sayln!(
-                "Next: each team runs `greatgame wargame view --game {} --team TEAM`.",
+                "Next: each team runs `greatgame wargame view --game {} --team TEAM --passphrase ...`.",
                 game.display()
             );
             Ok(())
@@ -171,44 +250,68 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             team,
             set,
             action,
+            who,
         } => {
-            let mut g = Game::open(game)?;
+            let mut d = Desk::open(game)?;
             let o = OrdersRec {
-                turn: g.current_turn(),
+                turn: d.current_turn(),
                 team: team.clone(),
-                levers: orders::parse_sets(g.model(), set)?,
+                levers: orders::parse_sets(d.model(), set)?,
                 action: action.clone(),
             };
-            g.submit(o)?;
-            sayln!("Orders recorded for {team}, turn {}.", g.current_turn());
-            sayf!("{}", view::status(&g));
+            // Who may play this team, and is the game still on: public facts, checked before the passphrase.
+            orders::validate_form(
+                d.model(),
+                &d.info.teams,
+                d.info.turns,
+                d.is_over(),
+                d.current_turn(),
+                &o,
+            )?;
+            let pass = d.team_passphrase(team, &who.credentials())?;
+            d.submit(o, &pass)?;
+            sayln!("Orders recorded for {team}, turn {}.", d.current_turn());
+            sayf!("{}", view::status(&d));
             Ok(())
         }
-        WargameCommand::View { game, team } => {
-            let g = Game::open(game)?;
-            sayf!("{}", view::view(&g, team)?);
+        WargameCommand::View { game, team, who } => {
+            sayf!("{}", view::view_as(game, team, &who.credentials())?);
             Ok(())
         }
-        WargameCommand::Status { game } => {
-            let g = Game::open(game)?;
-            sayf!("{}", view::status(&g));
+        WargameCommand::Status { game, white } => {
+            let d = Desk::open(game)?;
+            sayf!("{}", view::status(&d));
+            let creds = Credentials::from_args(white.key.as_deref(), None);
+            if creds.key.is_some() {
+                let secret = d.white_secret(&creds.white_key("status")?)?;
+                sayln!("White cell: game seed {}.", secret.seed);
+            }
             Ok(())
         }
-        WargameCommand::Preview { game, samples } => {
+        WargameCommand::Passphrases { game, white } => {
+            let g = white.open(game, "printing the passphrases")?;
+            sayln!("Team passphrases for the game in {}:", game.display());
+            for team in &g.config.teams {
+                sayln!("  {team:<10} {}", g.white.passphrase(g.config.seed, team).show());
+            }
+            Ok(())
+        }
+        WargameCommand::Preview { game, samples, white } => {
             if *samples == 0 || *samples > MAX_SAMPLES {
                 bail!("--samples must be between 1 and {MAX_SAMPLES}");
             }
-            let g = Game::open(game)?;
+            let g = white.open(game, "`preview`")?;
             sayf!("{}", preview::preview(&g, *samples)?);
             Ok(())
         }
         WargameCommand::Adjudicate {
             game,
+            white,
             overrides,
             reasons,
             no_charts,
         } => {
-            let mut g = Game::open(game)?;
+            let mut g = white.open(game, "`adjudicate`")?;
             let ovr = adjudicate::parse_overrides(g.model(), overrides, reasons)?;
             let rec = g.adjudicate(&ovr)?;
             let charts = if *no_charts {
@@ -224,6 +327,7 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
         }
         WargameCommand::Report {
             game,
+            white,
             out,
             continuations,
             samples,
@@ -231,7 +335,7 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             if *continuations == 0 || *continuations > MAX_SAMPLES || *samples == 0 || *samples > MAX_SAMPLES {
                 bail!("--continuations and --samples must be between 1 and {MAX_SAMPLES}");
             }
-            let g = Game::open(game)?;
+            let g = white.open(game, "`report`")?;
             let dir = write_report(
                 &g,
                 out.as_deref(),
@@ -243,16 +347,18 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             sayln!("After-action review: {}", dir.join("report.html").display());
             Ok(())
         }
-        WargameCommand::Play { game } => play::run(game, &mut std::io::stdin().lock(), &mut std::io::stdout()),
-        WargameCommand::Replay { game } => replay(game),
+        WargameCommand::Play { game, white } => {
+            let key = Credentials::from_args(white.key.as_deref(), None).white_key("`play` (the hot-seat loop)")?;
+            play::run(game, &key, &mut std::io::stdin().lock(), &mut std::io::stdout())
+        }
+        WargameCommand::Replay { game, white } => replay(&white.open(game, "`replay`")?),
     }
 }
 
 /// Opening a game already recomputes every turn and compares it with the
 /// log; `replay` also recomputes the start state from the scenario and
 /// prints what it checked.
-fn replay(dir: &std::path::Path) -> Result<()> {
-    let g = Game::open(dir)?;
+fn replay(g: &Game) -> Result<()> {
     let start = recompute_start(&g.loaded, g.config.seed, g.config.start_turn);
     if start != g.config.start_state {
         bail!(
@@ -294,6 +400,11 @@ fn replay(dir: &std::path::Path) -> Result<()> {
         g.turns.len(),
         g.current_turn(),
         g.pending.len()
+    );
+    sayln!(
+        "log head: record {}, hash {} (compare with the head you noted: an older one means a rolled-back log)",
+        g.log.entries.len(),
+        &g.log.last_hash()[..16]
     );
     Ok(())
 }

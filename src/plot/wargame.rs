@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
     self, Figure, Frame, GRID, INK, MUTED, PALETTE, SMALL_PX, darker, draw_frame, draw_note, ellipsize, fmt_num,
-    fmt_tick, mix, pad_range, text_style,
+    fmt_tick, mix, pad_range, text_style, text_width,
 };
 use super::{ChartContext, ensure_fonts};
 
@@ -21,6 +21,8 @@ pub struct Die {
     pub label: String,
     /// Probabilities of the options in order (an event has one: "it happens").
     pub probs: Vec<f64>,
+    /// Names of the options (written in their segments where they fit).
+    pub options: Vec<String>,
     /// Which option came up (None: for an event, it did not happen).
     pub outcome: Option<usize>,
     /// Where the die landed in [0, 1] (None when a team or the white cell decided).
@@ -37,7 +39,7 @@ pub struct DiceChart<'a> {
 
 impl Figure for DiceChart<'_> {
     fn size(&self) -> (u32, u32) {
-        (1400, 260 + 34 * self.dice.len().max(1) as u32)
+        (1400, 300 + 34 * self.dice.len().max(1) as u32)
     }
     fn svg_title(&self) -> String {
         self.title.clone()
@@ -53,8 +55,9 @@ impl Figure for DiceChart<'_> {
             title: self.title.clone(),
             direction: None,
             key: Some(
-                "Each bar is one die: coloured segments are the options' probabilities (for an event, the chance it \
-                 happens). The black tick is where the die landed; the outlined segment is what came up."
+                "Each bar is one die: its segments are the options' probabilities, named where they fit (for an \
+                 event, the coloured segment is the chance it happens). The black tick is where the die landed; \
+                 the solid, outlined segment is what came up."
                     .into(),
             ),
         };
@@ -63,6 +66,7 @@ impl Figure for DiceChart<'_> {
             draw_note(&plot, "No dice this turn.")?;
             return Ok(());
         }
+        let plot = draw_dice_legend(&plot)?;
         let (w, h) = plot.dim_in_pixel();
         let label_w = 430i32;
         let note_w = 190i32;
@@ -71,6 +75,7 @@ impl Figure for DiceChart<'_> {
         let row_h = ((h as i32 - 10) / self.dice.len() as i32).clamp(14, 40);
         let label_style = text_style(SMALL_PX, FontStyle::Normal, INK).pos(Pos::new(HPos::Right, VPos::Center));
         let note_style = text_style(SMALL_PX, FontStyle::Normal, MUTED).pos(Pos::new(HPos::Left, VPos::Center));
+        let seg_style = text_style(SMALL_PX - 2.0, FontStyle::Normal, INK).pos(Pos::new(HPos::Center, VPos::Center));
         let scale = |p: f64| x0 + ((x1 - x0) as f64 * p.clamp(0.0, 1.0)).round() as i32;
         for (r, d) in self.dice.iter().enumerate() {
             let top = 5 + r as i32 * row_h;
@@ -97,18 +102,66 @@ impl Figure for DiceChart<'_> {
                     if d.outcome == Some(k) {
                         plot.draw(&Rectangle::new([(a, y0), (b, y1)], darker(colour).stroke_width(2)))?;
                     }
+                    if let Some(name) = d.options.get(k)
+                        && text_width(&plot, name, &seg_style)? + 8 <= (b - a) as u32
+                    {
+                        // Light text on dark segments.
+                        let luma = 0.299 * f64::from(fill.0) + 0.587 * f64::from(fill.1) + 0.114 * f64::from(fill.2);
+                        let ink = if luma < 110.0 { WHITE } else { INK };
+                        plot.draw_text(name, &seg_style.color(&ink), ((a + b) / 2, mid))?;
+                    }
                 }
                 acc += p;
             }
             plot.draw(&Rectangle::new([(x0, y0), (x1, y1)], GRID.stroke_width(1)))?;
             if let Some(u) = d.roll {
                 let x = scale(u);
+                // A white halo keeps the tick visible on a dark segment.
+                plot.draw(&PathElement::new(vec![(x, y0 - 3), (x, y1 + 3)], WHITE.stroke_width(7)))?;
                 plot.draw(&PathElement::new(vec![(x, y0 - 3), (x, y1 + 3)], INK.stroke_width(3)))?;
             }
             plot.draw_text(&d.note, &note_style, (x1 + 10, mid))?;
         }
         Ok(())
     }
+}
+
+/// The dice chart's legend (a strip at the top of `plot`); returns the area below it.
+fn draw_dice_legend<DB: DrawingBackend>(plot: &DrawingArea<DB, Shift>) -> anyhow::Result<DrawingArea<DB, Shift>>
+where
+    DB::ErrorType: 'static,
+{
+    let style = text_style(SMALL_PX - 1.0, FontStyle::Normal, INK).pos(Pos::new(HPos::Left, VPos::Center));
+    let (w, _) = plot.dim_in_pixel();
+    let mid = 14i32;
+    let mut x = 10i32;
+    let swatch = |x: i32, fill: RGBColor, outline: Option<RGBColor>| -> anyhow::Result<()> {
+        plot.draw(&Rectangle::new([(x, mid - 8), (x + 26, mid + 8)], fill.filled()))?;
+        if let Some(o) = outline {
+            plot.draw(&Rectangle::new([(x, mid - 8), (x + 26, mid + 8)], o.stroke_width(2)))?;
+        }
+        Ok(())
+    };
+    let items: [(&str, RGBColor, Option<RGBColor>); 4] = [
+        ("what came up (solid, outlined)", PALETTE[0], Some(darker(PALETTE[0]))),
+        ("the options that did not", mix(PALETTE[0], WHITE, 0.6), None),
+        ("event: chance it happens", mix(PALETTE[3], WHITE, 0.6), None),
+        ("event: chance it does not", mix(GRID, WHITE, 0.4), Some(GRID)),
+    ];
+    for (text, fill, outline) in items {
+        swatch(x, fill, outline)?;
+        plot.draw_text(text, &style, (x + 34, mid))?;
+        x += 34 + text_width(plot, text, &style)? as i32 + 28;
+    }
+    plot.draw(&PathElement::new(
+        vec![(x + 6, mid - 10), (x + 6, mid + 10)],
+        INK.stroke_width(3),
+    ))?;
+    plot.draw_text("where the die landed", &style, (x + 18, mid))?;
+    let _ = w;
+    Ok(plot
+        .clone()
+        .shrink((0, 34), (w, plot.dim_in_pixel().1.saturating_sub(34))))
 }
 
 /// One panel of the played-trajectory chart.
@@ -362,4 +415,59 @@ pub fn write<F: Figure>(dir: &Path, stem: &str, fig: &F) -> anyhow::Result<Vec<P
 /// A number for chart notes.
 pub fn note_num(v: f64) -> String {
     fmt_num(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dice chart has a key for its segments, and names the options where they fit.
+    #[test]
+    fn the_dice_chart_has_a_legend_and_names_its_segments() {
+        let ctx = ChartContext {
+            scenario: "test".into(),
+            run_label: "wargame".into(),
+            caveat: "Conditional scenarios, not forecasts.".into(),
+        };
+        let fig = DiceChart {
+            ctx: &ctx,
+            title: "Turn 1: the dice".into(),
+            dice: vec![
+                Die {
+                    label: "china: invest".into(),
+                    probs: vec![0.42, 0.30, 0.28],
+                    options: vec!["hold".into(), "press_taliban_on_militants".into(), "invest".into()],
+                    outcome: Some(2),
+                    roll: Some(0.9),
+                    note: "p = 0.28".into(),
+                },
+                Die {
+                    label: "Major Pakistan-Afghanistan border clash".into(),
+                    probs: vec![0.47],
+                    options: vec!["happens".into()],
+                    outcome: None,
+                    roll: Some(0.7),
+                    note: "did not happen".into(),
+                },
+            ],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let files = write(dir.path(), "dice", &fig).unwrap();
+        assert!(files.iter().any(|f| f.extension().is_some_and(|e| e == "png")));
+        let svg = std::fs::read_to_string(dir.path().join("dice.svg")).unwrap();
+        let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+        for text in [
+            "what came up (solid, outlined)",
+            "the options that did not",
+            "event: chance it happens",
+            "event: chance it does not",
+            "where the die landed",
+            "hold",
+            "invest",
+            "press_taliban_on_militants",
+            "happens",
+        ] {
+            assert!(texts.contains(&text), "the dice chart lacks the text `{text}`");
+        }
+    }
 }

@@ -130,19 +130,32 @@ pub fn turn_report(game: &Game, rec: &TurnRec) -> String {
         }
     }
     let before = &game.history[rec.turn as usize - 1];
-    let _ = writeln!(s, "\nKEY VARIABLES (white-cell view: true values)");
-    for v in model.key_vars() {
-        let def = &model.vars[v];
-        let (a, b) = (before.vars[v], rec.result.state.vars[v]);
-        let _ = writeln!(
-            s,
-            "  {:<48} {:>9} → {:>9}  ({:+.3})  {}",
-            def.label,
-            fmt_num(a),
-            fmt_num(b),
-            b - a,
-            def.unit
-        );
+    let hidden = |v: usize| game.config.hidden.iter().any(|h| h.var == model.vars[v].id);
+    for (title, secret) in [
+        ("KEY VARIABLES (public)", false),
+        (
+            "HIDDEN KEY VARIABLES (true values: white cell only, keep them off the projector)",
+            true,
+        ),
+    ] {
+        let vars: Vec<usize> = model.key_vars().filter(|v| hidden(*v) == secret).collect();
+        if vars.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n{title}");
+        for v in vars {
+            let def = &model.vars[v];
+            let (a, b) = (before.vars[v], rec.result.state.vars[v]);
+            let _ = writeln!(
+                s,
+                "  {:<48} {:>9} → {:>9}  ({:+.3})  {}",
+                def.label,
+                fmt_num(a),
+                fmt_num(b),
+                b - a,
+                def.unit
+            );
+        }
     }
     let _ = writeln!(s, "\n{}", model.caveat);
     s
@@ -175,6 +188,7 @@ pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
         dice.push(Die {
             label: format!("{}: {}", a.id, m.action),
             probs: trace.choice_probs[i].clone(),
+            options: a.actions.iter().map(|x| x.id.clone()).collect(),
             outcome: pick,
             roll: if team { None } else { Some(m.u) },
             note: if team {
@@ -195,6 +209,7 @@ pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
         dice.push(Die {
             label: model.events[e].label.clone(),
             probs: vec![d.p],
+            options: vec!["happens".into()],
             outcome: (d.count > 0).then_some(0),
             roll: (!d.forced).then_some(roll),
             note: if d.forced {
@@ -217,7 +232,8 @@ pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
     // The game so far over what the same orders could have produced.
     if game.turns.len() == rec.turn as usize {
         let paths = super::debrief::continuations_so_far(game, TRAJECTORY_CONTINUATIONS)?;
-        let mut fan = super::debrief::played_fan(game, &paths, &ctx);
+        // This chart lives in the (shared) game folder: public variables only.
+        let mut fan = super::debrief::played_fan(game, &paths, &ctx, false);
         fan.title = format!("After turn {} ({}): {}", rec.turn, rec.date, fan.title);
         files.extend(write(&dir, "trajectory", &fan)?);
     }
@@ -231,11 +247,9 @@ pub fn chart_context(game: &Game) -> ChartContext {
     let model = game.model();
     ChartContext {
         scenario: model.title.clone(),
-        run_label: format!(
-            "wargame, seed {}, teams {}",
-            game.config.seed,
-            game.config.teams.join(", ")
-        ),
+        // No seed here: the turn charts sit in the shared game folder, and
+        // from the seed anyone could recompute the hidden truth and the dice.
+        run_label: format!("wargame, teams {}", game.config.teams.join(", ")),
         caveat: model.caveat.clone(),
     }
 }

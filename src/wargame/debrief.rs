@@ -145,6 +145,83 @@ fn relevant_outcomes(game: &Game) -> Vec<usize> {
         .collect()
 }
 
+/// The part of outcome `o`'s window the game played: (first, last) model turns.
+fn played_window(game: &Game, o: usize) -> (u32, u32) {
+    let def = &game.model().outcomes[o];
+    let first = game.config.start_turn;
+    let last = first + game.turns.len() as u32 - 1;
+    (def.from_turn.max(first), def.to_turn.min(last))
+}
+
+/// Outcome `o`'s label and unit for the game. The scenario words them for
+/// its whole window ("at end-2030", "probability, 2026-2030"); the debrief
+/// measures them over the turns played, so the years of the scenario's
+/// window are replaced by the game's first and last turn ("at the end of
+/// 2026Q4", "probability, 2026Q1–2026Q4").
+fn game_labels(game: &Game, o: usize) -> (String, String) {
+    let model = game.model();
+    let def = &model.outcomes[o];
+    let cal = model.calendar;
+    let (first, last) = played_window(game, o);
+    relabel_window(
+        (&def.label, &def.unit),
+        (
+            cal.year(def.from_turn).floor() as i64,
+            cal.year(def.to_turn).floor() as i64,
+        ),
+        (&cal.label(first), &cal.label(last)),
+    )
+}
+
+/// Replace the years `from`-`to` (and "end-`to`") in `label` and `unit` by the game's window.
+pub fn relabel_window(texts: (&str, &str), (from, to): (i64, i64), (first, last): (&str, &str)) -> (String, String) {
+    let window = if first == last {
+        first.to_string()
+    } else {
+        format!("{first}–{last}")
+    };
+    let fix = |t: &str| -> String {
+        let mut t = t.to_string();
+        for dash in ["-", "–"] {
+            t = t.replace(&format!("{from}{dash}{to}"), &window);
+        }
+        t = t.replace(&format!("by end-{to}"), &format!("by the end of {last}"));
+        t = t.replace(&format!("at end-{to}"), &format!("at the end of {last}"));
+        t.replace(&format!("end-{to}"), &format!("end of {last}"))
+    };
+    (fix(texts.0), fix(texts.1))
+}
+
+/// Which of choice, luck and the white cell moved an outcome most, by the
+/// size of its share; "no change" when none moved it.
+pub fn mostly(choice: f64, luck: f64, white_cell: f64) -> &'static str {
+    let mut best = ("no change", NEGLIGIBLE);
+    for (name, v) in [("choice", choice), ("luck", luck), ("white cell", white_cell)] {
+        if v.is_finite() && v.abs() > best.1 {
+            best = (name, v.abs());
+        }
+    }
+    best.0
+}
+
+/// Contributions smaller than this are rounding noise of exact zeros.
+const NEGLIGIBLE: f64 = 1e-9;
+
+/// A signed contribution for the table: "0" for none, else with its sign.
+pub fn signed(v: f64) -> String {
+    if !v.is_finite() || v.abs() <= NEGLIGIBLE {
+        return "0".into();
+    }
+    let s = fmt_num(v);
+    if v > 0.0 { format!("+{s}") } else { s }
+}
+
+/// A share as a whole percentage; never "-0%".
+pub fn pct(share: f64) -> String {
+    let p = (100.0 * share).round();
+    format!("{:.0}%", if p == 0.0 { 0.0 } else { p })
+}
+
 /// The plans the teams played, turn by turn (computed on the played states).
 fn played_plans(game: &Game) -> Result<Vec<Plan>> {
     game.turns
@@ -183,12 +260,19 @@ pub fn continuations(game: &Game, plans: &[Plan], n: u64) -> Vec<Vec<TrialState>
         .collect()
 }
 
-/// The played trajectory of every key variable over the fan of `paths`.
-pub fn played_fan<'a>(game: &Game, paths: &[Vec<TrialState>], ctx: &'a ChartContext) -> PlayedFan<'a> {
+/// The played trajectory of every key variable over the fan of `paths`
+/// (without the hidden ones unless `with_hidden`).
+pub fn played_fan<'a>(
+    game: &Game,
+    paths: &[Vec<TrialState>],
+    ctx: &'a ChartContext,
+    with_hidden: bool,
+) -> PlayedFan<'a> {
     let model = game.model();
     let times: Vec<f64> = game.history.iter().map(|s| model.calendar.year(s.turn)).collect();
     let panels: Vec<PlayedPanel> = model
         .key_vars()
+        .filter(|v| with_hidden || !game.config.hidden.iter().any(|h| h.var == model.vars[*v].id))
         .map(|v| {
             let bands = (0..times.len())
                 .map(|t| {
@@ -224,9 +308,7 @@ pub fn continuations_so_far(game: &Game, n: u64) -> Result<Vec<Vec<TrialState>>>
 pub fn compute(game: &Game, opts: DebriefOptions) -> Result<(Debrief, Vec<Vec<TrialState>>)> {
     let model = game.model();
     let t_played = game.turns.len();
-    if t_played == 0 {
-        bail!("no turn has been adjudicated yet; the debrief needs at least one");
-    }
+    ensure_played(game)?;
     let plans = played_plans(game)?;
     let seed = game.config.seed;
     let paths = continuations(game, &plans, opts.continuations);
@@ -273,6 +355,7 @@ pub fn compute(game: &Game, opts: DebriefOptions) -> Result<(Debrief, Vec<Vec<Tr
     let mut outcomes = Vec::new();
     for &o in &relevant {
         let def = &model.outcomes[o];
+        let (label, unit) = game_labels(game, o);
         let played = played_values[o];
         let mut vals: Vec<f64> = cont_values.iter().map(|v| v[o]).filter(|x| x.is_finite()).collect();
         vals.sort_by(f64::total_cmp);
@@ -294,8 +377,8 @@ pub fn compute(game: &Game, opts: DebriefOptions) -> Result<(Debrief, Vec<Vec<Tr
             .collect();
         outcomes.push(OutcomeResult {
             id: def.id.clone(),
-            label: def.label.clone(),
-            unit: def.unit.clone(),
+            label,
+            unit,
             direction: direction(&def.kind).into(),
             played,
             continuation_mean: vals.iter().sum::<f64>() / n,
@@ -324,11 +407,28 @@ pub fn compute(game: &Game, opts: DebriefOptions) -> Result<(Debrief, Vec<Vec<Tr
     ))
 }
 
+fn ensure_played(game: &Game) -> Result<()> {
+    if game.turns.is_empty() {
+        bail!("no turn has been adjudicated yet; the debrief needs at least one");
+    }
+    Ok(())
+}
+
 /// Write the after-action review into `out` (default `GAME/report`).
 pub fn write_report(game: &Game, out: Option<&Path>, opts: DebriefOptions) -> Result<PathBuf> {
     let started = Instant::now();
     let model = game.model();
-    let out_dir = out.map(Path::to_path_buf).unwrap_or_else(|| game.dir.join("report"));
+    ensure_played(game)?;
+    let out_dir = match out {
+        Some(o) => o.to_path_buf(),
+        None if game.is_over() => game.dir.join("report"),
+        None => bail!(
+            "the game is not over ({} of {} turns played): a report now shows the hidden truth, and its default place \
+             is inside the game folder the teams can read. Write it elsewhere with --out DIR (off the shared drive)",
+            game.turns.len(),
+            game.config.turns
+        ),
+    };
     // Before the work: refuse a folder holding files greatgame did not write.
     let staging = Staging::new(&out_dir, "wargame report")?;
     let (debrief, paths) = compute(game, opts)?;
@@ -336,7 +436,7 @@ pub fn write_report(game: &Game, out: Option<&Path>, opts: DebriefOptions) -> Re
     let ctx = chart_context(game);
 
     // Played trajectory over the fan, for the key variables.
-    let fan = played_fan(game, &paths, &ctx);
+    let fan = played_fan(game, &paths, &ctx, true);
     write(&charts_dir, "played_vs_fan", &fan)?;
     let luck = LuckChart {
         ctx: &ctx,
@@ -578,17 +678,16 @@ fn render_html(game: &Game, d: &Debrief, charts: &Path) -> Result<String> {
     for o in &d.outcomes {
         let verdict = match o.better_than {
             Some(b) => format!(
-                "better than {:.0}% of the outcomes your choices could have produced, as good as {:.0}%, worse \
-                 than {:.0}% ({})",
-                100.0 * b,
-                100.0 * o.tied,
-                100.0 * (1.0 - b - o.tied).max(0.0),
+                "better than {} of the outcomes your choices could have produced, as good as {}, worse than {} ({})",
+                pct(b),
+                pct(o.tied),
+                pct((1.0 - b - o.tied).max(0.0)),
                 o.direction
             ),
             None => format!(
-                "higher than {:.0}%, lower than {:.0}% (information only)",
-                100.0 * o.below,
-                100.0 * o.above
+                "higher than {}, lower than {} (information only)",
+                pct(o.below),
+                pct(o.above)
             ),
         };
         let _ = writeln!(
@@ -620,19 +719,15 @@ fn render_html(game: &Game, d: &Debrief, charts: &Path) -> Result<String> {
          <th>White cell (sum)</th><th>Mostly</th></tr>\n",
     );
     for o in &d.outcomes {
-        let mostly = if o.choice_total.abs() >= o.luck_total.abs() {
-            "choice"
-        } else {
-            "luck"
-        };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{:+.4}</td><td class=\"n\">{:+.4}</td><td class=\"n\">{:+.4}</td><td>{mostly}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             esc(&o.label),
             esc(&o.per_turn_unit),
-            o.choice_total,
-            o.luck_total,
-            o.white_cell_total
+            signed(o.choice_total),
+            signed(o.luck_total),
+            signed(o.white_cell_total),
+            mostly(o.choice_total, o.luck_total, o.white_cell_total)
         );
     }
     h.push_str("</table>\n");
@@ -642,4 +737,53 @@ fn render_html(game: &Game, d: &Debrief, charts: &Path) -> Result<String> {
         env!("CARGO_PKG_VERSION")
     );
     Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mostly_names_the_largest_share_and_nothing_when_nothing_moved() {
+        assert_eq!(mostly(0.0, 0.0, 0.0), "no change");
+        assert_eq!(mostly(-0.0, 1e-17, -2e-16), "no change", "rounding noise of zeros");
+        assert_eq!(mostly(0.0, 0.0, 1.0), "white cell");
+        assert_eq!(mostly(0.2, -0.3, 1.0), "white cell");
+        assert_eq!(mostly(0.5, -0.3, 0.0), "choice");
+        assert_eq!(mostly(0.1, -0.3, 0.2), "luck");
+        assert_eq!(mostly(f64::NAN, 0.0, 0.0), "no change");
+    }
+
+    #[test]
+    fn signed_and_percent_never_print_minus_zero() {
+        assert_eq!(signed(0.0), "0");
+        assert_eq!(signed(-0.0), "0");
+        assert_eq!(signed(-1e-15), "0");
+        assert_eq!(signed(1.0), "+1.00");
+        assert!(signed(-0.25).starts_with('-'));
+        assert_eq!(pct(-0.0), "0%");
+        assert_eq!(pct(-0.004), "0%");
+        assert_eq!(pct(1e-18 - 1e-17), "0%");
+        assert_eq!(pct(0.456), "46%");
+        assert_eq!(pct(1.0), "100%");
+    }
+
+    #[test]
+    fn labels_name_the_games_window_not_the_scenarios() {
+        let w = |l: &str, u: &str| relabel_window((l, u), (2026, 2030), ("2026Q1", "2026Q4"));
+        assert_eq!(
+            w("Afghan real GDP at end-2030", "index, 2020 = 1"),
+            ("Afghan real GDP at the end of 2026Q4".into(), "index, 2020 = 1".into())
+        );
+        assert_eq!(
+            w("Pakistan-Afghanistan war", "probability, 2026-2030").1,
+            "probability, 2026Q1–2026Q4"
+        );
+        assert_eq!(
+            w("States (of six) recognizing the Taliban by end-2030", "states").0,
+            "States (of six) recognizing the Taliban by the end of 2026Q4"
+        );
+        let one = relabel_window(("X", "clashes, 2021-2030"), (2021, 2030), ("2027Q2", "2027Q2"));
+        assert_eq!(one.1, "clashes, 2027Q2");
+    }
 }

@@ -5,11 +5,14 @@
 //! and checks each against the result recorded in the log, so the current
 //! state is never stored separately and can never disagree with the log.
 
+use super::brief::{LastTurn, seal_all};
+use super::desk::Desk;
+use super::keys::{Sealed, WhiteKey, open, seal};
 use super::log::{GameLock, Log};
+use super::turn_seed;
 use super::visibility::Hidden;
-use super::{SCENARIO_FILE, turn_seed};
 use crate::model::{Control, Env, Model, Trace, TrialState};
-use crate::scenario::{self, Loaded};
+use crate::scenario::Loaded;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -74,14 +77,13 @@ impl Snapshot {
     }
 }
 
-/// The first record of every log.
+/// What everyone may read about a game (the public part of the log's first record).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NewGame {
+pub struct GameInfo {
     pub tool_version: String,
     /// Where the scenario came from when the game was created (it is copied into the game folder).
     pub scenario_origin: String,
     pub scenario_sha256: String,
-    pub seed: u64,
     /// Actor ids played by teams, in the order given.
     pub teams: Vec<String>,
     /// Calendar label of the first game turn, e.g. "2026Q1".
@@ -92,8 +94,75 @@ pub struct NewGame {
     pub turns: u32,
     /// Variables teams see only as noisy estimates.
     pub hidden: Vec<Hidden>,
+    /// Check value of the white-cell key (see keys.rs).
+    pub white_check: String,
+    /// Check value of each team's passphrase.
+    pub team_checks: BTreeMap<String, String>,
+}
+
+/// What only the white cell may read about a game: from the seed and the
+/// start state every die and every hidden value can be computed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GameSecret {
+    pub seed: u64,
     /// The world at the start of the game (status quo up to `start`, trial 0 of `seed`).
     pub start_state: Snapshot,
+}
+
+/// The first record of every log: the public description, the sealed
+/// secret, and each team's sealed brief for turn 1.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewRecord {
+    pub game: GameInfo,
+    pub secret: Sealed,
+    pub briefs: BTreeMap<String, Sealed>,
+}
+
+/// A submission as logged: who and when in the open, what sealed to the team.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrdersEntry {
+    pub turn: u32,
+    pub team: String,
+    pub sealed: Sealed,
+}
+
+/// An adjudicated turn as logged: the record sealed to the white cell, and
+/// each team's sealed brief for the next turn.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TurnEntry {
+    pub turn: u32,
+    pub date: String,
+    pub sealed: Sealed,
+    pub briefs: BTreeMap<String, Sealed>,
+}
+
+/// Sealing contexts (authenticated with each sealed value).
+pub fn secret_context() -> String {
+    "new|secret".into()
+}
+pub fn orders_context(turn: u32, team: &str) -> String {
+    format!("orders|{turn}|{team}")
+}
+pub fn turn_context(turn: u32) -> String {
+    format!("turn|{turn}")
+}
+pub fn brief_context(turn: u32, team: &str) -> String {
+    format!("brief|{turn}|{team}")
+}
+
+/// A game's configuration as the white cell knows it.
+#[derive(Debug, Clone)]
+pub struct NewGame {
+    pub info: GameInfo,
+    pub seed: u64,
+    pub start_state: Snapshot,
+}
+
+impl std::ops::Deref for NewGame {
+    type Target = GameInfo;
+    fn deref(&self) -> &GameInfo {
+        &self.info
+    }
 }
 
 /// A team's orders for one turn (the latest submission counts).
@@ -242,12 +311,13 @@ pub fn play_turn(
     voided
 }
 
-/// An open game.
+/// An open game, as the white cell sees it (everything decrypted).
 pub struct Game {
     pub dir: PathBuf,
     pub loaded: Loaded,
     pub config: NewGame,
     pub log: Log,
+    pub white: WhiteKey,
     pub turns: Vec<TurnRec>,
     /// Orders submitted for the current turn, by team (latest submission).
     pub pending: BTreeMap<String, OrdersRec>,
@@ -259,47 +329,30 @@ pub struct Game {
 }
 
 impl Game {
-    /// Open, verify and rebuild the game in `dir`.
-    pub fn open(dir: &Path) -> Result<Game> {
-        if !dir.is_dir() {
-            bail!(
-                "no game at {}: the folder does not exist (create one with `greatgame wargame new --game {}`)",
-                dir.display(),
-                dir.display()
-            );
-        }
-        let lock = GameLock::exclusive(dir)?;
-        let log = Log::open(dir)?;
-        if let Some(msg) = &log.dropped_tail {
-            eprintln!("warning: {msg}");
-        }
-        let first = &log.entries[0];
-        if first.kind != "new" {
-            bail!(
-                "{}:1: the first record must create the game (found `{}`)",
-                log.path().display(),
-                first.kind
-            );
-        }
-        let config: NewGame = serde_json::from_value(first.data.clone())
-            .with_context(|| format!("{}:1: the game record is malformed", log.path().display()))?;
-        let scenario_path = dir.join(SCENARIO_FILE);
-        let loaded = scenario::load(Some(&scenario_path))?;
-        if loaded.sha256 != config.scenario_sha256 {
-            bail!(
-                "{} was changed after the game was created (sha256 {} but the log says {}); the game can only be \
-                 continued with the scenario it started with",
-                scenario_path.display(),
-                loaded.sha256,
-                config.scenario_sha256
-            );
-        }
+    /// Open, verify, decrypt and rebuild the game in `dir` with the white-cell key.
+    pub fn open(dir: &Path, key: &WhiteKey) -> Result<Game> {
+        let desk = Desk::open(dir)?;
+        let secret = desk.white_secret(key)?;
+        let Desk {
+            dir,
+            loaded,
+            info,
+            log,
+            lock,
+            ..
+        } = desk;
+        let config = NewGame {
+            info,
+            seed: secret.seed,
+            start_state: secret.start_state,
+        };
         let state = config.start_state.restore(&loaded.model)?;
         let mut game = Game {
-            dir: dir.to_path_buf(),
+            dir,
             loaded,
             config,
             log,
+            white: key.clone(),
             turns: Vec::new(),
             pending: BTreeMap::new(),
             history: vec![state.clone()],
@@ -311,22 +364,34 @@ impl Game {
             let at = format!("{}:{}", game.log.path().display(), e.seq);
             match e.kind.as_str() {
                 "orders" => {
-                    let o: OrdersRec =
+                    let entry: OrdersEntry =
                         serde_json::from_value(e.data.clone()).with_context(|| format!("{at}: malformed orders"))?;
-                    if o.turn != game.current_turn() {
-                        bail!(
-                            "{at}: orders for turn {} recorded during turn {}",
-                            o.turn,
-                            game.current_turn()
-                        );
+                    let pass = key.passphrase(game.config.seed, &entry.team);
+                    let o: OrdersRec = open(
+                        &pass.seal_key(&entry.team),
+                        &orders_context(entry.turn, &entry.team),
+                        &entry.sealed,
+                    )
+                    .with_context(|| format!("{at}: orders of team `{}`", entry.team))?;
+                    if o.team != entry.team || o.turn != entry.turn {
+                        bail!("{at}: the sealed orders do not match the record's team and turn");
                     }
-                    game.check_orders(&o)
-                        .with_context(|| format!("{at}: recorded orders are invalid"))?;
+                    super::orders::validate_form(
+                        game.model(),
+                        &game.config.teams,
+                        game.config.turns,
+                        game.is_over(),
+                        game.current_turn(),
+                        &o,
+                    )
+                    .with_context(|| format!("{at}: recorded orders are invalid"))?;
                     game.pending.insert(o.team.clone(), o);
                 }
                 "turn" => {
-                    let rec: TurnRec = serde_json::from_value(e.data.clone())
+                    let entry: TurnEntry = serde_json::from_value(e.data.clone())
                         .with_context(|| format!("{at}: malformed turn record"))?;
+                    let rec: TurnRec = open(&key.seal_key(), &turn_context(entry.turn), &entry.sealed)
+                        .with_context(|| format!("{at}: turn {}", entry.turn))?;
                     let again = game.resolve(&rec.overrides)?;
                     if again.turn != rec.turn || again.orders != rec.orders {
                         bail!(
@@ -516,18 +581,71 @@ impl Game {
         Ok(())
     }
 
-    /// Record `o` in the log.
+    /// Record `o` in the log, sealed to its team (checked on the truth: the white cell submits for a team).
     pub fn submit(&mut self, o: OrdersRec) -> Result<()> {
         self.check_orders(&o)?;
-        self.log.append("orders", &o)?;
+        let pass = self.white.passphrase(self.config.seed, &o.team);
+        let sealed = seal(&pass.seal_key(&o.team), &orders_context(o.turn, &o.team), &o)?;
+        self.log.append(
+            "orders",
+            &OrdersEntry {
+                turn: o.turn,
+                team: o.team.clone(),
+                sealed,
+            },
+        )?;
         self.pending.insert(o.team.clone(), o);
         Ok(())
     }
 
-    /// Resolve the current turn and record it.
+    /// Occurrences of each event during the game's adjudicated turns.
+    pub fn game_events(&self) -> Vec<u32> {
+        let mut n = vec![0u32; self.model().events.len()];
+        for t in &self.turns {
+            for (c, d) in n.iter_mut().zip(&t.result.events) {
+                *c += d.count;
+            }
+        }
+        n
+    }
+
+    /// Resolve the current turn and record it, sealed to the white cell,
+    /// with every team's brief for the next turn.
     pub fn adjudicate(&mut self, overrides: &[Override]) -> Result<TurnRec> {
         let rec = self.resolve(overrides)?;
-        self.log.append("turn", &rec)?;
+        let next = rec.result.state.restore(self.model())?;
+        let mut events = self.game_events();
+        for (c, d) in events.iter_mut().zip(&rec.result.events) {
+            *c += d.count;
+        }
+        let last = LastTurn {
+            date: rec.date.clone(),
+            moves: rec
+                .result
+                .moves
+                .iter()
+                .map(|m| (m.actor.clone(), m.action.clone()))
+                .collect(),
+        };
+        let briefs = seal_all(
+            self.model(),
+            &self.config,
+            &self.white,
+            &next,
+            rec.turn + 1,
+            &events,
+            Some(&last),
+        )?;
+        let sealed = seal(&self.white.seal_key(), &turn_context(rec.turn), &rec)?;
+        self.log.append(
+            "turn",
+            &TurnEntry {
+                turn: rec.turn,
+                date: rec.date.clone(),
+                sealed,
+                briefs,
+            },
+        )?;
         self.advance(rec.clone())?;
         Ok(rec)
     }

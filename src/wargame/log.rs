@@ -184,6 +184,11 @@ impl Log {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Hash of the last record (the head of the chain).
+    pub fn last_hash(&self) -> &str {
+        &self.last_hash
+    }
 }
 
 /// Write `bytes` to `path` so that a crash leaves either the old or the new

@@ -8,8 +8,11 @@
 //! log, rolls exactly the same dice. See docs/instructor-guide.md.
 
 pub mod adjudicate;
+pub mod brief;
 pub mod debrief;
+pub mod desk;
 pub mod game;
+pub mod keys;
 pub mod log;
 pub mod orders;
 pub mod play;

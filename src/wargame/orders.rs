@@ -1,12 +1,12 @@
 //! Orders: what a team may submit, checked against the rules of the scenario.
 
 use super::game::{Game, OrdersRec};
-use crate::model::{Env, LeverKindDef, Model};
+use crate::model::{LeverKindDef, Model};
 use crate::scenario::diagnostics::closest;
 use crate::scenario::schema::LeverValue;
 use anyhow::{Result, anyhow, bail};
 
-fn did_you_mean(name: &str, candidates: &[String]) -> String {
+pub fn did_you_mean(name: &str, candidates: &[String]) -> String {
     match closest(name, candidates) {
         Some(c) => format!("did you mean `{c}`?"),
         None => format!("choose from: {}", candidates.join(", ")),
@@ -56,65 +56,38 @@ pub fn parse_sets(model: &Model, sets: &[String]) -> Result<Vec<(String, String)
     Ok(out)
 }
 
-/// Whether `actor`'s action `k` is available in the current state under `levers`.
+/// Whether `actor`'s action `k` is available in the game's true current state under `levers`.
 pub fn available(model: &Model, game: &Game, levers: &[f64], actor: usize, k: usize) -> bool {
-    let st = &game.state;
-    let env = Env {
-        vars: &st.vars,
-        params: &st.params,
-        levers,
-        event_counts: &st.event_counts,
-        choices: &st.choices,
-        turn: st.turn,
-        year: model.calendar.year(st.turn),
-    };
-    model.actors[actor].actions[k]
-        .when
-        .as_ref()
-        .is_none_or(|w| w.eval(&env) != 0.0)
+    super::brief::available_in(model, &super::brief::env_of(model, &game.state, levers), actor, k)
 }
 
-/// Levers the checks should assume this turn: for the US team's own order its
-/// new settings, for other teams last turn's (the US team's pending settings
-/// are secret until adjudication, which checks every order again).
-fn levers_for_check(game: &Game, o: &OrdersRec) -> Result<Vec<f64>> {
-    let mut levers = game.state.levers.clone();
-    if o.team != "us" {
-        return Ok(levers);
-    }
-    for (name, value) in &o.levers {
-        let (l, x) = encode_lever(game.model(), name, value)?;
-        levers[l] = x;
-    }
-    Ok(levers)
-}
-
-/// Check an order: a known team of this game, the current turn, levers only
-/// for the US, an action from the team's menu whose precondition holds.
-pub fn validate(game: &Game, o: &OrdersRec) -> Result<()> {
-    let model = game.model();
-    if !game.is_team(&o.team) {
-        let ids = game.config.teams.clone();
-        let why = if game.actor_index(&o.team).is_some() {
+/// Check an order's form: a team of this game, the current turn, levers
+/// only for the US, known levers and values, an action from the team's menu.
+pub fn validate_form(
+    model: &Model,
+    teams: &[String],
+    turns: u32,
+    over: bool,
+    current: u32,
+    o: &OrdersRec,
+) -> Result<()> {
+    if !teams.contains(&o.team) {
+        let why = if model.actors.iter().any(|a| a.id == o.team) {
             format!("`{}` is played by the model in this game", o.team)
         } else {
             format!("no team `{}`", o.team)
         };
         bail!(
             "{why}; the teams are {} ({})",
-            ids.join(", "),
-            did_you_mean(&o.team, &ids)
+            teams.join(", "),
+            did_you_mean(&o.team, teams)
         );
     }
-    if game.is_over() {
-        bail!("the game is over ({} turns played); no more orders", game.config.turns);
+    if over {
+        bail!("the game is over ({turns} turns played); no more orders");
     }
-    if o.turn != game.current_turn() {
-        bail!(
-            "orders for turn {} but the game is at turn {}",
-            o.turn,
-            game.current_turn()
-        );
+    if o.turn != current {
+        bail!("orders for turn {} but the game is at turn {current}", o.turn);
     }
     if o.team != "us" && !o.levers.is_empty() {
         bail!(
@@ -136,31 +109,73 @@ pub fn validate(game: &Game, o: &OrdersRec) -> Result<()> {
         encode_lever(model, name, value)?;
     }
     if let Some(a) = &o.action {
-        let i = game.actor_index(&o.team).expect("teams are actors");
-        let actor = &model.actors[i];
+        let actor = model.actors.iter().find(|x| x.id == o.team).expect("teams are actors");
         let ids: Vec<String> = actor.actions.iter().map(|x| x.id.clone()).collect();
-        let k = actor
-            .actions
-            .iter()
-            .position(|x| &x.id == a)
-            .ok_or_else(|| anyhow!("{} has no action `{a}`; {}", actor.name, did_you_mean(a, &ids)))?;
-        let levers = levers_for_check(game, o)?;
-        if !available(model, game, &levers, i, k) {
-            let open: Vec<String> = (0..actor.actions.len())
-                .filter(|&j| available(model, game, &levers, i, j))
-                .map(|j| actor.actions[j].id.clone())
-                .collect();
-            bail!(
-                "action `{a}` ({}) is not available to {} now: its precondition `{}` does not hold in the \
-                 current state. Available now: {}",
-                actor.actions[k].label,
-                actor.name,
-                precondition_text(&game.loaded.text, &actor.id, a).unwrap_or_else(|| "when".into()),
-                open.join(", ")
-            );
+        if !ids.iter().any(|x| x == a) {
+            bail!("{} has no action `{a}`; {}", actor.name, did_you_mean(a, &ids));
         }
     }
     Ok(())
+}
+
+/// Check that the order's action is available under the levers that will be
+/// in force: for the US team its own new settings, for other teams last
+/// turn's (the US team's pending settings are secret until adjudication,
+/// which checks every order again). `is_available(levers, k)` judges the
+/// team's action `k`.
+pub fn check_available(
+    model: &Model,
+    scenario_text: &str,
+    o: &OrdersRec,
+    in_force: &[f64],
+    is_available: impl Fn(&[f64], usize) -> bool,
+) -> Result<()> {
+    let Some(a) = &o.action else { return Ok(()) };
+    let actor = model.actors.iter().find(|x| x.id == o.team).expect("teams are actors");
+    let k = actor
+        .actions
+        .iter()
+        .position(|x| &x.id == a)
+        .expect("checked by validate_form");
+    let mut levers = in_force.to_vec();
+    if o.team == "us" {
+        for (name, value) in &o.levers {
+            let (l, x) = encode_lever(model, name, value)?;
+            levers[l] = x;
+        }
+    }
+    if !is_available(&levers, k) {
+        let open: Vec<String> = (0..actor.actions.len())
+            .filter(|&j| is_available(&levers, j))
+            .map(|j| actor.actions[j].id.clone())
+            .collect();
+        bail!(
+            "action `{a}` ({}) is not available to {} now: its precondition `{}` does not hold in the \
+             current state. Available now: {}",
+            actor.actions[k].label,
+            actor.name,
+            precondition_text(scenario_text, &actor.id, a).unwrap_or_else(|| "when".into()),
+            open.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Check an order on the true state (the white cell's path).
+pub fn validate(game: &Game, o: &OrdersRec) -> Result<()> {
+    let model = game.model();
+    validate_form(
+        model,
+        &game.config.teams,
+        game.config.turns,
+        game.is_over(),
+        game.current_turn(),
+        o,
+    )?;
+    let i = game.actor_index(&o.team).expect("teams are actors");
+    check_available(model, &game.loaded.text, o, &game.state.levers, |levers, k| {
+        available(model, game, levers, i, k)
+    })
 }
 
 /// The precondition of an action as written in the scenario file.

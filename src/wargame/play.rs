@@ -5,7 +5,9 @@
 //! can be piped in.
 
 use super::debrief::{DebriefOptions, write_report};
+use super::desk::Desk;
 use super::game::{Game, OrdersRec};
+use super::keys::WhiteKey;
 use super::{adjudicate, orders, preview, view};
 use anyhow::{Result, anyhow, bail};
 use clap::{Parser, Subcommand};
@@ -92,8 +94,8 @@ pub fn split_words(line: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
-fn prompt(dir: &Path) -> String {
-    match Game::open(dir) {
+fn prompt(dir: &Path, key: &WhiteKey) -> String {
+    match Game::open(dir, key) {
         Ok(g) if g.is_over() => "game over> ".into(),
         Ok(g) => format!("turn {} ({})> ", g.current_turn(), g.date(g.current_turn())),
         Err(_) => "> ".into(),
@@ -101,16 +103,15 @@ fn prompt(dir: &Path) -> String {
 }
 
 /// Run the loop until `quit` or the end of the input.
-pub fn run(dir: &Path, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()> {
-    let g = Game::open(dir)?;
-    writeln!(out, "{}", view::status(&g))?;
+pub fn run(dir: &Path, key: &WhiteKey, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()> {
+    drop(Game::open(dir, key)?);
+    writeln!(out, "{}", view::status(&Desk::open(dir)?))?;
     writeln!(
         out,
         "Commands: status, view TEAM, orders TEAM [--set L=V] [--action A], turn, preview, adjudicate, report, quit, help"
     )?;
-    drop(g);
     loop {
-        write!(out, "{}", prompt(dir))?;
+        write!(out, "{}", prompt(dir, key))?;
         out.flush()?;
         let Some(line) = read_line(input)? else {
             writeln!(out)?;
@@ -137,7 +138,7 @@ pub fn run(dir: &Path, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(
             writeln!(out, "Bye. The game is saved in {}.", dir.display())?;
             return Ok(());
         }
-        if let Err(e) = one(dir, parsed.cmd, input, out) {
+        if let Err(e) = one(dir, key, parsed.cmd, input, out) {
             writeln!(out, "error: {e:#}")?;
         }
     }
@@ -151,12 +152,12 @@ fn read_line(input: &mut dyn BufRead) -> Result<Option<String>> {
     Ok(Some(line.trim_end_matches(['\n', '\r']).to_string()))
 }
 
-fn one(dir: &Path, cmd: Cmd, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()> {
+fn one(dir: &Path, key: &WhiteKey, cmd: Cmd, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()> {
     match cmd {
-        Cmd::Status => write!(out, "{}", view::status(&Game::open(dir)?))?,
-        Cmd::View { team } => write!(out, "{}", view::view(&Game::open(dir)?, &team)?)?,
+        Cmd::Status => write!(out, "{}", view::status(&Desk::open(dir)?))?,
+        Cmd::View { team } => write!(out, "{}", team_view(dir, key, &team)?)?,
         Cmd::Orders { team, set, action } => {
-            let mut g = Game::open(dir)?;
+            let mut g = Game::open(dir, key)?;
             let o = OrdersRec {
                 turn: g.current_turn(),
                 team: team.clone(),
@@ -166,15 +167,15 @@ fn one(dir: &Path, cmd: Cmd, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
             g.submit(o)?;
             writeln!(out, "Orders recorded for {team}.")?;
         }
-        Cmd::Turn => guided(dir, input, out)?,
+        Cmd::Turn => guided(dir, key, input, out)?,
         Cmd::Preview { samples } => {
             if samples == 0 || samples > 1_000_000 {
                 bail!("samples must be between 1 and 1000000");
             }
-            write!(out, "{}", preview::preview(&Game::open(dir)?, samples)?)?
+            write!(out, "{}", preview::preview(&Game::open(dir, key)?, samples)?)?
         }
         Cmd::Adjudicate { overrides, reasons } => {
-            let mut g = Game::open(dir)?;
+            let mut g = Game::open(dir, key)?;
             let ovr = adjudicate::parse_overrides(g.model(), &overrides, &reasons)?;
             let rec = g.adjudicate(&ovr)?;
             write!(out, "{}", adjudicate::turn_report(&g, &rec))?;
@@ -186,7 +187,7 @@ fn one(dir: &Path, cmd: Cmd, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
             }
         }
         Cmd::Report { out: target } => {
-            let g = Game::open(dir)?;
+            let g = Game::open(dir, key)?;
             let d = write_report(&g, target.as_deref(), DebriefOptions::default())?;
             writeln!(out, "After-action review: {}", d.join("report.html").display())?;
         }
@@ -197,8 +198,8 @@ fn one(dir: &Path, cmd: Cmd, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
 
 /// Ask each team without orders in turn; a blank answer leaves the move to
 /// the model (or, for the US levers, keeps last turn's settings).
-fn guided(dir: &Path, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()> {
-    let g = Game::open(dir)?;
+fn guided(dir: &Path, key: &WhiteKey, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()> {
+    let g = Game::open(dir, key)?;
     if g.is_over() {
         bail!("the game is over; run `report`");
     }
@@ -219,11 +220,12 @@ fn guided(dir: &Path, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
             out,
             "\n---------------- Team {team}: your move (other teams look away) ----------------"
         )?;
-        let g = Game::open(dir)?;
-        write!(out, "{}", view::view(&g, &team)?)?;
-        let actor = &g.model().actors[g.actor_index(&team).expect("team is an actor")];
-        let menu: Vec<String> = actor.actions.iter().map(|a| a.id.clone()).collect();
-        drop(g);
+        write!(out, "{}", team_view(dir, key, &team)?)?;
+        let menu: Vec<String> = {
+            let g = Game::open(dir, key)?;
+            let actor = &g.model().actors[g.actor_index(&team).expect("team is an actor")];
+            actor.actions.iter().map(|a| a.id.clone()).collect()
+        };
         loop {
             let mut sets = Vec::new();
             if team == "us" {
@@ -252,7 +254,7 @@ fn guided(dir: &Path, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
                 writeln!(out, "{team}: no orders; the model will decide.")?;
                 break;
             }
-            let mut g = Game::open(dir)?;
+            let mut g = Game::open(dir, key)?;
             let result = orders::parse_sets(g.model(), &sets).and_then(|levers| {
                 g.submit(OrdersRec {
                     turn: g.current_turn(),
@@ -270,6 +272,13 @@ fn guided(dir: &Path, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
             }
         }
     }
-    write!(out, "{}", view::status(&Game::open(dir)?))?;
+    write!(out, "{}", view::status(&Desk::open(dir)?))?;
     Ok(())
+}
+
+/// What team `team` sees (the white cell opens its brief with the derived passphrase).
+fn team_view(dir: &Path, key: &WhiteKey, team: &str) -> Result<String> {
+    let desk = Desk::open(dir)?;
+    let pass = desk.white_passphrase(team, key)?;
+    view::view_for(&desk, team, &pass)
 }

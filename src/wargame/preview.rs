@@ -93,28 +93,38 @@ pub fn preview(game: &Game, samples: u64) -> Result<String> {
             ev.label
         );
     }
-    let _ = writeln!(
-        s,
-        "\nKEY VARIABLES AT THE END OF THE TURN (now → mean; 5th, 50th, 95th percentile)"
-    );
-    for v in model.key_vars() {
-        let def = &model.vars[v];
-        let mut m = Moments::default();
-        values[v].iter().for_each(|x| m.push(*x));
-        let mut sorted = values[v].clone();
-        sorted.sort_by(f64::total_cmp);
-        let q = |p| quantile(&sorted, p).map_or("n/a".into(), fmt_num);
-        let _ = writeln!(
-            s,
-            "  {:<48} {:>9} → {:>9}  [{}, {}, {}]  {}",
-            def.label,
-            fmt_num(game.state.vars[v]),
-            fmt_num(m.mean),
-            q(0.05),
-            q(0.5),
-            q(0.95),
-            def.unit
-        );
+    let hidden = |v: usize| game.config.hidden.iter().any(|h| h.var == model.vars[v].id);
+    for (title, secret) in [
+        ("KEY VARIABLES AT THE END OF THE TURN", false),
+        (
+            "HIDDEN KEY VARIABLES AT THE END OF THE TURN (true values: white cell only, keep them off the projector)",
+            true,
+        ),
+    ] {
+        let vars: Vec<usize> = model.key_vars().filter(|v| hidden(*v) == secret).collect();
+        if vars.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n{title} (now → mean; 5th, 50th, 95th percentile)");
+        for v in vars {
+            let def = &model.vars[v];
+            let mut m = Moments::default();
+            values[v].iter().for_each(|x| m.push(*x));
+            let mut sorted = values[v].clone();
+            sorted.sort_by(f64::total_cmp);
+            let q = |p| quantile(&sorted, p).map_or("n/a".into(), fmt_num);
+            let _ = writeln!(
+                s,
+                "  {:<48} {:>9} → {:>9}  [{}, {}, {}]  {}",
+                def.label,
+                fmt_num(game.state.vars[v]),
+                fmt_num(m.mean),
+                q(0.05),
+                q(0.5),
+                q(0.95),
+                def.unit
+            );
+        }
     }
     let missing: Vec<&String> = game
         .config

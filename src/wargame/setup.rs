@@ -1,7 +1,9 @@
 //! `wargame new`: the roster, the seed, the start state and the log.
 
 use super::SCENARIO_FILE;
-use super::game::{NewGame, Snapshot};
+use super::brief::seal_all;
+use super::game::{GameInfo, GameSecret, NewGame, NewRecord, Snapshot, secret_context};
+use super::keys::{Passphrase, WhiteKey, seal};
 use super::log::{LOG_FILE, Log};
 use super::visibility::default_hidden;
 use crate::model::time::Period;
@@ -18,10 +20,66 @@ pub struct NewOptions<'a> {
     pub turns: u32,
     pub seed: u64,
     pub game: &'a Path,
+    /// Write a new white-cell key to this file (outside the game folder).
+    pub key_out: Option<&'a Path>,
+    /// Or use an existing white-cell key file (one key for several classes).
+    pub key: Option<&'a Path>,
 }
 
-/// Create the game folder (atomically: it appears complete or not at all).
-pub fn create(opts: &NewOptions) -> Result<NewGame> {
+/// A created game: its configuration, the white-cell key and each team's passphrase.
+pub struct Created {
+    pub config: NewGame,
+    pub key: WhiteKey,
+    pub passphrases: Vec<(String, Passphrase)>,
+}
+
+/// Refuse a key file inside the game folder (which is meant to be shared).
+fn check_key_out(key_out: &Path, game: &Path) -> Result<()> {
+    // Resolved through the nearest existing folder, so `..` and symbolic links do not hide the game folder.
+    let abs = |p: &Path| -> std::path::PathBuf {
+        let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let mut head = p.as_path();
+        let mut tail = Vec::new();
+        while !head.exists() {
+            match (head.parent(), head.file_name()) {
+                (Some(up), Some(name)) => {
+                    tail.push(name.to_owned());
+                    head = up;
+                }
+                _ => return p.clone(),
+            }
+        }
+        let mut out = head.canonicalize().unwrap_or_else(|_| head.to_path_buf());
+        out.extend(tail.iter().rev());
+        out
+    };
+    let (k, g) = (abs(key_out), abs(game));
+    if k.starts_with(&g) {
+        bail!(
+            "--key-out {} is inside the game folder {}, which the teams can read; keep the white-cell key elsewhere \
+             (e.g. --key-out ~/{}.key on the instructor's machine)",
+            key_out.display(),
+            game.display(),
+            g.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "game".into())
+        );
+    }
+    if let Some(parent) = k.parent()
+        && !parent.is_dir()
+    {
+        bail!(
+            "--key-out {}: the folder {} does not exist; create it first or choose another place",
+            key_out.display(),
+            parent.display()
+        );
+    }
+    Ok(())
+}
+
+/// Create the game folder (atomically: it appears complete or not at all)
+/// and its white-cell key.
+pub fn create(opts: &NewOptions) -> Result<Created> {
     if opts.game.join(LOG_FILE).exists() {
         bail!(
             "{} already holds a game; choose another --game folder (or delete this one to start over)",
@@ -31,17 +89,75 @@ pub fn create(opts: &NewOptions) -> Result<NewGame> {
     // Only a new or empty folder: anything else (a file, a folder with files,
     // an earlier result) is refused before anything is written.
     let staging = Staging::new_game(opts.game)?;
+    let key = match (opts.key_out, opts.key) {
+        (Some(_), Some(_)) => bail!("give either --key-out (a new key) or --key (an existing key), not both"),
+        (Some(out), None) => {
+            check_key_out(out, opts.game)?;
+            if out.exists() {
+                bail!(
+                    "--key-out {}: the file exists; greatgame never overwrites a key (use it with --key, or name a new file)",
+                    out.display()
+                );
+            }
+            WhiteKey::generate()?
+        }
+        (None, Some(k)) => WhiteKey::read(k)?,
+        (None, None) => bail!(
+            "a game needs a white-cell key: add --key-out FILE to create one (a file outside the game folder, kept \
+             off the shared drive), or --key FILE to use an existing one"
+        ),
+    };
     let loaded = scenario::load(opts.scenario)?;
-    let config = new_game(&loaded, opts)?;
+    let config = new_game(&loaded, opts, &key)?;
+    let passphrases: Vec<(String, Passphrase)> = config
+        .teams
+        .iter()
+        .map(|t| (t.clone(), key.passphrase(config.seed, t)))
+        .collect();
+    let start = config.start_state.restore(&loaded.model)?;
+    let briefs = seal_all(
+        &loaded.model,
+        &config,
+        &key,
+        &start,
+        1,
+        &vec![0; loaded.model.events.len()],
+        None,
+    )?;
+    let record = NewRecord {
+        game: config.info.clone(),
+        secret: seal(
+            &key.seal_key(),
+            &secret_context(),
+            &GameSecret {
+                seed: config.seed,
+                start_state: config.start_state.clone(),
+            },
+        )?,
+        briefs,
+    };
     std::fs::write(staging.path().join(SCENARIO_FILE), &loaded.text)
         .with_context(|| format!("copying the scenario into {}", staging.path().display()))?;
     let mut log = Log::create(staging.path());
-    log.append("new", &config)?;
-    staging.commit()?;
-    Ok(config)
+    log.append("new", &record)?;
+    if let Some(out) = opts.key_out {
+        key.write_new(out, opts.game)?;
+    }
+    if let Err(e) = staging.commit() {
+        if let Some(out) = opts.key_out {
+            // The key of a game that was not created: this command wrote it a moment ago.
+            let _ = std::fs::remove_file(out);
+        }
+        return Err(e);
+    }
+    Ok(Created {
+        config,
+        key,
+        passphrases,
+    })
 }
 
-fn new_game(loaded: &Loaded, opts: &NewOptions) -> Result<NewGame> {
+fn new_game(loaded: &Loaded, opts: &NewOptions, key: &WhiteKey) -> Result<NewGame> {
     let model = &loaded.model;
     let ids: Vec<String> = model.actors.iter().map(|a| a.id.clone()).collect();
     let mut teams: Vec<String> = Vec::new();
@@ -95,16 +211,24 @@ fn new_game(loaded: &Loaded, opts: &NewOptions) -> Result<NewGame> {
     while st.turn < start_turn {
         model.step(&mut st, model.baseline);
     }
+    let team_checks = teams
+        .iter()
+        .map(|t| (t.clone(), key.passphrase(opts.seed, t).check(t)))
+        .collect();
     Ok(NewGame {
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        scenario_origin: loaded.origin.clone(),
-        scenario_sha256: loaded.sha256.clone(),
+        info: GameInfo {
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            scenario_origin: loaded.origin.clone(),
+            scenario_sha256: loaded.sha256.clone(),
+            teams,
+            start: cal.label(start_turn),
+            start_turn,
+            turns: opts.turns,
+            hidden: default_hidden(model),
+            white_check: key.check(),
+            team_checks,
+        },
         seed: opts.seed,
-        teams,
-        start: cal.label(start_turn),
-        start_turn,
-        turns: opts.turns,
-        hidden: default_hidden(model),
         start_state: Snapshot::of(&st),
     })
 }

@@ -1,38 +1,46 @@
 //! `wargame view` (what one team knows) and `wargame status` (whose move it is).
+//!
+//! Both read only what the log lets their reader read: `status` the public
+//! record (who has submitted, never what), `view` the team's sealed brief and
+//! its own sealed orders.
 
-use super::game::Game;
-use super::orders::available;
-use super::visibility::seen;
-use crate::model::LeverKindDef;
+use super::brief::Brief;
+use super::desk::Desk;
+use super::game::{GameInfo, OrdersRec};
+use crate::model::{LeverKindDef, Model};
 use crate::plot::render::fmt_num;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use std::fmt::Write;
+use std::path::Path;
 
 /// The turn, the date and who has submitted (never what).
-pub fn status(game: &Game) -> String {
+pub fn status_text(
+    model: &Model,
+    info: &GameInfo,
+    dir: &Path,
+    turns_played: u32,
+    submitted: &dyn Fn(&str) -> bool,
+) -> String {
     let mut s = String::new();
-    let c = &game.config;
-    let _ = writeln!(
-        s,
-        "{} — game seed {}, {} turns from {}",
-        game.model().title,
-        c.seed,
-        c.turns,
-        c.start
-    );
-    if game.is_over() {
+    let _ = writeln!(s, "{} — {} turns from {}", model.title, info.turns, info.start);
+    if turns_played >= info.turns {
         let _ = writeln!(
             s,
-            "The game is over: {} turns played. Run `greatgame wargame report --game {}`.",
-            c.turns,
-            game.dir.display()
+            "The game is over: {} turns played. White cell: `greatgame wargame report --game {} --key FILE`.",
+            info.turns,
+            dir.display()
         );
         return s;
     }
-    let k = game.current_turn();
-    let _ = writeln!(s, "Turn {k} of {} ({}): orders", c.turns, game.date(k));
-    for t in &c.teams {
-        let mark = if game.pending.contains_key(t) {
+    let k = turns_played + 1;
+    let _ = writeln!(
+        s,
+        "Turn {k} of {} ({}): orders",
+        info.turns,
+        model.calendar.label(info.start_turn + k - 1)
+    );
+    for t in &info.teams {
+        let mark = if submitted(t) {
             "submitted"
         } else if t == "us" {
             "waiting (if none: last turn's lever settings, the model picks the US action)"
@@ -41,35 +49,45 @@ pub fn status(game: &Game) -> String {
         };
         let _ = writeln!(s, "  {t:<10} {mark}");
     }
-    let waiting = c.teams.iter().filter(|t| !game.pending.contains_key(*t)).count();
+    let waiting = info.teams.iter().filter(|t| !submitted(t)).count();
     let _ = writeln!(
         s,
         "{} of {} teams submitted. White cell: `preview`, then `adjudicate`.",
-        c.teams.len() - waiting,
-        c.teams.len()
+        info.teams.len() - waiting,
+        info.teams.len()
     );
+    s
+}
+
+/// Status from the public record, with the log's head (seq and hash): a
+/// white cell that notes it can tell a rolled-back log.
+pub fn status(desk: &Desk) -> String {
+    let mut s = status_text(desk.model(), &desk.info, &desk.dir, desk.turns_played, &|t| {
+        desk.pending.contains_key(t)
+    });
+    let (seq, hash) = desk.head();
+    let _ = writeln!(s, "Log head: record {seq}, hash {}", &hash[..16]);
     s
 }
 
 /// What team `team` knows: its interests and options, the public state, its
 /// estimates of hidden variables, its own pending orders (not other teams').
-pub fn view(game: &Game, team: &str) -> Result<String> {
-    let model = game.model();
-    let Some(ti) = game.actor_index(team).filter(|_| game.is_team(team)) else {
-        bail!(
-            "no team `{team}` in this game; the teams are {}",
-            game.config.teams.join(", ")
-        );
-    };
+pub fn view(desk: &Desk, team: &str, brief: &Brief, own: Option<&OrdersRec>) -> Result<String> {
+    let model = desk.model();
+    let ti = model.actors.iter().position(|a| a.id == team).expect("a team");
     let actor = &model.actors[ti];
-    let st = &game.state;
-    let k = game.current_turn();
     let mut s = String::new();
     let _ = writeln!(s, "=== {} ({}) — {} ===", actor.name, team, model.title);
-    if game.is_over() {
-        let _ = writeln!(s, "The game is over ({} turns played).", game.config.turns);
+    if brief.over {
+        let _ = writeln!(s, "The game is over ({} turns played).", desk.info.turns);
     } else {
-        let _ = writeln!(s, "Turn {k} of {} — {}", game.config.turns, game.date(k));
+        let _ = writeln!(
+            s,
+            "Turn {} of {} — {}",
+            brief.turn,
+            desk.info.turns,
+            desk.date(brief.turn)
+        );
     }
     let _ = writeln!(s, "\nYOUR INTERESTS (points per unit; + you want more, − less)");
     for i in &actor.interests {
@@ -79,20 +97,18 @@ pub fn view(game: &Game, team: &str) -> Result<String> {
         s,
         "\nTHE STATE OF THE WORLD (≈ marks your estimate of a hidden quantity, ± one standard deviation)"
     );
-    for (v, def) in model.vars.iter().enumerate() {
-        let (x, sd) = seen(model, &game.config.hidden, game.config.seed, k, ti, v, st.vars[v]);
+    for (def, (x, sd)) in model.vars.iter().zip(&brief.seen) {
         let shown = match sd {
-            Some(sd) => format!("≈ {} ± {}", fmt_num(x), fmt_num(sd)),
-            None => fmt_num(x),
+            Some(sd) => format!("≈ {} ± {}", fmt_num(*x), fmt_num(*sd)),
+            None => fmt_num(*x),
         };
         let _ = writeln!(s, "  {:<48} {:>16}  {}", def.label, shown, def.unit);
     }
-    if !game.turns.is_empty() {
+    if let Some(last) = &brief.last_turn {
         let _ = writeln!(s, "\nEVENTS SO FAR IN THE GAME");
         let mut any = false;
-        for (e, ev) in model.events.iter().enumerate() {
-            let n: u32 = game.turns.iter().map(|t| t.result.events[e].count).sum();
-            if n > 0 {
+        for (ev, n) in model.events.iter().zip(&brief.game_events) {
+            if *n > 0 {
                 any = true;
                 let _ = writeln!(s, "  {n:>3} × {}", ev.label);
             }
@@ -100,29 +116,32 @@ pub fn view(game: &Game, team: &str) -> Result<String> {
         if !any {
             let _ = writeln!(s, "  none");
         }
-        let last = game.turns.last().expect("non-empty");
         let _ = writeln!(s, "\nLAST TURN ({}) EVERY ACTOR DID", last.date);
-        for m in &last.result.moves {
-            let a = &model.actors[game.actor_index(&m.actor).expect("actor")];
-            let label = a
-                .actions
+        for (who, what) in &last.moves {
+            let label = model
+                .actors
                 .iter()
-                .find(|x| x.id == m.action)
+                .find(|a| &a.id == who)
+                .and_then(|a| a.actions.iter().find(|x| &x.id == what))
                 .map_or("", |x| x.label.as_str());
-            let _ = writeln!(s, "  {:<10} {} — {label}", m.actor, m.action);
+            let _ = writeln!(s, "  {who:<10} {what} — {label}");
         }
     }
-    // Other teams judge availability under last turn's levers: the US team's
-    // pending settings are secret until adjudication.
-    let levers = if team == "us" {
-        pending_levers(game)?
-    } else {
-        st.levers.clone()
-    };
+    // The US team judges its menu under its own pending settings; other teams
+    // under last turn's levers (the US team's pending settings are secret).
+    let mut levers = brief.levers.clone();
+    if team == "us"
+        && let Some(o) = own
+    {
+        for (name, value) in &o.levers {
+            let (l, x) = super::orders::encode_lever(model, name, value)?;
+            levers[l] = x;
+        }
+    }
     if team == "us" {
         let _ = writeln!(
             s,
-            "\nYOUR LEVERS (in force now; `orders --team us --set lever=value` changes them)"
+            "\nYOUR LEVERS (in force now, with your pending orders; `orders --team us --set lever=value` changes them)"
         );
         for (l, def) in model.levers.iter().enumerate() {
             let range = match &def.kind {
@@ -144,7 +163,7 @@ pub fn view(game: &Game, team: &str) -> Result<String> {
         "\nYOUR MENU (one action per turn; `orders --team {team} --action ID`)"
     );
     for (j, a) in actor.actions.iter().enumerate() {
-        let ok = available(model, game, &levers, ti, j);
+        let ok = brief.available(model, ti, j, &levers);
         let _ = writeln!(
             s,
             "  {:<24} {}{}",
@@ -158,7 +177,7 @@ pub fn view(game: &Game, team: &str) -> Result<String> {
         );
     }
     let _ = writeln!(s, "\nORDERS THIS TURN");
-    match game.pending.get(team) {
+    match own {
         Some(o) => {
             for (l, v) in &o.levers {
                 let _ = writeln!(s, "  yours: {l} = {v}");
@@ -176,15 +195,15 @@ pub fn view(game: &Game, team: &str) -> Result<String> {
             let _ = writeln!(s, "  yours: none submitted yet");
         }
     }
-    let others: Vec<String> = game
-        .config
+    let others: Vec<String> = desk
+        .info
         .teams
         .iter()
         .filter(|t| *t != team)
         .map(|t| {
             format!(
                 "{t} ({})",
-                if game.pending.contains_key(t) {
+                if desk.pending.contains_key(t) {
                     "submitted"
                 } else {
                     "waiting"
@@ -203,14 +222,16 @@ pub fn view(game: &Game, team: &str) -> Result<String> {
     Ok(s)
 }
 
-/// Levers in force if the turn were adjudicated now (the US team's pending settings, else last turn's).
-pub fn pending_levers(game: &Game) -> Result<Vec<f64>> {
-    let mut levers = game.state.levers.clone();
-    if let Some(o) = game.pending.get("us") {
-        for (name, value) in &o.levers {
-            let (l, x) = super::orders::encode_lever(game.model(), name, value)?;
-            levers[l] = x;
-        }
-    }
-    Ok(levers)
+/// Team `team`'s view, opened with its passphrase.
+pub fn view_for(desk: &Desk, team: &str, pass: &super::keys::Passphrase) -> Result<String> {
+    let brief = desk.brief(team, pass)?;
+    let own = desk.own_orders(team, pass)?;
+    view(desk, team, &brief, own.as_ref())
+}
+
+/// Open the game as team `team` (its passphrase, or the white-cell key) and render its view.
+pub fn view_as(dir: &Path, team: &str, creds: &super::keys::Credentials) -> Result<String> {
+    let desk = Desk::open(dir)?;
+    let pass = desk.team_passphrase(team, creds)?;
+    view_for(&desk, team, &pass)
 }

@@ -1,0 +1,263 @@
+//! A game as a team (or anyone who can read the folder) sees it: the public
+//! record of the log, and with a team's passphrase that team's brief and
+//! its own pending orders. Nothing here opens the white cell's secrets
+//! except `team_passphrase` given the white-cell key.
+
+use super::brief::Brief;
+use super::game::{
+    GameInfo, GameSecret, NewRecord, OrdersEntry, OrdersRec, TurnEntry, brief_context, orders_context, secret_context,
+};
+use super::keys::{Credentials, Passphrase, Sealed, WhiteKey, open, seal};
+use super::log::{GameLock, Log};
+use super::{SCENARIO_FILE, orders};
+use crate::model::Model;
+use crate::scenario::{self, Loaded};
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub struct Desk {
+    pub dir: PathBuf,
+    pub loaded: Loaded,
+    pub info: GameInfo,
+    pub log: Log,
+    pub(crate) secret: Sealed,
+    pub turns_played: u32,
+    /// The teams' sealed briefs for the current turn.
+    pub(crate) briefs: BTreeMap<String, Sealed>,
+    /// The latest sealed submission of each team for the current turn.
+    pub pending: BTreeMap<String, Sealed>,
+    pub(crate) lock: GameLock,
+}
+
+impl Desk {
+    /// Open the game in `dir`, verify the log's chain and read its public record.
+    pub fn open(dir: &Path) -> Result<Desk> {
+        if !dir.is_dir() {
+            bail!(
+                "no game at {}: the folder does not exist (create one with `greatgame wargame new --game {} --key-out FILE`)",
+                dir.display(),
+                dir.display()
+            );
+        }
+        let lock = GameLock::exclusive(dir)?;
+        let log = Log::open(dir)?;
+        if let Some(msg) = &log.dropped_tail {
+            eprintln!("warning: {msg}");
+        }
+        let path = log.path().display().to_string();
+        let first = &log.entries[0];
+        if first.kind != "new" {
+            bail!(
+                "{path}:1: the first record must create the game (found `{}`)",
+                first.kind
+            );
+        }
+        let new: NewRecord = serde_json::from_value(first.data.clone()).with_context(|| {
+            format!("{path}:1: the game record is malformed (a game made by an older greatgame, without secrecy, cannot be opened: start a new one)")
+        })?;
+        let scenario_path = dir.join(SCENARIO_FILE);
+        let loaded = scenario::load(Some(&scenario_path))?;
+        if loaded.sha256 != new.game.scenario_sha256 {
+            bail!(
+                "{} was changed after the game was created (sha256 {} but the log says {}); the game can only be \
+                 continued with the scenario it started with",
+                scenario_path.display(),
+                loaded.sha256,
+                new.game.scenario_sha256
+            );
+        }
+        let mut desk = Desk {
+            dir: dir.to_path_buf(),
+            loaded,
+            info: new.game,
+            secret: new.secret,
+            turns_played: 0,
+            briefs: new.briefs,
+            pending: BTreeMap::new(),
+            log,
+            lock,
+        };
+        let entries = desk.log.entries.clone();
+        for e in entries.iter().skip(1) {
+            let at = format!("{path}:{}", e.seq);
+            match e.kind.as_str() {
+                "orders" => {
+                    let o: OrdersEntry =
+                        serde_json::from_value(e.data.clone()).with_context(|| format!("{at}: malformed orders"))?;
+                    if o.turn != desk.current_turn() || !desk.is_team(&o.team) {
+                        bail!(
+                            "{at}: orders of `{}` for turn {} recorded during turn {}",
+                            o.team,
+                            o.turn,
+                            desk.current_turn()
+                        );
+                    }
+                    desk.pending.insert(o.team, o.sealed);
+                }
+                "turn" => {
+                    let t: TurnEntry = serde_json::from_value(e.data.clone())
+                        .with_context(|| format!("{at}: malformed turn record"))?;
+                    if t.turn != desk.current_turn() || desk.is_over() {
+                        bail!("{at}: turn {} recorded during turn {}", t.turn, desk.current_turn());
+                    }
+                    desk.turns_played += 1;
+                    desk.briefs = t.briefs;
+                    desk.pending.clear();
+                }
+                other => bail!("{at}: unknown record kind `{other}`"),
+            }
+        }
+        Ok(desk)
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.loaded.model
+    }
+
+    pub fn current_turn(&self) -> u32 {
+        self.turns_played + 1
+    }
+
+    pub fn is_over(&self) -> bool {
+        self.turns_played >= self.info.turns
+    }
+
+    pub fn date(&self, k: u32) -> String {
+        self.model().calendar.label(self.info.start_turn + k - 1)
+    }
+
+    pub fn is_team(&self, actor: &str) -> bool {
+        self.info.teams.iter().any(|t| t == actor)
+    }
+
+    /// Refuse a team that is not in the game, with the reason.
+    pub fn require_team(&self, team: &str) -> Result<()> {
+        if self.is_team(team) {
+            return Ok(());
+        }
+        let ids = self.info.teams.clone();
+        let why = if self.model().actors.iter().any(|a| a.id == team) {
+            format!("`{team}` is played by the model in this game")
+        } else {
+            format!("no team `{team}`")
+        };
+        bail!(
+            "{why}; the teams are {} ({})",
+            ids.join(", "),
+            orders::did_you_mean(team, &ids)
+        )
+    }
+
+    /// Check the white-cell key against the log and open the game's secret.
+    pub fn white_secret(&self, key: &WhiteKey) -> Result<GameSecret> {
+        if key.check() != self.info.white_check {
+            bail!(
+                "this white-cell key does not belong to the game in {} (each game has its own key; use the file \
+                 `wargame new --key-out` wrote for it)",
+                self.dir.display()
+            );
+        }
+        open(&key.seal_key(), &secret_context(), &self.secret)
+            .with_context(|| format!("{}:1: the game's secret", self.log.path().display()))
+    }
+
+    /// Team `team`'s passphrase from the credentials: its passphrase (checked),
+    /// or the white-cell key (which derives every team's).
+    pub fn team_passphrase(&self, team: &str, creds: &Credentials) -> Result<Passphrase> {
+        self.require_team(team)?;
+        let want = self.info.team_checks.get(team).with_context(|| {
+            format!(
+                "{}:1: the game record holds no passphrase check for team `{team}`",
+                self.log.path().display()
+            )
+        })?;
+        if let Some(text) = &creds.passphrase {
+            let p = Passphrase::parse(text)?;
+            if &p.check(team) != want {
+                let other = self
+                    .info
+                    .team_checks
+                    .iter()
+                    .find(|(t, c)| **c == p.check(t))
+                    .map(|(t, _)| t.clone());
+                match other {
+                    Some(t) => bail!(
+                        "refused: that is team `{t}`'s passphrase, not team `{team}`'s; a team sees and orders only for itself"
+                    ),
+                    None => bail!(
+                        "refused: wrong passphrase for team `{team}` (check it against the slip the white cell handed out)"
+                    ),
+                }
+            }
+            return Ok(p);
+        }
+        if creds.key.is_some() {
+            return self.white_passphrase(team, &creds.white_key("this")?);
+        }
+        bail!(
+            "team `{team}`'s passphrase is needed: give --passphrase (or set {}); the white cell handed it out at the \
+             start of the game",
+            super::keys::PASSPHRASE_ENV
+        )
+    }
+
+    /// Team `team`'s passphrase, derived with the white-cell key.
+    pub fn white_passphrase(&self, team: &str, key: &WhiteKey) -> Result<Passphrase> {
+        self.require_team(team)?;
+        let secret = self.white_secret(key)?;
+        Ok(key.passphrase(secret.seed, team))
+    }
+
+    /// The team's brief for the current turn.
+    pub fn brief(&self, team: &str, pass: &Passphrase) -> Result<Brief> {
+        let sealed = self
+            .briefs
+            .get(team)
+            .with_context(|| format!("the log holds no brief for team `{team}`"))?;
+        open(&pass.seal_key(team), &brief_context(self.current_turn(), team), sealed)
+            .with_context(|| format!("{}: team `{team}`'s brief", self.log.path().display()))
+    }
+
+    /// The team's own pending orders, if it submitted any this turn.
+    pub fn own_orders(&self, team: &str, pass: &Passphrase) -> Result<Option<OrdersRec>> {
+        self.pending
+            .get(team)
+            .map(|s| open(&pass.seal_key(team), &orders_context(self.current_turn(), team), s))
+            .transpose()
+    }
+
+    /// Check team `o.team`'s orders against what it knows, seal and record them.
+    pub fn submit(&mut self, o: OrdersRec, pass: &Passphrase) -> Result<()> {
+        let brief = self.brief(&o.team, pass)?;
+        let model = self.model();
+        orders::validate_form(
+            model,
+            &self.info.teams,
+            self.info.turns,
+            self.is_over(),
+            self.current_turn(),
+            &o,
+        )?;
+        let actor = model.actors.iter().position(|a| a.id == o.team).expect("a team");
+        orders::check_available(model, &self.loaded.text, &o, &brief.levers, |levers, k| {
+            brief.available(model, actor, k, levers)
+        })?;
+        let sealed = seal(&pass.seal_key(&o.team), &orders_context(o.turn, &o.team), &o)?;
+        self.log.append(
+            "orders",
+            &OrdersEntry {
+                turn: o.turn,
+                team: o.team.clone(),
+                sealed: sealed.clone(),
+            },
+        )?;
+        self.pending.insert(o.team, sealed);
+        Ok(())
+    }
+
+    /// The last record's sequence number and hash (note it to detect a rolled-back log).
+    pub fn head(&self) -> (u64, String) {
+        (self.log.entries.len() as u64, self.log.last_hash().to_string())
+    }
+}
