@@ -232,7 +232,16 @@ fn run_says_which_scenario_it_used() {
     }
     let o = gg()
         .current_dir(tmp.path())
-        .args(["wargame", "new", "--teams", "us,taliban", "--game", "game1", "--key-out", "game1.key"])
+        .args([
+            "wargame",
+            "new",
+            "--teams",
+            "us,taliban",
+            "--game",
+            "game1",
+            "--key-out",
+            "game1.key",
+        ])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
