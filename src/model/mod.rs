@@ -146,9 +146,10 @@ pub struct ActorDef {
     pub name: String,
     /// Evaluated once per trial, after the uncertainties are drawn.
     pub rationality: Program,
-    /// Points per unit change of each variable (dense, one entry per variable).
+    /// Points per unit change of each variable, in the variable's own units
+    /// (dense, one entry per variable): each interest's `weight / per`.
     pub var_weights: Vec<f64>,
-    /// Interests in events: (event, weight).
+    /// Interests in events: (event, points per percentage point of hazard).
     pub event_weights: Vec<(u16, f64)>,
     pub interests: Vec<InterestDef>,
     pub actions: Vec<ActionDef>,
@@ -158,6 +159,8 @@ pub struct ActorDef {
 pub struct InterestDef {
     pub on: String,
     pub weight: f64,
+    /// The change in the variable `weight` refers to (`None` for an event).
+    pub per: Option<f64>,
     pub source: String,
 }
 
