@@ -164,6 +164,17 @@ pub struct InterestDef {
     pub source: String,
 }
 
+impl InterestDef {
+    /// What the weight is counted against, for listings: "per 0.03 million
+    /// people per year" for a variable, "per point of hazard" for an event.
+    pub fn scale_text(&self, vars: &[VarDef]) -> String {
+        match (self.per, vars.iter().find(|v| v.id == self.on)) {
+            (Some(per), Some(v)) => format!("per {} {}", crate::numfmt::sig(per, 6), v.unit),
+            _ => "per point of hazard".to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ActionDef {
     pub id: String,
