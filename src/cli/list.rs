@@ -22,7 +22,7 @@ pub fn render(m: &Model) -> String {
         for i in &a.interests {
             let _ = writeln!(
                 s,
-                "    {:>7}  {:<28} {}  [{}]",
+                "    {:>7}  {:<28} {:<36} [{}]",
                 crate::numfmt::signed(i.weight, 4),
                 i.on,
                 i.scale_text(&m.vars),
