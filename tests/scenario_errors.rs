@@ -105,16 +105,56 @@ fn missing_field_is_named() {
 }
 
 #[test]
-fn weight_out_of_range() {
-    let from = r#"(on: "taliban_cohesion", weight: 1.0,"#;
-    let msg = broken(from, r#"(on: "taliban_cohesion", weight: 1.5,"#);
+fn interest_without_per_says_what_to_add() {
+    // An interest in a variable must say which change its weight refers to,
+    // in the variable's units; the hint gives the value that keeps the old
+    // (1% of the declared range) meaning.
+    let from = r#"(on: "returns_iran", weight: 0.4, per: 0.03,"#;
+    let msg = broken(from, r#"(on: "returns_iran", weight: 0.4,"#);
     assert!(
-        msg.contains("weight 1.5 on `taliban_cohesion` is outside [-1, 1]"),
+        msg.contains("the interest in `returns_iran` does not say what change its weight refers to"),
         "{msg}"
     );
-    let text = DEFAULT_SCENARIO.replacen(from, r#"(on: "taliban_cohesion", weight: 1.5,"#, 1);
-    let line = line_of(&text, "weight: 1.5");
+    assert!(msg.contains("weight: 0.4, per: 0.03"), "{msg}");
+    assert!(msg.contains("million people per year"), "{msg}");
+    let text = DEFAULT_SCENARIO.replacen(from, r#"(on: "returns_iran", weight: 0.4,"#, 1);
+    let line = line_of(&text, r#"(on: "returns_iran", weight: 0.4,"#);
     assert!(msg.contains(&format!("copy.ron:{line}:")), "{msg}");
+}
+
+#[test]
+fn interest_per_must_be_positive() {
+    let from = r#"(on: "taliban_cohesion", weight: 1.0, per: 0.01,"#;
+    for bad in ["0.0", "-0.01"] {
+        let msg = broken(from, &format!(r#"(on: "taliban_cohesion", weight: 1.0, per: {bad},"#));
+        assert!(msg.contains("on `taliban_cohesion` must be a positive number"), "{msg}");
+        let text = DEFAULT_SCENARIO.replacen(
+            from,
+            &format!(r#"(on: "taliban_cohesion", weight: 1.0, per: {bad},"#),
+            1,
+        );
+        let line = line_of(&text, &format!("per: {bad},"));
+        assert!(msg.contains(&format!("copy.ron:{line}:")), "{msg}");
+    }
+}
+
+#[test]
+fn event_interest_takes_no_per() {
+    let from = r#"(on: "pak_afg_war", weight: -0.6,"#;
+    let msg = broken(from, r#"(on: "pak_afg_war", weight: -0.6, per: 1.0,"#);
+    assert!(msg.contains("the interest in event `pak_afg_war` has a `per`"), "{msg}");
+    assert!(msg.contains("per percentage point"), "{msg}");
+}
+
+#[test]
+fn interest_weight_is_not_capped() {
+    // Weights are points per `per`, not shares of a [-1, 1] scale.
+    let text = DEFAULT_SCENARIO.replacen(
+        r#"(on: "taliban_cohesion", weight: 1.0, per: 0.01,"#,
+        r#"(on: "taliban_cohesion", weight: 150.0, per: 1.0,"#,
+        1,
+    );
+    load_str(&text, "copy.ron").unwrap();
 }
 
 #[test]
@@ -229,8 +269,8 @@ fn several_errors_are_all_reported() {
             1,
         )
         .replacen(
-            r#"(on: "taliban_cohesion", weight: 1.0,"#,
-            r#"(on: "taliban_cohesion", weight: 3.0,"#,
+            r#"(on: "taliban_cohesion", weight: 1.0, per: 0.01,"#,
+            r#"(on: "taliban_cohesion", weight: 1.0, per: 0.0,"#,
             1,
         );
     let err = load_str(&text, "copy.ron").unwrap_err();

@@ -20,7 +20,14 @@ pub fn render(m: &Model) -> String {
     for a in &m.actors {
         let _ = writeln!(s, "  {} ({})", a.id, a.name);
         for i in &a.interests {
-            let _ = writeln!(s, "    {:+.2}  {:<28} [{}]", i.weight, i.on, i.source);
+            let _ = writeln!(
+                s,
+                "    {:>7}  {:<28} {:<36} [{}]",
+                crate::numfmt::signed(i.weight, 4),
+                i.on,
+                i.scale_text(&m.vars),
+                i.source
+            );
         }
         let acts: Vec<&str> = a.actions.iter().map(|x| x.id.as_str()).collect();
         let _ = writeln!(s, "    actions: {}", acts.join(", "));

@@ -146,9 +146,10 @@ pub struct ActorDef {
     pub name: String,
     /// Evaluated once per trial, after the uncertainties are drawn.
     pub rationality: Program,
-    /// Points per unit change of each variable (dense, one entry per variable).
+    /// Points per unit change of each variable, in the variable's own units
+    /// (dense, one entry per variable): each interest's `weight / per`.
     pub var_weights: Vec<f64>,
-    /// Interests in events: (event, weight).
+    /// Interests in events: (event, points per percentage point of hazard).
     pub event_weights: Vec<(u16, f64)>,
     pub interests: Vec<InterestDef>,
     pub actions: Vec<ActionDef>,
@@ -158,7 +159,20 @@ pub struct ActorDef {
 pub struct InterestDef {
     pub on: String,
     pub weight: f64,
+    /// The change in the variable `weight` refers to (`None` for an event).
+    pub per: Option<f64>,
     pub source: String,
+}
+
+impl InterestDef {
+    /// What the weight is counted against, for listings: "per 0.03 million
+    /// people per year" for a variable, "per point of hazard" for an event.
+    pub fn scale_text(&self, vars: &[VarDef]) -> String {
+        match (self.per, vars.iter().find(|v| v.id == self.on)) {
+            (Some(per), Some(v)) => format!("per {} {}", crate::numfmt::sig(per, 6), v.unit),
+            _ => "per point of hazard".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

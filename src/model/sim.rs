@@ -255,6 +255,12 @@ pub fn logit_choice(values: &mut [f64], best: f64, lambda: f64, u: f64) -> usize
 /// count of a Poisson event (relative to at least 0.25 per turn).
 const POISSON_FLOOR: f64 = 0.25;
 
+/// Relative step of the forward difference behind event interests: 0.1% of a
+/// variable's current magnitude, or 0.001 units when its magnitude is below 1.
+/// For the usual 0–1 indices this is the 0.001 step used when the step was a
+/// share of the declared range, so their sensitivities are unchanged.
+const DERIVATIVE_STEP: f64 = 1e-3;
+
 impl Model {
     /// Start trial `trial` of a run with master seed `seed`: draw the
     /// uncertainties and the initial state.
@@ -442,6 +448,10 @@ impl Model {
 
     /// First-order sensitivity of each needed event hazard to each variable,
     /// in points per unit of the variable, by a forward difference.
+    ///
+    /// The step is [`DERIVATIVE_STEP`] times the variable's magnitude (at
+    /// least 1 unit), never a share of its declared range: widening a bound
+    /// that does not bind must not change any actor's valuation.
     fn fill_derivatives(&self, st: &mut TrialState) {
         if self.derivative_pairs.is_empty() {
             return;
@@ -464,8 +474,8 @@ impl Model {
                 last_event = e;
             }
             let def = &self.vars[v];
-            let h = (def.max - def.min) * 1e-3;
             let x0 = probe[v];
+            let h = DERIVATIVE_STEP * x0.abs().max(1.0);
             // Step inward at the upper bound so the probe stays in range.
             let step = if x0 + h > def.max { -h } else { h };
             probe[v] = x0 + step;

@@ -517,23 +517,64 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         let mut interests = Vec::new();
         for it in &a.interests {
             let ipath = [path[0], path[1], Anchor::Str(&it.on)];
-            if !(it.weight.is_finite() && (-1.0..=1.0).contains(&it.weight)) {
+            let field = |f| [path[0], path[1], Anchor::Str(&it.on), Anchor::Field(f)];
+            if !it.weight.is_finite() {
                 c.error(
-                    &[path[0], path[1], Anchor::Str(&it.on), Anchor::Field("weight")],
-                    format!(
-                        "actor `{}`: weight {} on `{}` is outside [-1, 1]",
-                        a.id, it.weight, it.on
-                    ),
-                    Some("weights are relative: 1 is the strongest interest, -1 the strongest aversion".into()),
+                    &field("weight"),
+                    format!("actor `{}`: weight {} on `{}` is not a number", a.id, it.weight, it.on),
+                    Some("a weight is the points gained from a rise of `per` in the variable".into()),
                 );
             }
             match kinds.get(&it.on) {
                 Some((Kind::Var, vi)) => {
+                    // Points per unit of the variable, from the interest alone:
+                    // the declared bounds only clamp, they never scale a preference.
                     let v = &file.variables[*vi];
-                    let range = (v.max - v.min).max(1e-12);
-                    var_weights[*vi] += it.weight * 100.0 / range;
+                    match it.per {
+                        Some(per) if per.is_finite() && per > 0.0 => {
+                            var_weights[*vi] += it.weight / per;
+                        }
+                        Some(per) => c.error(
+                            &field("per"),
+                            format!("actor `{}`: `per` {per} on `{}` must be a positive number", a.id, it.on),
+                            Some(format!(
+                                "`per` is the change in `{}` ({}) that the weight refers to",
+                                it.on, v.unit
+                            )),
+                        ),
+                        None => c.error(
+                            &ipath,
+                            format!(
+                                "actor `{}`: the interest in `{}` does not say what change its weight refers to",
+                                a.id, it.on
+                            ),
+                            Some(format!(
+                                "add `per:` in the variable's units ({}), e.g. `weight: {}, per: {}` \
+                                 gives the weight the meaning it had when interests were scaled \
+                                 to 1% of the declared range {}..{}",
+                                v.unit,
+                                it.weight,
+                                ron_number((v.max - v.min) / 100.0),
+                                v.min,
+                                v.max
+                            )),
+                        ),
+                    }
                 }
-                Some((Kind::Event, ei)) => event_weights.push((*ei as u16, it.weight)),
+                Some((Kind::Event, ei)) => {
+                    if it.per.is_some() {
+                        c.error(
+                            &field("per"),
+                            format!("actor `{}`: the interest in event `{}` has a `per`", a.id, it.on),
+                            Some(
+                                "an event interest's weight is per percentage point of the event's \
+                                 hazard; remove `per`"
+                                    .into(),
+                            ),
+                        );
+                    }
+                    event_weights.push((*ei as u16, it.weight));
+                }
                 _ => {
                     let cands: Vec<String> = order
                         .iter()
@@ -558,6 +599,7 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
             interests.push(InterestDef {
                 on: it.on.clone(),
                 weight: it.weight,
+                per: it.per,
                 source: it.source.clone(),
             });
         }
@@ -1386,4 +1428,11 @@ fn compile_bargaining(
         options: opts,
         outputs,
     }
+}
+
+/// `x` to six significant digits as a RON number literal (no digit
+/// grouping), for hints that suggest a value to paste into the file.
+fn ron_number(x: f64) -> String {
+    let rounded: f64 = format!("{x:.5e}").parse().unwrap_or(x);
+    format!("{rounded}")
 }

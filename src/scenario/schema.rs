@@ -187,8 +187,15 @@ pub struct Actor {
 pub struct Interest {
     /// A state variable or event id.
     pub on: String,
-    /// In [-1, 1]: the value to the actor of a rise in the variable / event.
+    /// Points the actor gains from a rise of `per` in the variable (in the
+    /// variable's own units), or from a one-percentage-point rise in an
+    /// event's hazard. Never scaled by the variable's declared bounds, so
+    /// widening a bound that never binds changes no decision.
     pub weight: f64,
+    /// For an interest in a variable (required there, absent for events):
+    /// the change in the variable, in its own units, that `weight` refers to.
+    #[serde(default)]
+    pub per: Option<f64>,
     pub source: String,
 }
 

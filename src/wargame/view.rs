@@ -89,9 +89,15 @@ pub fn view(desk: &Desk, team: &str, brief: &Brief, own: Option<&OrdersRec>) -> 
             desk.date(brief.turn)
         );
     }
-    let _ = writeln!(s, "\nYOUR INTERESTS (points per unit; + you want more, − less)");
+    let _ = writeln!(s, "\nYOUR INTERESTS (points gained; + you want more, − less)");
     for i in &actor.interests {
-        let _ = writeln!(s, "  {:+.2}  {}", i.weight, i.on);
+        let _ = writeln!(
+            s,
+            "  {:>7}  {} {}",
+            crate::numfmt::signed(i.weight, 4),
+            i.on,
+            i.scale_text(&model.vars)
+        );
     }
     let _ = writeln!(
         s,

@@ -69,16 +69,13 @@ pub fn default_hidden(model: &Model) -> Vec<Hidden> {
 
 /// How a team's intelligence coverage scales its errors: 1.5 × the table's
 /// error with no coverage, 1 × at coverage 0.5, 0.5 × at full coverage. A
-/// team without a coverage variable in the scenario gets 1 ×.
+/// team without a coverage variable in the scenario gets 1 ×. Coverage is
+/// read as a 0–1 index (0 none, 1 full), not as a share of the variable's
+/// declared range, so widening its bounds changes no estimate.
 pub fn coverage_factor(model: &Model, vars: &[f64], team: usize) -> f64 {
     let id = format!("{}_intel_coverage", model.actors[team].id);
     match model.vars.iter().position(|v| v.id == id) {
-        Some(c) => {
-            let def = &model.vars[c];
-            let span = (def.max - def.min).max(f64::MIN_POSITIVE);
-            let share = ((vars[c] - def.min) / span).clamp(0.0, 1.0);
-            1.5 - share
-        }
+        Some(c) => 1.5 - vars[c].clamp(0.0, 1.0),
         None => 1.0,
     }
 }
