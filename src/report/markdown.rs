@@ -38,8 +38,8 @@ pub fn render(r: &Report) -> String {
     for p in r.summaries {
         let _ = writeln!(
             s,
-            "- **{}** — {} ({}, {}; `{}`). {}",
-            p.id, p.label, p.author, p.date, p.source_file, p.summary
+            "- **{}** — {}. Source: {}. {}",
+            p.id, p.label, p.citation, p.summary
         );
     }
     let _ = writeln!(s);
