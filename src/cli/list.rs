@@ -44,13 +44,7 @@ pub fn render(m: &Model) -> String {
     }
     let _ = writeln!(s, "\nPOLICIES");
     for p in &m.policies {
-        let _ = writeln!(
-            s,
-            "  {} — {}\n    source: {}",
-            p.id,
-            p.label,
-            m.policy_citation(p)
-        );
+        let _ = writeln!(s, "  {} — {}\n    source: {}", p.id, p.label, m.policy_citation(p));
         if let Some(i) = p.inherits {
             let _ = writeln!(s, "    levers it does not set follow: {}", m.policies[i].id);
         }
@@ -101,7 +95,10 @@ pub fn render(m: &Model) -> String {
         }
     }
     if !m.sources.is_empty() {
-        let _ = writeln!(s, "\nSOURCES (cited above as [key]; docs/sources.md says where each is used)");
+        let _ = writeln!(
+            s,
+            "\nSOURCES (cited above as [key]; docs/sources.md says where each is used)"
+        );
         for w in &m.sources {
             let _ = writeln!(s, "  [{}] {}", w.key, w.citation());
         }

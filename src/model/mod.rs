@@ -299,7 +299,16 @@ impl Model {
     /// without a `source` key, its author, date and file.
     pub fn policy_citation(&self, p: &PolicyDef) -> String {
         match self.policy_source(p) {
-            Some(src) => src.citation(),
+            Some(src) => {
+                let mut s = src.citation();
+                if p.author != src.author {
+                    s = format!("{}, in {s}", p.author);
+                }
+                if p.date != src.date {
+                    s.push_str(&format!(" (package dated {})", p.date));
+                }
+                s
+            }
             None => match &p.source_file {
                 Some(f) if !f.is_empty() => format!("{}, {} (file {f})", p.author, p.date),
                 _ => format!("{}, {}", p.author, p.date),

@@ -736,7 +736,15 @@ pub fn section_provenance(r: &CompareReport) -> String {
             );
         }
     }
-    cited_works(&mut s, m, r.cmp.design.slots.iter().flat_map(|&pi| m.policies[pi].rules.iter().map(|x| x.passage.as_str())));
+    cited_works(
+        &mut s,
+        m,
+        r.cmp
+            .design
+            .slots
+            .iter()
+            .flat_map(|&pi| m.policies[pi].rules.iter().map(|x| x.passage.as_str())),
+    );
     let _ = writeln!(s);
     s
 }

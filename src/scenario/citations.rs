@@ -16,13 +16,18 @@ pub fn unknown(src: &SourceFile, keys: &[String]) -> Vec<Diagnostic> {
         .into_iter()
         .filter(|(_, key)| !keys.iter().any(|k| k == key))
         .map(|(off, key)| {
-            let hint = closest(key, keys).map(|k| format!("did you mean `[{k}]`?")).unwrap_or_else(|| {
-                if keys.is_empty() {
-                    "declare the work in the scenario's `sources` section, or drop the brackets".into()
-                } else {
-                    format!("declare it in the scenario's `sources`; known sources: {}", keys.join(", "))
-                }
-            });
+            let hint = closest(key, keys)
+                .map(|k| format!("did you mean `[{k}]`?"))
+                .unwrap_or_else(|| {
+                    if keys.is_empty() {
+                        "declare the work in the scenario's `sources` section, or drop the brackets".into()
+                    } else {
+                        format!(
+                            "declare it in the scenario's `sources`; known sources: {}",
+                            keys.join(", ")
+                        )
+                    }
+                });
             src.at(Some(off), format!("unknown source `[{key}]` cited"), Some(hint))
         })
         .collect()

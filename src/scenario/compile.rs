@@ -2,10 +2,10 @@
 //! compile expressions, check ranges and limits, and collect every problem
 //! with its position.
 
+use super::citations;
 use super::diagnostics::{Diagnostic, SourceFile, closest};
 use super::expr::{self, ExprError, Scope, Symbol, Ty};
 use super::locate::{Anchor, Locator};
-use super::citations;
 use super::schema::{self, Hazard, LeverKind, Measure, ScenarioFile};
 use crate::model::dist::{Sampler, support};
 use crate::model::time::{Calendar, Period};
@@ -1056,7 +1056,12 @@ fn compile_sources(c: &mut Compiler, list: &[schema::Source]) -> Vec<SourceDef> 
         } else if out.iter().any(|o| o.key == s.key) {
             c.error(&path, format!("source `{}` is declared twice", s.key), None);
         }
-        for (field, value) in [("author", &s.author), ("title", &s.title), ("outlet", &s.outlet), ("date", &s.date)] {
+        for (field, value) in [
+            ("author", &s.author),
+            ("title", &s.title),
+            ("outlet", &s.outlet),
+            ("date", &s.date),
+        ] {
             if value.trim().is_empty() {
                 c.error(
                     &[path[0], path[1], Anchor::Field(field)],
@@ -1096,7 +1101,12 @@ fn policy_source(c: &mut Compiler, p: &schema::Policy, keys: &[String]) -> Optio
             })
         });
         c.error(
-            &[Anchor::Section("policies"), Anchor::Id(&p.id), Anchor::Field("source"), Anchor::Str(key)],
+            &[
+                Anchor::Section("policies"),
+                Anchor::Id(&p.id),
+                Anchor::Field("source"),
+                Anchor::Str(key),
+            ],
             format!("policy `{}` names unknown source `{key}`", p.id),
             hint,
         );
