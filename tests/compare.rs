@@ -100,15 +100,15 @@ fn compare_writes_every_output_with_exact_columns() {
     assert_eq!(m["trials"], 80);
     assert_eq!(m["complete"], true);
     assert_eq!(m["design"], "paired_monte_carlo");
-    // Provenance: every policy's author, seed file and date.
+    // Provenance: every policy's author, full citation and date.
     let md = fs::read_to_string(out.join("comparison.md")).unwrap();
     for p in json["policies"].as_array().unwrap() {
-        for k in ["author", "source_file", "date"] {
+        for k in ["author", "citation", "date"] {
             let v = p[k].as_str().unwrap();
             assert!(!v.is_empty() && md.contains(v), "comparison.md lacks {k} {v}");
         }
     }
-    assert!(md.contains("003_493e444f8c257c99.txt") && md.contains("Ranking by satisficing"));
+    assert!(md.contains("Maheen Safian") && md.contains("https://jqas.org/") && md.contains("Ranking by satisficing"));
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("data:image/png;base64,"));
     assert!(html.contains("Provenance") && html.contains("Scorecard") && html.contains("Robustness"));

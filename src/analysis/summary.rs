@@ -38,7 +38,10 @@ pub struct PolicySummary {
     pub id: String,
     pub label: String,
     pub author: String,
-    pub source_file: String,
+    /// Key of the cited work in the scenario's `sources`, if it names one.
+    pub source: Option<String>,
+    /// Author, title, outlet, date and URL of the work the package comes from.
+    pub citation: String,
     pub date: String,
     pub summary: String,
     pub outcomes: Vec<OutcomeSummary>,
@@ -85,7 +88,8 @@ pub fn summarise(model: &Model, results: &Results) -> Vec<PolicySummary> {
                 id: pol.id.clone(),
                 label: pol.label.clone(),
                 author: pol.author.clone(),
-                source_file: pol.source_file.clone(),
+                source: model.policy_source(pol).map(|s| s.key.clone()),
+                citation: model.policy_citation(pol),
                 date: pol.date.clone(),
                 summary: pol.summary.clone(),
                 outcomes,

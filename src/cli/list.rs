@@ -22,7 +22,7 @@ pub fn render(m: &Model) -> String {
         for i in &a.interests {
             let _ = writeln!(
                 s,
-                "    {:>7}  {:<28} {:<36} [{}]",
+                "    {:>7}  {:<28} {:<36} source: {}",
                 crate::numfmt::signed(i.weight, 4),
                 i.on,
                 i.scale_text(&m.vars),
@@ -41,7 +41,7 @@ pub fn render(m: &Model) -> String {
         };
         let _ = writeln!(
             s,
-            "  {:<26} {} (default {})  — {}\n    [{}]",
+            "  {:<26} {} (default {})  — {}\n    source: {}",
             l.id,
             kind,
             l.show(l.default),
@@ -51,11 +51,7 @@ pub fn render(m: &Model) -> String {
     }
     let _ = writeln!(s, "\nPOLICIES");
     for p in &m.policies {
-        let _ = writeln!(
-            s,
-            "  {} — {}\n    author: {}; source: {}; date: {}",
-            p.id, p.label, p.author, p.source_file, p.date
-        );
+        let _ = writeln!(s, "  {} — {}\n    source: {}", p.id, p.label, m.policy_citation(p));
         if let Some(i) = p.inherits {
             let _ = writeln!(s, "    levers it does not set follow: {}", m.policies[i].id);
         }
@@ -87,7 +83,7 @@ pub fn render(m: &Model) -> String {
     }
     let _ = writeln!(s, "\nUNCERTAINTIES");
     for u in &m.params {
-        let _ = writeln!(s, "  {:<26} {:?} — {}\n    [{}]", u.id, u.dist, u.label, u.source);
+        let _ = writeln!(s, "  {:<26} {:?} — {}\n    source: {}", u.id, u.dist, u.label, u.source);
     }
     let _ = writeln!(s, "\nOUTCOMES");
     for o in &m.outcomes {
@@ -105,12 +101,21 @@ pub fn render(m: &Model) -> String {
             let _ = writeln!(s, "    measures: {}", o.description.trim());
         }
     }
+    if !m.sources.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nSOURCES (cited above as [key]; docs/sources.md says where each is used)"
+        );
+        for w in &m.sources {
+            let _ = writeln!(s, "  [{}] {}", w.key, w.citation());
+        }
+    }
     s
 }
 
 fn render_bargaining(s: &mut String, m: &Model, b: &crate::model::bargaining::BargainingDef) {
     use crate::model::bargaining::SettledDef;
-    let _ = writeln!(s, "\nBARGAINING — {}\n    [{}]", b.label, b.source);
+    let _ = writeln!(s, "\nBARGAINING — {}\n    source: {}", b.label, b.source);
     let dates: Vec<String> = (0..m.turns)
         .filter(|&t| b.scheduled[t as usize])
         .map(|t| m.calendar.label(t))
@@ -124,20 +129,20 @@ fn render_bargaining(s: &mut String, m: &Model, b: &crate::model::bargaining::Ba
     for d in &b.dimensions {
         let _ = writeln!(
             s,
-            "  dimension {} — {}\n    0 = {}; 100 = {}\n    [{}]",
+            "  dimension {} — {}\n    0 = {}; 100 = {}\n    source: {}",
             d.id, d.label, d.low, d.high, d.source
         );
     }
     for br in &b.bargainers {
         let _ = writeln!(
             s,
-            "  bargainer {}: capability {}\n    [{}]",
+            "  bargainer {}: capability {}\n    source: {}",
             m.actors[br.actor as usize].id, br.capability_text, br.source
         );
         for (d, st) in b.dimensions.iter().zip(&br.stances) {
             let _ = writeln!(
                 s,
-                "    {:<18} position {}, salience {}\n      [{}]",
+                "    {:<18} position {}, salience {}\n      source: {}",
                 d.id, st.position_text, st.salience_text, st.source
             );
         }

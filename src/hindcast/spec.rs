@@ -303,6 +303,8 @@ pub fn load_str(model: &Model, text: &str, name: &str) -> Result<Record, Scenari
         diags: Vec::new(),
     };
     let record = r.resolve(file);
+    let keys: Vec<String> = model.sources.iter().map(|s| s.key.clone()).collect();
+    r.diags.extend(crate::scenario::citations::unknown(&r.src, &keys));
     match record {
         Some(rec) if r.diags.is_empty() => {
             use sha2::Digest;

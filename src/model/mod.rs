@@ -42,6 +42,8 @@ pub struct Model {
     pub shocks: Vec<ShockDef>,
     pub outcomes: Vec<OutcomeDef>,
     pub policies: Vec<PolicyDef>,
+    /// The works the scenario cites (its `sources` section), in file order.
+    pub sources: Vec<SourceDef>,
     /// Index of the baseline policy (runs before the decision date).
     pub baseline: usize,
     /// Total number of policy rules (size of the per-trial latch table).
@@ -277,12 +279,67 @@ impl OutcomeDef {
     }
 }
 
+/// A cited work: enough for a reader to find and check it (docs/sources.md lists the
+/// built-in scenario's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceDef {
+    pub key: String,
+    pub author: String,
+    pub title: String,
+    pub outlet: String,
+    pub date: String,
+    pub url: String,
+}
+
+impl SourceDef {
+    /// `Author, "Title", Outlet, date, URL` — the form every output prints.
+    pub fn citation(&self) -> String {
+        let mut s = format!("{}, \"{}\", {}, {}", self.author, self.title, self.outlet, self.date);
+        if !self.url.is_empty() {
+            s.push_str(", ");
+            s.push_str(&self.url);
+        }
+        s
+    }
+}
+
+impl Model {
+    /// The work a policy comes from, if the scenario names one by key.
+    pub fn policy_source(&self, p: &PolicyDef) -> Option<&SourceDef> {
+        p.source.map(|i| &self.sources[i])
+    }
+
+    /// A policy's citation: the full citation of its source, or, for an older scenario
+    /// without a `source` key, its author, date and file.
+    pub fn policy_citation(&self, p: &PolicyDef) -> String {
+        match self.policy_source(p) {
+            Some(src) => {
+                let mut s = src.citation();
+                if p.author != src.author {
+                    s = format!("{}, in {s}", p.author);
+                }
+                if p.date != src.date {
+                    s.push_str(&format!(" (package dated {})", p.date));
+                }
+                s
+            }
+            None => match &p.source_file {
+                Some(f) if !f.is_empty() => format!("{}, {} (file {f})", p.author, p.date),
+                _ => format!("{}, {}", p.author, p.date),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PolicyDef {
     pub id: String,
     pub label: String,
     pub author: String,
-    pub source_file: String,
+    /// Index into `Model::sources` of the work the package comes from.
+    pub source: Option<usize>,
+    /// An older scenario's `source_file`, shown only when there is no `source` key.
+    pub source_file: Option<String>,
     pub date: String,
     pub summary: String,
     pub inherits: Option<usize>,

@@ -122,6 +122,14 @@ pub fn draw_scorecard(ctx: &ChartContext, s: &Scorecard, dir: &Path) -> anyhow::
     render::write_png_and_svg(dir, "scorecard", &ScorecardFigure::new(ctx, s))
 }
 
+/// Pixel size of the footer's citation lines.
+const PROV_PX: f64 = SMALL_PX - 2.0;
+
+/// Width of the figure: the label column and one column per policy, at least 1000 px.
+fn figure_width(label_w: u32, col_w: u32, policies: usize) -> i32 {
+    (label_w as i32 + 2 * render::PAGE_MARGIN + col_w as i32 * policies.max(1) as i32).max(1000)
+}
+
 /// Word wrap by width measured in the embedded font (the figure is sized
 /// before there is a drawing area), breaking identifiers only after `_` or `-`.
 fn wrap_measured(text: &str, px: f64, style: FontStyle, max_w: u32) -> Vec<String> {
@@ -143,6 +151,9 @@ struct ScorecardFigure<'a> {
     heads: Vec<Vec<String>>,
     head_h: i32,
     rows: Vec<RowLayout>,
+    /// Footer lines: each policy's citation, wrapped to the figure's width so that
+    /// no URL is cut off.
+    provenance: Vec<String>,
 }
 
 impl<'a> ScorecardFigure<'a> {
@@ -202,7 +213,14 @@ impl<'a> ScorecardFigure<'a> {
                 RowLayout { label, cells, height }
             })
             .collect();
+        let w = figure_width(label_w, col_w, s.policies.len());
+        let provenance = s
+            .provenance
+            .iter()
+            .flat_map(|line| wrap_measured(line, PROV_PX, FontStyle::Normal, (w - 2 * render::PAGE_MARGIN) as u32))
+            .collect();
         ScorecardFigure {
+            provenance,
             ctx,
             s,
             label_w,
@@ -216,11 +234,9 @@ impl<'a> ScorecardFigure<'a> {
 
 impl Figure for ScorecardFigure<'_> {
     fn size(&self) -> (u32, u32) {
-        let w =
-            (self.label_w as i32 + 2 * render::PAGE_MARGIN + self.col_w as i32 * self.s.policies.len().max(1) as i32)
-                .max(1000);
+        let w = figure_width(self.label_w, self.col_w, self.s.policies.len());
         let body: i32 = self.rows.iter().map(|r| r.height).sum();
-        let h = FRAME_H + self.head_h + body + 24 + 19 * self.s.provenance.len() as i32;
+        let h = FRAME_H + self.head_h + body + 24 + 19 * self.provenance.len() as i32;
         (w as u32, h as u32)
     }
 
@@ -251,7 +267,6 @@ impl Figure for ScorecardFigure<'_> {
             )),
         };
         let plot = draw_frame(root, self.ctx, &frame)?;
-        let (w, _) = plot.dim_in_pixel();
         let x0 = render::PAGE_MARGIN;
         let np = s.policies.len().max(1) as i32;
         let (label_w, col_w) = (self.label_w as i32, self.col_w as i32);
@@ -303,11 +318,10 @@ impl Figure for ScorecardFigure<'_> {
                 GRID.stroke_width(1),
             ))?;
         }
-        let prov_style = text_style(SMALL_PX - 2.0, FontStyle::Normal, MUTED).pos(Pos::new(HPos::Left, VPos::Top));
+        let prov_style = text_style(PROV_PX, FontStyle::Normal, MUTED).pos(Pos::new(HPos::Left, VPos::Top));
         let top = y + 10;
-        for (k, line) in s.provenance.iter().enumerate() {
-            let line = ellipsize(&plot, line, &prov_style, (w as i32 - 2 * render::PAGE_MARGIN) as u32)?;
-            plot.draw_text(&line, &prov_style, (x0, top + 19 * k as i32))?;
+        for (k, line) in self.provenance.iter().enumerate() {
+            plot.draw_text(line, &prov_style, (x0, top + 19 * k as i32))?;
         }
         Ok(())
     }

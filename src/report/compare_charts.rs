@@ -83,10 +83,11 @@ pub fn scorecard(r: &CompareReport) -> Scorecard {
     }
 }
 
-/// "id — author, seed file `x`, date" for chart footers.
+/// "id — author, "title", outlet, date, URL" for chart footers: the citation a reader
+/// can check (docs/sources.md), never a file only the scenario's author has.
 pub fn provenance(r: &CompareReport, policy: usize) -> String {
     let p = &r.model.policies[policy];
-    format!("{} — {}; seed file {}; {}", p.id, p.author, p.source_file, p.date)
+    format!("{} — {}", p.id, r.model.policy_citation(p))
 }
 
 /// Forest of the largest action-share differences of reported slot `slot`.

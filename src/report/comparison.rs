@@ -7,7 +7,7 @@
 use crate::analysis::compare::{Comparison, Row};
 use crate::analysis::explain::{ActionRow, EventRow, Mechanisms, relative};
 use crate::analysis::paired::orientation;
-use crate::model::Model;
+use crate::model::{Model, SourceDef};
 use crate::numfmt::{self, sig as fmt_sig};
 use crate::scenario::schema::OutcomeKind;
 use anyhow::{Context, Result};
@@ -101,11 +101,27 @@ pub fn robustness_csv(r: &CompareReport) -> Result<Vec<u8>> {
 /// `policies.csv`: each compared policy's provenance.
 pub fn policies_csv(r: &CompareReport) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["policy", "role", "label", "author", "source_file", "date", "summary"])?;
+    w.write_record([
+        "policy", "role", "label", "author", "title", "outlet", "date", "url", "source", "summary",
+    ])?;
     for (slot, &pi) in r.cmp.design.slots.iter().enumerate() {
         let p = &r.model.policies[pi];
         let role = if slot == 0 { "baseline" } else { "compared" };
-        w.write_record([&p.id, role, &p.label, &p.author, &p.source_file, &p.date, &p.summary])?;
+        let src = r.model.policy_source(p);
+        let field = |f: fn(&SourceDef) -> &str| src.map_or("", f);
+        let key = src.map(|s| s.key.as_str()).or(p.source_file.as_deref()).unwrap_or("");
+        w.write_record([
+            p.id.as_str(),
+            role,
+            &p.label,
+            &p.author,
+            field(|s| &s.title),
+            field(|s| &s.outlet),
+            &p.date,
+            field(|s| &s.url),
+            key,
+            &p.summary,
+        ])?;
     }
     w.into_inner().context("writing policies.csv")
 }
@@ -182,7 +198,11 @@ struct JsonPolicy<'a> {
     id: &'a str,
     label: &'a str,
     author: &'a str,
-    source_file: &'a str,
+    /// Key of the cited work in the scenario's `sources` (docs/sources.md).
+    source: Option<&'a str>,
+    /// Author, title, outlet, date and URL of the work.
+    citation: String,
+    url: Option<&'a str>,
     date: &'a str,
     summary: &'a str,
 }
@@ -210,7 +230,9 @@ pub fn comparison_json(r: &CompareReport) -> Result<Vec<u8>> {
                     id: &p.id,
                     label: &p.label,
                     author: &p.author,
-                    source_file: &p.source_file,
+                    source: r.model.policy_source(p).map(|s| s.key.as_str()),
+                    citation: r.model.policy_citation(p),
+                    url: r.model.policy_source(p).map(|s| s.url.as_str()),
                     date: &p.date,
                     summary: &p.summary,
                 }
@@ -670,7 +692,8 @@ pub fn section_mechanisms(r: &CompareReport, k: usize, by_year: bool) -> String 
     s
 }
 
-/// Who wrote each package, when, from which file, and the passage each lever rule rests on.
+/// Who argues for each package, in which work (full citation), and the passage each lever
+/// rule rests on; then the full citation of every work a passage cites by key.
 pub fn section_provenance(r: &CompareReport) -> String {
     let m = r.model;
     let mut s = String::from("## Provenance\n\n");
@@ -679,8 +702,11 @@ pub fn section_provenance(r: &CompareReport) -> String {
         let role = if slot == 0 { " (baseline)" } else { "" };
         let _ = writeln!(
             s,
-            "- **{}**{role} — {}. Author: {}; seed file: `{}`; date: {}. {}",
-            p.id, p.label, p.author, p.source_file, p.date, p.summary
+            "- **{}**{role} — {}. Source: {}. {}",
+            p.id,
+            p.label,
+            m.policy_citation(p),
+            p.summary
         );
         if let Some(i) = p.inherits {
             let _ = writeln!(s, "  - levers it does not set follow `{}`", m.policies[i].id);
@@ -710,8 +736,30 @@ pub fn section_provenance(r: &CompareReport) -> String {
             );
         }
     }
+    cited_works(
+        &mut s,
+        m,
+        r.cmp
+            .design
+            .slots
+            .iter()
+            .flat_map(|&pi| m.policies[pi].rules.iter().map(|x| x.passage.as_str())),
+    );
     let _ = writeln!(s);
     s
+}
+
+/// The full citation of every work cited as `[key]` in `texts`, in the scenario's order.
+fn cited_works<'t>(s: &mut String, m: &crate::model::Model, texts: impl Iterator<Item = &'t str>) {
+    let cited: Vec<&str> = texts.flat_map(crate::scenario::citations::in_text).collect();
+    let works: Vec<&SourceDef> = m.sources.iter().filter(|w| cited.contains(&w.key.as_str())).collect();
+    if works.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "\nWorks cited above (docs/sources.md lists every source):\n");
+    for w in works {
+        let _ = writeln!(s, "- `[{}]` {}", w.key, w.citation());
+    }
 }
 
 /// How the numbers are made, and what they do not say.

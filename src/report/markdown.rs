@@ -36,11 +36,7 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(s, "## Policies\n");
     for p in r.summaries {
-        let _ = writeln!(
-            s,
-            "- **{}** — {} ({}, {}; `{}`). {}",
-            p.id, p.label, p.author, p.date, p.source_file, p.summary
-        );
+        let _ = writeln!(s, "- **{}** — {}. Source: {}. {}", p.id, p.label, p.citation, p.summary);
     }
     let _ = writeln!(s);
     for (oi, o) in r.model.outcomes.iter().enumerate() {

@@ -2,10 +2,11 @@
 //! compile expressions, check ranges and limits, and collect every problem
 //! with its position.
 
+use super::citations;
 use super::diagnostics::{Diagnostic, SourceFile, closest};
 use super::expr::{self, ExprError, Scope, Symbol, Ty};
 use super::locate::{Anchor, Locator};
-use super::schema::{Hazard, LeverKind, Measure, ScenarioFile};
+use super::schema::{self, Hazard, LeverKind, Measure, ScenarioFile};
 use crate::model::dist::{Sampler, support};
 use crate::model::time::{Calendar, Period};
 use crate::model::*;
@@ -92,7 +93,7 @@ impl<'a> Compiler<'a> {
                 path,
                 format!("{what} has an empty `source`"),
                 Some(
-                    "say where the number comes from: a seed file (e.g. \"003\"), a public series, or \"judgement\""
+                    "say where the number comes from: a cited work (e.g. \"[safian-2023]\", declared in `sources`), a public series, or \"judgement\""
                         .into(),
                 ),
             );
@@ -857,6 +858,9 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
     }
 
     // ---- policies -----------------------------------------------------------
+    let sources = compile_sources(&mut c, &file.sources);
+    let source_keys: Vec<String> = sources.iter().map(|s| s.key.clone()).collect();
+    check_citations(&mut c, &source_keys);
     let policy_ids: Vec<String> = file.policies.iter().map(|p| p.id.clone()).collect();
     let mut policies = Vec::new();
     let mut n_rules = 0usize;
@@ -958,12 +962,28 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
             });
             n_rules += 1;
         }
+        let source = policy_source(&mut c, p, &source_keys);
+        let from_source = |f: fn(&SourceDef) -> &String| source.map(|i| f(&sources[i]).clone());
+        let author = p.author.clone().or_else(|| from_source(|s| &s.author));
+        let date = p.date.clone().or_else(|| from_source(|s| &s.date));
+        for (field, value) in [("author", &author), ("date", &date)] {
+            if value.is_none() {
+                c.error(
+                    &path,
+                    format!("policy `{}` has no `{field}`", p.id),
+                    Some(format!(
+                        "name the work it comes from with `source: \"<key>\"` (an entry of `sources`), or give `{field}`"
+                    )),
+                );
+            }
+        }
         policies.push(PolicyDef {
             id: p.id.clone(),
             label: p.label.clone(),
-            author: p.author.clone(),
+            author: author.unwrap_or_default(),
+            source,
             source_file: p.source_file.clone(),
-            date: p.date.clone(),
+            date: date.unwrap_or_default(),
             summary: p.summary.clone(),
             inherits,
             rules_by_lever,
@@ -1055,11 +1075,85 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         shocks,
         outcomes,
         policies,
+        sources,
         baseline,
         n_rules,
         derivative_pairs: pairs.into_iter().collect(),
         bargaining,
     })
+}
+
+/// The `sources` section: each key well formed and declared once, each work with an
+/// author, title, outlet and date (docs/scenario-format.md, "Sources").
+fn compile_sources(c: &mut Compiler, list: &[schema::Source]) -> Vec<SourceDef> {
+    let mut out: Vec<SourceDef> = Vec::new();
+    for s in list {
+        let path = [Anchor::Section("sources"), Anchor::Str(&s.key)];
+        if !citations::is_key(&s.key) {
+            c.error(
+                &path,
+                format!("source key `{}` is not a key", s.key),
+                Some("use lower-case letters, digits and `-`, starting with a letter, e.g. `rubin-2024`".into()),
+            );
+        } else if out.iter().any(|o| o.key == s.key) {
+            c.error(&path, format!("source `{}` is declared twice", s.key), None);
+        }
+        for (field, value) in [
+            ("author", &s.author),
+            ("title", &s.title),
+            ("outlet", &s.outlet),
+            ("date", &s.date),
+        ] {
+            if value.trim().is_empty() {
+                c.error(
+                    &[path[0], path[1], Anchor::Field(field)],
+                    format!("source `{}` has an empty `{field}`", s.key),
+                    Some("a reader needs author, title, outlet and date to find the work".into()),
+                );
+            }
+        }
+        out.push(SourceDef {
+            key: s.key.clone(),
+            author: s.author.clone(),
+            title: s.title.clone(),
+            outlet: s.outlet.clone(),
+            date: s.date.clone(),
+            url: s.url.clone(),
+        });
+    }
+    out
+}
+
+/// Every `[key]` cited in a string names a declared source.
+fn check_citations(c: &mut Compiler, keys: &[String]) {
+    let found = citations::unknown(&c.src, keys);
+    c.diags.extend(found);
+}
+
+/// The `sources` entry a policy's `source` key names.
+fn policy_source(c: &mut Compiler, p: &schema::Policy, keys: &[String]) -> Option<usize> {
+    let key = p.source.as_ref()?;
+    let found = keys.iter().position(|k| k == key);
+    if found.is_none() {
+        let hint = closest(key, keys).map(|k| format!("did you mean `{k}`?")).or_else(|| {
+            Some(if keys.is_empty() {
+                "declare the work in a `sources` section (key, author, title, outlet, date, url)".into()
+            } else {
+                format!("known sources: {}", keys.join(", "))
+            })
+        });
+        c.error(
+            &[
+                Anchor::Section("policies"),
+                Anchor::Id(&p.id),
+                Anchor::Field("source"),
+                Anchor::Str(key),
+            ],
+            format!("policy `{}` names unknown source `{key}`", p.id),
+            hint,
+        );
+    }
+    found
 }
 
 /// Where `what` lies in a list of ids, or an error with a "did you mean" hint.

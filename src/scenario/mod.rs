@@ -5,6 +5,7 @@
 //! scenario is embedded in the binary so `greatgame run` works from any
 //! directory; the commands say which one they used (`cli::which_scenario`).
 
+pub mod citations;
 pub mod compile;
 pub mod diagnostics;
 pub mod expr;

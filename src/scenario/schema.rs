@@ -22,6 +22,10 @@ pub struct ScenarioFile {
     pub shocks: Vec<Shock>,
     pub outcomes: Vec<Outcome>,
     pub policies: Vec<Policy>,
+    /// The works the scenario cites, by key: policies name theirs in `source`, and any
+    /// string may cite one as `[key]` (see docs/scenario-format.md, "Sources").
+    #[serde(default)]
+    pub sources: Vec<Source>,
     /// Bargaining among some of the actors (KTAB's Spatial Model of Politics), run at scheduled turns.
     #[serde(default)]
     pub bargaining: Option<Bargaining>,
@@ -317,15 +321,40 @@ pub struct Outcome {
 pub struct Policy {
     pub id: String,
     pub label: String,
-    pub author: String,
-    /// The seed article or record the package comes from.
-    pub source_file: String,
-    pub date: String,
+    /// Key of the work the package comes from (an entry of `sources`); its citation is
+    /// printed wherever the package is.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Who argues for the package; defaults to the author of `source`.
+    #[serde(default)]
+    pub author: Option<String>,
+    /// Older scenarios name a file instead of a `source` key; kept so they still load.
+    #[serde(default)]
+    pub source_file: Option<String>,
+    /// When the package was argued; defaults to the date of `source`.
+    #[serde(default)]
+    pub date: Option<String>,
     pub summary: String,
     /// Levers this policy does not set follow this policy's rules.
     #[serde(default)]
     pub inherits: Option<String>,
     pub rules: Vec<Rule>,
+}
+
+/// A work the scenario cites: an article, a report or a public data series.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Short stable key, e.g. `safian-2023`; lower-case letters, digits and `-`.
+    pub key: String,
+    pub author: String,
+    pub title: String,
+    /// Outlet, publisher or series.
+    pub outlet: String,
+    pub date: String,
+    /// Where a reader can check it; empty only for works with no public address.
+    #[serde(default)]
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
