@@ -198,6 +198,11 @@ impl Program {
         Program::new(vec![Op::Const(x)])
     }
 
+    /// Whether the expression reads any lever (for saying what a drift term is made of).
+    pub fn reads_levers(&self) -> bool {
+        self.ops.iter().any(|op| matches!(op, Op::Lever(_) | Op::LeverIs(..)))
+    }
+
     pub fn ops(&self) -> &[Op] {
         &self.ops
     }
