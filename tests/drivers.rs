@@ -132,6 +132,11 @@ fn rubins_china_influence_is_mostly_the_pakistan_pressure_lever() {
         "reversion pulls back: {}",
         reversion.diff_mean
     );
+    // US cost is written as a drift that reads the levers (fused into superinstructions by the compiler): the
+    // report says so rather than calling it a trend.
+    let cost = split(&cmp, &model, 1, "us_cost");
+    let drift = cost.channels.iter().find(|c| c.channel == "drift").unwrap();
+    assert!(drift.label.contains("reads the levers directly"), "{}", drift.label);
 }
 
 /// A scenario in which only a lever moves `x`, while an actor and an event
