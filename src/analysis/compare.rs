@@ -9,10 +9,12 @@
 //! phase 1 is over and streamed in phase 2. Both phases merge in trial order,
 //! so the result is the same at any thread count.
 
+use super::drivers::{DriverAcc, OutcomeDrivers};
 use super::explain::{Layout, MechanismAcc, Mechanisms};
 use super::paired::{PairedAcc, PairedSummary, apply_holm, orientation};
 use super::robustness::{RobustAcc, RobustnessSummary, Threshold, scales_from};
 use crate::experiment::paired::{Paired, TrialSink, run_paired};
+use crate::model::drivers::LedgerShape;
 use crate::model::{Model, TurnRecord};
 use anyhow::Result;
 use std::sync::Arc;
@@ -38,6 +40,9 @@ pub struct CompareDesign {
     pub weights: Vec<f64>,
     /// Tally actions and events per year (for `explain` and the report).
     pub mechanisms: bool,
+    /// Split each state outcome's difference into the channels of the state
+    /// update (see [`super::drivers`]); slower, same outcomes.
+    pub drivers: bool,
     pub progress: bool,
 }
 
@@ -63,6 +68,9 @@ pub struct Comparison {
     pub robustness: RobustnessSummary,
     /// Per reported slot (same order as `design.rows`), if tallied.
     pub mechanisms: Vec<(usize, Mechanisms)>,
+    /// Per reported slot (same order as `design.rows`): each state outcome's
+    /// difference split into channels, if asked for.
+    pub drivers: Vec<(usize, Vec<OutcomeDrivers>)>,
     /// `kept[slot][outcome]`: values of the first `min(trials, KEEP)` trials.
     pub kept: Vec<Vec<Vec<f64>>>,
     /// Pooled standard deviation of each outcome (None: Info or no spread),
@@ -77,6 +85,7 @@ struct Sink {
     paired: Vec<PairedAcc>,
     robust: RobustAcc,
     mech: Option<MechanismAcc>,
+    drivers: Option<DriverAcc>,
     /// Overall-regret scales, once known (phase 2).
     scales: Option<Arc<Vec<Option<f64>>>>,
     keep: bool,
@@ -84,7 +93,13 @@ struct Sink {
 }
 
 impl Sink {
-    fn new(model: &Model, d: &CompareDesign, layout: &Arc<Layout>, scales: Option<Arc<Vec<Option<f64>>>>) -> Self {
+    fn new(
+        model: &Model,
+        d: &CompareDesign,
+        layout: &Arc<Layout>,
+        shape: &Option<Arc<LedgerShape>>,
+        scales: Option<Arc<Vec<Option<f64>>>>,
+    ) -> Self {
         let np = d.slots.len();
         let no = model.outcomes.len();
         Sink {
@@ -93,6 +108,7 @@ impl Sink {
             paired: vec![PairedAcc::default(); np * no],
             robust: RobustAcc::new(model, np, &d.thresholds, &d.weights),
             mech: d.mechanisms.then(|| MechanismAcc::new(layout.clone(), np, 0)),
+            drivers: shape.as_ref().map(|s| DriverAcc::new(model, s.clone(), np)),
             keep: scales.is_none(),
             scales,
             kept: Vec::new(),
@@ -104,6 +120,12 @@ impl TrialSink for Sink {
     fn turn(&mut self, slot: usize, rec: &TurnRecord) {
         if let Some(m) = self.mech.as_mut() {
             m.turn(slot, rec);
+        }
+    }
+
+    fn drivers(&mut self, contributions: &[f64]) {
+        if let Some(d) = self.drivers.as_mut() {
+            d.contributions(contributions);
         }
     }
 
@@ -121,6 +143,9 @@ impl TrialSink for Sink {
         if let Some(m) = self.mech.as_mut() {
             m.end_trial();
         }
+        if let Some(d) = self.drivers.as_mut() {
+            d.end_trial(values);
+        }
         if self.keep {
             self.kept.extend_from_slice(values);
         }
@@ -134,6 +159,9 @@ impl TrialSink for Sink {
         if let (Some(a), Some(b)) = (self.mech.as_mut(), later.mech.as_ref()) {
             a.merge(b);
         }
+        if let (Some(a), Some(b)) = (self.drivers.as_mut(), later.drivers.as_ref()) {
+            a.merge(b);
+        }
         self.kept.extend_from_slice(&later.kept);
     }
 }
@@ -142,6 +170,7 @@ impl TrialSink for Sink {
 pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
     let started = Instant::now();
     let layout = Arc::new(Layout::new(model));
+    let shape = d.drivers.then(|| Arc::new(LedgerShape::new(model)));
     let bar = d.progress.then(|| {
         let b = indicatif::ProgressBar::new(d.trials);
         b.set_style(
@@ -158,12 +187,13 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
         policies: &d.slots,
         threads: d.threads,
         progress: bar.as_ref(),
+        drivers: d.drivers,
     };
     let (np, no) = (d.slots.len(), model.outcomes.len());
     let kept_n = d.trials.min(KEEP);
     // Phase 1: the kept trials.
-    let mut acc = run_paired(&p, 0..kept_n, Sink::new(model, d, &layout, None), || {
-        Sink::new(model, d, &layout, None)
+    let mut acc = run_paired(&p, 0..kept_n, Sink::new(model, d, &layout, &shape, None), || {
+        Sink::new(model, d, &layout, &shape, None)
     })?;
     let scales = Arc::new(scales_from(model, &acc.kept));
     for row in acc.kept.chunks_exact(np * no) {
@@ -171,9 +201,12 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
     }
     // Phase 2: the rest, streamed.
     let s2 = Some(scales.clone());
-    let later = run_paired(&p, kept_n..d.trials, Sink::new(model, d, &layout, s2.clone()), || {
-        Sink::new(model, d, &layout, s2.clone())
-    })?;
+    let later = run_paired(
+        &p,
+        kept_n..d.trials,
+        Sink::new(model, d, &layout, &shape, s2.clone()),
+        || Sink::new(model, d, &layout, &shape, s2.clone()),
+    )?;
     acc.merge(later);
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -206,6 +239,10 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
         Some(m) => d.rows.iter().map(|&s| (s, m.summary(model, s))).collect(),
         None => Vec::new(),
     };
+    let drivers = match &acc.drivers {
+        Some(a) => d.rows.iter().map(|&s| (s, a.summary(model, s))).collect(),
+        None => Vec::new(),
+    };
     let mut kept = vec![vec![Vec::with_capacity(kept_n as usize); no]; np];
     for row in acc.kept.chunks_exact(np * no) {
         for (p, per_policy) in kept.iter_mut().enumerate() {
@@ -220,6 +257,7 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
         rows,
         robustness,
         mechanisms,
+        drivers,
         kept,
         scales: scales.to_vec(),
         elapsed: started.elapsed(),

@@ -5,6 +5,7 @@
 
 pub mod cart;
 pub mod compare;
+pub mod drivers;
 pub mod explain;
 pub mod morris;
 pub mod paired;

@@ -152,6 +152,7 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         thresholds,
         weights,
         mechanisms: true,
+        drivers: true,
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
     };
     let cmp = compare(model, &design)?;

@@ -81,6 +81,7 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
         thresholds: Vec::new(),
         weights: Vec::new(),
         mechanisms: true,
+        drivers: true,
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
     };
     let cmp = compare(model, &design)?;
@@ -97,6 +98,7 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
         &staging.path().join("comparison.csv"),
         &comparison::comparison_csv(&report)?,
     )?;
+    write_atomic(&staging.path().join("drivers.csv"), &comparison::drivers_csv(&report)?)?;
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
     write_atomic(&staging.path().join("manifest.json"), &json)?;

@@ -17,6 +17,7 @@
 
 use super::CHUNK;
 use super::runner::TrialDriver;
+use crate::model::drivers::LedgerShape;
 use crate::model::{Model, TurnRecord};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -28,6 +29,12 @@ pub trait TrialSink: Send {
     /// Every turn of policy slot `slot` of the current trial (the shared
     /// pre-decision turns are replayed for each slot). Default: ignored.
     fn turn(&mut self, _slot: usize, _rec: &TurnRecord) {}
+
+    /// Called just before [`TrialSink::trial`] when the run tracks drivers
+    /// ([`Paired::drivers`]): each channel's contribution to each split
+    /// outcome, `contributions[(slot * n_split + outcome) * n_channels + channel]`
+    /// (see [`crate::model::drivers::DriverLedger::contributions`]). Default: ignored.
+    fn drivers(&mut self, _contributions: &[f64]) {}
 
     /// The finished trial: `values[slot * n_outcomes + outcome]`.
     fn trial(&mut self, trial: u64, values: &[f64]);
@@ -44,6 +51,9 @@ pub struct Paired<'a> {
     pub policies: &'a [usize],
     pub threads: usize,
     pub progress: Option<&'a indicatif::ProgressBar>,
+    /// Book every state change to its channel and hand the split to [`TrialSink::drivers`]
+    /// (slower; the outcomes are the same).
+    pub drivers: bool,
 }
 
 /// Run `trials` and fold them, chunk by chunk in order, into `acc` (empty, or
@@ -66,6 +76,8 @@ where
     let batch = (threads.max(1) as u64 * 8).max(1);
     let no = model.outcomes.len();
     let np = policies.len();
+    let shape = p.drivers.then(|| std::sync::Arc::new(LedgerShape::new(model)));
+    let n_contrib = shape.as_ref().map_or(0, |s| s.contributions_len());
     let mut first = 0u64;
     while first < n_chunks {
         let last = (first + batch).min(n_chunks);
@@ -76,20 +88,25 @@ where
                     let mut sink = make();
                     let mut driver = TrialDriver::new(model);
                     let mut values = vec![0.0; np * no];
+                    let mut contrib = vec![0.0; np * n_contrib];
                     let start = trials.start + c * CHUNK;
                     let end = (start + CHUNK).min(trials.end);
                     for trial in start..end {
                         let mut on_turn = |slot: usize, r: &TurnRecord| sink.turn(slot, r);
-                        let mut on_done = |slot: usize, _: &crate::model::TrialState, v: &[f64]| {
+                        let mut on_done = |slot: usize, st: &crate::model::TrialState, v: &[f64]| {
                             values[slot * no..(slot + 1) * no].copy_from_slice(v);
+                            if let Some(l) = st.drivers.as_deref() {
+                                l.contributions(model, &mut contrib[slot * n_contrib..(slot + 1) * n_contrib]);
+                            }
                         };
-                        driver.run_trial(
-                            model,
-                            model.new_trial(seed, trial),
-                            policies,
-                            &mut on_turn,
-                            &mut on_done,
-                        );
+                        let mut st = model.new_trial(seed, trial);
+                        if let Some(s) = &shape {
+                            st.track_drivers(s.clone());
+                        }
+                        driver.run_trial(model, st, policies, &mut on_turn, &mut on_done);
+                        if shape.is_some() {
+                            sink.drivers(&contrib);
+                        }
                         sink.trial(trial, &values);
                     }
                     if let Some(b) = progress {
@@ -145,6 +162,7 @@ mod tests {
             policies: &policies,
             threads: 1,
             progress: None,
+            drivers: false,
         };
         let one = run_paired(&p, trials.clone(), Log::default(), Log::default).unwrap();
         p.threads = 2;

@@ -6,6 +6,7 @@
 
 pub mod bargaining;
 pub mod dist;
+pub mod drivers;
 pub mod program;
 pub mod sim;
 pub mod time;

@@ -198,6 +198,20 @@ impl Program {
         Program::new(vec![Op::Const(x)])
     }
 
+    /// Whether the expression reads any lever, superinstructions included (for
+    /// saying what a drift term is made of).
+    pub fn reads_levers(&self) -> bool {
+        self.ops.iter().any(|op| {
+            matches!(
+                op,
+                Op::Lever(_)
+                    | Op::LeverIs(..)
+                    | Op::PushMul(_, Src::Lever(_) | Src::LeverIs(..))
+                    | Op::AddMul(_, Src::Lever(_) | Src::LeverIs(..))
+            )
+        })
+    }
+
     pub fn ops(&self) -> &[Op] {
         &self.ops
     }

@@ -19,6 +19,7 @@
 //! the same luck under every policy and differences between policies are not
 //! seed noise.
 
+use super::drivers::{self, DriverLedger, LedgerShape};
 use super::{HazardDef, Model};
 use crate::model::program::Env;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -51,6 +52,8 @@ pub struct TrialState {
     /// Bargaining rounds run so far, and the model steps they took in all.
     pub bargaining_rounds: u32,
     pub bargaining_steps: u32,
+    /// Where each state change came from, when a caller asked (see [`super::drivers`]); `None` in ordinary runs.
+    pub drivers: Option<Box<DriverLedger>>,
     /// Master seed and trial number, from which each bargaining round derives its own stream.
     seed: u64,
     trial: u64,
@@ -301,6 +304,7 @@ impl Model {
             settled: Vec::new(),
             bargaining_rounds: 0,
             bargaining_steps: 0,
+            drivers: None,
             seed,
             trial,
             rng: Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_TURNS)),
@@ -346,6 +350,9 @@ impl Model {
         self.decide(st, ctl);
         self.move_state(st);
         self.draw_events(st, ctl);
+        if let Some(l) = st.drivers.as_deref_mut() {
+            l.observe(self, st.turn);
+        }
         st.turn += 1;
         st.year = self.calendar.year(st.turn);
     }
@@ -405,7 +412,14 @@ impl Model {
                 let d = change.eval(&st.env(self));
                 let def = &self.vars[*v as usize];
                 let x = &mut st.vars[*v as usize];
+                let old = *x;
                 *x = (*x + d).clamp(def.min, def.max);
+                if let Some(l) = st.drivers.as_deref_mut() {
+                    l.begin();
+                    l.add(drivers::SHOCKS, *v as usize, d);
+                    l.settle(*v as usize, old + d, st.vars[*v as usize]);
+                    l.commit();
+                }
             }
         }
     }
@@ -428,7 +442,13 @@ impl Model {
             let x = b.output_value(out.value, &input, &settled);
             let def = &self.vars[out.var as usize];
             if x.is_finite() {
-                st.vars[out.var as usize] = x.clamp(def.min, def.max);
+                let (v, old) = (out.var as usize, st.vars[out.var as usize]);
+                st.vars[v] = x.clamp(def.min, def.max);
+                if let Some(l) = st.drivers.as_deref_mut() {
+                    l.begin();
+                    l.add(drivers::BARGAINING, v, st.vars[v] - old);
+                    l.commit();
+                }
             }
         }
         st.settled = settled;
@@ -559,29 +579,54 @@ impl Model {
         choices.copy_from_slice(&scratch.new_choices);
     }
 
+    /// The state moves: reversion + drift + lever effects + action effects + noise; clamp. With a drivers ledger
+    /// attached, each term is also booked to its channel (the arithmetic on the state is the same either way).
     fn move_state(&self, st: &mut TrialState) {
         let mut delta = std::mem::take(&mut st.scratch.delta);
+        let mut ledger = st.drivers.take();
+        if let Some(l) = ledger.as_deref_mut() {
+            l.begin();
+        }
         delta.iter_mut().for_each(|d| *d = 0.0);
         {
             let env = st.env(self);
             for (v, def) in self.vars.iter().enumerate() {
                 if let Some((rate, toward)) = def.reversion {
-                    delta[v] += rate * (toward - st.vars[v]);
+                    let d = rate * (toward - st.vars[v]);
+                    delta[v] += d;
+                    if let Some(l) = ledger.as_deref_mut() {
+                        l.add(drivers::REVERSION, v, d);
+                    }
                 }
                 if let Some(d) = &def.drift {
-                    delta[v] += d.eval(&env);
+                    let d = d.eval(&env);
+                    delta[v] += d;
+                    if let Some(l) = ledger.as_deref_mut() {
+                        l.add(drivers::DRIFT, v, d);
+                    }
                 }
             }
-            for lever in &self.levers {
+            for (li, lever) in self.levers.iter().enumerate() {
                 for (v, change) in &lever.effects {
-                    delta[*v as usize] += change.eval(&env);
+                    let d = change.eval(&env);
+                    delta[*v as usize] += d;
+                    if let Some(l) = ledger.as_deref_mut() {
+                        let ch = l.layout().lever(li);
+                        l.add(ch, *v as usize, d);
+                    }
                 }
             }
             for (i, actor) in self.actors.iter().enumerate() {
-                let a = &actor.actions[st.choices[i] as usize];
+                let k = st.choices[i] as usize;
+                let a = &actor.actions[k];
                 let z = st.scratch.z[i];
                 for eff in &a.effects {
-                    delta[eff.var as usize] += eff.mean.eval(&env) + eff.sd * z;
+                    let d = eff.mean.eval(&env) + eff.sd * z;
+                    delta[eff.var as usize] += d;
+                    if let Some(l) = ledger.as_deref_mut() {
+                        let ch = l.layout().action(i, k);
+                        l.add(ch, eff.var as usize, d);
+                    }
                 }
             }
         }
@@ -589,6 +634,9 @@ impl Model {
             if def.noise > 0.0 {
                 let e: f64 = st.rng.sample(StandardNormal);
                 delta[v] += def.noise * e;
+                if let Some(l) = ledger.as_deref_mut() {
+                    l.add(drivers::NOISE, v, def.noise * e);
+                }
             }
             let x = st.vars[v] + delta[v];
             st.vars[v] = if x.is_finite() {
@@ -596,7 +644,14 @@ impl Model {
             } else {
                 st.vars[v]
             };
+            if let Some(l) = ledger.as_deref_mut() {
+                l.settle(v, x, st.vars[v]);
+            }
         }
+        if let Some(l) = ledger.as_deref_mut() {
+            l.commit();
+        }
+        st.drivers = ledger;
         st.scratch.delta = delta;
     }
 
@@ -667,6 +722,13 @@ impl Model {
                 if x.is_finite() {
                     st.vars[*v as usize] = x.clamp(def.min, def.max);
                 }
+                if let Some(l) = st.drivers.as_deref_mut() {
+                    l.begin();
+                    let ch = l.layout().event(e);
+                    l.add(ch, *v as usize, d);
+                    l.settle(*v as usize, x, st.vars[*v as usize]);
+                    l.commit();
+                }
             }
         }
     }
@@ -687,6 +749,12 @@ impl TrialState {
             turn: self.turn,
             year: self.year,
         }
+    }
+
+    /// Book every state change of the rest of this trial to its channel (see
+    /// [`super::drivers`]). Call before the first turn for a complete account.
+    pub fn track_drivers(&mut self, shape: std::sync::Arc<LedgerShape>) {
+        self.drivers = Some(Box::new(DriverLedger::new(shape)));
     }
 
     /// Restart the turn stream from `seed`. The wargame draws turn *t* of a

@@ -1,10 +1,11 @@
 //! Writing a comparison: `comparison.csv`, `comparison.md`, `comparison.json`,
-//! `robustness.csv`, `policies.csv` (provenance) and `explain.csv`.
+//! `robustness.csv`, `policies.csv` (provenance), `explain.csv` and `drivers.csv`.
 //!
 //! The Markdown is built from sections (one function each) so that
 //! `report.html` can reuse them with the charts placed in between.
 
 use crate::analysis::compare::{Comparison, Row};
+use crate::analysis::drivers::{DriverRow, OutcomeDrivers};
 use crate::analysis::explain::{ActionRow, EventRow, Mechanisms, relative};
 use crate::analysis::paired::orientation;
 use crate::model::{Model, SourceDef};
@@ -124,6 +125,35 @@ pub fn policies_csv(r: &CompareReport) -> Result<Vec<u8>> {
         ])?;
     }
     w.into_inner().context("writing policies.csv")
+}
+
+/// Columns of `drivers.csv`, exactly.
+pub const DRIVERS_COLUMNS: [&str; 6] = ["policy", "outcome", "channel", "diff_mean", "diff_lo95", "diff_hi95"];
+
+/// `drivers.csv`: per reported policy and state outcome, every channel whose
+/// paired difference is not identically zero (levers, single actions, events
+/// and the rest; not the per-actor totals, so a policy's rows for one outcome
+/// sum to its `diff_mean` in `comparison.csv`).
+pub fn drivers_csv(r: &CompareReport) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(DRIVERS_COLUMNS)?;
+    for (slot, split) in &r.cmp.drivers {
+        let pid = &r.cmp.policy_ids[*slot];
+        for od in split {
+            let oid = &r.model.outcomes[od.outcome].id;
+            for c in &od.channels {
+                w.write_record([
+                    pid.clone(),
+                    oid.clone(),
+                    c.channel.clone(),
+                    num(c.diff_mean),
+                    num(c.diff_lo95),
+                    num(c.diff_hi95),
+                ])?;
+            }
+        }
+    }
+    w.into_inner().context("writing drivers.csv")
 }
 
 /// `explain.csv`: every action-share and event-rate difference, per year and
@@ -273,6 +303,9 @@ pub fn write_tables(r: &CompareReport, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("comparison.md"), markdown(r).as_bytes())?;
     if !r.cmp.mechanisms.is_empty() {
         write_atomic(&dir.join("explain.csv"), &explain_csv(r)?)?;
+    }
+    if !r.cmp.drivers.is_empty() {
+        write_atomic(&dir.join("drivers.csv"), &drivers_csv(r)?)?;
     }
     Ok(())
 }
@@ -692,6 +725,126 @@ pub fn section_mechanisms(r: &CompareReport, k: usize, by_year: bool) -> String 
     s
 }
 
+/// Channels named one by one in a split; the rest are summed.
+const SPLIT_SHOWN: usize = 6;
+
+/// One headline difference in plain words, split into its channels:
+/// "China's influence at end-2030 +0.037: direct effect of the lever … +0.035 [..]; Pakistan's actions …".
+fn split_phrase(r: &CompareReport, row: &Row, od: &OutcomeDrivers) -> String {
+    let o = &r.model.outcomes[row.outcome_index];
+    let scale = r.cmp.scales[row.outcome_index].unwrap_or(0.0);
+    let show = |c: &DriverRow| {
+        let t = numfmt::diff_interval(c.diff_mean, c.diff_lo95, c.diff_hi95, scale);
+        format!("{} {} {}", c.label, t.value, t.interval)
+    };
+    let grouped = od.grouped();
+    let mut parts: Vec<String> = Vec::new();
+    for c in grouped.iter().take(SPLIT_SHOWN) {
+        let mut p = show(c);
+        if let Some(actor) = c.channel.strip_prefix("actor:") {
+            let acts = od.actions_of(actor);
+            if acts.len() > 1 {
+                let inner: Vec<String> = acts
+                    .iter()
+                    .take(3)
+                    .map(|a| {
+                        let name = a.label.split_once(": ").map_or(a.label.as_str(), |x| x.1);
+                        format!(
+                            "{name} {}",
+                            numfmt::diff_interval(a.diff_mean, a.diff_lo95, a.diff_hi95, scale).value
+                        )
+                    })
+                    .collect();
+                let _ = write!(p, " (of which {})", inner.join(", "));
+            }
+        }
+        parts.push(p);
+    }
+    if grouped.len() > SPLIT_SHOWN {
+        let rest: f64 = grouped[SPLIT_SHOWN..].iter().map(|c| c.diff_mean).sum();
+        parts.push(format!(
+            "{} other channels together {}",
+            grouped.len() - SPLIT_SHOWN,
+            numfmt::diff_interval(rest, rest, rest, scale).value
+        ));
+    }
+    if parts.is_empty() {
+        parts.push("no channel differs".into());
+    }
+    format!(
+        "**{}** {} {}: {}.",
+        o.label,
+        diff_text(r, row).value,
+        o.unit,
+        parts.join("; ")
+    )
+}
+
+/// Where each headline difference comes from: the state outcomes' differences
+/// split into the channels of the state update.
+pub fn section_drivers(r: &CompareReport) -> String {
+    let mut s = String::from(
+        "## Where the difference comes from
+
+",
+    );
+    if r.cmp.drivers.is_empty() {
+        let _ = writeln!(
+            s,
+            "The split into channels was not computed for this run.
+"
+        );
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "Each headline difference of an outcome that reads a state variable at a date or over a window, split into \
+         what moved the variable: the levers' direct effects on the state, each actor's actions (with the actions \
+         that matter most), events' consequences, and the rest — *reversion and feedback* (the pull back toward a \
+         variable's mean, which answers whatever the other channels did, so part of it is their indirect effect), \
+         drift terms, scheduled shocks, bargaining settlements and *clamping* (the part of a change cut off at the \
+         variable's bounds, kept as its own channel rather than shared out). Paired differences (policy − `{}`) with \
+         95% intervals, largest first; the channels add up to the difference exactly. An actor's channel is what its \
+         actions did to the variable, which includes its response to the policy. Outcomes that count events or \
+         actions, or take a minimum or maximum, are not split: for them see the action shares and event rates above. \
+         Every channel of every state outcome is in `drivers.csv`.\n",
+        r.cmp.policy_ids[0]
+    );
+    for (slot, split) in &r.cmp.drivers {
+        let _ = writeln!(s, "### {}\n", r.cmp.policy_ids[*slot]);
+        let mut rows = headline_rows(r, *slot, 5);
+        rows.extend(
+            r.cmp
+                .rows
+                .iter()
+                .filter(|x| x.slot == *slot && by_construction(x) && r.cmp.scales[x.outcome_index].is_some()),
+        );
+        if rows.is_empty() {
+            let _ = writeln!(s, "- No headline difference to split.");
+        }
+        for row in rows {
+            match split.iter().find(|od| od.outcome == row.outcome_index) {
+                Some(od) => {
+                    let _ = writeln!(s, "- {}", split_phrase(r, row, od));
+                }
+                None => {
+                    let o = &r.model.outcomes[row.outcome_index];
+                    let _ = writeln!(
+                        s,
+                        "- **{}** {} {}: counts events or actions (or takes a minimum or maximum), so it is not \
+                         split into channels; the action shares and event rates above explain it.",
+                        o.label,
+                        diff_text(r, row).value,
+                        o.unit
+                    );
+                }
+            }
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
 /// Who argues for each package, in which work (full citation), and the passage each lever
 /// rule rests on; then the full citation of every work a passage cites by key.
 pub fn section_provenance(r: &CompareReport) -> String {
@@ -821,6 +974,9 @@ pub fn markdown(r: &CompareReport) -> String {
     if !r.cmp.mechanisms.is_empty() {
         s.push_str(&section_mechanisms(r, 5, false));
     }
+    if !r.cmp.drivers.is_empty() {
+        s.push_str(&section_drivers(r));
+    }
     s.push_str(&section_tables(r));
     s.push_str(&section_provenance(r));
     s.push_str(&section_method(r));
@@ -878,6 +1034,7 @@ pub fn explain_markdown(r: &CompareReport, k: usize) -> String {
     let mut s = section_header(r, "why the policy differs");
     s.push_str(&section_headline(r));
     s.push_str(&section_mechanisms(r, k, true));
+    s.push_str(&section_drivers(r));
     s.push_str(&section_event_table(r));
     s.push_str(&section_tables(r));
     s.push_str(&section_provenance(r));

@@ -10,8 +10,8 @@
 
 use super::compare_charts::{action_forest, event_forest};
 use super::comparison::{
-    CompareReport, section_header, section_headline, section_mechanisms, section_method, section_provenance,
-    section_robustness, section_tables,
+    CompareReport, section_drivers, section_header, section_headline, section_mechanisms, section_method,
+    section_provenance, section_robustness, section_tables,
 };
 use crate::plot::render::sanitize_stem;
 use anyhow::{Context, Result};
@@ -91,6 +91,9 @@ pub fn render(r: &CompareReport, dir: &Path) -> Result<String> {
     )?);
     body.push_str(&md_to_html(&section_robustness(r)));
     body.push_str(&md_to_html(&section_mechanisms(r, 5, true)));
+    if !r.cmp.drivers.is_empty() {
+        body.push_str(&md_to_html(&section_drivers(r)));
+    }
     for &slot in &r.cmp.design.rows {
         let pid = &r.cmp.policy_ids[slot];
         let mut figs = String::new();
