@@ -309,7 +309,7 @@ fn validate_and_list() {
         "UNCERTAINTIES",
         "OUTCOMES",
         "marcellus_2023_realist",
-        "rests on: 003:",
+        "rests on: [safian-2023]:",
         "analogue",
         "taliban_responsiveness",
         "BARGAINING",
