@@ -37,6 +37,9 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(s, "## Policies\n");
     for p in r.summaries {
         let _ = writeln!(s, "- **{}** — {}. Source: {}. {}", p.id, p.label, p.citation, p.summary);
+        if let Some(pi) = r.model.policy_index(&p.id) {
+            s.push_str(&super::fidelity::package_flags(r.model, &r.model.policies[pi], "  "));
+        }
     }
     let _ = writeln!(s);
     for (oi, o) in r.model.outcomes.iter().enumerate() {
