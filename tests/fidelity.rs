@@ -9,7 +9,9 @@ use greatgame::model::{Control, Model};
 use greatgame::scenario::{DEFAULT_SCENARIO, load_str};
 
 fn model() -> Model {
-    load_str(DEFAULT_SCENARIO, "built-in").expect("built-in scenario loads").model
+    load_str(DEFAULT_SCENARIO, "built-in")
+        .expect("built-in scenario loads")
+        .model
 }
 
 /// What each article recommends, as (lever, value) pairs — the whole package.
@@ -106,13 +108,19 @@ fn list_policies_shows_passages_defaults_and_not_modelled_items() {
     let text = String::from_utf8(out.stdout).unwrap();
     let m = model();
     for p in &m.policies {
-        let at = text.find(&format!("  {} — ", p.id)).unwrap_or_else(|| panic!("{} not listed", p.id));
+        let at = text
+            .find(&format!("  {} — ", p.id))
+            .unwrap_or_else(|| panic!("{} not listed", p.id));
         let block = &text[at..];
         for r in &p.rules {
             assert!(block.contains(&r.passage), "{}: passage missing: {}", p.id, r.passage);
         }
         for (what, passage) in &p.not_modelled {
-            assert!(block.contains(what) && block.contains(passage), "{}: not-modelled item missing", p.id);
+            assert!(
+                block.contains(what) && block.contains(passage),
+                "{}: not-modelled item missing",
+                p.id
+            );
         }
     }
     assert!(text.contains("not modelled (recommended by the article, no lever represents it):"));
@@ -124,11 +132,17 @@ fn list_policies_shows_passages_defaults_and_not_modelled_items() {
             .filter(|r| r.default_amount.is_some())
             .count()
     );
-    assert!(text.contains("range 0.45 to 1.1"), "Marcellus's aid default and its range are shown");
+    assert!(
+        text.contains("range 0.45 to 1.1"),
+        "Marcellus's aid default and its range are shown"
+    );
 }
 
 fn var(m: &Model, id: &str) -> usize {
-    m.vars.iter().position(|v| v.id == id).unwrap_or_else(|| panic!("no variable {id}"))
+    m.vars
+        .iter()
+        .position(|v| v.id == id)
+        .unwrap_or_else(|| panic!("no variable {id}"))
 }
 
 fn lever(m: &Model, id: &str) -> usize {
@@ -162,14 +176,23 @@ fn an_unmet_conditional_offer_loses_credibility_and_stops_paying() {
         };
         m.step_with(&mut st, m.baseline, &mut ctl);
         let c = st.vars[cred];
-        assert!((c - 0.92 * last_cred).abs() < 1e-9, "quarter {q}: credibility {c} after {last_cred}");
+        assert!(
+            (c - 0.92 * last_cred).abs() < 1e-9,
+            "quarter {q}: credibility {c} after {last_cred}"
+        );
         st.levers.copy_from_slice(&levers);
         let b = restrain_aq_bonus(&m, &st);
-        assert!(b < last_bonus, "quarter {q}: the offer still pays as much ({b} after {last_bonus})");
+        assert!(
+            b < last_bonus,
+            "quarter {q}: the offer still pays as much ({b} after {last_bonus})"
+        );
         last_cred = c;
         last_bonus = b;
     }
-    assert!(last_cred < 0.3, "after four years of an unmet offer credibility is {last_cred}");
+    assert!(
+        last_cred < 0.3,
+        "after four years of an unmet offer credibility is {last_cred}"
+    );
     // With no conditional offer on the table, credibility does not move.
     let mut st = m.new_trial(3, 0);
     let none: Vec<f64> = m.levers.iter().map(|l| l.default).collect();
@@ -194,10 +217,24 @@ fn every_lever_carries_a_cost_or_a_documented_reason() {
         let d = at + text[at..].find("drift: \"").unwrap() + 8;
         &text[d..d + text[d..].find('"').unwrap()]
     };
-    let costed = [drift_of("us_political_cost"), drift_of("us_leverage"), drift_of("us_cost")];
+    let costed = [
+        drift_of("us_political_cost"),
+        drift_of("us_leverage"),
+        drift_of("us_cost"),
+    ];
     // Beyond the budget, the engagement levers the articles argue about carry a political or leverage cost.
-    for l in ["recognition", "sanctions_relief", "liaison_offices", "reserves", "ct_cooperation", "un_seat"] {
-        assert!(costed[..2].iter().any(|d| d.contains(l)), "{l} has no political or leverage cost");
+    for l in [
+        "recognition",
+        "sanctions_relief",
+        "liaison_offices",
+        "reserves",
+        "ct_cooperation",
+        "un_seat",
+    ] {
+        assert!(
+            costed[..2].iter().any(|d| d.contains(l)),
+            "{l} has no political or leverage cost"
+        );
     }
     for l in &m.levers {
         let row = doc
@@ -205,7 +242,11 @@ fn every_lever_carries_a_cost_or_a_documented_reason() {
             .find(|x| x.starts_with(&format!("| {} |", l.id)))
             .unwrap_or_else(|| panic!("docs/lever-costs.md has no row for {}", l.id));
         let cols: Vec<&str> = row.split('|').map(str::trim).collect();
-        assert!(cols.len() >= 6 && !cols[3].is_empty() && !cols[4].is_empty(), "{}: empty cost or source", l.id);
+        assert!(
+            cols.len() >= 6 && !cols[3].is_empty() && !cols[4].is_empty(),
+            "{}: empty cost or source",
+            l.id
+        );
         assert!(
             costed.iter().any(|d| d.contains(l.id.as_str())),
             "{}: no cost in the model (not in us_political_cost, us_leverage or us_cost)",
@@ -247,7 +288,10 @@ fn per_policy_starts_fork_at_the_earliest_start_with_common_random_numbers() {
     m.policies[marc].start_turn = m.policies[marc].article_start;
     assert_eq!(m.fork_turn(&[sq, rubin, marc]), m.policies[marc].article_start);
     let with = run(&m, &[sq, rubin, marc]);
-    assert_eq!(alone[0].0, with[0].0, "status quo changed when another package starts early");
+    assert_eq!(
+        alone[0].0, with[0].0,
+        "status quo changed when another package starts early"
+    );
     assert_eq!(alone[1].0, with[1].0, "rubin changed when another package starts early");
     // Marcellus runs the baseline before its start and its own levers from it.
     let rec = lever(&m, "recognition");
@@ -256,7 +300,11 @@ fn per_policy_starts_fork_at_the_earliest_start_with_common_random_numbers() {
     for trial in 0..4 {
         let sq_l = &with[0].1[trial * turns..(trial + 1) * turns];
         let mc_l = &with[2].1[trial * turns..(trial + 1) * turns];
-        assert_eq!(sq_l[..start], mc_l[..start], "before its start Marcellus follows the baseline");
+        assert_eq!(
+            sq_l[..start],
+            mc_l[..start],
+            "before its start Marcellus follows the baseline"
+        );
         assert_eq!(mc_l[start][rec], 1.0, "from its start the conditional offer is on");
         assert_eq!(sq_l[start][rec], 0.0);
     }

@@ -88,7 +88,10 @@ fn write_policies(s: &mut String, m: &Model) {
             }
         }
         if !p.not_modelled.is_empty() {
-            let _ = writeln!(s, "    not modelled (recommended by the article, no lever represents it):");
+            let _ = writeln!(
+                s,
+                "    not modelled (recommended by the article, no lever represents it):"
+            );
             for (what, passage) in &p.not_modelled {
                 let _ = writeln!(s, "    - {what}\n        rests on: {passage}");
             }

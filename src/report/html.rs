@@ -10,8 +10,8 @@
 
 use super::compare_charts::{action_forest, event_forest};
 use super::comparison::{
-    CompareReport, section_drivers, section_header, section_headline, section_mechanisms, section_method,
-    section_fidelity, section_provenance, section_robustness, section_tables,
+    CompareReport, section_drivers, section_fidelity, section_header, section_headline, section_mechanisms,
+    section_method, section_provenance, section_robustness, section_tables,
 };
 use crate::plot::render::sanitize_stem;
 use anyhow::{Context, Result};

@@ -1008,7 +1008,10 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                 if n.what.trim().is_empty() || n.passage.trim().is_empty() {
                     c.error(
                         &[path[0], path[1], Anchor::Field("not_modelled")],
-                        format!("policy `{}`: a `not_modelled` entry needs both `what` and `passage`", p.id),
+                        format!(
+                            "policy `{}`: a `not_modelled` entry needs both `what` and `passage`",
+                            p.id
+                        ),
                         None,
                     );
                 }
