@@ -313,3 +313,91 @@ fn per_policy_starts_fork_at_the_earliest_start_with_common_random_numbers() {
     let late = run(&m, &[sq, marc]);
     assert_ne!(late[1].0, with[2].0, "an earlier start changes the outcome");
 }
+
+#[test]
+fn reports_flag_default_amounts_and_not_modelled_items() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cmp = tmp.path().join("c");
+    let o = Command::cargo_bin("greatgame")
+        .unwrap()
+        .args(["compare", "--all", "--trials", "50", "--seed", "2", "-q", "--out"])
+        .arg(&cmp)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(cmp.join("comparison.md")).unwrap();
+    let html = std::fs::read_to_string(cmp.join("report.html")).unwrap();
+    for text in [&md, &html] {
+        assert!(text.contains("What the packages assume and leave out"));
+        assert!(text.contains("default amount"));
+        assert!(text.contains("not modelled"));
+        assert!(text.contains("Robust financial support for the Afghan security forces"));
+    }
+    let run = tmp.path().join("r");
+    let o = Command::cargo_bin("greatgame")
+        .unwrap()
+        .args([
+            "run",
+            "--trials",
+            "20",
+            "--no-charts",
+            "--policy",
+            "marcellus_2023_realist",
+            "--out",
+        ])
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = std::fs::read_to_string(run.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("**default amount** `humanitarian_aid = 1`"),
+        "{summary}"
+    );
+    assert!(summary.contains("**not modelled**: Cooperation on counter-narcotics"));
+}
+
+#[test]
+fn compare_start_article_says_when_each_package_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cmp = tmp.path().join("c");
+    let o = Command::cargo_bin("greatgame")
+        .unwrap()
+        .args([
+            "compare",
+            "--all",
+            "--trials",
+            "30",
+            "--start",
+            "article",
+            "--no-charts",
+            "-q",
+            "--out",
+        ])
+        .arg(&cmp)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(cmp.join("comparison.md")).unwrap();
+    assert!(
+        md.contains("Packages start at their articles' dates (--start article)"),
+        "{md}"
+    );
+    assert!(md.contains("`marcellus_2023_realist` from 2023Q4"));
+}
+
+#[test]
+fn a_default_amount_outside_its_range_or_a_late_start_is_an_error() {
+    let bad = DEFAULT_SCENARIO.replace("range: (0.45, 1.1)", "range: (0.1, 0.4)");
+    let err = load_str(&bad, "bad.ron")
+        .err()
+        .expect("a value outside its default range is refused")
+        .to_string();
+    assert!(err.contains("default amount") && err.contains("bad.ron:"), "{err}");
+    let late = DEFAULT_SCENARIO.replace("start: \"2023Q4\"", "start: \"2027Q1\"");
+    let err = load_str(&late, "late.ron")
+        .err()
+        .expect("a start after the decision date is refused")
+        .to_string();
+    assert!(err.contains("starts after the decision date"), "{err}");
+}
