@@ -389,15 +389,15 @@ fn compare_start_article_says_when_each_package_starts() {
 #[test]
 fn a_default_amount_outside_its_range_or_a_late_start_is_an_error() {
     let bad = DEFAULT_SCENARIO.replace("range: (0.45, 1.1)", "range: (0.1, 0.4)");
-    let err = load_str(&bad, "bad.ron")
-        .err()
-        .expect("a value outside its default range is refused")
-        .to_string();
+    let err = match load_str(&bad, "bad.ron") {
+        Ok(_) => panic!("a value outside its default range is refused"),
+        Err(e) => e.to_string(),
+    };
     assert!(err.contains("default amount") && err.contains("bad.ron:"), "{err}");
     let late = DEFAULT_SCENARIO.replace("start: \"2023Q4\"", "start: \"2027Q1\"");
-    let err = load_str(&late, "late.ron")
-        .err()
-        .expect("a start after the decision date is refused")
-        .to_string();
+    let err = match load_str(&late, "late.ron") {
+        Ok(_) => panic!("a start after the decision date is refused"),
+        Err(e) => e.to_string(),
+    };
     assert!(err.contains("starts after the decision date"), "{err}");
 }
