@@ -55,6 +55,21 @@ pub struct CompareArgs {
     /// Do not print the comparison to the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// When each package takes over from the baseline: `decision` (every
+    /// package at the decision date, so all are compared over the same
+    /// history) or `article` (each at its own `start`, its article's date: the
+    /// counterfactual "had it been done when argued"). Outcome windows stay.
+    #[arg(long, value_enum, default_value_t = StartMode::Decision)]
+    pub start: StartMode,
+}
+
+/// When packages start (see `--start`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StartMode {
+    /// Every package at the scenario's decision date (comparable histories).
+    Decision,
+    /// Each package at its own `start:` (its article's date).
+    Article,
 }
 
 /// Threads from the option (all cores by default).
@@ -109,7 +124,10 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         bail!("--trials must be between 1 and {MAX_TRIALS} (got {})", args.trials);
     }
     let threads = threads(args.threads)?;
-    let loaded = super::which_scenario::load(args.scenario.as_deref(), "compare", args.quiet)?;
+    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "compare", args.quiet)?;
+    if args.start == StartMode::Article {
+        loaded.model.use_article_starts();
+    }
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let chosen = if args.policies.is_empty() {
@@ -156,7 +174,11 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
     };
     let cmp = compare(model, &design)?;
-    let manifest = manifest(&loaded, &cmp, "paired_monte_carlo", threads);
+    let design_name = match args.start {
+        StartMode::Decision => "paired_monte_carlo",
+        StartMode::Article => "paired_monte_carlo, packages from their articles' dates (--start article)",
+    };
+    let manifest = manifest(&loaded, &cmp, design_name, threads);
     let report = CompareReport {
         model,
         cmp: &cmp,

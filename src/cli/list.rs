@@ -1,14 +1,102 @@
 //! `greatgame list`: the scenario in words — who wants what, what the US can
 //! do, what each policy package does and which passage it rests on.
 
-use super::ScenarioArg;
 use crate::model::{LeverKindDef, Model};
 use std::fmt::Write;
+use std::path::PathBuf;
 
-pub fn execute(args: &ScenarioArg) -> anyhow::Result<()> {
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Scenario file (RON). Default: the built-in Afghanistan scenario.
+    pub scenario: Option<PathBuf>,
+    /// Only the policy packages: per package its source, start, each rule with
+    /// the passage it rests on, the rules whose amounts are defaults, and what
+    /// the article recommends that the model cannot represent.
+    #[arg(long)]
+    pub policies: bool,
+}
+
+pub fn execute(args: &ListArgs) -> anyhow::Result<()> {
     let loaded = super::which_scenario::load(args.scenario.as_deref(), "list", false)?;
-    print!("{}", render(&loaded.model));
+    if args.policies {
+        print!("{}", render_policies(&loaded.model));
+    } else {
+        print!("{}", render(&loaded.model));
+    }
     Ok(())
+}
+
+/// The policy packages as text (`list --policies`): each rule with its
+/// passage, default amounts flagged, and the not-modelled recommendations.
+pub fn render_policies(m: &Model) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{} ({}): policy packages\n", m.title, m.name);
+    let _ = writeln!(
+        s,
+        "Each rule sets a lever and cites the passage it rests on. \"default amount\" marks a value the article \
+         does not give (vary it over the range shown); \"not modelled\" lists what the article recommends that no \
+         lever represents. Packages start at the decision date ({}); `compare --start article` starts each at its \
+         own start instead.",
+        m.calendar.label(m.decision_turn)
+    );
+    write_policies(&mut s, m);
+    s
+}
+
+fn write_policies(s: &mut String, m: &Model) {
+    for p in &m.policies {
+        let _ = writeln!(s, "\n  {} — {}\n    source: {}", p.id, p.label, m.policy_citation(p));
+        if p.article_start != m.decision_turn {
+            let _ = writeln!(
+                s,
+                "    start: {} with --start article (its article's date); {} by default",
+                p.article_start_label,
+                m.calendar.label(m.decision_turn)
+            );
+        }
+        if let Some(i) = p.inherits {
+            let _ = writeln!(s, "    levers it does not set follow: {}", m.policies[i].id);
+        }
+        let _ = writeln!(s, "    {}", p.summary);
+        for r in &p.rules {
+            let l = &m.levers[r.lever as usize];
+            let mut when = String::new();
+            if let Some(f) = &r.from_label {
+                let _ = write!(when, " from {f}");
+            }
+            if let Some(u) = &r.until_label {
+                let _ = write!(when, " until {u}");
+            }
+            if let Some(c) = &r.when_text {
+                let _ = write!(when, " when {c}{}", if r.sticky { " (and ever after)" } else { "" });
+            }
+            let _ = writeln!(
+                s,
+                "    - {} = {}{}\n        rests on: {}",
+                l.id,
+                l.show(r.value),
+                when,
+                r.passage
+            );
+            if let Some((lo, hi, note)) = &r.default_amount {
+                let _ = writeln!(
+                    s,
+                    "        default amount (the article gives none): range {} to {}; {note}",
+                    l.show(*lo),
+                    l.show(*hi)
+                );
+            }
+        }
+        if !p.not_modelled.is_empty() {
+            let _ = writeln!(
+                s,
+                "    not modelled (recommended by the article, no lever represents it):"
+            );
+            for (what, passage) in &p.not_modelled {
+                let _ = writeln!(s, "    - {what}\n        rests on: {passage}");
+            }
+        }
+    }
 }
 
 /// The listing as text.
@@ -50,34 +138,7 @@ pub fn render(m: &Model) -> String {
         );
     }
     let _ = writeln!(s, "\nPOLICIES");
-    for p in &m.policies {
-        let _ = writeln!(s, "  {} — {}\n    source: {}", p.id, p.label, m.policy_citation(p));
-        if let Some(i) = p.inherits {
-            let _ = writeln!(s, "    levers it does not set follow: {}", m.policies[i].id);
-        }
-        let _ = writeln!(s, "    {}", p.summary);
-        for r in &p.rules {
-            let l = &m.levers[r.lever as usize];
-            let mut when = String::new();
-            if let Some(f) = &r.from_label {
-                let _ = write!(when, " from {f}");
-            }
-            if let Some(u) = &r.until_label {
-                let _ = write!(when, " until {u}");
-            }
-            if let Some(c) = &r.when_text {
-                let _ = write!(when, " when {c}{}", if r.sticky { " (and ever after)" } else { "" });
-            }
-            let _ = writeln!(
-                s,
-                "    - {} = {}{}\n        rests on: {}",
-                l.id,
-                l.show(r.value),
-                when,
-                r.passage
-            );
-        }
-    }
+    write_policies(&mut s, m);
     if let Some(b) = &m.bargaining {
         render_bargaining(&mut s, m, b);
     }

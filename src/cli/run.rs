@@ -49,6 +49,10 @@ pub struct RunArgs {
     /// Do not print the summary tables to the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// When each package takes over from the baseline: `decision` (the decision date) or `article` (its own
+    /// `start:`, its article's date). See `compare --start`.
+    #[arg(long, value_enum, default_value_t = super::compare::StartMode::Decision)]
+    pub start: super::compare::StartMode,
     /// Compute only share K of N of the trials (e.g. `2/8`), to spread one run over machines; combine the
     /// shares with `greatgame merge`. The share depends only on --trials, K and N.
     #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
@@ -95,7 +99,11 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let loaded = super::which_scenario::load(args.scenario.as_deref(), "run", args.quiet)?;
+    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "run", args.quiet)?;
+    let article = args.start == super::compare::StartMode::Article;
+    if article {
+        loaded.model.use_article_starts();
+    }
     let model = &loaded.model;
     let policies = select_policies(model, &args.policies)?;
     let out_dir = args
@@ -123,7 +131,13 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         scenario_sha256: loaded.sha256.clone(),
         seed: args.seed,
         trials: args.trials,
-        design: "monte_carlo".into(),
+        // A run from the articles' dates is a different run: `--resume` and `merge` must not mix the two.
+        design: if article {
+            "monte_carlo, start=article"
+        } else {
+            "monte_carlo"
+        }
+        .into(),
         policies: design.policies.iter().map(|&p| model.policies[p].id.clone()).collect(),
         fans: opts.fans,
         keep_values: opts.keep_values,

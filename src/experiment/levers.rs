@@ -113,6 +113,7 @@ impl LeverGrid {
                     passage: "set by greatgame sweep".into(),
                     from_label: None,
                     until_label: None,
+                    default_amount: None,
                 });
                 parts.push(format!("{}={}", l.id, l.labels[k]));
             }
@@ -132,6 +133,10 @@ impl LeverGrid {
                 inherits: Some(base),
                 rules_by_lever,
                 rules,
+                start_turn: model.policies[base].start_turn,
+                article_start: model.policies[base].article_start,
+                article_start_label: model.policies[base].article_start_label.clone(),
+                not_modelled: Vec::new(),
             });
             out.push(model.policies.len() - 1);
         }

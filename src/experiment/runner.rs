@@ -334,7 +334,12 @@ impl TrialDriver {
         prefix.events.clear();
         prefix.choices.clear();
         prefix.turns = 0;
-        while st.turn < model.decision_turn.min(model.turns) {
+        // Fork at the earliest start among these policies (the decision date
+        // unless `--start article`): before it every policy runs the baseline,
+        // and every turn draws the same numbers under every policy, so the
+        // shared prefix is exact and common random numbers are kept.
+        let fork = model.fork_turn(policies);
+        while st.turn < fork {
             model.step(&mut st, model.baseline);
             prefix.vars.extend_from_slice(&st.vars);
             prefix.levers.extend_from_slice(&st.levers);

@@ -347,6 +347,16 @@ pub struct PolicyDef {
     /// Rules grouped per lever: `rules_by_lever[l]` lists rule indices in file order.
     pub rules_by_lever: Vec<Vec<usize>>,
     pub rules: Vec<RuleDef>,
+    /// The turn this package takes over from the baseline in this run: the
+    /// decision turn, unless [`Model::use_article_starts`] moved it to `article_start`.
+    pub start_turn: u32,
+    /// The package's own `start` (its article's date), as a turn; the decision
+    /// turn when the scenario gives none.
+    pub article_start: u32,
+    /// Label of `article_start`, e.g. `2022Q3`.
+    pub article_start_label: String,
+    /// What the article recommends that the model cannot represent: (what, passage).
+    pub not_modelled: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -364,9 +374,31 @@ pub struct RuleDef {
     pub passage: String,
     pub from_label: Option<String>,
     pub until_label: Option<String>,
+    /// Set when the article gives no amount: (low, high, note) of the default used.
+    pub default_amount: Option<(f64, f64, String)>,
 }
 
 impl Model {
+    /// Let every package take over from the baseline at its own `start` (its
+    /// article's date) instead of the decision date: the counterfactual "had
+    /// this been done when it was argued". Outcome windows do not move, so the
+    /// packages are still measured over the same years.
+    pub fn use_article_starts(&mut self) {
+        for p in &mut self.policies {
+            p.start_turn = p.article_start;
+        }
+    }
+
+    /// The first turn at which any of `policies` leaves the baseline: the
+    /// shared history before it is simulated once per trial and forked.
+    pub fn fork_turn(&self, policies: &[usize]) -> u32 {
+        policies
+            .iter()
+            .map(|&p| self.policies[p].start_turn)
+            .fold(self.decision_turn, u32::min)
+            .min(self.turns)
+    }
+
     pub fn policy_index(&self, id: &str) -> Option<usize> {
         self.policies.iter().position(|p| p.id == id)
     }

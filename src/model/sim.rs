@@ -327,14 +327,15 @@ impl Model {
         st
     }
 
-    /// Advance one turn under `policy` (the baseline is used before the decision date).
+    /// Advance one turn under `policy` (the baseline is used before the
+    /// policy's start: the decision date unless `--start article`).
     pub fn step(&self, st: &mut TrialState, policy: usize) {
         self.step_with(st, policy, &mut Control::default());
     }
 
     /// Advance one turn under `policy`, with outside control (see [`Control`]).
     pub fn step_with(&self, st: &mut TrialState, policy: usize, ctl: &mut Control) {
-        let active = if st.turn < self.decision_turn {
+        let active = if st.turn < self.policies[policy].start_turn {
             self.baseline
         } else {
             policy

@@ -352,7 +352,7 @@ pub fn section_header(r: &CompareReport, title: &str) -> String {
     let _ = writeln!(
         s,
         "{} trials, seed {}, baseline `{}`, decision date {}, horizon {}. Scenario `{}` (sha256 `{}`), greatgame {}. \
-         Every policy follows the baseline until the decision date; trial *k* uses the same random draws under every \
+         {}; trial *k* uses the same random draws under every \
          policy (common random numbers), so each difference below is a paired difference on the same trials.\n",
         m.trials,
         m.seed,
@@ -362,8 +362,39 @@ pub fn section_header(r: &CompareReport, title: &str) -> String {
         m.scenario,
         &m.scenario_sha256[..12.min(m.scenario_sha256.len())],
         m.version,
+        starts_phrase(r),
     );
     s
+}
+
+/// How the compared packages start: all at the decision date, or (with
+/// `--start article`) each at its article's date.
+fn starts_phrase(r: &CompareReport) -> String {
+    let m = r.model;
+    let late: Vec<String> = r
+        .cmp
+        .design
+        .slots
+        .iter()
+        .map(|&pi| &m.policies[pi])
+        .filter(|p| p.start_turn < m.decision_turn)
+        .map(|p| format!("`{}` from {}", p.id, m.calendar.label(p.start_turn)))
+        .collect();
+    if late.is_empty() {
+        "Every policy follows the baseline until the decision date".into()
+    } else {
+        format!(
+            "Packages start at their articles' dates (--start article): {}; the others at the decision date. \
+             Outcomes are still measured over their own windows",
+            late.join(", ")
+        )
+    }
+}
+
+/// Per compared package, its default amounts and what its article recommends
+/// that the model cannot represent.
+pub fn section_fidelity(r: &CompareReport) -> String {
+    super::fidelity::section(r.model, &r.cmp.design.slots)
 }
 
 /// The outcome's change as a phrase: "−3.2 attacks per year [−3.5, −2.9]".
@@ -888,6 +919,7 @@ pub fn section_provenance(r: &CompareReport) -> String {
                 rule.passage
             );
         }
+        s.push_str(&super::fidelity::package_flags(m, p, "  "));
     }
     cited_works(
         &mut s,
@@ -970,6 +1002,7 @@ pub fn section_method(r: &CompareReport) -> String {
 pub fn markdown(r: &CompareReport) -> String {
     let mut s = section_header(r, "policy comparison");
     s.push_str(&section_headline(r));
+    s.push_str(&section_fidelity(r));
     s.push_str(&section_robustness(r));
     if !r.cmp.mechanisms.is_empty() {
         s.push_str(&section_mechanisms(r, 5, false));

@@ -10,8 +10,8 @@
 
 use super::compare_charts::{action_forest, event_forest};
 use super::comparison::{
-    CompareReport, section_drivers, section_header, section_headline, section_mechanisms, section_method,
-    section_provenance, section_robustness, section_tables,
+    CompareReport, section_drivers, section_fidelity, section_header, section_headline, section_mechanisms,
+    section_method, section_provenance, section_robustness, section_tables,
 };
 use crate::plot::render::sanitize_stem;
 use anyhow::{Context, Result};
@@ -81,6 +81,7 @@ pub fn render(r: &CompareReport, dir: &Path) -> Result<String> {
     let mut body = String::new();
     body.push_str(&md_to_html(&section_header(r, "policy comparison")));
     body.push_str(&md_to_html(&section_headline(r)));
+    body.push_str(&md_to_html(&section_fidelity(r)));
     body.push_str("<h2>Scorecard</h2>\n");
     body.push_str(&figure_with(
         &charts,

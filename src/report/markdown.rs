@@ -21,11 +21,27 @@ fn kind_word(k: OutcomeKind) -> &'static str {
 pub fn render(r: &Report) -> String {
     let m = r.manifest;
     let mut s = String::new();
+    let early: Vec<String> = r
+        .summaries
+        .iter()
+        .filter_map(|p| r.model.policy_index(&p.id))
+        .map(|pi| &r.model.policies[pi])
+        .filter(|p| p.start_turn < r.model.decision_turn)
+        .map(|p| format!("`{}` from {}", p.id, r.model.calendar.label(p.start_turn)))
+        .collect();
+    let until = if early.is_empty() {
+        "until the decision date".to_string()
+    } else {
+        format!(
+            "until its start: packages start at their articles' dates (--start article), {}; outcome windows do not move",
+            early.join(", ")
+        )
+    };
     let _ = writeln!(s, "# {} — outcome summary\n", r.model.title);
     let _ = writeln!(s, "> {}\n", r.model.caveat);
     let _ = writeln!(
         s,
-        "{} trials per policy, seed {}, decision date {}, horizon {}. Scenario `{}` (sha256 {}). Every policy follows `{}` until the decision date; trial *k* uses the same random draws under every policy.\n",
+        "{} trials per policy, seed {}, decision date {}, horizon {}. Scenario `{}` (sha256 {}). Every policy follows `{}` {until}; trial *k* uses the same random draws under every policy.\n",
         m.trials,
         m.seed,
         m.decision_date,
@@ -37,6 +53,9 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(s, "## Policies\n");
     for p in r.summaries {
         let _ = writeln!(s, "- **{}** — {}. Source: {}. {}", p.id, p.label, p.citation, p.summary);
+        if let Some(pi) = r.model.policy_index(&p.id) {
+            s.push_str(&super::fidelity::package_flags(r.model, &r.model.policies[pi], "  "));
+        }
     }
     let _ = writeln!(s);
     for (oi, o) in r.model.outcomes.iter().enumerate() {

@@ -7,6 +7,7 @@
 pub mod charts;
 pub mod compare_charts;
 pub mod comparison;
+pub mod fidelity;
 pub mod html;
 pub mod json;
 pub mod manifest;

@@ -946,6 +946,21 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                     None,
                 );
             }
+            let default_amount = r.default_amount.as_ref().map(|d| {
+                let (lo, hi) = d.range;
+                let v = value;
+                if !(lo <= v && v <= hi) || d.note.trim().is_empty() {
+                    c.error(
+                        &[rpath[0], rpath[1], rpath[2], Anchor::Field("default_amount")],
+                        format!(
+                            "policy `{}`: the default amount of the rule on `{}` needs a range holding its value ({v}) and a note",
+                            p.id, r.lever
+                        ),
+                        Some("write `default_amount: (range: (low, high), note: \"why this default\")` with low <= value <= high".into()),
+                    );
+                }
+                (lo, hi, d.note.clone())
+            });
             rules_by_lever[li].push(rules.len());
             rules.push(RuleDef {
                 lever: li as u16,
@@ -959,6 +974,7 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                 passage: r.passage.clone(),
                 from_label: r.from.clone(),
                 until_label: r.until.clone(),
+                default_amount,
             });
             n_rules += 1;
         }
@@ -977,7 +993,36 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                 );
             }
         }
+        let article_start = turn_of(&mut c, &path, &p.start, decision_turn);
+        if article_start > decision_turn {
+            c.error(
+                &[path[0], path[1], Anchor::Field("start")],
+                format!("policy `{}` starts after the decision date", p.id),
+                Some("`start` is for running a package from its article's date, which comes before the decision date; leave it out to start at the decision date".into()),
+            );
+        }
+        let not_modelled = p
+            .not_modelled
+            .iter()
+            .map(|n| {
+                if n.what.trim().is_empty() || n.passage.trim().is_empty() {
+                    c.error(
+                        &[path[0], path[1], Anchor::Field("not_modelled")],
+                        format!(
+                            "policy `{}`: a `not_modelled` entry needs both `what` and `passage`",
+                            p.id
+                        ),
+                        None,
+                    );
+                }
+                (n.what.clone(), n.passage.clone())
+            })
+            .collect();
         policies.push(PolicyDef {
+            start_turn: decision_turn,
+            article_start: article_start.min(decision_turn),
+            article_start_label: p.start.clone().unwrap_or_else(|| file.meta.decision.clone()),
+            not_modelled,
             id: p.id.clone(),
             label: p.label.clone(),
             author: author.unwrap_or_default(),

@@ -339,6 +339,38 @@ pub struct Policy {
     #[serde(default)]
     pub inherits: Option<String>,
     pub rules: Vec<Rule>,
+    /// When the package may take over from the baseline as a counterfactual
+    /// (usually its article's date). Runs use it only with `--start article`;
+    /// by default every package starts at the decision date, so packages are
+    /// compared over the same history. Default: the decision date.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// What the article recommends that the model cannot represent, each with
+    /// its passage, so a reader sees what the package leaves out.
+    #[serde(default)]
+    pub not_modelled: Vec<NotModelled>,
+}
+
+/// A recommendation of a package's article that no lever represents.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotModelled {
+    /// The recommendation, in a few words.
+    pub what: String,
+    /// The passage it rests on (paraphrase or short quote), cited by key.
+    pub passage: String,
+}
+
+/// A rule's value where the article gives no amount: the value used is a
+/// documented default, with the range a reader should vary it over. Flagged
+/// by `list --policies` and the reports.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultAmount {
+    /// Plausible range of the amount, in the lever's units.
+    pub range: (f64, f64),
+    /// Why this default and range (source or judgement).
+    pub note: String,
 }
 
 /// A work the scenario cites: an article, a report or a public data series.
@@ -374,6 +406,9 @@ pub struct Rule {
     pub sticky: bool,
     /// The passage of the source this rule rests on (paraphrase or short quote).
     pub passage: String,
+    /// Set when the article gives no amount and `value` is a documented default.
+    #[serde(default)]
+    pub default_amount: Option<DefaultAmount>,
 }
 
 /// Bargaining issues settled by the Spatial Model of Politics inside each trial (see docs/bargaining.md).
