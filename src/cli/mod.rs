@@ -42,7 +42,7 @@ pub enum Command {
     /// Check a scenario file and report every problem with its position.
     Validate(ScenarioArg),
     /// List a scenario's actors and interests, levers, policies, uncertainties and outcomes.
-    List(ScenarioArg),
+    List(list::ListArgs),
     /// Compare policies with a baseline on the same trials: paired differences, robustness, mechanisms, report.html.
     Compare(compare::CompareArgs),
     /// Explain a policy's differences from the baseline: actors' choices and event rates, year by year.
