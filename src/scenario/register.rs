@@ -54,6 +54,9 @@ pub const EXPR_FIELDS: &[&str] = &[
 /// switches and schedules. Registered with kind `structural` and never varied.
 pub const STRUCTURAL_FIELDS: &[&str] = &["min", "max", "per", "initial", "kind", "default", "options", "schedule"];
 
+/// Fields whose numbers live on a fixed scale: default ranges are cut to it.
+pub const BOUNDED_FIELDS: &[(&str, f64, f64)] = &[("rate", 0.0, 1.0), ("position", 0.0, 100.0), ("salience", 0.0, 100.0)];
+
 /// Public series a source may name (lower case), which makes a number `series`.
 const SERIES: &[&str] = &[
     "[record]", "acled", "world bank", "unhcr", "iom", "imf", "unama", "wfp", "ocha", "ipc", "sigar",
@@ -186,6 +189,7 @@ impl Register {
                 walk(v, &ctx, &articles, &mut rows, &mut used);
             }
         }
+        cap_saliences(&mut rows);
         let mut reg = Register { rows, tree };
         reg.check_ranges(file, text, name, &used)?;
         Ok(reg)
@@ -314,8 +318,13 @@ impl Register {
     }
 }
 
-/// `pattern` with `*` wildcards (else a substring) matched against `id`.
-pub fn matches(pattern: &str, id: &str) -> bool {
+/// Whether `id` matches any of the comma-separated `patterns` (each a substring, or a
+/// whole-id pattern with `*` wildcards).
+pub fn matches(patterns: &str, id: &str) -> bool {
+    patterns.split(',').map(str::trim).filter(|p| !p.is_empty()).any(|p| matches_one(p, id))
+}
+
+fn matches_one(pattern: &str, id: &str) -> bool {
     if !pattern.contains('*') {
         return id.contains(pattern);
     }
@@ -513,10 +522,12 @@ fn push(
         let s = k.spread();
         let (a, b) = (value * (1.0 - s), value * (1.0 + s));
         let (mut lo, mut hi) = (a.min(b), a.max(b));
-        // A reversion rate is a share of the gap closed per turn: it stays in [0, 1].
-        if ctx.ids.last().is_some_and(|f| f == "rate") {
-            lo = lo.max(0.0);
-            hi = hi.min(1.0);
+        // Fields with a scale of their own keep their ranges on it (a reversion rate is a
+        // share of the gap closed per turn; KTAB positions and saliences run 0-100).
+        let field = ctx.ids.last().map(|f| f.split('#').next().unwrap_or(f)).unwrap_or("");
+        if let Some((_, a, b)) = BOUNDED_FIELDS.iter().find(|(f, _, _)| *f == field) {
+            lo = lo.max(*a);
+            hi = hi.min(*b);
         }
         (k, lo, hi)
     };
@@ -580,5 +591,36 @@ fn collect_ranges(v: &Value, ids: &mut Vec<String>, out: &mut Vec<(Vec<String>, 
             }
         }
         _ => {}
+    }
+}
+
+/// A bargainer's saliences add up to at most 100 (docs/bargaining.md): the default
+/// range of each salience literal is capped so that all of one bargainer's
+/// saliences at the top of their ranges together still add up to at most 100.
+/// (Exact for constant saliences; an expression's other terms are not counted, and
+/// [`crate::model::coefficients::CoefficientSpace::new`] compiles the extremes to
+/// catch what this misses.)
+fn cap_saliences(rows: &mut [Coefficient]) {
+    let owner = |r: &Coefficient| -> Option<String> {
+        let at = r.id.find(".stances.")?;
+        let leaf = r.id.rsplit('.').next()?;
+        leaf.starts_with("salience#").then(|| r.id[..at].to_string())
+    };
+    let mut totals: BTreeMap<String, f64> = BTreeMap::new();
+    for r in rows.iter() {
+        if let Some(o) = owner(r) {
+            *totals.entry(o).or_insert(0.0) += r.value;
+        }
+    }
+    for r in rows.iter_mut() {
+        if let Some(o) = owner(r)
+            && !r.explicit
+            && r.kind != Kind::Structural
+        {
+            let total = totals[&o];
+            if total > 0.0 {
+                r.high = r.high.min((r.value * 100.0 / total).max(r.value));
+            }
+        }
     }
 }
