@@ -303,6 +303,9 @@ impl Register {
             let slot = get_mut(&mut tree, &row.path)
                 .ok_or_else(|| anyhow::anyhow!("coefficient `{}` has no place in the scenario", row.id))?;
             match &row.span {
+                // Whole-number fields (counts, steps) stay whole numbers.
+                None if slot.is_u64() => *slot = serde_json::json!(v.round().max(0.0) as u64),
+                None if slot.is_i64() => *slot = serde_json::json!(v.round() as i64),
                 None => *slot = serde_json::json!(v),
                 Some(span) => {
                     let Value::String(s) = slot else {
@@ -401,7 +404,12 @@ fn group_of(ctx: &Ctx) -> String {
         [(at, _), ..] => (*at + 2).min(ctx.ids.len()),
         [] => ctx.ids.len().min(2),
     };
-    ctx.ids[..upto].join(".")
+    let g = ctx.ids[..upto].join(".");
+    // A literal's `#k` names the number, not its group: `variables.x.drift#3` is in `variables.x.drift`.
+    match g.rfind('#') {
+        Some(i) if !g[i..].contains('.') => g[..i].to_string(),
+        _ => g,
+    }
 }
 
 fn walk(v: &Value, ctx: &Ctx, articles: &[String], rows: &mut Vec<Coefficient>, used: &mut Vec<(Vec<String>, String)>) {
