@@ -266,3 +266,57 @@ fn factor_options_are_checked() {
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("--method morris") && e.contains("--coefficients PATTERN"), "{e}");
 }
+
+#[test]
+fn sweep_and_discover_take_coefficient_factors() {
+    let dir = tempfile::tempdir().unwrap();
+    let sw = dir.path().join("sweep");
+    let o = gg()
+        .args([
+            "sweep",
+            "--factors",
+            "groups",
+            "--coefficients",
+            "actors.taliban.actions.*",
+            "--samples",
+            "4",
+            "--lever",
+            "recognition=none,conditional",
+            "--outcome",
+            "gdp_index_2030",
+            "--no-charts",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&sw)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = std::fs::read_to_string(sw.join("experiments.csv")).unwrap();
+    assert!(rows.lines().next().unwrap().contains(",actors.taliban.actions.crack_down_isisk,"));
+    assert_eq!(rows.lines().count(), 1 + 4 * 2);
+    let d = dir.path().join("discover");
+    let o = gg()
+        .args([
+            "discover",
+            "--factors",
+            "groups",
+            "--coefficients",
+            "actors.taliban.*,variables.gdp_index.*",
+            "--samples",
+            "60",
+            "--where",
+            "gdp_index_2030>0.82",
+            "--method",
+            "cart",
+            "--no-charts",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = std::fs::read_to_string(d.join("experiments.csv")).unwrap();
+    assert!(rows.lines().next().unwrap().contains(",variables.gdp_index.drift,"));
+}

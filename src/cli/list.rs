@@ -31,11 +31,16 @@ pub fn execute(args: &ListArgs) -> anyhow::Result<()> {
     let loaded = super::which_scenario::load(args.scenario.scenario.as_deref(), "list", quiet)?;
     if args.coefficients {
         let reg = crate::scenario::register_of(&loaded).map_err(|e| anyhow::anyhow!("{e}"))?;
-        match args.format {
-            ListFormat::Csv => print!("{}", register_csv(&reg)),
-            ListFormat::Text => print!("{}", register_text(&reg)),
-        }
-        return Ok(());
+        let text = match args.format {
+            ListFormat::Csv => register_csv(&reg),
+            ListFormat::Text => register_text(&reg),
+        };
+        // A reader piping into `head` closes the pipe early: that is not an error.
+        use std::io::Write as _;
+        return match std::io::stdout().write_all(text.as_bytes()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            r => r.map_err(Into::into),
+        };
     }
     print!("{}", render(&loaded.model));
     Ok(())
