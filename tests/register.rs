@@ -57,7 +57,10 @@ fn csv_register_has_the_columns_and_every_row_is_sourced_and_in_range() {
         assert!(ids.contains(id), "{id} missing");
     }
     assert!(ids.iter().any(|i| i.starts_with("events.") && i.contains(".hazard#")));
-    assert!(ids.iter().any(|i| i.starts_with("bargaining.bargainers.") && i.contains(".position#")));
+    assert!(
+        ids.iter()
+            .any(|i| i.starts_with("bargaining.bargainers.") && i.contains(".position#"))
+    );
 }
 
 #[test]
@@ -72,7 +75,10 @@ fn text_register_is_grouped() {
 
 /// The scenario with `insert` placed right after the action `crack_down_isisk`'s opening.
 fn with_action_ranges(insert: &str) -> String {
-    let at = DEFAULT_SCENARIO.find("(id: \"crack_down_isisk\", ").expect("action present") + 1;
+    let at = DEFAULT_SCENARIO
+        .find("(id: \"crack_down_isisk\", ")
+        .expect("action present")
+        + 1;
     format!("{}{insert} {}", &DEFAULT_SCENARIO[..at], &DEFAULT_SCENARIO[at..])
 }
 
@@ -121,12 +127,17 @@ fn a_range_that_excludes_its_value_is_an_error() {
     let out = gg().arg("validate").arg(&path).output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("bad.ron:") && stderr.contains("low must not exceed high"), "{stderr}");
+    assert!(
+        stderr.contains("bad.ron:") && stderr.contains("low must not exceed high"),
+        "{stderr}"
+    );
 }
 
 /// Outcomes of trials 0..n under the given policies.
 fn outcomes(model: &greatgame::model::Model, policies: &[usize], n: u64) -> Vec<Vec<Vec<f64>>> {
-    (0..n).map(|k| batch::simulate(model, 42, k, None, policies).1).collect()
+    (0..n)
+        .map(|k| batch::simulate(model, 42, k, None, policies).1)
+        .collect()
 }
 
 #[test]
@@ -155,7 +166,11 @@ fn a_coefficient_override_changes_results_only_where_it_is_used() {
     assert_eq!(reg.rows[row].value, 30.0);
     let changed = model_with(&reg, &[(row, 15.0)], &loaded.origin, &loaded.text).expect("compiles");
     let m = &loaded.model;
-    let siv = m.outcomes.iter().position(|o| o.id == "siv_resettled").expect("SIV outcome");
+    let siv = m
+        .outcomes
+        .iter()
+        .position(|o| o.id == "siv_resettled")
+        .expect("SIV outcome");
     let policies: Vec<usize> = (0..m.policies.len()).collect();
     let a = outcomes(m, &policies, 16);
     let b = outcomes(&changed, &policies, 16);
@@ -200,7 +215,10 @@ fn sensitivity_varies_coefficient_groups_and_prints_the_budget() {
     assert!(stderr.contains("Saltelli: N (k + 2) = 8 x ("), "{stderr}");
     let idx = std::fs::read_to_string(out.join("indices.csv")).unwrap();
     assert!(idx.contains("gdp_index_2030,variables.gdp_index.drift,"), "{idx}");
-    assert!(idx.contains("gdp_index_2030,actors.taliban.actions.crack_down_isisk,"), "{idx}");
+    assert!(
+        idx.contains("gdp_index_2030,actors.taliban.actions.crack_down_isisk,"),
+        "{idx}"
+    );
     let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
     assert!(runs.lines().next().unwrap().contains("variables.gdp_index.drift"));
     // Morris over single coefficients.
@@ -243,7 +261,14 @@ fn factor_options_are_checked() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--factors groups"));
     // A pattern that matches nothing.
     let o = gg()
-        .args(["sensitivity", "--factors", "groups", "--coefficients", "nothing_like_this", "--out"])
+        .args([
+            "sensitivity",
+            "--factors",
+            "groups",
+            "--coefficients",
+            "nothing_like_this",
+            "--out",
+        ])
         .arg(dir.path().join("b"))
         .output()
         .unwrap();
@@ -251,20 +276,16 @@ fn factor_options_are_checked() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("list --coefficients"));
     // A huge design is refused with a hint.
     let o = gg()
-        .args([
-            "sensitivity",
-            "--factors",
-            "groups",
-            "--samples",
-            "65536",
-            "--out",
-        ])
+        .args(["sensitivity", "--factors", "groups", "--samples", "65536", "--out"])
         .arg(dir.path().join("c"))
         .output()
         .unwrap();
     assert!(!o.status.success());
     let e = String::from_utf8_lossy(&o.stderr);
-    assert!(e.contains("--method morris") && e.contains("--coefficients PATTERN"), "{e}");
+    assert!(
+        e.contains("--method morris") && e.contains("--coefficients PATTERN"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -293,7 +314,12 @@ fn sweep_and_discover_take_coefficient_factors() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = std::fs::read_to_string(sw.join("experiments.csv")).unwrap();
-    assert!(rows.lines().next().unwrap().contains(",actors.taliban.actions.crack_down_isisk,"));
+    assert!(
+        rows.lines()
+            .next()
+            .unwrap()
+            .contains(",actors.taliban.actions.crack_down_isisk,")
+    );
     assert_eq!(rows.lines().count(), 1 + 4 * 2);
     let d = dir.path().join("discover");
     let o = gg()

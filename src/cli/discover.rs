@@ -13,8 +13,8 @@ use crate::analysis::prim::stability::{self, ResampleOptions, Stability};
 use crate::analysis::prim::{self, PrimBox, PrimOptions, PrimResult, short};
 use crate::experiment::batch::{self, push_num};
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
-use crate::model::coefficients::{CoefficientSpace, FactorMode};
 use crate::model::Model;
+use crate::model::coefficients::{CoefficientSpace, FactorMode};
 use crate::plot::prim::{
     BoxChart, BoxLimit, StabilityChart, StabilityRow, TrajectoryChart, draw_box, draw_stability, draw_trajectory,
 };

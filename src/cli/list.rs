@@ -89,9 +89,21 @@ pub fn register_text(reg: &Register) -> String {
         let range = if r.kind == Kind::Structural {
             "fixed".to_string()
         } else {
-            format!("{} .. {}{}", crate::numfmt::sig(r.low, 4), crate::numfmt::sig(r.high, 4), if r.explicit { " *" } else { "" })
+            format!(
+                "{} .. {}{}",
+                crate::numfmt::sig(r.low, 4),
+                crate::numfmt::sig(r.high, 4),
+                if r.explicit { " *" } else { "" }
+            )
         };
-        let _ = writeln!(s, "    {:<40} {:>10}  {:<24} {}", rel, crate::numfmt::sig(r.value, 4), range, r.kind.name());
+        let _ = writeln!(
+            s,
+            "    {:<40} {:>10}  {:<24} {}",
+            rel,
+            crate::numfmt::sig(r.value, 4),
+            range,
+            r.kind.name()
+        );
         if r.source != last_source {
             let _ = writeln!(s, "        source: {}", r.source);
             last_source = &r.source;

@@ -89,9 +89,12 @@ impl CoefficientSpace {
         // no design point can fail half-way through a run.
         for u in [0.0, 1.0] {
             let unit = vec![u; space.factors.len()];
-            space
-                .model_at(&unit)
-                .with_context(|| format!("the scenario with every varied coefficient at the {} end of its range", if u == 0.0 { "low" } else { "high" }))?;
+            space.model_at(&unit).with_context(|| {
+                format!(
+                    "the scenario with every varied coefficient at the {} end of its range",
+                    if u == 0.0 { "low" } else { "high" }
+                )
+            })?;
         }
         Ok(space)
     }

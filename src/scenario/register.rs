@@ -55,11 +55,22 @@ pub const EXPR_FIELDS: &[&str] = &[
 pub const STRUCTURAL_FIELDS: &[&str] = &["min", "max", "per", "initial", "kind", "default", "options", "schedule"];
 
 /// Fields whose numbers live on a fixed scale: default ranges are cut to it.
-pub const BOUNDED_FIELDS: &[(&str, f64, f64)] = &[("rate", 0.0, 1.0), ("position", 0.0, 100.0), ("salience", 0.0, 100.0)];
+pub const BOUNDED_FIELDS: &[(&str, f64, f64)] =
+    &[("rate", 0.0, 1.0), ("position", 0.0, 100.0), ("salience", 0.0, 100.0)];
 
 /// Public series a source may name (lower case), which makes a number `series`.
 const SERIES: &[&str] = &[
-    "[record]", "acled", "world bank", "unhcr", "iom", "imf", "unama", "wfp", "ocha", "ipc", "sigar",
+    "[record]",
+    "acled",
+    "world bank",
+    "unhcr",
+    "iom",
+    "imf",
+    "unama",
+    "wfp",
+    "ocha",
+    "ipc",
+    "sigar",
 ];
 
 /// Default relative half-widths of the range, per kind (see docs/register.md).
@@ -148,6 +159,10 @@ pub struct Register {
     tree: Value,
 }
 
+/// An item's explicit `ranges:` (key relative to the item → (low, high)), the length of
+/// the id path at the item, and the item's id path.
+type ItemRanges = (BTreeMap<String, (f64, f64)>, usize, Vec<String>);
+
 /// Walk state: what the path so far says.
 #[derive(Clone, Default)]
 struct Ctx {
@@ -157,7 +172,7 @@ struct Ctx {
     items: Vec<(usize, bool)>,
     source: Option<String>,
     /// The nearest `ranges:` map and the length of `ids` at its item.
-    ranges: Option<(BTreeMap<String, (f64, f64)>, usize, Vec<String>)>,
+    ranges: Option<ItemRanges>,
     structural: bool,
 }
 
@@ -324,7 +339,11 @@ impl Register {
 /// Whether `id` matches any of the comma-separated `patterns` (each a substring, or a
 /// whole-id pattern with `*` wildcards).
 pub fn matches(patterns: &str, id: &str) -> bool {
-    patterns.split(',').map(str::trim).filter(|p| !p.is_empty()).any(|p| matches_one(p, id))
+    patterns
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .any(|p| matches_one(p, id))
 }
 
 fn matches_one(pattern: &str, id: &str) -> bool {
@@ -471,7 +490,11 @@ fn walk_object(
         here.ranges = Some((map, here.ids.len(), here.ids.clone()));
     }
     // An enum variant (`{"Logistic": "..."}`, `{"Uniform": [..]}`) adds no id segment.
-    let variant = obj.len() == 1 && obj.keys().next().is_some_and(|k| k.starts_with(|c: char| c.is_uppercase()));
+    let variant = obj.len() == 1
+        && obj
+            .keys()
+            .next()
+            .is_some_and(|k| k.starts_with(|c: char| c.is_uppercase()));
     for (k, v) in obj {
         if k == "ranges" || k == "source" {
             continue;
@@ -491,8 +514,7 @@ fn walk_object(
                     let last = lc.ids.pop().unwrap_or_default();
                     lc.ids.push(format!("{last}#{}", n + 1));
                     let year = lit.value.fract() == 0.0 && (1900.0..=2200.0).contains(&lit.value);
-                    let structural =
-                        c.structural || lit.value == 0.0 || lit.value == 1.0 || lit.exponent || year;
+                    let structural = c.structural || lit.value == 0.0 || lit.value == 1.0 || lit.exponent || year;
                     push(&lc, lit.value, Some(lit.span), structural, articles, rows, used);
                 }
             }
@@ -510,7 +532,10 @@ fn push(
     rows: &mut Vec<Coefficient>,
     used: &mut Vec<(Vec<String>, String)>,
 ) {
-    let source = ctx.source.clone().unwrap_or_else(|| "judgement (no source given)".into());
+    let source = ctx
+        .source
+        .clone()
+        .unwrap_or_else(|| "judgement (no source given)".into());
     let id = ctx.ids.join(".");
     let explicit = ctx.ranges.as_ref().and_then(|(map, at, item)| {
         let rel = ctx.ids[*at..].join(".");
@@ -564,7 +589,11 @@ fn collect_ranges(v: &Value, ids: &mut Vec<String>, out: &mut Vec<(Vec<String>, 
                     out.push((ids.clone(), k.clone(), lo, hi));
                 }
             }
-            let variant = obj.len() == 1 && obj.keys().next().is_some_and(|k| k.starts_with(|c: char| c.is_uppercase()));
+            let variant = obj.len() == 1
+                && obj
+                    .keys()
+                    .next()
+                    .is_some_and(|k| k.starts_with(|c: char| c.is_uppercase()));
             for (k, x) in obj {
                 if k == "ranges" {
                     continue;
