@@ -14,6 +14,7 @@ use crate::analysis::prim::{self, PrimBox, PrimOptions, PrimResult, short};
 use crate::experiment::batch::{self, push_num};
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
 use crate::model::Model;
+use crate::model::coefficients::{CoefficientSpace, FactorMode};
 use crate::plot::prim::{
     BoxChart, BoxLimit, StabilityChart, StabilityRow, TrajectoryChart, draw_box, draw_stability, draw_trajectory,
 };
@@ -82,6 +83,13 @@ pub struct DiscoverArgs {
     /// CART: cross-validation folds for cost-complexity pruning (0: keep the grown tree) [default: 10].
     #[arg(long, value_name = "K", allow_negative_numbers = true, value_parser = super::numbers::zero_or_more::<usize>)]
     pub folds: Option<usize>,
+    /// What to vary: the declared uncertainties, coefficient groups, or single coefficients
+    /// (docs/register.md); the boxes are then stated in those factors.
+    #[arg(long, value_enum, default_value = "uncertainties")]
+    pub factors: FactorMode,
+    /// With --factors groups|coefficients: only ids matching PATTERN (substring, `*` wildcard, comma-separated).
+    #[arg(long, value_name = "PATTERN")]
+    pub coefficients: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -215,9 +223,28 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     if !(prim_opts.min_mass > 0.0 && prim_opts.min_mass < 1.0) {
         bail!("--min-mass must lie in (0, 1) (got {})", args.min_mass);
     }
-    let d = model.params.len();
+    if args.coefficients.is_some() && args.factors == FactorMode::Uncertainties {
+        bail!("--coefficients PATTERN picks coefficients: use it with --factors groups or --factors coefficients");
+    }
+    let space = match args.factors {
+        FactorMode::Uncertainties => None,
+        mode => Some(CoefficientSpace::new(&loaded, mode, args.coefficients.as_deref())?),
+    };
+    let names: Vec<String> = match &space {
+        Some(s) => s.names(),
+        None => model.params.iter().map(|p| p.id.clone()).collect(),
+    };
+    let d = names.len();
     if d == 0 {
         bail!("the scenario has no uncertainties to search");
+    }
+    if !args.common.quiet {
+        eprintln!(
+            "greatgame: discover over {d} factor(s) ({}): {} experiments x {} replication(s)",
+            args.factors.name(),
+            args.samples,
+            args.replications
+        );
     }
     let n = args.samples;
     let reps = args.replications;
@@ -228,13 +255,14 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     let staging = Staging::new(&out_dir, "discover")?;
     let header = format!(
         "experiment,{},{},case",
-        explore::param_header(model),
+        names.iter().map(|n| explore::field(n)).collect::<Vec<_>>().join(","),
         explore::outcome_header(model)
     );
     let mut csv = CsvOut::create(staging.path(), "experiments.csv", &header)?;
     let mut cols: Vec<Vec<f64>> = (0..d).map(|_| Vec::with_capacity(n as usize)).collect();
     let mut y: Vec<bool> = Vec::with_capacity(n as usize);
     let started = Instant::now();
+    let failed: std::sync::Mutex<Option<anyhow::Error>> = std::sync::Mutex::new(None);
     let bar = batch::progress_bar(total, !args.common.quiet);
     batch::for_each_ordered(
         0..n,
@@ -245,8 +273,31 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
             let mut unit = vec![0.0; d];
             design.point(i, &mut unit);
             let mut params = vec![0.0; d];
-            to_params(model, &unit, &mut params);
-            let values = batch::simulate_mean(model, seed, i * reps, reps, &params, policy);
+            let values = match &space {
+                None => {
+                    to_params(model, &unit, &mut params);
+                    batch::simulate_mean(model, seed, i * reps, reps, &params, policy)
+                }
+                // A coefficient point: its own model; columns hold a single coefficient's value, or a
+                // group's quantile of its members' ranges.
+                Some(sp) => {
+                    params.copy_from_slice(&unit);
+                    if args.factors == FactorMode::Coefficients {
+                        for (p, (_, v)) in params.iter_mut().zip(sp.values(&unit)) {
+                            *p = v;
+                        }
+                    }
+                    match sp.model_at(&unit) {
+                        Ok(m) => batch::simulate_mean_drawn(&m, seed, i * reps, reps, policy),
+                        Err(e) => {
+                            if let Ok(mut f) = failed.lock() {
+                                f.get_or_insert(e);
+                            }
+                            vec![f64::NAN; model.outcomes.len()]
+                        }
+                    }
+                }
+            };
             let case = cond.holds(&values);
             let mut line = format!("{i}");
             for p in &params {
@@ -269,6 +320,9 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    if let Some(e) = failed.into_inner().ok().flatten() {
+        return Err(e.context("a design point's model"));
+    }
     csv.finish()?;
     let secs = started.elapsed().as_secs_f64();
     let cases = y.iter().filter(|&&c| c).count();
@@ -281,7 +335,6 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
             model.policies[policy].id
         );
     }
-    let names: Vec<String> = model.params.iter().map(|p| p.id.clone()).collect();
     let mut md = String::new();
     writeln!(
         md,

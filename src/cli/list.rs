@@ -1,29 +1,124 @@
 //! `greatgame list`: the scenario in words — who wants what, what the US can
 //! do, what each policy package does and which passage it rests on.
 
+use super::ScenarioArg;
 use crate::model::{LeverKindDef, Model};
+use crate::scenario::register::{Kind, Register};
 use std::fmt::Write;
-use std::path::PathBuf;
 
+/// `greatgame list` options.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Scenario file (RON). Default: the built-in Afghanistan scenario.
-    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub scenario: ScenarioArg,
+    /// Print the coefficient register: every number of the model with its id, kind, range and source
+    /// (docs/register.md).
+    #[arg(long)]
+    pub coefficients: bool,
     /// Only the policy packages: per package its source, start, each rule with
     /// the passage it rests on, the rules whose amounts are defaults, and what
     /// the article recommends that the model cannot represent.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "coefficients")]
     pub policies: bool,
+    /// With --coefficients: `text` (grouped, for reading) or `csv` (columns id,value,low,high,kind,source).
+    #[arg(long, value_enum, default_value = "text", requires = "coefficients")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Csv,
 }
 
 pub fn execute(args: &ListArgs) -> anyhow::Result<()> {
-    let loaded = super::which_scenario::load(args.scenario.as_deref(), "list", false)?;
+    let quiet = args.coefficients && args.format == ListFormat::Csv;
+    let loaded = super::which_scenario::load(args.scenario.scenario.as_deref(), "list", quiet)?;
+    if args.coefficients {
+        let reg = crate::scenario::register_of(&loaded).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let text = match args.format {
+            ListFormat::Csv => register_csv(&reg),
+            ListFormat::Text => register_text(&reg),
+        };
+        // A reader piping into `head` closes the pipe early: that is not an error.
+        use std::io::Write as _;
+        return match std::io::stdout().write_all(text.as_bytes()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            r => r.map_err(Into::into),
+        };
+    }
     if args.policies {
         print!("{}", render_policies(&loaded.model));
     } else {
         print!("{}", render(&loaded.model));
     }
     Ok(())
+}
+
+/// The register as CSV: `id,value,low,high,kind,source`, numbers in shortest round-trip form.
+pub fn register_csv(reg: &Register) -> String {
+    let mut s = String::from("id,value,low,high,kind,source\n");
+    for r in &reg.rows {
+        let _ = writeln!(
+            s,
+            "{},{:?},{:?},{:?},{},{}",
+            super::explore::field(&r.id),
+            r.value,
+            r.low,
+            r.high,
+            r.kind.name(),
+            super::explore::field(&r.source)
+        );
+    }
+    s
+}
+
+/// The register for reading: grouped by the item each number belongs to.
+pub fn register_text(reg: &Register) -> String {
+    let mut s = String::new();
+    let varied = reg.varied(None).len();
+    let groups = reg.groups(None).len();
+    let _ = writeln!(
+        s,
+        "COEFFICIENT REGISTER: {} numbers, {varied} varied by `--factors coefficients` in {groups} groups \
+         (`--factors groups`); structural numbers are listed but never varied. Ranges marked * are explicit \
+         (`ranges:` in the scenario), the others the default for their kind (docs/register.md).",
+        reg.rows.len()
+    );
+    let mut last_group = "";
+    let mut last_source = "";
+    for r in &reg.rows {
+        if r.group != last_group {
+            let _ = writeln!(s, "\n  {}", r.group);
+            last_group = &r.group;
+            last_source = "";
+        }
+        let rel = r.id.strip_prefix(&format!("{}.", r.group)).unwrap_or(&r.id);
+        let rel = if rel == r.id && r.id == r.group { "(value)" } else { rel };
+        let range = if r.kind == Kind::Structural {
+            "fixed".to_string()
+        } else {
+            format!(
+                "{} .. {}{}",
+                crate::numfmt::sig(r.low, 4),
+                crate::numfmt::sig(r.high, 4),
+                if r.explicit { " *" } else { "" }
+            )
+        };
+        let _ = writeln!(
+            s,
+            "    {:<40} {:>10}  {:<24} {}",
+            rel,
+            crate::numfmt::sig(r.value, 4),
+            range,
+            r.kind.name()
+        );
+        if r.source != last_source {
+            let _ = writeln!(s, "        source: {}", r.source);
+            last_source = &r.source;
+        }
+    }
+    s
 }
 
 /// The policy packages as text (`list --policies`): each rule with its

@@ -18,6 +18,7 @@ use crate::experiment::checkpoint::{Identity, Meta};
 use crate::experiment::samplers::{MorrisDesign, SaltelliDesign, SaltelliRow, to_params};
 use crate::experiment::shard::{ShardSpec, shard_chunks};
 use crate::model::Model;
+use crate::model::coefficients::{CoefficientSpace, FactorMode};
 use crate::plot::tornado::{TornadoBar, TornadoChart, draw_tornado};
 use crate::report::manifest::{Manifest, MergedShard};
 use crate::scenario;
@@ -59,6 +60,14 @@ pub struct SensitivityArgs {
     /// Morris: grid levels (even).
     #[arg(long, default_value_t = 4, allow_negative_numbers = true, value_parser = super::numbers::count::<u32>)]
     pub levels: u32,
+    /// What to vary: the declared uncertainties, coefficient groups (one factor per item of the
+    /// register), or every coefficient on its own (docs/register.md).
+    #[arg(long, value_enum, default_value = "uncertainties")]
+    pub factors: FactorMode,
+    /// With --factors groups|coefficients: only ids matching PATTERN (substring, `*` wildcard; several
+    /// patterns separated by commas).
+    #[arg(long, value_name = "PATTERN")]
+    pub coefficients: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
     /// Compute only share K of N (whole Saltelli base points or Morris trajectories, contiguous) into --out;
@@ -81,6 +90,15 @@ pub struct SensitivitySpec {
     pub bootstrap: usize,
     pub levels: u32,
     pub no_charts: bool,
+    /// What the design varies (absent in states written before coefficient factors: the uncertainties).
+    #[serde(default = "uncertainties")]
+    pub factors: FactorMode,
+    #[serde(default)]
+    pub coefficients: Option<String>,
+}
+
+fn uncertainties() -> FactorMode {
+    FactorMode::Uncertainties
 }
 
 impl SensitivitySpec {
@@ -102,6 +120,8 @@ impl SensitivitySpec {
             bootstrap: args.bootstrap,
             levels: args.levels,
             no_charts: args.common.no_charts,
+            factors: args.factors,
+            coefficients: args.coefficients.clone(),
         }
     }
 
@@ -117,6 +137,8 @@ impl SensitivitySpec {
             outcomes: self.outcomes.clone(),
             bootstrap: self.bootstrap,
             levels: self.levels,
+            factors: self.factors,
+            coefficients: self.coefficients.clone(),
             common: CommonArgs {
                 seed,
                 threads: None,
@@ -142,10 +164,13 @@ struct Setup {
     total: u64,
     saltelli: Option<SaltelliDesign>,
     morris: Option<MorrisDesign>,
+    /// The coefficient factors (`--factors groups|coefficients`); `None` varies the uncertainties.
+    space: Option<CoefficientSpace>,
 }
 
 impl Setup {
-    fn new(args: &SensitivityArgs, model: &Model) -> Result<Setup> {
+    fn new(args: &SensitivityArgs, loaded: &scenario::Loaded) -> Result<Setup> {
+        let model = &loaded.model;
         let policy = explore::one_policy(model, args.policy.as_deref())?;
         let outcomes = explore::select_outcomes(model, &args.outcomes)?;
         if args.replications == 0 {
@@ -154,15 +179,26 @@ impl Setup {
         if args.bootstrap > 100_000 {
             bail!("--bootstrap is at most 100,000 (got {})", args.bootstrap);
         }
-        let d = model.params.len();
+        if args.coefficients.is_some() && args.factors == FactorMode::Uncertainties {
+            bail!("--coefficients PATTERN picks coefficients: use it with --factors groups or --factors coefficients");
+        }
+        let space = match args.factors {
+            FactorMode::Uncertainties => None,
+            mode => Some(CoefficientSpace::new(loaded, mode, args.coefficients.as_deref())?),
+        };
+        let names: Vec<String> = match &space {
+            Some(s) => s.names(),
+            None => model.params.iter().map(|p| p.id.clone()).collect(),
+        };
+        let d = names.len();
         let reps = args.replications;
         let seed = args.common.seed;
-        let names: Vec<String> = model.params.iter().map(|p| p.id.clone()).collect();
         let (n_units, rows_per_unit) = match args.method {
             Method::Sobol => (args.samples.unwrap_or(256), d as u64 + 2),
             Method::Morris => (args.samples.unwrap_or(20), d as u64 + 1),
         };
         let total = explore::check_trials(u128::from(n_units) * u128::from(rows_per_unit) * u128::from(reps))?;
+        budget_check(args, d, n_units, rows_per_unit, total)?;
         let saltelli = match args.method {
             Method::Sobol => Some(SaltelliDesign::new(n_units, d, seed)?),
             Method::Morris => None,
@@ -182,8 +218,37 @@ impl Setup {
             total,
             saltelli,
             morris,
+            space,
         })
     }
+}
+
+/// Trials above which a coefficient design is refused (a few hours on a laptop at ~1,000 trials/s).
+const HUGE_BUDGET: u64 = 5_000_000;
+
+/// Say what the design costs before running it, and refuse a coefficient design too big to finish.
+fn budget_check(args: &SensitivityArgs, d: usize, n: u64, rows: u64, total: u64) -> Result<()> {
+    let formula = match args.method {
+        Method::Sobol => format!("Saltelli: N (k + 2) = {n} x ({d} + 2)"),
+        Method::Morris => format!("Morris: r (k + 1) = {n} x ({d} + 1)"),
+    };
+    if !args.common.quiet {
+        eprintln!(
+            "greatgame: sensitivity over {d} factor(s) ({}): {formula} = {} runs x {} replication(s) = {total} trials",
+            args.factors.name(),
+            n * rows,
+            args.replications
+        );
+    }
+    if args.factors != FactorMode::Uncertainties && total > HUGE_BUDGET {
+        bail!(
+            "this design needs {total} trials ({formula} runs x {} replications), more than {HUGE_BUDGET}; the budget \
+             grows linearly with the number of factors k: screen first with `--method morris --samples 10`, vary \
+             `--factors groups` rather than single coefficients, or narrow with `--coefficients PATTERN`",
+            args.replications
+        );
+    }
+    Ok(())
 }
 
 /// The estimators' inputs per selected outcome, folded unit by unit in order.
@@ -272,7 +337,7 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
     let threads = args.common.threads()?;
     let loaded = super::which_scenario::load(args.scenario.as_deref(), "sensitivity", args.common.quiet)?;
     let model = &loaded.model;
-    let setup = Setup::new(args, model)?;
+    let setup = Setup::new(args, &loaded)?;
     let Setup {
         policy,
         d,
@@ -283,6 +348,7 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
         total,
         ref saltelli,
         ref morris,
+        ref space,
         ..
     } = setup;
     let seed = args.common.seed;
@@ -303,9 +369,13 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
     let header = format!(
         "experiment,{},row,moved,{},{}\n",
         if saltelli.is_some() { "base" } else { "trajectory" },
-        explore::param_header(model),
+        match space {
+            Some(s) => s.names().iter().map(|n| field(n)).collect::<Vec<_>>().join(","),
+            None => explore::param_header(model),
+        },
         explore::outcome_header(model)
     );
+    let failed: std::sync::Mutex<Option<anyhow::Error>> = std::sync::Mutex::new(None);
     let per_unit = rows_per_unit * reps;
     let trials_here = (span.end - span.start) * per_unit;
     let fresh = Meta::new(
@@ -373,8 +443,27 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
                 Vec::new()
             };
             for (k, (label, moved, u)) in rows.iter().enumerate() {
-                to_params(model, u, &mut params);
-                let y = batch::simulate_mean(model, seed, j * reps, reps, &params, policy);
+                let y = match space {
+                    None => {
+                        to_params(model, u, &mut params);
+                        batch::simulate_mean(model, seed, j * reps, reps, &params, policy)
+                    }
+                    // A coefficient point: its own model, the uncertainties drawn from each trial's stream.
+                    Some(sp) => match sp.model_at(u) {
+                        Ok(m) => {
+                            // The columns hold each factor's quantile of its range(s).
+                            params.copy_from_slice(u);
+                            batch::simulate_mean_drawn(&m, seed, j * reps, reps, policy)
+                        }
+                        Err(e) => {
+                            if let Ok(mut f) = failed.lock() {
+                                f.get_or_insert(e);
+                            }
+                            params.copy_from_slice(u);
+                            vec![f64::NAN; model.outcomes.len()]
+                        }
+                    },
+                };
                 let _ = write!(text, "{},{j},{label},{}", j * rows_per_unit + k as u64, field(moved));
                 for p in &params {
                     push_num(&mut text, *p);
@@ -394,6 +483,9 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
     )?;
     if let Some(b) = bar {
         b.finish_and_clear();
+    }
+    if let Some(e) = failed.into_inner().ok().flatten() {
+        return Err(e.context("a design point's model"));
     }
     run.settle(stopped)?;
     let secs = run.session.meta.elapsed_seconds;
@@ -539,7 +631,12 @@ fn finish(
     let mut md = String::new();
     writeln!(
         md,
-        "# Sensitivity of outcomes to the uncertainties under `{}`\n\n{} runs ({} trials), seed {seed} (timings in manifest.json, so this file is reproducible).\n",
+        "# Sensitivity of outcomes to the {} under `{}`\n\n{} runs ({} trials), seed {seed} (timings in manifest.json, so this file is reproducible).\n",
+        match args.factors {
+            FactorMode::Uncertainties => "uncertainties",
+            FactorMode::Groups => "coefficient groups (docs/register.md)",
+            FactorMode::Coefficients => "coefficients (docs/register.md)",
+        },
         model.policies[policy].id,
         n_units * rows_per_unit,
         total
@@ -735,7 +832,7 @@ impl super::merge::Shardable for SensitivityKind {
         let meta = &shards[0].meta;
         let loaded = shards[0].scenario()?;
         let args = Self::spec(meta)?.args(meta.identity.seed, quiet)?;
-        let setup = Setup::new(&args, &loaded.model)?;
+        let setup = Setup::new(&args, &loaded)?;
         let folds = Folds::from_csv(&setup, &loaded.model, &dir.join("runs.csv"))?;
         let (secs, threads) = super::merge::merged_cost(&merged_from);
         finish(&setup, &loaded, &args, &folds, dir, threads, secs, |m| {

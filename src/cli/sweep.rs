@@ -18,6 +18,7 @@ use crate::experiment::levers::LeverGrid;
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
 use crate::experiment::shard::{ShardSpec, shard_chunks};
 use crate::model::Model;
+use crate::model::coefficients::{CoefficientSpace, FactorMode};
 use crate::plot::sweep::{BandChart, BandPoint, HeatmapChart, draw_band, draw_heatmap};
 use crate::report::manifest::{Manifest, MergedShard};
 use crate::scenario;
@@ -49,6 +50,13 @@ pub struct SweepArgs {
     /// Outcomes for the summary and charts (repeatable). Default: every Maximize/Minimize outcome.
     #[arg(long = "outcome", value_name = "ID")]
     pub outcomes: Vec<String>,
+    /// What the design varies: the declared uncertainties, coefficient groups, or single coefficients
+    /// (docs/register.md).
+    #[arg(long, value_enum, default_value = "uncertainties")]
+    pub factors: FactorMode,
+    /// With --factors groups|coefficients: only ids matching PATTERN (substring, `*` wildcard, comma-separated).
+    #[arg(long, value_name = "PATTERN")]
+    pub coefficients: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
     /// Compute only share K of N (whole design points, contiguous) into --out; combine the shares with
@@ -70,6 +78,15 @@ pub struct SweepSpec {
     pub replications: u64,
     pub outcomes: Vec<String>,
     pub no_charts: bool,
+    /// What the design varies (absent in states written before coefficient factors: the uncertainties).
+    #[serde(default = "uncertainties")]
+    pub factors: FactorMode,
+    #[serde(default)]
+    pub coefficients: Option<String>,
+}
+
+fn uncertainties() -> FactorMode {
+    FactorMode::Uncertainties
 }
 
 impl SweepSpec {
@@ -86,6 +103,8 @@ impl SweepSpec {
             replications: args.replications,
             outcomes: args.outcomes.clone(),
             no_charts: args.common.no_charts,
+            factors: args.factors,
+            coefficients: args.coefficients.clone(),
         }
     }
 
@@ -101,6 +120,8 @@ impl SweepSpec {
             samples: self.samples,
             replications: self.replications,
             outcomes: self.outcomes.clone(),
+            factors: self.factors,
+            coefficients: self.coefficients.clone(),
             common: CommonArgs {
                 seed,
                 threads: None,
@@ -227,7 +248,27 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
         ref lever_cells,
         ..
     } = setup;
-    let design = UnitDesign::new(args.design, n_points, model.params.len(), args.common.seed)?;
+    if args.coefficients.is_some() && args.factors == FactorMode::Uncertainties {
+        bail!("--coefficients PATTERN picks coefficients: use it with --factors groups or --factors coefficients");
+    }
+    let space = match args.factors {
+        FactorMode::Uncertainties => None,
+        mode => Some(CoefficientSpace::new(&loaded, mode, args.coefficients.as_deref())?),
+    };
+    let names: Vec<String> = match &space {
+        Some(s) => s.names(),
+        None => model.params.iter().map(|p| p.id.clone()).collect(),
+    };
+    let d = names.len();
+    if !args.common.quiet {
+        eprintln!(
+            "greatgame: sweep over {d} factor(s) ({}): {n_points} points x {reps} replication(s) x {n_combos} lever \
+             combination(s) = {total} trials",
+            args.factors.name()
+        );
+    }
+    let failed: std::sync::Mutex<Option<anyhow::Error>> = std::sync::Mutex::new(None);
+    let design = UnitDesign::new(args.design, n_points, d, args.common.seed)?;
     let points = match args.shard {
         Some(spec) => {
             if spec.count > n_points {
@@ -259,7 +300,7 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
     writeln!(
         header,
         ",{},{}",
-        explore::param_header(model),
+        names.iter().map(|n| field(n)).collect::<Vec<_>>().join(","),
         explore::outcome_header(model)
     )?;
     let fresh = Meta::new(identity(&loaded, args, total), &loaded, units.clone(), threads);
@@ -287,11 +328,37 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
         bar.as_ref(),
         |u| {
             let (i, r) = (u / reps, u % reps);
-            let mut unit = vec![0.0; model.params.len()];
+            let mut unit = vec![0.0; d];
             design.point(i, &mut unit);
-            let mut params = vec![0.0; model.params.len()];
-            to_params(model, &unit, &mut params);
-            let (_, outs) = batch::simulate(model, seed, u, Some(&params), policies);
+            let mut params = vec![0.0; d];
+            let outs = match &space {
+                None => {
+                    to_params(model, &unit, &mut params);
+                    batch::simulate(model, seed, u, Some(&params), policies).1
+                }
+                // A coefficient point: its own model with the same lever grid; the uncertainties are
+                // drawn from the trial's stream. Columns: a coefficient's value, or a group's quantile.
+                Some(sp) => {
+                    params.copy_from_slice(&unit);
+                    if args.factors == FactorMode::Coefficients {
+                        for (p, (_, v)) in params.iter_mut().zip(sp.values(&unit)) {
+                            *p = v;
+                        }
+                    }
+                    match sp.model_at(&unit) {
+                        Ok(mut m) => {
+                            grid.add_policies(&mut m, setup.base);
+                            batch::simulate(&m, seed, u, None, policies).1
+                        }
+                        Err(e) => {
+                            if let Ok(mut f) = failed.lock() {
+                                f.get_or_insert(e);
+                            }
+                            vec![vec![f64::NAN; model.outcomes.len()]; policies.len()]
+                        }
+                    }
+                }
+            };
             let mut text = String::new();
             for (c, values) in outs.iter().enumerate() {
                 let _ = write!(
@@ -321,6 +388,9 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
     )?;
     if let Some(b) = bar {
         b.finish_and_clear();
+    }
+    if let Some(e) = failed.into_inner().ok().flatten() {
+        return Err(e.context("a design point's model"));
     }
     run.settle(stopped)?;
     let secs = run.session.meta.elapsed_seconds;

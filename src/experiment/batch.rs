@@ -153,6 +153,21 @@ pub fn simulate_mean(
     acc
 }
 
+/// Outcome values of one policy averaged over `replications` trials, each
+/// drawing its uncertainties from its own stream (as `greatgame run` does):
+/// what a coefficient design point runs, since it varies the model instead.
+pub fn simulate_mean_drawn(model: &Model, seed: u64, first_trial: u64, replications: u64, policy: usize) -> Vec<f64> {
+    let mut acc = vec![0.0; model.outcomes.len()];
+    for r in 0..replications {
+        let (_, outs) = simulate(model, seed, first_trial + r, None, &[policy]);
+        for (a, x) in acc.iter_mut().zip(&outs[0]) {
+            *a += x;
+        }
+    }
+    acc.iter_mut().for_each(|a| *a /= replications as f64);
+    acc
+}
+
 /// Append `x` to a CSV line: shortest round-trip form, so files are exact.
 pub fn push_num(line: &mut String, x: f64) {
     use std::fmt::Write as _;

@@ -197,8 +197,16 @@ impl SaltelliDesign {
         if d == 0 {
             bail!("the scenario has no uncertainties to analyse");
         }
+        // The Sobol sequence has at most 256 dimensions (128 factors); a larger design (coefficient
+        // factors) takes A and B from a Latin hypercube in 2d dimensions instead: the estimators only
+        // need A and B independent and uniform, a low-discrepancy sequence just converges faster.
+        let kind = if 2 * d <= MAX_SOBOL_DIMS {
+            DesignKind::Sobol
+        } else {
+            DesignKind::Lhs
+        };
         Ok(SaltelliDesign {
-            sobol: UnitDesign::new(DesignKind::Sobol, n, 2 * d, seed)?,
+            sobol: UnitDesign::new(kind, n, 2 * d, seed)?,
             d,
         })
     }

@@ -5,6 +5,7 @@
 //! the engine never touches a string while trials run.
 
 pub mod bargaining;
+pub mod coefficients;
 pub mod dist;
 pub mod drivers;
 pub mod program;

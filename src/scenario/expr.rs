@@ -834,3 +834,53 @@ mod tests {
         assert!(compile(&minus, &S, Ty::Num).is_err());
     }
 }
+
+/// A numeric literal of an expression, for the coefficient register.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Literal {
+    pub value: f64,
+    /// Byte range of the literal's text in the expression (no sign: a unary
+    /// minus stays in the text, so replacing the range keeps the expression's
+    /// shape).
+    pub span: std::ops::Range<usize>,
+    /// The token before it is `^` (an exponent: the shape of a curve, structural).
+    pub exponent: bool,
+}
+
+/// The numeric literals of `src` in order, or none if it does not lex (the
+/// compiler reports that error). Uses the compiler's own lexer, so the
+/// register sees exactly the numbers the compiled program holds.
+pub fn literals(src: &str) -> Vec<Literal> {
+    let Ok(toks) = Lexer::run(src) else {
+        return Vec::new();
+    };
+    let bytes = src.as_bytes();
+    let mut out = Vec::new();
+    for (k, (tok, start)) in toks.iter().enumerate() {
+        if let Tok::Num(v) = tok {
+            let mut i = *start;
+            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+                i += 1;
+            }
+            if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
+                let mut j = i + 1;
+                if j < bytes.len() && (bytes[j] == b'+' || bytes[j] == b'-') {
+                    j += 1;
+                }
+                if j < bytes.len() && bytes[j].is_ascii_digit() {
+                    i = j;
+                    while i < bytes.len() && bytes[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                }
+            }
+            let exponent = k > 0 && toks[k - 1].0 == Tok::Sym("^");
+            out.push(Literal {
+                value: *v,
+                span: *start..i,
+                exponent,
+            });
+        }
+    }
+    out
+}

@@ -10,6 +10,7 @@ pub mod compile;
 pub mod diagnostics;
 pub mod expr;
 pub mod locate;
+pub mod register;
 pub mod schema;
 
 use crate::model::Model;
@@ -85,16 +86,10 @@ fn single(name: &str, message: String, hint: Option<String>) -> ScenarioError {
 
 /// Parse and compile scenario text; `name` is used in error messages.
 pub fn load_str(text: &str, name: &str) -> Result<Loaded, ScenarioError> {
-    let src = SourceFile { name, text };
-    let opts = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let file: schema::ScenarioFile = opts.from_str(text).map_err(|e| {
-        let off = src.offset_of(e.span.start.line, e.span.start.col);
-        let (message, hint) = ron_message(&e.code);
-        ScenarioError {
-            diagnostics: vec![src.at(off, message, hint)],
-        }
-    })?;
+    let file = parse(text, name)?;
     let model = compile::compile(&file, name, text).map_err(|diagnostics| ScenarioError { diagnostics })?;
+    // Explicit coefficient ranges are checked at load, so `validate` reports a bad one.
+    register::Register::build(&file, text, name).map_err(|diagnostics| ScenarioError { diagnostics })?;
     let sha256 = Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -105,6 +100,27 @@ pub fn load_str(text: &str, name: &str) -> Result<Loaded, ScenarioError> {
         sha256,
         text: text.to_string(),
     })
+}
+
+/// The coefficient register of a loaded scenario (its text parsed again: cheap,
+/// and it keeps [`Loaded`] as it is).
+pub fn register_of(loaded: &Loaded) -> Result<register::Register, ScenarioError> {
+    let file = parse(&loaded.text, &loaded.origin)?;
+    register::Register::build(&file, &loaded.text, &loaded.origin).map_err(|diagnostics| ScenarioError { diagnostics })
+}
+
+/// Parse scenario text into the file's serde types (no compilation).
+pub fn parse(text: &str, name: &str) -> Result<schema::ScenarioFile, ScenarioError> {
+    let src = SourceFile { name, text };
+    let opts = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let file: schema::ScenarioFile = opts.from_str(text).map_err(|e| {
+        let off = src.offset_of(e.span.start.line, e.span.start.col);
+        let (message, hint) = ron_message(&e.code);
+        ScenarioError {
+            diagnostics: vec![src.at(off, message, hint)],
+        }
+    })?;
+    Ok(file)
 }
 
 /// Turn a RON error into words a scenario author can act on.

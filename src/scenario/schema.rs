@@ -5,9 +5,10 @@
 //! field is an error, never silently ignored. `docs/scenario-format.md`
 //! documents each field.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     pub meta: Meta,
@@ -31,7 +32,7 @@ pub struct ScenarioFile {
     pub bargaining: Option<Bargaining>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
     /// Short name, used for the output folder (`output/<name>/`).
@@ -62,7 +63,7 @@ fn status_quo() -> String {
 }
 
 /// A probability distribution, written e.g. `Uniform(0.2, 0.6)`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
 pub enum Dist {
     Fixed(f64),
     Uniform(f64, f64),
@@ -80,7 +81,7 @@ pub enum Dist {
     ScaledBeta(f64, f64, f64, f64),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Variable {
     pub id: String,
@@ -102,16 +103,20 @@ pub struct Variable {
     #[serde(default)]
     pub key: bool,
     pub source: String,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reversion {
     pub rate: f64,
     pub toward: f64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Uncertainty {
     pub id: String,
@@ -120,7 +125,7 @@ pub struct Uncertainty {
     pub source: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub enum LeverKind {
     Bool,
     /// min, max
@@ -130,7 +135,7 @@ pub enum LeverKind {
 }
 
 /// A lever setting: `true`, `0.5` or `"formal"`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum LeverValue {
     Bool(bool),
@@ -138,7 +143,7 @@ pub enum LeverValue {
     Opt(String),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lever {
     pub id: String,
@@ -152,28 +157,40 @@ pub struct Lever {
     #[serde(default)]
     pub incentives: Vec<Incentive>,
     pub source: String,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
 /// A change to a state variable: `change` is an expression (per turn, or per occurrence for events).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
     pub var: String,
     pub change: String,
     #[serde(default)]
     pub source: Option<String>,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Incentive {
     pub actor: String,
     pub action: String,
     pub value: String,
     pub source: String,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Actor {
     pub id: String,
@@ -184,9 +201,13 @@ pub struct Actor {
     pub actions: Vec<Action>,
     #[serde(default)]
     pub source: Option<String>,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Interest {
     /// A state variable or event id.
@@ -201,9 +222,13 @@ pub struct Interest {
     #[serde(default)]
     pub per: Option<f64>,
     pub source: String,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Action {
     pub id: String,
@@ -220,9 +245,13 @@ pub struct Action {
     #[serde(default)]
     pub effects: Vec<Effect>,
     pub source: String,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Effect {
     pub var: String,
@@ -231,9 +260,13 @@ pub struct Effect {
     /// Standard deviation of the change, scaled by the actor's execution shock.
     #[serde(default)]
     pub sd: f64,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub enum Hazard {
     /// Per-turn probability = logistic(expr).
     Logistic(String),
@@ -243,7 +276,7 @@ pub enum Hazard {
     Poisson(String),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     pub id: String,
@@ -256,15 +289,23 @@ pub struct Event {
     #[serde(default)]
     pub consequences: Vec<Change>,
     pub source: String,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Shock {
     pub date: String,
     pub label: String,
     pub effects: Vec<Change>,
     pub source: String,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -274,7 +315,7 @@ pub enum OutcomeKind {
     Info,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub enum Measure {
     /// Value at the end of the window.
     Final(String),
@@ -294,7 +335,7 @@ pub enum Measure {
     ActionCount(String, String),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
     pub id: String,
@@ -316,7 +357,7 @@ pub struct Outcome {
     pub to: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     pub id: String,
@@ -352,7 +393,7 @@ pub struct Policy {
 }
 
 /// A recommendation of a package's article that no lever represents.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotModelled {
     /// The recommendation, in a few words.
@@ -364,7 +405,7 @@ pub struct NotModelled {
 /// A rule's value where the article gives no amount: the value used is a
 /// documented default, with the range a reader should vary it over. Flagged
 /// by `list --policies` and the reports.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DefaultAmount {
     /// Plausible range of the amount, in the lever's units.
@@ -374,7 +415,7 @@ pub struct DefaultAmount {
 }
 
 /// A work the scenario cites: an article, a report or a public data series.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     /// Short stable key, e.g. `safian-2023`; lower-case letters, digits and `-`.
@@ -389,7 +430,7 @@ pub struct Source {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub lever: String,
@@ -412,7 +453,7 @@ pub struct Rule {
 }
 
 /// Bargaining issues settled by the Spatial Model of Politics inside each trial (see docs/bargaining.md).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bargaining {
     pub label: String,
@@ -430,7 +471,7 @@ pub struct Bargaining {
     pub source: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dimension {
     pub id: String,
@@ -442,7 +483,7 @@ pub struct Dimension {
     pub source: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bargainer {
     /// An actor's id.
@@ -453,9 +494,13 @@ pub struct Bargainer {
     pub source: String,
     /// One stance per dimension.
     pub stances: Vec<Stance>,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stance {
     pub dimension: String,
@@ -464,9 +509,13 @@ pub struct Stance {
     /// Salience on 0–100, an expression; a bargainer's saliences sum to at most 100.
     pub salience: String,
     pub source: String,
+    /// Explicit plausible ranges of this item's numbers, keyed by coefficient id relative to
+    /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub enum Schedule {
     /// Every `turns` turns from `from` (inclusive) to `until` (inclusive, default: the horizon).
     Every {
@@ -479,7 +528,7 @@ pub enum Schedule {
     Dates(Vec<String>),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BargainOutput {
     /// The state variable written (it must run from 0 to 1).
@@ -488,7 +537,7 @@ pub struct BargainOutput {
 }
 
 /// A number read off the settled positions, on the 0–1 scale (position / 100).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub enum Settled {
     /// A bargainer's settled position on a dimension: `Position("engagement", "russia")`.
     Position(String, String),
