@@ -33,6 +33,10 @@ pub struct RunArgs {
     /// Master seed: the same seed gives the same results at any thread count.
     #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
     pub seed: u64,
+    /// Fix the view of a contested mechanism, e.g. `--world engagement=emboldens` (repeatable; see
+    /// docs/worldviews.md). Default: each trial draws its views from the scenario's weights.
+    #[arg(long = "world", value_name = "MECHANISM=VIEW")]
+    pub world: Vec<String>,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -95,7 +99,8 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let loaded = super::which_scenario::load(args.scenario.as_deref(), "run", args.quiet)?;
+    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "run", args.quiet)?;
+    crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
     let model = &loaded.model;
     let policies = select_policies(model, &args.policies)?;
     let out_dir = args
@@ -123,7 +128,12 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         scenario_sha256: loaded.sha256.clone(),
         seed: args.seed,
         trials: args.trials,
-        design: "monte_carlo".into(),
+        // A fixed view changes every trial, so `--resume` and `merge` must see it in the identity.
+        design: if args.world.is_empty() {
+            "monte_carlo".into()
+        } else {
+            format!("monte_carlo world={}", args.world.join(","))
+        },
         policies: design.policies.iter().map(|&p| model.policies[p].id.clone()).collect(),
         fans: opts.fans,
         keep_values: opts.keep_values,
