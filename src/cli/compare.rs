@@ -176,10 +176,13 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
     write_atomic(&staging.path().join("manifest.json"), &json)?;
+    // summary.md: what the terminal shows, the robustness of the ranking first.
+    let mut text = comparison::section_header(&report, "policy comparison");
+    text.push_str(&comparison::section_rank_stability(&report));
+    text.push_str(&comparison::section_headline(&report));
+    text.push_str(&comparison::section_robustness(&report));
+    write_atomic(&staging.path().join("summary.md"), text.as_bytes())?;
     if !args.quiet {
-        let mut text = comparison::section_header(&report, "policy comparison");
-        text.push_str(&comparison::section_headline(&report));
-        text.push_str(&comparison::section_robustness(&report));
         println!("{text}");
     }
     let dir = staging.commit()?;

@@ -105,7 +105,9 @@ pub fn fix(worlds: &mut [MechanismDef], specs: &[String]) -> Result<(), String> 
     use crate::scenario::diagnostics::closest;
     for spec in specs {
         let Some((m, v)) = spec.split_once('=') else {
-            return Err(format!("--world `{spec}`: expected MECHANISM=VIEW, e.g. engagement=emboldens"));
+            return Err(format!(
+                "--world `{spec}`: expected MECHANISM=VIEW, e.g. engagement=emboldens"
+            ));
         };
         let (m, v) = (m.trim(), v.trim());
         let ids: Vec<String> = worlds.iter().map(|w| w.id.clone()).collect();

@@ -1120,7 +1120,11 @@ fn compile_worldviews(
             let vpath = [mpath[0], mpath[1], Anchor::Id(&v.id)];
             let what = format!("view `{}.{}`", m.id, v.id);
             if !view_ids.insert(&v.id) {
-                c.error(&vpath, format!("mechanism `{}` has two views named `{}`", m.id, v.id), None);
+                c.error(
+                    &vpath,
+                    format!("mechanism `{}` has two views named `{}`", m.id, v.id),
+                    None,
+                );
             }
             let weight = v.weight.unwrap_or(1.0);
             if !(weight.is_finite() && weight >= 0.0) {
@@ -1148,7 +1152,11 @@ fn compile_worldviews(
             let lever = |c: &mut Compiler, name: &str| match resolve(kinds, order, name, Kind::Lever) {
                 Ok(l) => Some(l as u16),
                 Err((msg, hint)) => {
-                    c.error(&[vpath[0], vpath[1], vpath[2], Anchor::Str(name)], format!("{what}: {msg}"), hint);
+                    c.error(
+                        &[vpath[0], vpath[1], vpath[2], Anchor::Str(name)],
+                        format!("{what}: {msg}"),
+                        hint,
+                    );
                     None
                 }
             };
@@ -1158,7 +1166,11 @@ fn compile_worldviews(
                 let a = match resolve(kinds, order, &inc.actor, Kind::Actor) {
                     Ok(a) => a,
                     Err((msg, hint)) => {
-                        c.error(&[vpath[0], vpath[1], vpath[2], Anchor::Str(&inc.actor)], format!("{what}: {msg}"), hint);
+                        c.error(
+                            &[vpath[0], vpath[1], vpath[2], Anchor::Str(&inc.actor)],
+                            format!("{what}: {msg}"),
+                            hint,
+                        );
                         continue;
                     }
                 };
@@ -1191,14 +1203,22 @@ fn compile_worldviews(
                 let var = match resolve(kinds, order, &e.var, Kind::Var) {
                     Ok(i) => i as u16,
                     Err((msg, hint)) => {
-                        c.error(&[vpath[0], vpath[1], vpath[2], Anchor::Str(&e.var)], format!("{what}: {msg}"), hint);
+                        c.error(
+                            &[vpath[0], vpath[1], vpath[2], Anchor::Str(&e.var)],
+                            format!("{what}: {msg}"),
+                            hint,
+                        );
                         continue;
                     }
                 };
                 let p = c.expr(&vpath, &e.change, scope, Ty::Num, &format!("an effect of {what}"));
                 c.source_present(&vpath, &e.source, &format!("an effect of {what}"));
                 if let Some(l) = l {
-                    effects.push(ViewEffectDef { lever: l, var, change: p });
+                    effects.push(ViewEffectDef {
+                        lever: l,
+                        var,
+                        change: p,
+                    });
                 }
             }
             views.push(ViewDef {
@@ -1214,7 +1234,10 @@ fn compile_worldviews(
         if !m.views.is_empty() && total <= 0.0 {
             c.error(
                 &[mpath[0], mpath[1], Anchor::Field("views")],
-                format!("the views of mechanism `{}` have weights summing to {total}; the sum must be positive", m.id),
+                format!(
+                    "the views of mechanism `{}` have weights summing to {total}; the sum must be positive",
+                    m.id
+                ),
                 Some("give at least one view a positive `weight` (omit `weight` for equal weights)".into()),
             );
         }
