@@ -165,7 +165,11 @@ fn views_on_levers(views: &[&str]) -> String {
     text = text.replacen(own_effect, &format!("{own_effect}{}\n", eff.join("\n")), 1);
     let own_inc = "accountability raises the cost of abuses (small effect, judgement)\")]";
     assert_eq!(text.matches(own_inc).count(), 1);
-    let joined = inc.iter().map(|l| l.trim().trim_end_matches(',').to_string()).collect::<Vec<_>>().join(", ");
+    let joined = inc
+        .iter()
+        .map(|l| l.trim().trim_end_matches(',').to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     text = text.replacen(
         own_inc,
         &format!("accountability raises the cost of abuses (small effect, judgement)\"), {joined}]"),

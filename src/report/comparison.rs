@@ -342,6 +342,15 @@ pub fn section_rank_stability(r: &CompareReport) -> String {
             " and one view of each contested mechanism"
         }
     );
+    let fixed: Vec<String> = r
+        .model
+        .worlds
+        .iter()
+        .filter_map(|m| m.fixed.map(|v| format!("{}={}", m.id, m.views[v].id)))
+        .collect();
+    if !fixed.is_empty() {
+        let _ = writeln!(s, "Views fixed with `--world`: {}.\n", fixed.join(", "));
+    }
     let mut worlds: Vec<&str> = Vec::new();
     for row in &r.cmp.ranks {
         if !worlds.contains(&row.world.as_str()) {
