@@ -1025,7 +1025,7 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
     };
 
     // ---- worldviews -----------------------------------------------------------
-    let worlds = compile_worldviews(&mut c, &file, &kinds, &order, &scope, &source_keys);
+    let worlds = compile_worldviews(&mut c, file, &kinds, &order, &scope, &source_keys);
 
     // ---- bargaining ----------------------------------------------------------
     let bargaining = file.bargaining.as_ref().map(|b| {
