@@ -157,8 +157,8 @@ fn common_random_numbers_across_policy_selections() {
 fn misspelt_actor_is_reported_with_line_and_suggestion_and_nothing_is_written() {
     let tmp = tempfile::tempdir().unwrap();
     let text = greatgame::scenario::DEFAULT_SCENARIO.replacen(
-        r#"(actor: "taliban", action: "crack_down_isisk""#,
-        r#"(actor: "talibn", action: "crack_down_isisk""#,
+        r#"actor: "taliban", action: "crack_down_isisk""#,
+        r#"actor: "talibn", action: "crack_down_isisk""#,
         1,
     );
     let file = tmp.path().join("typo.ron");

@@ -150,11 +150,22 @@ fn lever(m: &Model, id: &str) -> usize {
 }
 
 /// The recognition offer's incentive on the Taliban's `restrain_aq`: the sum of
-/// the action's bonus programs (its own value is none).
+/// the action's own bonus programs and, under the `engagement = moderates`
+/// view (where the offer rewards restraint), that view's incentives on it.
 fn restrain_aq_bonus(m: &Model, st: &greatgame::model::TrialState) -> f64 {
     let t = m.actors.iter().position(|a| a.id == "taliban").unwrap();
-    let a = m.actors[t].actions.iter().find(|a| a.id == "restrain_aq").unwrap();
-    a.bonus.iter().map(|p| p.eval(&st.env(m))).sum()
+    let k = m.actors[t].actions.iter().position(|a| a.id == "restrain_aq").unwrap();
+    let env = st.env(m);
+    let own: f64 = m.actors[t].actions[k].bonus.iter().map(|p| p.eval(&env)).sum();
+    let mech = m.worlds.iter().find(|w| w.id == "engagement").unwrap();
+    let view = mech.views.iter().find(|v| v.id == "moderates").unwrap();
+    let from_view: f64 = view
+        .incentives
+        .iter()
+        .filter(|i| i.actor as usize == t && i.action as usize == k)
+        .map(|i| i.value.eval(&env))
+        .sum();
+    own + from_view
 }
 
 #[test]

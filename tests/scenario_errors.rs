@@ -44,13 +44,14 @@ fn default_scenario_loads() {
 
 #[test]
 fn misspelt_actor_in_incentive_names_line_and_suggests() {
-    let from = r#"(actor: "pakistan", action: "hedge_with_taliban""#;
-    let msg = broken(from, r#"(actor: "pakistn", action: "hedge_with_taliban""#);
-    let text = DEFAULT_SCENARIO.replacen(from, r#"(actor: "pakistn", action: "hedge_with_taliban""#, 1);
-    let line = line_of(&text, "\"pakistn\"");
+    // The Pakistan incentives moved into `worldviews` (tests/worldviews.rs checks those); China's stays on its lever.
+    let from = r#"(actor: "china", action: "press_taliban_on_militants""#;
+    let msg = broken(from, r#"(actor: "chna", action: "press_taliban_on_militants""#);
+    let text = DEFAULT_SCENARIO.replacen(from, r#"(actor: "chna", action: "press_taliban_on_militants""#, 1);
+    let line = line_of(&text, "\"chna\"");
     assert!(msg.contains(&format!("copy.ron:{line}:")), "{msg}");
-    assert!(msg.contains("unknown actor `pakistn`"), "{msg}");
-    assert!(msg.contains("did you mean `pakistan`?"), "{msg}");
+    assert!(msg.contains("unknown actor `chna`"), "{msg}");
+    assert!(msg.contains("did you mean `china`?"), "{msg}");
 }
 
 #[test]

@@ -77,9 +77,13 @@ pub struct Comparison {
     /// the common scale of overall regret and of the scorecard's colours.
     pub scales: Vec<Option<f64>>,
     pub elapsed: Duration,
+    /// Each policy's rank distribution per world and over all trials (`rank_stability.csv`).
+    pub ranks: Vec<super::ranks::RankRow>,
 }
 
-struct Sink {
+struct Sink<'m> {
+    model: &'m Model,
+    ranks: super::ranks::RankAcc,
     np: usize,
     no: usize,
     paired: Vec<PairedAcc>,
@@ -92,9 +96,9 @@ struct Sink {
     kept: Vec<f64>,
 }
 
-impl Sink {
+impl<'m> Sink<'m> {
     fn new(
-        model: &Model,
+        model: &'m Model,
         d: &CompareDesign,
         layout: &Arc<Layout>,
         shape: &Option<Arc<LedgerShape>>,
@@ -103,6 +107,8 @@ impl Sink {
         let np = d.slots.len();
         let no = model.outcomes.len();
         Sink {
+            model,
+            ranks: super::ranks::RankAcc::new(model, np, d.seed),
             np,
             no,
             paired: vec![PairedAcc::default(); np * no],
@@ -116,7 +122,7 @@ impl Sink {
     }
 }
 
-impl TrialSink for Sink {
+impl TrialSink for Sink<'_> {
     fn turn(&mut self, slot: usize, rec: &TurnRecord) {
         if let Some(m) = self.mech.as_mut() {
             m.turn(slot, rec);
@@ -129,7 +135,7 @@ impl TrialSink for Sink {
         }
     }
 
-    fn trial(&mut self, _trial: u64, values: &[f64]) {
+    fn trial(&mut self, trial: u64, values: &[f64]) {
         let no = self.no;
         for p in 0..self.np {
             for o in 0..no {
@@ -137,8 +143,10 @@ impl TrialSink for Sink {
             }
         }
         self.robust.push_outcomes(values);
-        if let Some(s) = &self.scales {
-            self.robust.push_overall(values, s);
+        if let Some(s) = &self.scales
+            && let Some(scores) = self.robust.push_overall(values, s)
+        {
+            self.ranks.push(self.model, trial, scores);
         }
         if let Some(m) = self.mech.as_mut() {
             m.end_trial();
@@ -156,6 +164,7 @@ impl TrialSink for Sink {
             a.merge(b);
         }
         self.robust.merge(&later.robust);
+        self.ranks.merge(&later.ranks);
         if let (Some(a), Some(b)) = (self.mech.as_mut(), later.mech.as_ref()) {
             a.merge(b);
         }
@@ -196,8 +205,10 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
         Sink::new(model, d, &layout, &shape, None)
     })?;
     let scales = Arc::new(scales_from(model, &acc.kept));
-    for row in acc.kept.chunks_exact(np * no) {
-        acc.robust.push_overall(row, &scales);
+    for (trial, row) in acc.kept.chunks_exact(np * no).enumerate() {
+        if let Some(scores) = acc.robust.push_overall(row, &scales) {
+            acc.ranks.push(model, trial as u64, scores);
+        }
     }
     // Phase 2: the rest, streamed.
     let s2 = Some(scales.clone());
@@ -251,6 +262,7 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
             }
         }
     }
+    let ranks = acc.ranks.rows(model, &policy_ids);
     Ok(Comparison {
         design: d.clone(),
         policy_ids,
@@ -261,5 +273,6 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
         kept,
         scales: scales.to_vec(),
         elapsed: started.elapsed(),
+        ranks,
     })
 }

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod morris;
 pub mod paired;
 pub mod prim;
+pub mod ranks;
 pub mod robustness;
 pub mod sketch;
 pub mod sobol;

@@ -321,14 +321,17 @@ impl RobustAcc {
     }
 
     /// Overall regret of one trial, given the outcome scales (see [`scales_from`]).
-    pub fn push_overall(&mut self, values: &[f64], scales: &[Option<f64>]) {
+    ///
+    /// Returns the trial's overall score per slot (higher is better; regret is the best score minus
+    /// it), or `None` when no weighted outcome has a scale.
+    pub fn push_overall(&mut self, values: &[f64], scales: &[Option<f64>]) -> Option<&[f64]> {
         let (np, no) = (self.np, self.no);
         let total: f64 = (0..no)
             .filter(|&o| scales[o].is_some() && self.orient[o].is_some())
             .map(|o| self.weights[o])
             .sum();
         if total <= 0.0 {
-            return;
+            return None;
         }
         for p in 0..np {
             let mut sc = 0.0;
@@ -351,6 +354,7 @@ impl RobustAcc {
                 self.best[p] += 1;
             }
         }
+        Some(&self.score)
     }
 
     pub fn merge(&mut self, o: &RobustAcc) {

@@ -36,6 +36,10 @@ pub struct CompareArgs {
     /// Master seed: the same seed gives the same results at any thread count.
     #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
     pub seed: u64,
+    /// Fix the view of a contested mechanism, e.g. `--world engagement=emboldens` (repeatable; see
+    /// docs/worldviews.md). Default: each trial draws its views from the scenario's weights.
+    #[arg(long = "world", value_name = "MECHANISM=VIEW")]
+    pub world: Vec<String>,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -125,6 +129,7 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
     }
     let threads = threads(args.threads)?;
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "compare", args.quiet)?;
+    crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
     if args.start == StartMode::Article {
         loaded.model.use_article_starts();
     }
@@ -193,10 +198,13 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
     write_atomic(&staging.path().join("manifest.json"), &json)?;
+    // summary.md: what the terminal shows, the robustness of the ranking first.
+    let mut text = comparison::section_header(&report, "policy comparison");
+    text.push_str(&comparison::section_rank_stability(&report));
+    text.push_str(&comparison::section_headline(&report));
+    text.push_str(&comparison::section_robustness(&report));
+    write_atomic(&staging.path().join("summary.md"), text.as_bytes())?;
     if !args.quiet {
-        let mut text = comparison::section_header(&report, "policy comparison");
-        text.push_str(&comparison::section_headline(&report));
-        text.push_str(&comparison::section_robustness(&report));
         println!("{text}");
     }
     let dir = staging.commit()?;

@@ -29,6 +29,10 @@ pub struct ExplainArgs {
     /// Master seed: the same seed gives the same results at any thread count.
     #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
     pub seed: u64,
+    /// Fix the view of a contested mechanism, e.g. `--world engagement=emboldens` (repeatable; see
+    /// docs/worldviews.md). Default: each trial draws its views from the scenario's weights.
+    #[arg(long = "world", value_name = "MECHANISM=VIEW")]
+    pub world: Vec<String>,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -57,7 +61,8 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
         bail!("--top must be at least 1");
     }
     let threads = threads(args.threads)?;
-    let loaded = super::which_scenario::load(args.scenario.as_deref(), "explain", args.quiet)?;
+    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "explain", args.quiet)?;
+    crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let policy = select_policies(model, std::slice::from_ref(&args.policy))?[0];

@@ -21,6 +21,10 @@ pub struct HindcastArgs {
     /// Master seed: trial k is trial k of `greatgame run` with the same seed.
     #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
     pub seed: u64,
+    /// Fix the view of a contested mechanism, e.g. `--world engagement=emboldens` (repeatable; see
+    /// docs/worldviews.md). Default: each trial draws its views from the scenario's weights.
+    #[arg(long = "world", value_name = "MECHANISM=VIEW")]
+    pub world: Vec<String>,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -41,7 +45,8 @@ pub fn execute(args: &HindcastArgs) -> Result<()> {
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let loaded = super::which_scenario::load(args.scenario.as_deref(), "hindcast", args.quiet)?;
+    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "hindcast", args.quiet)?;
+    crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
     let model = &loaded.model;
     let record = hindcast::load(model, args.scenario.as_deref(), args.record.as_deref())?;
     super::which_scenario::announce_record(args.scenario.as_deref(), args.record.as_deref(), &record, args.quiet);

@@ -33,6 +33,10 @@ pub struct RunArgs {
     /// Master seed: the same seed gives the same results at any thread count.
     #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::numbers::seed)]
     pub seed: u64,
+    /// Fix the view of a contested mechanism, e.g. `--world engagement=emboldens` (repeatable; see
+    /// docs/worldviews.md). Default: each trial draws its views from the scenario's weights.
+    #[arg(long = "world", value_name = "MECHANISM=VIEW")]
+    pub world: Vec<String>,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -100,6 +104,7 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "run", args.quiet)?;
+    crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
     let article = args.start == super::compare::StartMode::Article;
     if article {
         loaded.model.use_article_starts();
@@ -131,13 +136,18 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         scenario_sha256: loaded.sha256.clone(),
         seed: args.seed,
         trials: args.trials,
-        // A run from the articles' dates is a different run: `--resume` and `merge` must not mix the two.
-        design: if article {
-            "monte_carlo, start=article"
-        } else {
-            "monte_carlo"
-        }
-        .into(),
+        // A run from the articles' dates, or with a fixed view, is a different run: `--resume` and
+        // `merge` must see it in the identity.
+        design: {
+            let mut d = String::from("monte_carlo");
+            if article {
+                d.push_str(", start=article");
+            }
+            if !args.world.is_empty() {
+                d.push_str(&format!(" world={}", args.world.join(",")));
+            }
+            d
+        },
         policies: design.policies.iter().map(|&p| model.policies[p].id.clone()).collect(),
         fans: opts.fans,
         keep_values: opts.keep_values,

@@ -32,5 +32,13 @@ pub fn execute(args: &ScenarioArg) -> anyhow::Result<()> {
             b.outputs.len()
         );
     }
+    for w in &m.worlds {
+        let views: Vec<String> = w
+            .views
+            .iter()
+            .map(|v| format!("{} ({}%)", v.id, crate::numfmt::sig(100.0 * v.prob, 3)))
+            .collect();
+        println!("  world view `{}`: {}", w.id, views.join(", "));
+    }
     Ok(())
 }

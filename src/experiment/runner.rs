@@ -144,12 +144,17 @@ pub fn chunk_trials(chunks: &Range<u64>, trials: u64) -> Range<u64> {
     (chunks.start * CHUNK).min(trials)..(chunks.end * CHUNK).min(trials)
 }
 
-/// Header of `trials.csv`: policy, trial, each uncertainty, each outcome.
+/// Header of `trials.csv`: policy, trial, each uncertainty, the view of each contested mechanism
+/// (`world.<mechanism>`, holding the view's id), each outcome.
 pub fn trials_header(model: &Model) -> String {
     let mut h = String::from("policy,trial");
     for p in &model.params {
         h.push(',');
         h.push_str(&p.id);
+    }
+    for m in &model.worlds {
+        h.push_str(",world.");
+        h.push_str(&m.id);
     }
     for o in &model.outcomes {
         h.push(',');
@@ -397,6 +402,9 @@ fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_f
                 let _ = write!(line, "{},{}", model.policies[policy].id, trial);
                 for p in &s.params {
                     let _ = write!(line, ",{p}");
+                }
+                for (m, &v) in model.worlds.iter().zip(&s.world) {
+                    let _ = write!(line, ",{}", m.views[v as usize].id);
                 }
                 for x in values {
                     let _ = write!(line, ",{x}");

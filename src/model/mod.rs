@@ -11,6 +11,7 @@ pub mod drivers;
 pub mod program;
 pub mod sim;
 pub mod time;
+pub mod worlds;
 
 pub use program::{Env, Op, Program};
 pub use sim::{Control, Trace, TrialState, TurnRecord};
@@ -54,6 +55,8 @@ pub struct Model {
     pub derivative_pairs: Vec<(u16, u16)>,
     /// Bargaining rounds inside each trial, if the scenario declares them.
     pub bargaining: Option<bargaining::BargainingDef>,
+    /// Contested mechanisms and their views (`worldviews`); each trial runs under one view of each.
+    pub worlds: Vec<worlds::MechanismDef>,
 }
 
 #[derive(Debug, Clone)]

@@ -54,6 +54,8 @@ pub struct TrialState {
     pub bargaining_steps: u32,
     /// Where each state change came from, when a caller asked (see [`super::drivers`]); `None` in ordinary runs.
     pub drivers: Option<Box<DriverLedger>>,
+    /// The view of each contested mechanism this trial runs under (see [`super::worlds`]).
+    pub world: Vec<u8>,
     /// Master seed and trial number, from which each bargaining round derives its own stream.
     seed: u64,
     trial: u64,
@@ -305,6 +307,7 @@ impl Model {
             bargaining_rounds: 0,
             bargaining_steps: 0,
             drivers: None,
+            world: super::worlds::draw(&self.worlds, seed, trial),
             seed,
             trial,
             rng: Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_TURNS)),
@@ -521,6 +524,7 @@ impl Model {
             lambda,
             rng,
             scratch,
+            world,
             ..
         } = st;
         let env = Env {
@@ -547,6 +551,14 @@ impl Model {
                 let mut v = -a.cost;
                 for b in &a.bonus {
                     v += b.eval(&env);
+                }
+                // The views this trial runs under add their incentives after the levers' own.
+                for (m, mech) in self.worlds.iter().enumerate() {
+                    for inc in &mech.views[world[m] as usize].incentives {
+                        if inc.actor as usize == i && inc.action as usize == k {
+                            v += inc.value.eval(&env);
+                        }
+                    }
                 }
                 for eff in &a.effects {
                     let var = eff.var as usize;
@@ -614,6 +626,17 @@ impl Model {
                     if let Some(l) = ledger.as_deref_mut() {
                         let ch = l.layout().lever(li);
                         l.add(ch, *v as usize, d);
+                    }
+                }
+            }
+            // The views' effects, after the levers' own, booked to the lever that conditions them.
+            for (m, mech) in self.worlds.iter().enumerate() {
+                for e in &mech.views[st.world[m] as usize].effects {
+                    let d = e.change.eval(&env);
+                    delta[e.var as usize] += d;
+                    if let Some(l) = ledger.as_deref_mut() {
+                        let ch = l.layout().lever(e.lever as usize);
+                        l.add(ch, e.var as usize, d);
                     }
                 }
             }

@@ -33,6 +33,7 @@ mod ecdf;
 mod fan;
 pub mod forest;
 pub mod prim;
+pub mod ranks;
 pub mod render;
 pub mod scorecard;
 pub mod sweep;

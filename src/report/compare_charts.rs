@@ -174,6 +174,10 @@ pub fn draw_all(r: &CompareReport, dir: &Path, distributions: bool) -> Result<()
     std::fs::create_dir_all(&dir).context("creating charts/")?;
     let ctx = context(r);
     draw_scorecard(&ctx, &scorecard(r), &dir)?;
+    let panels = rank_panels(r);
+    if !panels.is_empty() {
+        crate::plot::ranks::draw_rank_stability(&ctx, &panels, &dir)?;
+    }
     for &slot in &r.cmp.design.rows {
         if let Some(f) = action_forest(r, slot) {
             draw_forest(&ctx, &f, &dir)?;
@@ -186,6 +190,44 @@ pub fn draw_all(r: &CompareReport, dir: &Path, distributions: bool) -> Result<()
         draw_distributions(r, &ctx, &dir)?;
     }
     Ok(())
+}
+
+/// The rank-stability chart's panels: `all` first, then each world; policies in slot order.
+pub fn rank_panels(r: &CompareReport) -> Vec<crate::plot::ranks::RankPanel> {
+    use crate::analysis::ranks::ALL;
+    let mut worlds: Vec<&str> = Vec::new();
+    for row in &r.cmp.ranks {
+        if !worlds.contains(&row.world.as_str()) {
+            worlds.push(&row.world);
+        }
+    }
+    worlds.sort_by_key(|w| *w != ALL);
+    worlds
+        .into_iter()
+        .map(|w| {
+            let rows: Vec<_> = r.cmp.ranks.iter().filter(|x| x.world == w).collect();
+            crate::plot::ranks::RankPanel {
+                world: if w == ALL {
+                    "all worlds (weighted mixture)".into()
+                } else {
+                    w.to_string()
+                },
+                trials: rows.first().map_or(0, |x| x.trials),
+                bars: r
+                    .cmp
+                    .policy_ids
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.clone(),
+                            rows.iter().filter(|x| &x.policy == p).map(|x| x.share).collect(),
+                        )
+                    })
+                    .filter(|(_, s): &(String, Vec<f64>)| !s.is_empty())
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// Per outcome, every compared policy (baseline first) side by side.

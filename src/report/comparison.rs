@@ -294,9 +294,115 @@ fn holm_family(r: &CompareReport) -> usize {
         .count()
 }
 
+/// Columns of `rank_stability.csv`, exactly.
+pub const RANK_COLUMNS: [&str; 4] = ["policy", "world", "rank", "share"];
+
+/// `rank_stability.csv`: per compared policy (the baseline included) and world (each combination of
+/// contested views, then `all`), the share of trials in which it ranked 1, 2, … on the per-trial overall
+/// score (see [`crate::analysis::ranks`]); every rank appears, shares sum to 1 per policy and world.
+pub fn rank_stability_csv(r: &CompareReport) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(RANK_COLUMNS)?;
+    for row in &r.cmp.ranks {
+        w.write_record([&row.policy, &row.world, &row.rank.to_string(), &num(row.share)])?;
+    }
+    w.into_inner().context("writing rank_stability.csv")
+}
+
+/// How robust is the ranking: each policy's rank distribution per world, before any single ranking.
+pub fn section_rank_stability(r: &CompareReport) -> String {
+    use crate::analysis::ranks::ALL;
+    let mut s = String::from(
+        "## How robust is the ranking?
+
+",
+    );
+    let np = r.cmp.policy_ids.len();
+    if r.cmp.ranks.is_empty() {
+        s.push_str(
+            "No outcome has both a direction and a spread, so there is no overall score to rank on.
+
+",
+        );
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "Each trial draws every uncertain coefficient{} and ranks the {np} policies (the baseline included) \
+         by that trial's overall score: each non-information outcome, oriented so that higher is better for \
+         the US, divided by its pooled standard deviation and averaged with the outcome weights — the score \
+         behind mean regret below (regret = the trial's best score minus the policy's). Rank 1 = best in that \
+         trial; ties share the better rank. The cells are the share of trials with each rank; `all` pools \
+         every trial, so it mixes the worlds in proportion to their prior weights. A ranking that holds in \
+         every world does not hang on the contested mechanisms; one that flips does. Every share is in \
+         `rank_stability.csv` (docs/worldviews.md).\n",
+        if r.model.worlds.is_empty() {
+            ""
+        } else {
+            " and one view of each contested mechanism"
+        }
+    );
+    let fixed: Vec<String> = r
+        .model
+        .worlds
+        .iter()
+        .filter_map(|m| m.fixed.map(|v| format!("{}={}", m.id, m.views[v].id)))
+        .collect();
+    if !fixed.is_empty() {
+        let _ = writeln!(s, "Views fixed with `--world`: {}.\n", fixed.join(", "));
+    }
+    let mut worlds: Vec<&str> = Vec::new();
+    for row in &r.cmp.ranks {
+        if !worlds.contains(&row.world.as_str()) {
+            worlds.push(&row.world);
+        }
+    }
+    // `all` first: the mixture is what a reader who takes no side sees.
+    worlds.sort_by_key(|w| *w != ALL);
+    for world in worlds {
+        let rows: Vec<_> = r.cmp.ranks.iter().filter(|x| x.world == world).collect();
+        let trials = rows.first().map_or(0, |x| x.trials);
+        let title = if world == ALL {
+            "all worlds (weighted mixture)".to_string()
+        } else {
+            format!("`{world}`")
+        };
+        let _ = writeln!(s, "### {title} — {} trials\n", crate::numfmt::fixed(trials as f64, 0));
+        let mut head = String::from("| policy | mean rank |");
+        let mut rule = String::from("|---|---:|");
+        for k in 1..=np {
+            let _ = write!(head, " rank {k} |");
+            rule.push_str("---:|");
+        }
+        let _ = writeln!(s, "{head}\n{rule}");
+        let mut per: Vec<(&str, f64, Vec<f64>)> = r
+            .cmp
+            .policy_ids
+            .iter()
+            .map(|p| {
+                let shares: Vec<f64> = rows.iter().filter(|x| &x.policy == p).map(|x| x.share).collect();
+                let mean = shares.iter().enumerate().map(|(k, x)| (k + 1) as f64 * x).sum();
+                (p.as_str(), mean, shares)
+            })
+            .filter(|(_, _, sh)| !sh.is_empty())
+            .collect();
+        per.sort_by(|a, b| a.1.total_cmp(&b.1));
+        for (p, mean, shares) in per {
+            let _ = write!(s, "| {p} | {} |", crate::numfmt::sig(mean, 3));
+            for x in shares {
+                let _ = write!(s, " {}% |", crate::numfmt::sig(100.0 * x, 3));
+            }
+            s.push('\n');
+        }
+        s.push('\n');
+    }
+    s
+}
+
 /// Write every table of the comparison into `dir`.
 pub fn write_tables(r: &CompareReport, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("comparison.csv"), &comparison_csv(r)?)?;
+    write_atomic(&dir.join("rank_stability.csv"), &rank_stability_csv(r)?)?;
     write_atomic(&dir.join("robustness.csv"), &robustness_csv(r)?)?;
     write_atomic(&dir.join("policies.csv"), &policies_csv(r)?)?;
     write_atomic(&dir.join("comparison.json"), &comparison_json(r)?)?;
@@ -1001,6 +1107,7 @@ pub fn section_method(r: &CompareReport) -> String {
 /// The whole `comparison.md`.
 pub fn markdown(r: &CompareReport) -> String {
     let mut s = section_header(r, "policy comparison");
+    s.push_str(&section_rank_stability(r));
     s.push_str(&section_headline(r));
     s.push_str(&section_fidelity(r));
     s.push_str(&section_robustness(r));

@@ -11,7 +11,7 @@
 use super::compare_charts::{action_forest, event_forest};
 use super::comparison::{
     CompareReport, section_drivers, section_fidelity, section_header, section_headline, section_mechanisms,
-    section_method, section_provenance, section_robustness, section_tables,
+    section_method, section_provenance, section_rank_stability, section_robustness, section_tables,
 };
 use crate::plot::render::sanitize_stem;
 use anyhow::{Context, Result};
@@ -80,6 +80,13 @@ pub fn render(r: &CompareReport, dir: &Path) -> Result<String> {
     let charts = dir.join("charts");
     let mut body = String::new();
     body.push_str(&md_to_html(&section_header(r, "policy comparison")));
+    body.push_str(&md_to_html(&section_rank_stability(r)));
+    body.push_str(&figure(
+        &charts,
+        "rank_stability",
+        "Share of trials in which each policy ranks 1st, 2nd, … on the per-trial overall score, per world (each \
+         combination of contested views) and over all trials.",
+    )?);
     body.push_str(&md_to_html(&section_headline(r)));
     body.push_str(&md_to_html(&section_fidelity(r)));
     body.push_str("<h2>Scorecard</h2>\n");

@@ -1069,6 +1069,9 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         }
     };
 
+    // ---- worldviews -----------------------------------------------------------
+    let worlds = compile_worldviews(&mut c, file, &kinds, &order, &scope, &source_keys);
+
     // ---- bargaining ----------------------------------------------------------
     let bargaining = file.bargaining.as_ref().map(|b| {
         compile_bargaining(
@@ -1125,7 +1128,175 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         n_rules,
         derivative_pairs: pairs.into_iter().collect(),
         bargaining,
+        worlds,
     })
+}
+
+/// The `worldviews` section: each mechanism with two or more uniquely named views, weights that are
+/// non-negative and not all zero, incentives on existing levers, actors and actions, effects on
+/// existing variables, and `argued_by` keys declared in `sources`.
+fn compile_worldviews(
+    c: &mut Compiler,
+    file: &ScenarioFile,
+    kinds: &HashMap<String, (Kind, usize)>,
+    order: &[String],
+    scope: &Names,
+    source_keys: &[String],
+) -> Vec<crate::model::worlds::MechanismDef> {
+    use crate::model::worlds::{MechanismDef, ViewDef, ViewEffectDef, ViewIncentiveDef};
+    let mut out = Vec::new();
+    let mut mech_ids = std::collections::HashSet::new();
+    for m in &file.worldviews {
+        let mpath = [Anchor::Section("worldviews"), Anchor::Id(&m.id)];
+        if !mech_ids.insert(&m.id) {
+            c.error(&mpath, format!("two mechanisms named `{}` in `worldviews`", m.id), None);
+        }
+        if m.views.len() < 2 {
+            c.error(
+                &[mpath[0], mpath[1], Anchor::Field("views")],
+                format!("mechanism `{}` has {} view(s); it needs at least two", m.id, m.views.len()),
+                Some("a mechanism states the alternatives the sources argue; with one view, write its incentives on the levers".into()),
+            );
+        }
+        let mut views = Vec::new();
+        let mut view_ids = std::collections::HashSet::new();
+        let mut total = 0.0;
+        for v in &m.views {
+            let vpath = [mpath[0], mpath[1], Anchor::Id(&v.id)];
+            let what = format!("view `{}.{}`", m.id, v.id);
+            if !view_ids.insert(&v.id) {
+                c.error(
+                    &vpath,
+                    format!("mechanism `{}` has two views named `{}`", m.id, v.id),
+                    None,
+                );
+            }
+            let weight = v.weight.unwrap_or(1.0);
+            if !(weight.is_finite() && weight >= 0.0) {
+                c.error(
+                    &[vpath[0], vpath[1], vpath[2], Anchor::Field("weight")],
+                    format!("{what}: weight {weight} must be a non-negative number"),
+                    Some("a weight is the view's prior probability, relative to the mechanism's other views".into()),
+                );
+            } else {
+                total += weight;
+            }
+            for key in &v.argued_by {
+                if !source_keys.contains(key) {
+                    let hint = closest(key, source_keys)
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| format!("known sources: {}", source_keys.join(", ")));
+                    c.error(
+                        &[vpath[0], vpath[1], vpath[2], Anchor::Str(key)],
+                        format!("{what}: `argued_by` names `{key}`, which is not in `sources`"),
+                        Some(hint),
+                    );
+                }
+            }
+            c.source_present(&vpath, &v.source, &what);
+            let lever = |c: &mut Compiler, name: &str| match resolve(kinds, order, name, Kind::Lever) {
+                Ok(l) => Some(l as u16),
+                Err((msg, hint)) => {
+                    c.error(
+                        &[vpath[0], vpath[1], vpath[2], Anchor::Str(name)],
+                        format!("{what}: {msg}"),
+                        hint,
+                    );
+                    None
+                }
+            };
+            let mut incentives = Vec::new();
+            for inc in &v.incentives {
+                let l = lever(c, &inc.lever);
+                let a = match resolve(kinds, order, &inc.actor, Kind::Actor) {
+                    Ok(a) => a,
+                    Err((msg, hint)) => {
+                        c.error(
+                            &[vpath[0], vpath[1], vpath[2], Anchor::Str(&inc.actor)],
+                            format!("{what}: {msg}"),
+                            hint,
+                        );
+                        continue;
+                    }
+                };
+                let acts: Vec<String> = file.actors[a].actions.iter().map(|x| x.id.clone()).collect();
+                let Some(k) = acts.iter().position(|x| *x == inc.action) else {
+                    let hint = closest(&inc.action, &acts)
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| format!("actions of `{}`: {}", inc.actor, acts.join(", ")));
+                    c.error(
+                        &[vpath[0], vpath[1], vpath[2], Anchor::Str(&inc.action)],
+                        format!("{what}: actor `{}` has no action `{}`", inc.actor, inc.action),
+                        Some(hint),
+                    );
+                    continue;
+                };
+                let p = c.expr(&vpath, &inc.value, scope, Ty::Num, &format!("an incentive of {what}"));
+                c.source_present(&vpath, &inc.source, &format!("an incentive of {what}"));
+                if let Some(l) = l {
+                    incentives.push(ViewIncentiveDef {
+                        lever: l,
+                        actor: a as u16,
+                        action: k as u16,
+                        value: p,
+                    });
+                }
+            }
+            let mut effects = Vec::new();
+            for e in &v.effects {
+                let l = lever(c, &e.lever);
+                let var = match resolve(kinds, order, &e.var, Kind::Var) {
+                    Ok(i) => i as u16,
+                    Err((msg, hint)) => {
+                        c.error(
+                            &[vpath[0], vpath[1], vpath[2], Anchor::Str(&e.var)],
+                            format!("{what}: {msg}"),
+                            hint,
+                        );
+                        continue;
+                    }
+                };
+                let p = c.expr(&vpath, &e.change, scope, Ty::Num, &format!("an effect of {what}"));
+                c.source_present(&vpath, &e.source, &format!("an effect of {what}"));
+                if let Some(l) = l {
+                    effects.push(ViewEffectDef {
+                        lever: l,
+                        var,
+                        change: p,
+                    });
+                }
+            }
+            views.push(ViewDef {
+                id: v.id.clone(),
+                label: v.label.clone(),
+                prob: if weight.is_finite() { weight.max(0.0) } else { 0.0 },
+                argued_by: v.argued_by.clone(),
+                source: v.source.clone(),
+                incentives,
+                effects,
+            });
+        }
+        if !m.views.is_empty() && total <= 0.0 {
+            c.error(
+                &[mpath[0], mpath[1], Anchor::Field("views")],
+                format!(
+                    "the views of mechanism `{}` have weights summing to {total}; the sum must be positive",
+                    m.id
+                ),
+                Some("give at least one view a positive `weight` (omit `weight` for equal weights)".into()),
+            );
+        }
+        if total > 0.0 {
+            views.iter_mut().for_each(|v| v.prob /= total);
+        }
+        out.push(MechanismDef {
+            id: m.id.clone(),
+            label: m.label.clone(),
+            views,
+            fixed: None,
+        });
+    }
+    out
 }
 
 /// The `sources` section: each key well formed and declared once, each work with an

@@ -27,6 +27,9 @@ pub struct ScenarioFile {
     /// string may cite one as `[key]` (see docs/scenario-format.md, "Sources").
     #[serde(default)]
     pub sources: Vec<Source>,
+    /// Contested mechanisms, each with alternative views the trials draw from (docs/worldviews.md).
+    #[serde(default)]
+    pub worldviews: Vec<Mechanism>,
     /// Bargaining among some of the actors (KTAB's Spatial Model of Politics), run at scheduled turns.
     #[serde(default)]
     pub bargaining: Option<Bargaining>,
@@ -175,6 +178,58 @@ pub struct Change {
     /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ranges: BTreeMap<String, (f64, f64)>,
+}
+
+/// A contested mechanism: how the world responds to some levers is disputed, so the scenario states
+/// each view as an alternative structure and every trial runs under one of them (docs/worldviews.md).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mechanism {
+    pub id: String,
+    pub label: String,
+    pub views: Vec<View>,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// One view of a mechanism: the incentives and effects that hold if it is right.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct View {
+    pub id: String,
+    pub label: String,
+    /// Prior probability (relative; normalised over the mechanism's views). Default 1: views equally likely.
+    #[serde(default)]
+    pub weight: Option<f64>,
+    /// Keys of the works (in `sources`) that argue this view.
+    #[serde(default)]
+    pub argued_by: Vec<String>,
+    #[serde(default)]
+    pub incentives: Vec<ViewIncentive>,
+    #[serde(default)]
+    pub effects: Vec<ViewChange>,
+    pub source: String,
+}
+
+/// Extra value an actor sees in an action under a view, attributed to the lever that conditions it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewIncentive {
+    pub lever: String,
+    pub actor: String,
+    pub action: String,
+    pub value: String,
+    pub source: String,
+}
+
+/// A per-turn change to a variable under a view, booked to the lever that conditions it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewChange {
+    pub lever: String,
+    pub var: String,
+    pub change: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
