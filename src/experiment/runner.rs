@@ -273,7 +273,7 @@ impl Prefix {
             model.vars.len(),
             model.levers.len(),
             model.events.len(),
-            model.actors.len(),
+            model.slots.len(),
         );
         TurnRecord {
             turn: t as u32,

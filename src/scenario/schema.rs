@@ -220,6 +220,11 @@ pub struct Action {
     #[serde(default)]
     pub effects: Vec<Effect>,
     pub source: String,
+    /// Line of effort: an actor whose actions name lines chooses once per line each turn, among the line's
+    /// actions and an implicit hold, so doing more on one line never means doing less on another. Either every
+    /// action of an actor has a line or none does (then the actor makes one choice among all its actions).
+    #[serde(default)]
+    pub line: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

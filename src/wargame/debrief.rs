@@ -104,7 +104,7 @@ fn per_turn(model: &Model, o: usize, before: &TrialState, after: &TrialState) ->
         MeasureDef::Count(e) | MeasureDef::PerYear(e) | MeasureDef::Occurs(e) => {
             f64::from(after.turn_events[e as usize])
         }
-        MeasureDef::ActionCount(a, k) => f64::from(u8::from(after.choices[a as usize] == k as u8)),
+        MeasureDef::ActionCount(a, k) => f64::from(u8::from(model.chose(&after.choices, a as usize, k as usize))),
     }
 }
 
