@@ -327,6 +327,7 @@ fn a_team_cannot_forge_another_teams_orders() {
         team: "taliban".into(),
         levers: vec![],
         action: Some("ease_restrictions".into()),
+        more_actions: vec![],
     };
     {
         let _lock = greatgame::wargame::log::GameLock::exclusive(&c.dir).unwrap();

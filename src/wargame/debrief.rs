@@ -530,7 +530,7 @@ fn timeline_row(game: &Game, rec: &TurnRec, prev_levers: &[(String, String)]) ->
     let mut orders = Vec::new();
     for o in &rec.orders {
         let mut parts: Vec<String> = o.levers.iter().map(|(l, v)| format!("{l} = {v}")).collect();
-        if let Some(a) = &o.action {
+        for a in o.actions() {
             parts.push(format!("action {a}"));
         }
         orders.push(format!("<b>{}</b>: {}", esc(&o.team), esc(&parts.join("; "))));
