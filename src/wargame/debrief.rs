@@ -213,6 +213,10 @@ pub fn signed(v: f64) -> String {
         return "0".into();
     }
     let s = fmt_num(v);
+    // A contribution that rounds to zero at the table's precision reads "0", not "+0.0000".
+    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        return "0".into();
+    }
     if v > 0.0 { format!("+{s}") } else { s }
 }
 

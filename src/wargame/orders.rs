@@ -213,10 +213,14 @@ fn check_one_available(
 ) -> Result<()> {
     let levers = levers.to_vec();
     if !is_available(&levers, k) {
-        let open: Vec<String> = (0..actor.actions.len())
+        let mut open: Vec<String> = (0..actor.actions.len())
             .filter(|&j| is_available(&levers, j))
             .map(|j| actor.actions[j].id.clone())
             .collect();
+        // On a line, holding is always possible.
+        if let Some(l) = &actor.actions[k].line {
+            open.push(format!("hold:{l}"));
+        }
         bail!(
             "action `{a}` ({}) is not available to {} now: its precondition `{}` does not hold in the \
              current state. Available now: {}",
