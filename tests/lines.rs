@@ -94,13 +94,19 @@ fn a_lever_on_one_line_leaves_an_unlinked_line_exactly_unchanged() {
         }
     }
     assert_eq!(checked, 200 * m.turns as usize);
-    assert!(x_moved > 150, "the lever should move x in most trials ({x_moved} of 200)");
+    assert!(
+        x_moved > 150,
+        "the lever should move x in most trials ({x_moved} of 200)"
+    );
 
     let single = load(&single_choice());
     let y_moved = (0..200)
         .filter(|&k| trajectory(&single, k, sq).last().unwrap()[1] != trajectory(&single, k, rw).last().unwrap()[1])
         .count();
-    assert!(y_moved > 100, "without lines the reward crowds out the y actions ({y_moved} of 200)");
+    assert!(
+        y_moved > 100,
+        "without lines the reward crowds out the y actions ({y_moved} of 200)"
+    );
 }
 
 /// On the built-in scenario: Just Security 2021's containment package has no lever or channel that reaches the
@@ -136,7 +142,11 @@ fn containment_no_longer_moves_womens_rights() {
     );
     // The al-Qaeda line does respond to the package (the test is not vacuous): compare the shares directly.
     let taliban = m.actors.iter().position(|a| a.id == "taliban").unwrap();
-    let shelter = m.actors[taliban].actions.iter().position(|a| a.id == "shelter_aq").unwrap();
+    let shelter = m.actors[taliban]
+        .actions
+        .iter()
+        .position(|a| a.id == "shelter_aq")
+        .unwrap();
     let share = |policy: usize| {
         let mut n = 0u32;
         for k in 0..100 {
@@ -156,7 +166,10 @@ fn containment_no_longer_moves_womens_rights() {
 /// Each slot's probabilities (a line's actions and its hold; or a single-choice actor's menu) sum to 1.
 #[test]
 fn per_line_probabilities_sum_to_one() {
-    for m in [load_str(DEFAULT_SCENARIO, "afghanistan.ron").unwrap().model, load(TWO_LINES)] {
+    for m in [
+        load_str(DEFAULT_SCENARIO, "afghanistan.ron").unwrap().model,
+        load(TWO_LINES),
+    ] {
         let mut st = m.new_trial(5, 0);
         while st.turn < m.turns.min(12) {
             let mut tr = Trace::default();
@@ -188,18 +201,20 @@ fn per_line_probabilities_sum_to_one() {
 fn lines_have_their_own_streams() {
     let with = load(TWO_LINES);
     let without = load(&single_choice());
-    let without_beta = load(
-        &TWO_LINES.replace(
-            r#"(id: "boost_y", label: "boost y", line: "beta", cost: 0.2,
+    let without_beta = load(&TWO_LINES.replace(
+        r#"(id: "boost_y", label: "boost y", line: "beta", cost: 0.2,
                 effects: [(var: "y", mean: "0.1", sd: 0.05)], source: "j"),
                (id: "cut_y", label: "cut y", line: "beta", cost: 0.4,
                 effects: [(var: "y", mean: "-0.1", sd: 0.05)], source: "j")"#,
-            "",
-        ),
-    );
+        "",
+    ));
     assert_eq!(without_beta.slots.len(), with.slots.len() - 1);
     for k in 0..50 {
-        let (a, b, c) = (trajectory(&with, k, 1), trajectory(&without, k, 1), trajectory(&without_beta, k, 1));
+        let (a, b, c) = (
+            trajectory(&with, k, 1),
+            trajectory(&without, k, 1),
+            trajectory(&without_beta, k, 1),
+        );
         for t in 0..a.len() {
             assert_eq!(a[t][2].to_bits(), b[t][2].to_bits(), "w, trial {k} turn {t}");
             assert_eq!(a[t][0].to_bits(), c[t][0].to_bits(), "x, trial {k} turn {t}");
@@ -216,7 +231,16 @@ fn a_single_line_scenario_is_byte_identical_to_before_lines() {
     let out = tmp.path().join("run");
     Command::cargo_bin("greatgame")
         .unwrap()
-        .args(["run", "--trials", "300", "--seed", "7", "--quiet", "--no-charts", "--out"])
+        .args([
+            "run",
+            "--trials",
+            "300",
+            "--seed",
+            "7",
+            "--quiet",
+            "--no-charts",
+            "--out",
+        ])
         .arg(&out)
         .arg(&fixture)
         .assert()
@@ -252,7 +276,10 @@ fn an_explicit_hold_in_a_lined_actor_is_an_error_with_a_hint() {
 
 #[test]
 fn an_action_without_a_line_in_a_lined_actor_is_an_error_with_a_hint() {
-    let text = TWO_LINES.replace(r#"(id: "cut_y", label: "cut y", line: "beta","#, r#"(id: "cut_y", label: "cut y","#);
+    let text = TWO_LINES.replace(
+        r#"(id: "cut_y", label: "cut y", line: "beta","#,
+        r#"(id: "cut_y", label: "cut y","#,
+    );
     let msg = load_err(&text);
     let line = line_of(&text, r#"(id: "cut_y""#);
     assert!(msg.starts_with(&format!("copy.ron:{line}:")), "{msg}");
@@ -263,8 +290,14 @@ fn an_action_without_a_line_in_a_lined_actor_is_an_error_with_a_hint() {
     assert!(DEFAULT_SCENARIO.contains(from));
     let text = DEFAULT_SCENARIO.replacen(from, "", 1);
     let msg = load_err(&text);
-    assert!(msg.starts_with(&format!("copy.ron:{}:", line_of(&text, r#"(id: "court_china_russia""#))), "{msg}");
-    assert!(msg.contains("in an actor with lines every action belongs to one"), "{msg}");
+    assert!(
+        msg.starts_with(&format!("copy.ron:{}:", line_of(&text, r#"(id: "court_china_russia""#))),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("in an actor with lines every action belongs to one"),
+        "{msg}"
+    );
 }
 
 fn wg(dir: &Path, args: &[&str]) -> (bool, String, String) {
@@ -295,10 +328,21 @@ fn wargame_orders_one_action_per_line() {
     assert!(out.contains("line al_qaeda:") && out.contains("line women:"), "{out}");
     let (success, _, err) = wg(
         &dir,
-        &["orders", "--team", "taliban", "--action", "restrain_aq", "--action", "shelter_aq"],
+        &[
+            "orders",
+            "--team",
+            "taliban",
+            "--action",
+            "restrain_aq",
+            "--action",
+            "shelter_aq",
+        ],
     );
     assert!(!success);
-    assert!(err.contains("two actions on") && err.contains("line `al_qaeda`"), "{err}");
+    assert!(
+        err.contains("two actions on") && err.contains("line `al_qaeda`"),
+        "{err}"
+    );
     let (success, _, err) = wg(&dir, &["orders", "--team", "taliban", "--action", "shelter_militants"]);
     assert!(!success && err.contains("has no action `shelter_militants`"), "{err}");
     let (success, _, err) = wg(&dir, &["orders", "--team", "taliban", "--action", "hold:nowhere"]);

@@ -255,7 +255,12 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             who,
         } => {
             let mut d = Desk::open(game)?;
-            let o = OrdersRec::new(d.current_turn(), team.clone(), orders::parse_sets(d.model(), set)?, action.clone());
+            let o = OrdersRec::new(
+                d.current_turn(),
+                team.clone(),
+                orders::parse_sets(d.model(), set)?,
+                action.clone(),
+            );
             // Who may play this team, and is the game still on: public facts, checked before the passphrase.
             orders::validate_form(
                 d.model(),

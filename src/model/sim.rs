@@ -158,7 +158,14 @@ const STREAM_LINES: u64 = 4 << 56;
 /// The random stream of `actor`'s line `line` at `turn` (see [`STREAM_LINES`]). Its first uniform picks the
 /// line's option, its first normal scales the chosen action's effects. With a wargame turn seed (see
 /// [`TrialState::reseed_turns`]) the stream derives from that seed, the actor and the line instead.
-pub fn line_rng(master: u64, trial: u64, turn: u32, turn_seed: Option<u64>, actor: usize, line: usize) -> Xoshiro256PlusPlus {
+pub fn line_rng(
+    master: u64,
+    trial: u64,
+    turn: u32,
+    turn_seed: Option<u64>,
+    actor: usize,
+    line: usize,
+) -> Xoshiro256PlusPlus {
     let who = ((actor as u64 & 0x3ff) << 10) | (line as u64 & 0x3ff);
     let seed = match turn_seed {
         Some(ts) => stream_seed(ts, 0, STREAM_LINES | who),

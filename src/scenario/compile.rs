@@ -679,7 +679,10 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                 if act.id == "hold" {
                     c.error(
                         &apath,
-                        format!("actor `{}` has lines of effort, so it cannot have an explicit `hold` action", a.id),
+                        format!(
+                            "actor `{}` has lines of effort, so it cannot have an explicit `hold` action",
+                            a.id
+                        ),
                         Some("remove it: each line has an implicit hold (no action on that line this turn)".into()),
                     );
                 } else if act.line.is_none() {
@@ -703,7 +706,10 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                     c.error(
                         &[apath[0], apath[1], apath[2], Anchor::Field("line")],
                         format!("{what}: `{line}` is not a valid line name"),
-                        Some("line names use letters, digits and underscores and start with a letter, e.g. `security`".into()),
+                        Some(
+                            "line names use letters, digits and underscores and start with a letter, e.g. `security`"
+                                .into(),
+                        ),
                     );
                 }
             }
@@ -1625,7 +1631,11 @@ impl SlotLayout {
                     });
                 }
                 for (k, act) in a.actions.iter().enumerate() {
-                    let li = act.line.as_ref().and_then(|l| names.iter().position(|x| x == l)).unwrap_or(0);
+                    let li = act
+                        .line
+                        .as_ref()
+                        .and_then(|l| names.iter().position(|x| x == l))
+                        .unwrap_or(0);
                     slot_of.push(first + li);
                     if k < n {
                         out.slots[first + li].options.push(k as u8);

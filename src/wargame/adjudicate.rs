@@ -91,7 +91,10 @@ pub fn turn_report(game: &Game, rec: &TurnRec) -> String {
             Some(l) if m.action == "hold" => format!("no action on the {l} line"),
             Some(l) => format!(
                 "[{l}] {}",
-                a.actions.iter().find(|x| x.id == m.action).map_or("", |x| x.label.as_str())
+                a.actions
+                    .iter()
+                    .find(|x| x.id == m.action)
+                    .map_or("", |x| x.label.as_str())
             ),
             None => a
                 .actions
@@ -193,7 +196,11 @@ pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
     for (i, m) in rec.result.moves.iter().enumerate() {
         let Some(slot) = model.slots.get(i) else { continue };
         let a = &model.actors[slot.actor];
-        let options: Vec<String> = slot.options.iter().map(|&o| model.option_id(i, o).to_string()).collect();
+        let options: Vec<String> = slot
+            .options
+            .iter()
+            .map(|&o| model.option_id(i, o).to_string())
+            .collect();
         let pick = options.iter().position(|x| *x == m.action);
         let team = m.by == "team";
         dice.push(Die {

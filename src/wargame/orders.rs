@@ -25,7 +25,13 @@ pub fn slot_of_order(model: &Model, actor: usize, id: &str) -> Result<(usize, u8
             .slots
             .clone()
             .find(|&s| model.slots[s].line.as_deref() == Some(line))
-            .ok_or_else(|| anyhow!("{} has no line `{line}`; its lines: {}", a.name, lines_of(model, actor).join(", ")))?;
+            .ok_or_else(|| {
+                anyhow!(
+                    "{} has no line `{line}`; its lines: {}",
+                    a.name,
+                    lines_of(model, actor).join(", ")
+                )
+            })?;
         return Ok((s, crate::model::HOLD));
     }
     match a.actions.iter().position(|x| x.id == id) {
@@ -169,7 +175,11 @@ pub fn validate_form(
     for (name, value) in &o.levers {
         encode_lever(model, name, value)?;
     }
-    let i = model.actors.iter().position(|x| x.id == o.team).expect("teams are actors");
+    let i = model
+        .actors
+        .iter()
+        .position(|x| x.id == o.team)
+        .expect("teams are actors");
     check_one_per_line(model, i, o)?;
     Ok(())
 }

@@ -159,7 +159,12 @@ fn one(dir: &Path, key: &WhiteKey, cmd: Cmd, input: &mut dyn BufRead, out: &mut 
         Cmd::View { team } => write!(out, "{}", team_view(dir, key, &team)?)?,
         Cmd::Orders { team, set, action } => {
             let mut g = Game::open(dir, key)?;
-            let o = OrdersRec::new(g.current_turn(), team.clone(), orders::parse_sets(g.model(), &set)?, action);
+            let o = OrdersRec::new(
+                g.current_turn(),
+                team.clone(),
+                orders::parse_sets(g.model(), &set)?,
+                action,
+            );
             g.submit(o)?;
             writeln!(out, "Orders recorded for {team}.")?;
         }
@@ -251,9 +256,8 @@ fn guided(dir: &Path, key: &WhiteKey, input: &mut dyn BufRead, out: &mut dyn Wri
                 break;
             }
             let mut g = Game::open(dir, key)?;
-            let result = orders::parse_sets(g.model(), &sets).and_then(|levers| {
-                g.submit(OrdersRec::new(g.current_turn(), team.clone(), levers, action))
-            });
+            let result = orders::parse_sets(g.model(), &sets)
+                .and_then(|levers| g.submit(OrdersRec::new(g.current_turn(), team.clone(), levers, action)));
             match result {
                 Ok(()) => {
                     writeln!(out, "Orders recorded for {team}.")?;

@@ -129,7 +129,14 @@ pub fn view(desk: &Desk, team: &str, brief: &Brief, own: Option<&OrdersRec>) -> 
                 .iter()
                 .find(|a| &a.id == who)
                 .and_then(|a| a.actions.iter().find(|x| &x.id == what))
-                .map_or("", |x| x.label.as_str());
+                .map_or(
+                    if what == "hold" {
+                        "no action on one of its lines"
+                    } else {
+                        ""
+                    },
+                    |x| x.label.as_str(),
+                );
             let _ = writeln!(s, "  {who:<10} {what} — {label}");
         }
     }
