@@ -323,7 +323,8 @@ impl Mechanisms {
         let mut v: Vec<&ActionRow> = self
             .actions
             .iter()
-            .filter(|r| r.year == "all" && r.diff.distinguishable())
+            // A line's implicit hold is the complement of its actions' shares: listing it too would repeat them.
+            .filter(|r| r.year == "all" && r.diff.distinguishable() && !(r.action == "hold" && !r.line.is_empty()))
             .collect();
         v.sort_by(|a, b| b.diff.diff_mean.abs().total_cmp(&a.diff.diff_mean.abs()));
         v.truncate(k);
@@ -394,18 +395,20 @@ mod tests {
         );
         let window: u32 = layout.turns_in_year.iter().sum();
         assert_eq!(window, model.turns - model.decision_turn);
-        let na = model.slots.len();
         let ne = model.events.len();
+        // A choice slot with at least two options (an actor's single choice, or a line and its hold).
+        let s0 = model.slots.iter().position(|s| s.options.len() >= 2).unwrap();
+        let first: Vec<u8> = model.slots.iter().map(|s| s.options[0]).collect();
         let mut acc = MechanismAcc::new(layout.clone(), 2, 0);
-        // Two trials. Slot 0 always picks action 0; slot 1 picks action 1 for
-        // actor 0 in every turn of trial 1 and action 0 in trial 2. Event 0
-        // happens once per turn under slot 1 only.
+        // Two trials. Policy slot 0 always picks every choice slot's first option; policy slot 1 picks the second
+        // option of choice slot s0 in every turn of trial 1 and the first in trial 2. Event 0 happens once per turn
+        // under policy slot 1 only.
         for trial in 0..2 {
             for slot in 0..2 {
                 for t in 0..model.turns {
-                    let mut choices = vec![0u8; na];
+                    let mut choices = first.clone();
                     if slot == 1 && trial == 0 {
-                        choices[0] = 1;
+                        choices[s0] = model.slots[s0].options[1];
                     }
                     let mut events = vec![0u32; ne];
                     if slot == 1 {
@@ -428,7 +431,12 @@ mod tests {
         let a1 = m
             .actions
             .iter()
-            .find(|r| r.actor == model.actors[0].id && r.action == model.actors[0].actions[1].id && r.year == "all")
+            .find(|r| {
+                r.actor == model.actors[model.slots[s0].actor].id
+                    && r.line == model.slots[s0].line.clone().unwrap_or_default()
+                    && r.action == model.option_id(s0, model.slots[s0].options[1])
+                    && r.year == "all"
+            })
             .unwrap();
         assert_eq!(a1.diff.baseline_mean, 0.0);
         assert_eq!(a1.diff.policy_mean, 0.5);
