@@ -324,7 +324,7 @@ impl Mechanisms {
             .actions
             .iter()
             // A line's implicit hold is the complement of its actions' shares: listing it too would repeat them.
-            .filter(|r| r.year == "all" && r.diff.distinguishable() && !(r.action == "hold" && !r.line.is_empty()))
+            .filter(|r| r.year == "all" && r.diff.distinguishable() && (r.action != "hold" || r.line.is_empty()))
             .collect();
         v.sort_by(|a, b| b.diff.diff_mean.abs().total_cmp(&a.diff.diff_mean.abs()));
         v.truncate(k);
