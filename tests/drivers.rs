@@ -242,22 +242,25 @@ fn compare_and_explain_write_drivers_csv_and_the_section() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let check_csv = |path: &std::path::Path| {
+    let check_csv = |path: &std::path::Path, rubin: bool| {
         let mut rd = csv::Reader::from_path(path).unwrap();
         assert_eq!(
             rd.headers().unwrap().iter().collect::<Vec<_>>(),
             ["policy", "outcome", "channel", "diff_mean", "diff_lo95", "diff_hi95"]
         );
         let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
-        assert!(rows.iter().any(|r| &r[0] == "rubin_regional_realism"
-            && &r[1] == "china_influence_2030"
-            && &r[2] == "lever:pakistan_policy"));
+        assert!(
+            !rubin
+                || rows.iter().any(|r| &r[0] == "rubin_regional_realism"
+                    && &r[1] == "china_influence_2030"
+                    && &r[2] == "lever:pakistan_policy")
+        );
         for r in &rows {
             let (m, lo, hi): (f64, f64, f64) = (r[3].parse().unwrap(), r[4].parse().unwrap(), r[5].parse().unwrap());
             assert!(lo <= m && m <= hi, "{r:?}");
         }
     };
-    check_csv(&out.join("drivers.csv"));
+    check_csv(&out.join("drivers.csv"), true);
     let md = fs::read_to_string(out.join("comparison.md")).unwrap();
     assert!(md.contains("## Where the difference comes from"));
     assert!(
@@ -273,7 +276,8 @@ fn compare_and_explain_write_drivers_csv_and_the_section() {
         .args([
             "explain",
             "--policy",
-            "rubin_regional_realism",
+            // A package whose headline differences include an event count (so the "not split" note shows).
+            "justsecurity_2022_liaison",
             "--trials",
             "200",
             "--threads",
@@ -286,7 +290,7 @@ fn compare_and_explain_write_drivers_csv_and_the_section() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    check_csv(&out.join("drivers.csv"));
+    check_csv(&out.join("drivers.csv"), false);
     let md = fs::read_to_string(out.join("explain.md")).unwrap();
     assert!(md.contains("## Where the difference comes from"));
     assert!(

@@ -60,7 +60,9 @@ proptest! {
                     greatgame::model::LeverKindDef::Enum(o) => prop_assert!((*l as usize) < o.len() && l.fract() == 0.0),
                 }
             }
-            for (c, a) in st.choices.iter().zip(&m.actors) { prop_assert!((*c as usize) < a.actions.len()); }
+            // One pick per choice slot (an actor, or one of its lines of effort), always one of the slot's options.
+            prop_assert_eq!(st.choices.len(), m.slots.len());
+            for (c, s) in st.choices.iter().zip(&m.slots) { prop_assert!(s.options.contains(c)); }
         }
     }
 

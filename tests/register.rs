@@ -82,9 +82,26 @@ fn with_action_ranges(insert: &str) -> String {
     format!("{}{insert} {}", &DEFAULT_SCENARIO[..at], &DEFAULT_SCENARIO[at..])
 }
 
+/// The built-in Taliban `crack_down_isisk` cost, the number the range tests put ranges on.
+fn crack_down_cost() -> f64 {
+    let m = scenario::load_str(DEFAULT_SCENARIO, "afghanistan.ron").unwrap().model;
+    let t = m.actors.iter().position(|a| a.id == "taliban").unwrap();
+    m.actors[t]
+        .actions
+        .iter()
+        .find(|a| a.id == "crack_down_isisk")
+        .unwrap()
+        .cost
+}
+
 #[test]
 fn explicit_ranges_are_read_and_override_the_default() {
-    let text = with_action_ranges(r#"ranges: {"cost": (0.25, 4.0), "effects.taliban_ct_effort.mean#1": (0.0, 0.2)},"#);
+    let c = crack_down_cost();
+    let text = with_action_ranges(&format!(
+        r#"ranges: {{"cost": ({:?}, {:?}), "effects.taliban_ct_effort.mean#1": (0.0, 0.2)}},"#,
+        c / 4.0,
+        c * 4.0
+    ));
     let loaded = scenario::load_str(&text, "ranged.ron").expect("loads");
     let reg = scenario::register_of(&loaded).expect("register");
     let cost = reg
@@ -92,7 +109,10 @@ fn explicit_ranges_are_read_and_override_the_default() {
         .iter()
         .find(|r| r.id == "actors.taliban.actions.crack_down_isisk.cost")
         .expect("row");
-    assert_eq!((cost.low, cost.value, cost.high, cost.explicit), (0.25, 1.0, 4.0, true));
+    assert_eq!(
+        (cost.low, cost.value, cost.high, cost.explicit),
+        (c / 4.0, c, c * 4.0, true)
+    );
     let mean = reg
         .rows
         .iter()
@@ -113,9 +133,10 @@ fn a_bad_range_key_is_an_error_with_position_and_hint() {
 
 #[test]
 fn a_range_that_excludes_its_value_is_an_error() {
-    let text = with_action_ranges(r#"ranges: {"cost": (2.0, 3.0)},"#);
+    let c = crack_down_cost();
+    let text = with_action_ranges(&format!(r#"ranges: {{"cost": ({:?}, {:?})}},"#, c * 2.0, c * 3.0));
     let err = scenario::load_str(&text, "bad.ron").expect_err("refused").to_string();
-    assert!(err.contains("excludes its value 1"), "{err}");
+    assert!(err.contains(&format!("excludes its value {c}")), "{err}");
     assert!(err.contains("hint:"), "{err}");
     let text = with_action_ranges(r#"ranges: {"cost": (3.0, 0.5)},"#);
     let err = scenario::load_str(&text, "bad.ron").expect_err("refused").to_string();

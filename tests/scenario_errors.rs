@@ -254,9 +254,10 @@ fn expression_depth_limit() {
 
 #[test]
 fn actor_without_unconditional_action() {
+    // Without its line, the US is a single-choice actor whose only action has a precondition.
     let msg = broken(
-        r#"(id: "hold", label: "No strike this quarter", source: "judgement"),"#,
-        "",
+        r#"label: "Over-the-horizon strike on a terrorist target", line: "strikes","#,
+        r#"label: "Over-the-horizon strike on a terrorist target","#,
     );
     assert!(msg.contains("every action of `us` has a `when` condition"), "{msg}");
 }

@@ -255,7 +255,8 @@ fn the_worked_example_of_the_instructor_guide_plays_through() {
         assert!(html.contains(needle), "report.html lacks `{needle}`");
     }
     // The game ran 2026Q1-2026Q4: the review says so, not the scenario's 2030.
-    for wrong in ["end-2030", "2026-2030", "2021-2030", "-0%", "+0.0000"] {
+    // (">+0.0000<": a zero rounded and signed as a whole cell; "+0.000073" is a real small number.)
+    for wrong in ["end-2030", "2026-2030", "2021-2030", "-0%", ">+0.0000<"] {
         assert!(!html.contains(wrong), "report.html says `{wrong}`");
     }
     assert!(html.contains("2026Q1–2026Q4") && html.contains("at the end of 2026Q4"));
@@ -473,8 +474,9 @@ fn the_play_loop_runs_a_piped_script() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("g");
     ok(&dir, &["new", "--teams", "us,taliban", "--turns", "2", "--seed", "8"]);
-    // `turn` asks the US for levers and an action, then the Taliban for an action (menu number 2).
-    let script = "status\nview taliban\nturn\nrecognition=conditional humanitarian_aid=1\n\n2\n\
+    // `turn` asks the US for levers and an action, then the Taliban for actions (menu number 1: the Taliban's
+    // menu starts with its `security` line, without an explicit hold since it has lines of effort).
+    let script = "status\nview taliban\nturn\nrecognition=conditional humanitarian_aid=1\n\n1\n\
                   orders taliban --action nonsense\npreview 50\nadjudicate\nstatus\nquit\n";
     let o = gg()
         .args(["wargame", "play", "--game"])

@@ -260,7 +260,14 @@ fn each_credential_opens_only_what_it_should() {
     );
     let (success, _, err) = c.cmd(
         "orders",
-        &["--team", "china", "--passphrase", c.pass("taliban"), "--action", "hold"],
+        &[
+            "--team",
+            "china",
+            "--passphrase",
+            c.pass("taliban"),
+            "--action",
+            "invest",
+        ],
     );
     assert!(!success && err.contains("refused"), "{err}");
     // A wrong or missing passphrase, or one from another game.
@@ -327,6 +334,7 @@ fn a_team_cannot_forge_another_teams_orders() {
         team: "taliban".into(),
         levers: vec![],
         action: Some("ease_restrictions".into()),
+        more_actions: vec![],
     };
     {
         let _lock = greatgame::wargame::log::GameLock::exclusive(&c.dir).unwrap();

@@ -346,12 +346,45 @@ fn under_emboldens_engagement_backfires_on_its_own_targets() {
         dir
     };
     let (moderates, emboldens) = (run("moderates"), run("emboldens"));
-    // Conditional recognition is offered for easing restrictions on women: it helps under `moderates`,
-    // and under `emboldens` it makes women's rights worse (trial-paired 95% interval below 0).
-    let m = diff(&moderates, "recognition_only", "women_rights_2030");
-    let e = diff(&emboldens, "recognition_only", "women_rights_2030");
-    assert!(m.1 > 0.0, "moderates: {m:?}");
-    assert!(e.2 < 0.0, "emboldens: recognition should lower women's rights: {e:?}");
+    // Conditional recognition is offered for restraining al-Qaeda and easing restrictions on women. Under
+    // `moderates` the Taliban ease more often and shelter al-Qaeda less; under `emboldens` they pocket the
+    // offer and shelter al-Qaeda more (trial-paired 95% intervals of the 2026-2030 action shares).
+    let share = |view: &str, action: &str| {
+        let dir = tmp.path().join(format!("explain-{view}"));
+        let out = gg()
+            .arg("explain")
+            .arg(&file)
+            .args([
+                "--policy",
+                "recognition_only",
+                "--trials",
+                "2000",
+                "--seed",
+                "1",
+                "--quiet",
+            ])
+            .args(["--world", &format!("engagement={view}"), "--out"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = std::fs::read_to_string(dir.join("explain.csv")).unwrap();
+        let mut rdr = csv::Reader::from_reader(text.as_bytes());
+        for rec in rdr.records() {
+            let rec = rec.unwrap();
+            if &rec[2] == "action_share" && &rec[3] == "taliban" && &rec[4] == action && &rec[5] == "all" {
+                let f = |i: usize| rec[i].parse::<f64>().unwrap();
+                return (f(8), f(9), f(10));
+            }
+        }
+        panic!("no share row for {action}");
+    };
+    let m = share("moderates", "ease_restrictions");
+    assert!(m.1 > 0.0, "moderates: recognition should raise easing: {m:?}");
+    let m = share("moderates", "shelter_aq");
+    let e = share("emboldens", "shelter_aq");
+    assert!(m.2 < 0.0, "moderates: recognition should lower al-Qaeda ties: {m:?}");
+    assert!(e.1 > 0.0, "emboldens: recognition should raise al-Qaeda ties: {e:?}");
     // Recognition is also offered for restraining al-Qaeda: under `emboldens` it raises the chance of
     // an al-Qaeda attack, under `moderates` it lowers it.
     let m = diff(&moderates, "recognition_only", "attack_west_aq");

@@ -8,20 +8,27 @@
 //! the same common-random-numbers argument as for outcomes applies: a
 //! difference in, say, the Taliban's share of "crack down on ISIS-K" between
 //! two policies is the policy's doing, not luck. The accumulators are
-//! fixed-size (actors × actions × years), whatever the number of trials.
+//! fixed-size (slots × options × years), whatever the number of trials.
+//!
+//! Shares are per choice slot: for an actor without lines, its actions' shares
+//! sum to 1; for an actor with lines of effort, each line's actions and its
+//! implicit `hold` sum to 1, so an action's share is "quarters in which the
+//! actor did this on its line", unaffected by its other lines.
 
 use super::paired::t_interval95;
 use super::stats::Moments;
 use crate::model::{Model, TurnRecord};
 use serde::Serialize;
 
-/// Where each (actor, action) and (event, year) lives in the flat tables.
+/// Where each (slot, option) and (event, year) lives in the flat tables.
 #[derive(Debug, Clone)]
 pub struct Layout {
-    /// First cell of each actor's actions.
-    actor_offset: Vec<usize>,
-    /// (actor, action) of each cell.
-    cells: Vec<(usize, usize)>,
+    /// First cell of each choice slot's options.
+    slot_offset: Vec<usize>,
+    /// Position of each option (action index or [`crate::model::HOLD`]) in its slot's option list, by slot.
+    option_pos: Vec<Vec<usize>>,
+    /// (slot, option) of each cell.
+    cells: Vec<(usize, u8)>,
     n_events: usize,
     /// Calendar years of the window (decision date to horizon).
     pub years: Vec<i32>,
@@ -34,11 +41,17 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(model: &Model) -> Self {
-        let mut actor_offset = Vec::new();
+        let mut slot_offset = Vec::new();
+        let mut option_pos = Vec::new();
         let mut cells = Vec::new();
-        for (a, actor) in model.actors.iter().enumerate() {
-            actor_offset.push(cells.len());
-            cells.extend((0..actor.actions.len()).map(|k| (a, k)));
+        for (s, slot) in model.slots.iter().enumerate() {
+            slot_offset.push(cells.len());
+            let mut pos = vec![0usize; 256];
+            for (j, &o) in slot.options.iter().enumerate() {
+                pos[usize::from(o)] = j;
+            }
+            option_pos.push(pos);
+            cells.extend(slot.options.iter().map(|&o| (s, o)));
         }
         let mut years: Vec<i32> = Vec::new();
         let mut year_of_turn = Vec::new();
@@ -58,7 +71,8 @@ impl Layout {
             year_of_turn.push(Some(slot));
         }
         Layout {
-            actor_offset,
+            slot_offset,
+            option_pos,
             cells,
             n_events: model.events.len(),
             years,
@@ -116,8 +130,8 @@ impl MechanismAcc {
             return;
         };
         let (nc, ne, ny) = (l.cells.len(), l.n_events, l.years.len());
-        for (a, &choice) in rec.choices.iter().enumerate() {
-            let cell = l.actor_offset[a] + choice as usize;
+        for (s, &choice) in rec.choices.iter().enumerate() {
+            let cell = l.slot_offset[s] + l.option_pos[s][usize::from(choice)];
             self.act[(slot * nc + cell) * ny + y] += 1;
         }
         for (e, &n) in rec.events.iter().enumerate() {
@@ -205,14 +219,16 @@ impl MechanismAcc {
             }
         };
         let mut actions = Vec::new();
-        for (c, &(a, k)) in l.cells.iter().enumerate() {
+        for (c, &(sl, opt)) in l.cells.iter().enumerate() {
+            let def = &model.slots[sl];
             for s in 0..ns {
                 let i = (slot * nc + c) * ns + s;
                 let bi = (self.base * nc + c) * ns + s;
                 actions.push(ActionRow {
-                    actor: model.actors[a].id.clone(),
-                    action: model.actors[a].actions[k].id.clone(),
-                    action_label: model.actors[a].actions[k].label.clone(),
+                    actor: model.actors[def.actor].id.clone(),
+                    line: def.line.clone().unwrap_or_default(),
+                    action: model.option_id(sl, opt).to_string(),
+                    action_label: model.option_label(sl, opt),
                     year: year_label(s),
                     diff: row(&self.act_level, &self.act_diff, i, bi),
                 });
@@ -272,6 +288,8 @@ impl DiffRow {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ActionRow {
     pub actor: String,
+    /// The actor's line of effort ("" for an actor without lines); the shares of a line's options sum to 1.
+    pub line: String,
     pub action: String,
     pub action_label: String,
     /// Calendar year, or "all" for the whole window.
@@ -305,7 +323,8 @@ impl Mechanisms {
         let mut v: Vec<&ActionRow> = self
             .actions
             .iter()
-            .filter(|r| r.year == "all" && r.diff.distinguishable())
+            // A line's implicit hold is the complement of its actions' shares: listing it too would repeat them.
+            .filter(|r| r.year == "all" && r.diff.distinguishable() && (r.action != "hold" || r.line.is_empty()))
             .collect();
         v.sort_by(|a, b| b.diff.diff_mean.abs().total_cmp(&a.diff.diff_mean.abs()));
         v.truncate(k);
@@ -327,11 +346,11 @@ impl Mechanisms {
         v
     }
 
-    /// The per-year rows of one action.
-    pub fn action_by_year(&self, actor: &str, action: &str) -> Vec<&ActionRow> {
+    /// The per-year rows of one action (of one line: each line has its own implicit `hold`).
+    pub fn action_by_year(&self, actor: &str, line: &str, action: &str) -> Vec<&ActionRow> {
         self.actions
             .iter()
-            .filter(|r| r.actor == actor && r.action == action && r.year != "all")
+            .filter(|r| r.actor == actor && r.line == line && r.action == action && r.year != "all")
             .collect()
     }
 }
@@ -376,18 +395,20 @@ mod tests {
         );
         let window: u32 = layout.turns_in_year.iter().sum();
         assert_eq!(window, model.turns - model.decision_turn);
-        let na = model.actors.len();
         let ne = model.events.len();
+        // A choice slot with at least two options (an actor's single choice, or a line and its hold).
+        let s0 = model.slots.iter().position(|s| s.options.len() >= 2).unwrap();
+        let first: Vec<u8> = model.slots.iter().map(|s| s.options[0]).collect();
         let mut acc = MechanismAcc::new(layout.clone(), 2, 0);
-        // Two trials. Slot 0 always picks action 0; slot 1 picks action 1 for
-        // actor 0 in every turn of trial 1 and action 0 in trial 2. Event 0
-        // happens once per turn under slot 1 only.
+        // Two trials. Policy slot 0 always picks every choice slot's first option; policy slot 1 picks the second
+        // option of choice slot s0 in every turn of trial 1 and the first in trial 2. Event 0 happens once per turn
+        // under policy slot 1 only.
         for trial in 0..2 {
             for slot in 0..2 {
                 for t in 0..model.turns {
-                    let mut choices = vec![0u8; na];
+                    let mut choices = first.clone();
                     if slot == 1 && trial == 0 {
-                        choices[0] = 1;
+                        choices[s0] = model.slots[s0].options[1];
                     }
                     let mut events = vec![0u32; ne];
                     if slot == 1 {
@@ -410,7 +431,12 @@ mod tests {
         let a1 = m
             .actions
             .iter()
-            .find(|r| r.actor == model.actors[0].id && r.action == model.actors[0].actions[1].id && r.year == "all")
+            .find(|r| {
+                r.actor == model.actors[model.slots[s0].actor].id
+                    && r.line == model.slots[s0].line.clone().unwrap_or_default()
+                    && r.action == model.option_id(s0, model.slots[s0].options[1])
+                    && r.year == "all"
+            })
             .unwrap();
         assert_eq!(a1.diff.baseline_mean, 0.0);
         assert_eq!(a1.diff.policy_mean, 0.5);

@@ -53,9 +53,11 @@ pub enum WargameCommand {
         /// US only: set a lever, e.g. --set recognition=conditional (repeatable); others keep last turn's setting.
         #[arg(long = "set", value_name = "LEVER=VALUE")]
         set: Vec<String>,
-        /// The actor's action this turn (an id from its menu; see `view`).
+        /// The actor's action this turn (an id from its menu; see `view`). Repeatable for an actor with lines of
+        /// effort: at most one action per line (`hold:LINE` orders no action on a line); lines without an order are
+        /// chosen by the model.
         #[arg(long)]
-        action: Option<String>,
+        action: Vec<String>,
         #[command(flatten)]
         who: Who,
     },
@@ -253,12 +255,12 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             who,
         } => {
             let mut d = Desk::open(game)?;
-            let o = OrdersRec {
-                turn: d.current_turn(),
-                team: team.clone(),
-                levers: orders::parse_sets(d.model(), set)?,
-                action: action.clone(),
-            };
+            let o = OrdersRec::new(
+                d.current_turn(),
+                team.clone(),
+                orders::parse_sets(d.model(), set)?,
+                action.clone(),
+            );
             // Who may play this team, and is the game still on: public facts, checked before the passphrase.
             orders::validate_form(
                 d.model(),

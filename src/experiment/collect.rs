@@ -55,7 +55,7 @@ impl OutcomeRecorder {
                     f64::from(rec.events[e as usize])
                 }
                 MeasureDef::ActionCount(actor, action) => {
-                    f64::from(u8::from(rec.choices[actor as usize] == action as u8))
+                    f64::from(u8::from(model.chose(rec.choices, actor as usize, action as usize)))
                 }
             };
             a.sum += x;

@@ -278,7 +278,7 @@ impl Prefix {
             model.vars.len(),
             model.levers.len(),
             model.events.len(),
-            model.actors.len(),
+            model.slots.len(),
         );
         TurnRecord {
             turn: t as u32,

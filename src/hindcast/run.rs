@@ -170,7 +170,7 @@ fn run_chunk(model: &Model, rec: &Record, windows: &[(usize, usize, usize)], see
                         }
                     }
                     Measure::Action { actor, action } => {
-                        if st.choices[*actor] == *action {
+                        if model.chose(&st.choices, *actor, usize::from(*action)) {
                             *cell += 1.0;
                         }
                     }
@@ -179,7 +179,10 @@ fn run_chunk(model: &Model, rec: &Record, windows: &[(usize, usize, usize)], see
             for (g, group) in rec.events.iter().enumerate() {
                 happened[g] = happened[g]
                     || group.events.iter().any(|&e| st.turn_events[e] > 0)
-                    || group.actions.iter().any(|&(a, k)| st.choices[a] == k);
+                    || group
+                        .actions
+                        .iter()
+                        .any(|&(a, k)| model.chose(&st.choices, a, usize::from(k)));
             }
             let year_ends = st.turn == rec.turns || year_of_turn(model, st.turn) != year_of_turn(model, turn);
             if year_ends {

@@ -41,6 +41,9 @@ pub struct Model {
     pub params: Vec<ParamDef>,
     pub levers: Vec<LeverDef>,
     pub actors: Vec<ActorDef>,
+    /// Every choice made each turn, actor by actor and line by line (see [`SlotDef`]). Without lines there is one
+    /// slot per actor, in actor order, so `choices[a]` is actor `a`'s action as before lines existed.
+    pub slots: Vec<SlotDef>,
     pub events: Vec<EventDef>,
     pub shocks: Vec<ShockDef>,
     pub outcomes: Vec<OutcomeDef>,
@@ -160,6 +163,11 @@ pub struct ActorDef {
     pub event_weights: Vec<(u16, f64)>,
     pub interests: Vec<InterestDef>,
     pub actions: Vec<ActionDef>,
+    /// The actor's choice slots in [`Model::slots`]: one for an actor without lines (today's single choice among
+    /// all its actions), one per line of effort otherwise.
+    pub slots: std::ops::Range<usize>,
+    /// Whether the actor's actions are grouped into lines (each with an implicit hold).
+    pub lined: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -192,6 +200,27 @@ pub struct ActionDef {
     pub bonus: Vec<Program>,
     pub effects: Vec<EffectDef>,
     pub source: String,
+    /// The line of effort the action belongs to (`None` in an actor without lines).
+    pub line: Option<String>,
+    /// The choice slot (index into [`Model::slots`]) this action is chosen in.
+    pub slot: usize,
+}
+
+/// In a choice slot's `options`: the implicit "hold" of a line (no action on that line this turn).
+pub const HOLD: u8 = u8::MAX;
+
+/// One independent choice per turn: an actor's single choice among all its actions (actors without lines), or its
+/// choice on one line of effort among that line's actions and an implicit hold.
+#[derive(Debug, Clone)]
+pub struct SlotDef {
+    pub actor: usize,
+    /// The line's name (`None` for an actor without lines).
+    pub line: Option<String>,
+    /// Position of the line within its actor (0 for an actor without lines): with the actor's index, it names
+    /// the line's random stream.
+    pub line_index: usize,
+    /// What can be picked, in order: indices into the actor's actions, and [`HOLD`] last on a line.
+    pub options: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]
@@ -401,6 +430,32 @@ impl Model {
             .map(|&p| self.policies[p].start_turn)
             .fold(self.decision_turn, u32::min)
             .min(self.turns)
+    }
+
+    /// Whether actor `a` took action `k` in the turn whose choices (one per slot) are `choices`.
+    pub fn chose(&self, choices: &[u8], a: usize, k: usize) -> bool {
+        let slot = self.actors[a].actions[k].slot;
+        choices.get(slot).is_some_and(|&c| usize::from(c) == k)
+    }
+
+    /// Id of what slot option `opt` stands for: the action's id, or `hold` for a line's implicit hold.
+    pub fn option_id(&self, slot: usize, opt: u8) -> &str {
+        let s = &self.slots[slot];
+        if opt == HOLD {
+            "hold"
+        } else {
+            &self.actors[s.actor].actions[usize::from(opt)].id
+        }
+    }
+
+    /// Label of slot option `opt` (see [`Model::option_id`]).
+    pub fn option_label(&self, slot: usize, opt: u8) -> String {
+        let s = &self.slots[slot];
+        if opt == HOLD {
+            format!("No action on the {} line", s.line.as_deref().unwrap_or(""))
+        } else {
+            self.actors[s.actor].actions[usize::from(opt)].label.clone()
+        }
     }
 
     pub fn policy_index(&self, id: &str) -> Option<usize> {

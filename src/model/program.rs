@@ -51,7 +51,7 @@ pub enum Op {
     LeverIs(u16, u16),
     /// Occurrences of an event so far in this trial.
     EventCount(u16),
-    /// 1.0 if actor `.0`'s most recent action is `.1`.
+    /// 1.0 if choice slot `.0` (an actor without lines, or one line of an actor) last picked action `.1`.
     Chose(u16, u16),
     /// Turns since the start (0 at the start date).
     Turn,

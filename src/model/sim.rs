@@ -7,7 +7,9 @@
 //!    bargaining round runs and writes its settled positions into the state
 //!    (see [`super::bargaining`]);
 //! 3. every actor picks an action by a logit rule over the value of its
-//!    options (simultaneously, all judging the start-of-turn state);
+//!    options (simultaneously, all judging the start-of-turn state); an
+//!    actor with lines of effort picks once per line, among that line's
+//!    actions and an implicit hold, each line independently;
 //! 4. the state moves: mean reversion + drift + lever effects + chosen
 //!    actions' effects + noise, then is clamped to its bounds;
 //! 5. events are drawn from hazards evaluated on the new state, and their
@@ -17,7 +19,11 @@
 //! the same order whatever the policy — one uniform and one normal per actor,
 //! one normal per noisy variable, one uniform per event — so trial *k* sees
 //! the same luck under every policy and differences between policies are not
-//! seed noise.
+//! seed noise. An actor with lines still consumes its uniform and normal from
+//! the turn stream (and ignores them), and draws each line's uniform and
+//! normal from that line's own stream, a function of (master seed, trial,
+//! turn, actor, line) only: adding a line to one actor, or lines to an actor,
+//! shifts no other actor's or line's luck (see [`line_rng`]).
 
 use super::drivers::{self, DriverLedger, LedgerShape};
 use super::{HazardDef, Model};
@@ -40,7 +46,8 @@ pub struct TrialState {
     pub event_counts: Vec<u32>,
     /// Occurrences of each event in the last turn.
     pub turn_events: Vec<u32>,
-    /// Each actor's most recent action (index into its menu).
+    /// Each choice slot's most recent pick (see [`super::SlotDef`]): an index into the actor's menu, or
+    /// [`super::HOLD`] for a line's implicit hold. Without lines, one slot per actor.
     pub choices: Vec<u8>,
     /// Sticky policy rules whose condition has held.
     pub latches: Vec<bool>,
@@ -59,6 +66,9 @@ pub struct TrialState {
     /// Master seed and trial number, from which each bargaining round derives its own stream.
     seed: u64,
     trial: u64,
+    /// Set by [`TrialState::reseed_turns`]: the wargame's seed of this turn, from which the lines' streams derive
+    /// instead of (master seed, trial, turn).
+    turn_seed: Option<u64>,
     rng: Xoshiro256PlusPlus,
     scratch: Scratch,
 }
@@ -96,7 +106,8 @@ pub struct TurnRecord<'a> {
 pub struct Control<'a> {
     /// Lever values for this turn (one per lever, encoded), replacing the policy's.
     pub levers: Option<&'a [f64]>,
-    /// Per actor: `Some(action index)` forces that action, `None` lets the actor choose.
+    /// Per choice slot (one per actor without lines, one per line otherwise): `Some(option)` forces that action
+    /// (an index into the actor's menu, or [`super::HOLD`] on a line), `None` lets the actor choose.
     pub choices: Option<&'a [Option<u8>]>,
     /// Per event: `Some(count)` forces the number of occurrences this turn.
     pub events: Option<&'a [Option<u32>]>,
@@ -108,9 +119,10 @@ pub struct Control<'a> {
 /// wargame shows as "each die roll with its probability".
 #[derive(Debug, Clone, Default)]
 pub struct Trace {
-    /// `choice_probs[actor][action]`: the logit probabilities (sum to 1).
+    /// `choice_probs[slot][j]`: the logit probability of the slot's option `j` (see [`super::SlotDef::options`];
+    /// they sum to 1 per slot). Without lines a slot is an actor and its options are its actions.
     pub choice_probs: Vec<Vec<f64>>,
-    /// The uniform that picked each actor's action.
+    /// The uniform that picked each slot's option.
     pub choice_u: Vec<f64>,
     /// Per event: probability of at least one occurrence this turn.
     pub event_p: Vec<f64>,
@@ -141,6 +153,28 @@ const STREAM_SETUP: u64 = 1;
 const STREAM_TURNS: u64 = 2;
 /// Bargaining rounds: stream `STREAM_BARGAIN | turn`, one per (trial, turn), disjoint from the ids above.
 const STREAM_BARGAIN: u64 = 3 << 32;
+/// Lines of effort: stream `STREAM_LINES | turn << 20 | actor << 10 | line`, one per (trial, turn, actor, line),
+/// disjoint from the ids above (actors and lines are below 1024, turns below 2^36).
+const STREAM_LINES: u64 = 4 << 56;
+
+/// The random stream of `actor`'s line `line` at `turn` (see [`STREAM_LINES`]). Its first uniform picks the
+/// line's option, its first normal scales the chosen action's effects. With a wargame turn seed (see
+/// [`TrialState::reseed_turns`]) the stream derives from that seed, the actor and the line instead.
+pub fn line_rng(
+    master: u64,
+    trial: u64,
+    turn: u32,
+    turn_seed: Option<u64>,
+    actor: usize,
+    line: usize,
+) -> Xoshiro256PlusPlus {
+    let who = ((actor as u64 & 0x3ff) << 10) | (line as u64 & 0x3ff);
+    let seed = match turn_seed {
+        Some(ts) => stream_seed(ts, 0, STREAM_LINES | who),
+        None => stream_seed(master, trial, STREAM_LINES | (u64::from(turn) << 20) | who),
+    };
+    Xoshiro256PlusPlus::seed_from_u64(seed)
+}
 
 /// The random stream of the bargaining round at `turn` of trial `trial`: a function of (master seed, trial, turn)
 /// only, so a round's draws are the same under every policy and whatever else the trial has drawn.
@@ -300,7 +334,11 @@ impl Model {
             levers,
             event_counts: vec![0; n_events],
             turn_events: vec![0; n_events],
-            choices: vec![0; self.actors.len()],
+            choices: self
+                .slots
+                .iter()
+                .map(|s| if s.line.is_some() { super::HOLD } else { 0 })
+                .collect(),
             latches: vec![false; self.n_rules],
             lambda: Vec::new(),
             settled: Vec::new(),
@@ -310,14 +348,15 @@ impl Model {
             world: super::worlds::draw(&self.worlds, seed, trial),
             seed,
             trial,
+            turn_seed: None,
             rng: Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_TURNS)),
             scratch: Scratch {
                 delta: vec![0.0; n_vars],
                 probe: vec![0.0; n_vars],
                 deriv: vec![0.0; n_events * n_vars],
-                values: vec![0.0; super::MAX_ACTIONS],
-                z: vec![0.0; self.actors.len()],
-                new_choices: vec![0; self.actors.len()],
+                values: vec![0.0; super::MAX_ACTIONS + 1],
+                z: vec![0.0; self.slots.len()],
+                new_choices: vec![0; self.slots.len()],
                 new_levers: Vec::with_capacity(self.levers.len()),
                 round: Default::default(),
             },
@@ -522,6 +561,9 @@ impl Model {
             event_counts,
             choices,
             lambda,
+            seed,
+            trial,
+            turn_seed,
             rng,
             scratch,
             world,
@@ -536,58 +578,79 @@ impl Model {
             turn: *turn,
             year: *year,
         };
+        let n_slots = self.slots.len();
+        if let Some(tr) = ctl.trace.as_deref_mut() {
+            tr.choice_probs.resize(n_slots, Vec::new());
+            tr.choice_u.resize(n_slots, 0.0);
+        }
         for (i, actor) in self.actors.iter().enumerate() {
-            let u: f64 = rng.random();
-            scratch.z[i] = rng.sample(StandardNormal);
-            let values = &mut scratch.values;
-            let mut best = f64::NEG_INFINITY;
-            for (k, a) in actor.actions.iter().enumerate() {
-                if let Some(w) = &a.when
-                    && w.eval(&env) == 0.0
-                {
-                    values[k] = f64::NEG_INFINITY;
-                    continue;
-                }
-                let mut v = -a.cost;
-                for b in &a.bonus {
-                    v += b.eval(&env);
-                }
-                // The views this trial runs under add their incentives after the levers' own.
-                for (m, mech) in self.worlds.iter().enumerate() {
-                    for inc in &mech.views[world[m] as usize].incentives {
-                        if inc.actor as usize == i && inc.action as usize == k {
-                            v += inc.value.eval(&env);
+            // The turn stream's draws for this actor, consumed whether or not it has lines (see the module doc).
+            let u_turn: f64 = rng.random();
+            let z_turn: f64 = rng.sample(StandardNormal);
+            for s in actor.slots.clone() {
+                let slot = &self.slots[s];
+                let (u, z) = if actor.lined {
+                    let mut lr = line_rng(*seed, *trial, *turn, *turn_seed, i, slot.line_index);
+                    let u: f64 = lr.random();
+                    (u, lr.sample(StandardNormal))
+                } else {
+                    (u_turn, z_turn)
+                };
+                scratch.z[s] = z;
+                let values = &mut scratch.values;
+                let mut best = f64::NEG_INFINITY;
+                for (j, &opt) in slot.options.iter().enumerate() {
+                    if opt == super::HOLD {
+                        values[j] = 0.0;
+                        best = best.max(0.0);
+                        continue;
+                    }
+                    let a = &actor.actions[usize::from(opt)];
+                    if let Some(w) = &a.when
+                        && w.eval(&env) == 0.0
+                    {
+                        values[j] = f64::NEG_INFINITY;
+                        continue;
+                    }
+                    let mut v = -a.cost;
+                    for b in &a.bonus {
+                        v += b.eval(&env);
+                    }
+                    // The views this trial runs under add their incentives after the levers' own.
+                    for (m, mech) in self.worlds.iter().enumerate() {
+                        for inc in &mech.views[world[m] as usize].incentives {
+                            if inc.actor as usize == i && inc.action == u16::from(opt) {
+                                v += inc.value.eval(&env);
+                            }
                         }
                     }
-                }
-                for eff in &a.effects {
-                    let var = eff.var as usize;
-                    let mut w = actor.var_weights[var];
-                    for &(e, we) in &actor.event_weights {
-                        w += we * scratch.deriv[e as usize * n_vars + var];
+                    for eff in &a.effects {
+                        let var = eff.var as usize;
+                        let mut w = actor.var_weights[var];
+                        for &(e, we) in &actor.event_weights {
+                            w += we * scratch.deriv[e as usize * n_vars + var];
+                        }
+                        if w != 0.0 {
+                            v += w * eff.mean.eval(&env);
+                        }
                     }
-                    if w != 0.0 {
-                        v += w * eff.mean.eval(&env);
-                    }
+                    values[j] = v;
+                    best = best.max(v);
                 }
-                values[k] = v;
-                best = best.max(v);
+                let n = slot.options.len();
+                let mut pick = slot.options[logit_choice(&mut values[..n], best, lambda[i], u)];
+                if let Some(Some(forced)) = ctl.choices.and_then(|c| c.get(s))
+                    && slot.options.contains(forced)
+                {
+                    pick = *forced;
+                }
+                if let Some(tr) = ctl.trace.as_deref_mut() {
+                    tr.choice_probs[s].clear();
+                    tr.choice_probs[s].extend_from_slice(&values[..n]);
+                    tr.choice_u[s] = u;
+                }
+                scratch.new_choices[s] = pick;
             }
-            let n = actor.actions.len();
-            let mut pick = logit_choice(&mut values[..n], best, lambda[i], u);
-            if let Some(Some(forced)) = ctl.choices.and_then(|c| c.get(i))
-                && (*forced as usize) < n
-            {
-                pick = *forced as usize;
-            }
-            if let Some(tr) = ctl.trace.as_deref_mut() {
-                tr.choice_probs.resize(self.actors.len(), Vec::new());
-                tr.choice_probs[i].clear();
-                tr.choice_probs[i].extend_from_slice(&values[..n]);
-                tr.choice_u.resize(self.actors.len(), 0.0);
-                tr.choice_u[i] = u;
-            }
-            scratch.new_choices[i] = pick as u8;
         }
         choices.copy_from_slice(&scratch.new_choices);
     }
@@ -640,10 +703,14 @@ impl Model {
                     }
                 }
             }
-            for (i, actor) in self.actors.iter().enumerate() {
-                let k = st.choices[i] as usize;
-                let a = &actor.actions[k];
-                let z = st.scratch.z[i];
+            for (s, slot) in self.slots.iter().enumerate() {
+                let pick = st.choices[s];
+                if pick == super::HOLD {
+                    continue;
+                }
+                let (i, k) = (slot.actor, usize::from(pick));
+                let a = &self.actors[i].actions[k];
+                let z = st.scratch.z[s];
                 for eff in &a.effects {
                     let d = eff.mean.eval(&env) + eff.sd * z;
                     delta[eff.var as usize] += d;
@@ -787,6 +854,7 @@ impl TrialState {
     /// without the interruption, and `replay` can recompute any turn.
     pub fn reseed_turns(&mut self, seed: u64) {
         self.rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        self.turn_seed = Some(seed);
     }
 
     /// The record of the turn just completed (call after [`Model::step`]).

@@ -172,6 +172,7 @@ pub fn explain_csv(r: &CompareReport) -> Result<Vec<u8>> {
         "diff_mean",
         "diff_lo95",
         "diff_hi95",
+        "line",
     ])?;
     let base = &r.cmp.policy_ids[0];
     for (slot, m) in &r.cmp.mechanisms {
@@ -190,6 +191,7 @@ pub fn explain_csv(r: &CompareReport) -> Result<Vec<u8>> {
                 &num(d.diff_mean),
                 &num(d.diff_lo95),
                 &num(d.diff_hi95),
+                &a.line,
             ])?;
         }
         for e in &m.events {
@@ -206,6 +208,7 @@ pub fn explain_csv(r: &CompareReport) -> Result<Vec<u8>> {
                 &num(d.diff_mean),
                 &num(d.diff_lo95),
                 &num(d.diff_hi95),
+                "",
             ])?;
         }
     }
@@ -842,7 +845,7 @@ pub fn section_mechanisms(r: &CompareReport, k: usize, by_year: bool) -> String 
         for a in &acts {
             let _ = writeln!(s, "- {}", action_phrase(a));
             if by_year {
-                let years = m.action_by_year(&a.actor, &a.action);
+                let years = m.action_by_year(&a.actor, &a.line, &a.action);
                 let cells: Vec<String> = years
                     .iter()
                     .map(|y| format!("{} {} pp", y.year, sgn(100.0 * y.diff.diff_mean, 2)))

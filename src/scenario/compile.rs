@@ -262,6 +262,7 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
     for (i, v) in file.actors.iter().enumerate() {
         declare(&mut c, Kind::Actor, &v.id, i);
     }
+    let layout = SlotLayout::new(file);
     let mut scope = Names {
         map: HashMap::new(),
         order: order.clone(),
@@ -272,7 +273,11 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
             Kind::Var => Symbol::Var(i16),
             Kind::Param => Symbol::Param(i16),
             Kind::Event => Symbol::Event(i16),
-            Kind::Actor => Symbol::Actor(i16, file.actors[*i].actions.iter().map(|a| a.id.clone()).collect()),
+            Kind::Actor => Symbol::Actor(
+                i16,
+                file.actors[*i].actions.iter().map(|a| a.id.clone()).collect(),
+                layout.action_slot[*i].iter().map(|&s| s as u16).collect(),
+            ),
             Kind::Lever => match &file.levers[*i].kind {
                 LeverKind::Bool => Symbol::BoolLever(i16),
                 LeverKind::Level(..) => Symbol::LevelLever(i16),
@@ -615,7 +620,8 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                 None,
             );
         }
-        if !a.actions.is_empty() && a.actions.iter().all(|x| x.when.is_some()) {
+        let lined = a.actions.iter().any(|x| x.line.is_some());
+        if !lined && !a.actions.is_empty() && a.actions.iter().all(|x| x.when.is_some()) {
             c.error(
                 &[path[0], path[1], Anchor::Field("actions")],
                 format!(
@@ -669,6 +675,44 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                     sd: e.sd.max(0.0),
                 });
             }
+            if lined {
+                if act.id == "hold" {
+                    c.error(
+                        &apath,
+                        format!(
+                            "actor `{}` has lines of effort, so it cannot have an explicit `hold` action",
+                            a.id
+                        ),
+                        Some("remove it: each line has an implicit hold (no action on that line this turn)".into()),
+                    );
+                } else if act.line.is_none() {
+                    let names = layout.lines[ai].join(", ");
+                    c.error(
+                        &apath,
+                        format!(
+                            "action `{}.{}` has no `line`, but other actions of `{}` do",
+                            a.id, act.id, a.id
+                        ),
+                        Some(format!(
+                            "in an actor with lines every action belongs to one: add `line: \"...\"` (lines so far: {names})"
+                        )),
+                    );
+                }
+            }
+            if let Some(line) = &act.line {
+                let valid = line.chars().next().is_some_and(|ch| ch.is_ascii_alphabetic())
+                    && line.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+                if !valid {
+                    c.error(
+                        &[apath[0], apath[1], apath[2], Anchor::Field("line")],
+                        format!("{what}: `{line}` is not a valid line name"),
+                        Some(
+                            "line names use letters, digits and underscores and start with a letter, e.g. `security`"
+                                .into(),
+                        ),
+                    );
+                }
+            }
             c.source_present(&apath, &act.source, &what);
             actions.push(ActionDef {
                 id: act.id.clone(),
@@ -678,6 +722,8 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
                 bonus,
                 effects,
                 source: act.source.clone(),
+                line: act.line.clone(),
+                slot: layout.action_slot[ai][actions.len()],
             });
         }
         for (ia, k, p) in &incentives {
@@ -693,6 +739,8 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
             event_weights,
             interests,
             actions,
+            slots: layout.actor_slots[ai].clone(),
+            lined,
         });
     }
 
@@ -1119,6 +1167,7 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         params,
         levers,
         actors,
+        slots: layout.slots,
         events,
         shocks,
         outcomes,
@@ -1745,4 +1794,77 @@ fn compile_bargaining(
 fn ron_number(x: f64) -> String {
     let rounded: f64 = format!("{x:.5e}").parse().unwrap_or(x);
     format!("{rounded}")
+}
+
+/// Where each actor's choices live (see [`SlotDef`]), worked out from the file before anything is compiled, since
+/// expressions such as `pakistan.cross_border_strikes` compile to a test on one slot. An actor none of whose actions
+/// names a line has one slot holding all its actions; otherwise one slot per line, in order of first appearance,
+/// each ending with the implicit hold. (An action without a line in a lined actor is an error reported with the
+/// actor; it is filed under the first line meanwhile.)
+struct SlotLayout {
+    slots: Vec<SlotDef>,
+    actor_slots: Vec<std::ops::Range<usize>>,
+    action_slot: Vec<Vec<usize>>,
+    lines: Vec<Vec<String>>,
+}
+
+impl SlotLayout {
+    fn new(file: &ScenarioFile) -> Self {
+        let mut out = SlotLayout {
+            slots: Vec::new(),
+            actor_slots: Vec::new(),
+            action_slot: Vec::new(),
+            lines: Vec::new(),
+        };
+        for (ai, a) in file.actors.iter().enumerate() {
+            let first = out.slots.len();
+            let mut names: Vec<String> = Vec::new();
+            for act in &a.actions {
+                if let Some(l) = &act.line
+                    && !names.contains(l)
+                {
+                    names.push(l.clone());
+                }
+            }
+            // Menus longer than MAX_ACTIONS are reported with the actor; keep indices in range here.
+            let n = a.actions.len().min(MAX_ACTIONS);
+            if names.is_empty() {
+                out.slots.push(SlotDef {
+                    actor: ai,
+                    line: None,
+                    line_index: 0,
+                    options: (0..n as u8).collect(),
+                });
+                out.action_slot.push(vec![first; a.actions.len()]);
+            } else {
+                let mut slot_of = Vec::new();
+                for (li, name) in names.iter().enumerate() {
+                    out.slots.push(SlotDef {
+                        actor: ai,
+                        line: Some(name.clone()),
+                        line_index: li,
+                        options: Vec::new(),
+                    });
+                }
+                for (k, act) in a.actions.iter().enumerate() {
+                    let li = act
+                        .line
+                        .as_ref()
+                        .and_then(|l| names.iter().position(|x| x == l))
+                        .unwrap_or(0);
+                    slot_of.push(first + li);
+                    if k < n {
+                        out.slots[first + li].options.push(k as u8);
+                    }
+                }
+                for s in &mut out.slots[first..] {
+                    s.options.push(HOLD);
+                }
+                out.action_slot.push(slot_of);
+            }
+            out.actor_slots.push(first..out.slots.len());
+            out.lines.push(names);
+        }
+        out
+    }
 }

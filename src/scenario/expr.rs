@@ -70,7 +70,9 @@ pub enum Symbol {
     EnumLever(u16, Vec<String>),
     Event(u16),
     /// An actor: must be used as `actor.action`. Carries the action names.
-    Actor(u16, Vec<String>),
+    /// An actor: its index, its actions' ids, and the choice slot each action is chosen in (see
+    /// [`crate::model::SlotDef`]).
+    Actor(u16, Vec<String>, Vec<u16>),
 }
 
 /// Name lookup provided by the compiler. `candidates` feeds "did you mean" hints.
@@ -503,7 +505,7 @@ fn emit(n: &Node, scope: &dyn Scope, ops: &mut Vec<Op>) -> Result<Ty, ExprError>
                     format!("lever `{name}` has options; ask for one of them"),
                 )
                 .hint(format!("write `{name}.{}` (options: {})", opts[0], opts.join(", ")))),
-                Some(Symbol::Actor(_, acts)) => Err(ExprError::new(
+                Some(Symbol::Actor(_, acts, _)) => Err(ExprError::new(
                     *at,
                     format!("`{name}` is an actor; ask about one of its actions"),
                 )
@@ -524,9 +526,9 @@ fn emit(n: &Node, scope: &dyn Scope, ops: &mut Vec<Op>) -> Result<Ty, ExprError>
                 None => Err(ExprError::new(*at, format!("lever `{owner}` has no option `{member}`"))
                     .hint(suggest_or_list(member, &opts))),
             },
-            Some(Symbol::Actor(i, acts)) => match acts.iter().position(|o| o == member) {
+            Some(Symbol::Actor(_, acts, slots)) => match acts.iter().position(|o| o == member) {
                 Some(k) => {
-                    ops.push(Op::Chose(i, k as u16));
+                    ops.push(Op::Chose(slots[k], k as u16));
                     Ok(Ty::Bool)
                 }
                 None => Err(ExprError::new(*at, format!("actor `{owner}` has no action `{member}`"))
@@ -722,7 +724,7 @@ mod tests {
                     1,
                     vec!["none".into(), "conditional".into(), "formal".into()],
                 )),
-                "pakistan" => Some(Symbol::Actor(0, vec!["hold".into(), "strike".into()])),
+                "pakistan" => Some(Symbol::Actor(0, vec!["hold".into(), "strike".into()], vec![0, 0])),
                 "attack" => Some(Symbol::Event(0)),
                 _ => None,
             }

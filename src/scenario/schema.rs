@@ -304,6 +304,11 @@ pub struct Action {
     /// the item (`"cost": (1.0, 4.0)`, `"drift#2": (0.001, 0.004)`); see docs/register.md.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ranges: BTreeMap<String, (f64, f64)>,
+    /// Line of effort: an actor whose actions name lines chooses once per line each turn, among the line's
+    /// actions and an implicit hold, so doing more on one line never means doing less on another. Either every
+    /// action of an actor has a line or none does (then the actor makes one choice among all its actions).
+    #[serde(default)]
+    pub line: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

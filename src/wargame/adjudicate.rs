@@ -83,13 +83,25 @@ pub fn turn_report(game: &Game, rec: &TurnRec) -> String {
         s,
         "\nWHAT EACH ACTOR DID (p = the model's probability of that move; roll = the die)"
     );
-    for (i, m) in rec.result.moves.iter().enumerate() {
-        let a = &model.actors[i];
-        let label = a
-            .actions
-            .iter()
-            .find(|x| x.id == m.action)
-            .map_or("", |x| x.label.as_str());
+    for m in rec.result.moves.iter() {
+        let Some(a) = model.actors.iter().find(|x| x.id == m.actor) else {
+            continue;
+        };
+        let label = match &m.line {
+            Some(l) if m.action == "hold" => format!("no action on the {l} line"),
+            Some(l) => format!(
+                "[{l}] {}",
+                a.actions
+                    .iter()
+                    .find(|x| x.id == m.action)
+                    .map_or("", |x| x.label.as_str())
+            ),
+            None => a
+                .actions
+                .iter()
+                .find(|x| x.id == m.action)
+                .map_or(String::new(), |x| x.label.clone()),
+        };
         let how = if m.by == "team" {
             format!("team's order (the model would have given it p = {})", fmt_num(m.p))
         } else {
@@ -182,13 +194,22 @@ pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
         Some(&mut trace),
     );
     for (i, m) in rec.result.moves.iter().enumerate() {
-        let a = &model.actors[i];
-        let pick = a.actions.iter().position(|x| x.id == m.action);
+        let Some(slot) = model.slots.get(i) else { continue };
+        let a = &model.actors[slot.actor];
+        let options: Vec<String> = slot
+            .options
+            .iter()
+            .map(|&o| model.option_id(i, o).to_string())
+            .collect();
+        let pick = options.iter().position(|x| *x == m.action);
         let team = m.by == "team";
         dice.push(Die {
-            label: format!("{}: {}", a.id, m.action),
+            label: match &slot.line {
+                Some(l) => format!("{} [{l}]: {}", a.id, m.action),
+                None => format!("{}: {}", a.id, m.action),
+            },
             probs: trace.choice_probs[i].clone(),
-            options: a.actions.iter().map(|x| x.id.clone()).collect(),
+            options,
             outcome: pick,
             roll: if team { None } else { Some(m.u) },
             note: if team {

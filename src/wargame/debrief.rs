@@ -104,7 +104,7 @@ fn per_turn(model: &Model, o: usize, before: &TrialState, after: &TrialState) ->
         MeasureDef::Count(e) | MeasureDef::PerYear(e) | MeasureDef::Occurs(e) => {
             f64::from(after.turn_events[e as usize])
         }
-        MeasureDef::ActionCount(a, k) => f64::from(u8::from(after.choices[a as usize] == k as u8)),
+        MeasureDef::ActionCount(a, k) => f64::from(u8::from(model.chose(&after.choices, a as usize, k as usize))),
     }
 }
 
@@ -213,6 +213,10 @@ pub fn signed(v: f64) -> String {
         return "0".into();
     }
     let s = fmt_num(v);
+    // A contribution that rounds to zero at the table's precision reads "0", not "+0.0000".
+    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        return "0".into();
+    }
     if v > 0.0 { format!("+{s}") } else { s }
 }
 
@@ -530,7 +534,7 @@ fn timeline_row(game: &Game, rec: &TurnRec, prev_levers: &[(String, String)]) ->
     let mut orders = Vec::new();
     for o in &rec.orders {
         let mut parts: Vec<String> = o.levers.iter().map(|(l, v)| format!("{l} = {v}")).collect();
-        if let Some(a) = &o.action {
+        for a in o.actions() {
             parts.push(format!("action {a}"));
         }
         orders.push(format!("<b>{}</b>: {}", esc(&o.team), esc(&parts.join("; "))));

@@ -176,6 +176,29 @@ pub struct OrdersRec {
     /// Chosen action id, if any (for the US the model picks its action when none is given).
     #[serde(default)]
     pub action: Option<String>,
+    /// Further actions, for an actor with lines of effort: at most one action per line in all (with `action`);
+    /// lines left without an order are chosen by the model. Empty for actors without lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_actions: Vec<String>,
+}
+
+impl OrdersRec {
+    /// Orders with `actions` (one per line; the first goes in `action`, as orders were stored before lines).
+    pub fn new(turn: u32, team: String, levers: Vec<(String, String)>, actions: Vec<String>) -> OrdersRec {
+        let mut it = actions.into_iter();
+        OrdersRec {
+            turn,
+            team,
+            levers,
+            action: it.next(),
+            more_actions: it.collect(),
+        }
+    }
+
+    /// Every ordered action id.
+    pub fn actions(&self) -> impl Iterator<Item = &String> {
+        self.action.iter().chain(&self.more_actions)
+    }
 }
 
 /// A white-cell override of one event's dice.
@@ -190,6 +213,10 @@ pub struct Override {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Move {
     pub actor: String,
+    /// The line of effort this move was on (`None` for an actor without lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    /// The action id, or `hold` for a line's implicit hold.
     pub action: String,
     /// "team", "model", or "model (order … unavailable)".
     pub by: String,
@@ -234,7 +261,8 @@ pub struct TurnRec {
 }
 
 /// What the engine is told for one turn: levers (None: the baseline policy
-/// decides) and per-actor forced actions.
+/// decides) and forced actions per choice slot (one per actor without lines, one per line otherwise; see
+/// [`crate::model::SlotDef`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub levers: Option<Vec<f64>>,
@@ -246,7 +274,7 @@ impl Plan {
     pub fn status_quo(model: &Model) -> Plan {
         Plan {
             levers: None,
-            actions: vec![None; model.actors.len()],
+            actions: vec![None; model.slots.len()],
         }
     }
 }
@@ -267,7 +295,7 @@ pub fn play_turn(
     let needs_check = actions
         .iter()
         .enumerate()
-        .any(|(i, a)| a.is_some_and(|k| model.actors[i].actions[k as usize].when.is_some()));
+        .any(|(s, a)| a.is_some_and(|k| forced_when(model, s, k).is_some()));
     if needs_check {
         let levers = match &plan.levers {
             Some(l) => l.clone(),
@@ -287,13 +315,13 @@ pub fn play_turn(
             turn: st.turn,
             year: model.calendar.year(st.turn),
         };
-        for (i, a) in actions.iter_mut().enumerate() {
+        for (s, a) in actions.iter_mut().enumerate() {
             if let Some(k) = *a
-                && let Some(w) = &model.actors[i].actions[k as usize].when
+                && let Some(w) = forced_when(model, s, k)
                 && w.eval(&env) == 0.0
             {
                 *a = None;
-                voided[i] = true;
+                voided[s] = true;
             }
         }
     }
@@ -309,6 +337,14 @@ pub fn play_turn(
         },
     );
     voided
+}
+
+/// The precondition of forced option `k` of slot `s` (none for a line's implicit hold).
+fn forced_when(model: &Model, s: usize, k: u8) -> Option<&crate::model::Program> {
+    if k == crate::model::HOLD {
+        return None;
+    }
+    model.actors[model.slots[s].actor].actions[usize::from(k)].when.as_ref()
 }
 
 /// An open game, as the white cell sees it (everything decrypted).
@@ -468,13 +504,17 @@ impl Game {
                     levers[l] = v;
                 }
             }
-            if let Some(a) = &o.action {
-                let k = model.actors[i]
-                    .actions
-                    .iter()
-                    .position(|x| &x.id == a)
-                    .context("unknown action")?;
-                plan.actions[i] = Some(k as u8);
+            for a in o.actions() {
+                let (s, k) = super::orders::slot_of_order(model, i, a)?;
+                if let Some(prev) = plan.actions[s] {
+                    bail!(
+                        "two actions on {}'s line `{}`: `{}` and `{a}`; order one action per line",
+                        model.actors[i].name,
+                        model.slots[s].line.as_deref().unwrap_or(""),
+                        model.option_id(s, prev)
+                    );
+                }
+                plan.actions[s] = Some(k);
             }
         }
         Ok(plan)
@@ -513,29 +553,36 @@ impl Game {
             Some(&mut trace),
         );
         let moves = model
-            .actors
+            .slots
             .iter()
             .enumerate()
-            .map(|(i, a)| {
-                let pick = st.choices[i] as usize;
-                let by = if voided[i] {
+            .map(|(s, slot)| {
+                let a = &model.actors[slot.actor];
+                let pick = st.choices[s];
+                let by = if voided[s] {
                     let asked = self
                         .pending
                         .get(&a.id)
-                        .and_then(|o| o.action.clone())
+                        .and_then(|o| {
+                            o.actions()
+                                .find(|x| a.actions.iter().any(|y| &y.id == *x && y.slot == s))
+                                .cloned()
+                        })
                         .unwrap_or_default();
                     format!("model (order `{asked}` unavailable this turn: its precondition failed)")
-                } else if plan.actions[i].is_some() {
+                } else if plan.actions[s].is_some() {
                     "team".to_string()
                 } else {
                     "model".to_string()
                 };
+                let j = slot.options.iter().position(|&o| o == pick).unwrap_or(0);
                 Move {
                     actor: a.id.clone(),
-                    action: a.actions[pick].id.clone(),
+                    line: slot.line.clone(),
+                    action: model.option_id(s, pick).to_string(),
                     by,
-                    p: trace.choice_probs[i][pick],
-                    u: trace.choice_u[i],
+                    p: trace.choice_probs[s][j],
+                    u: trace.choice_u[s],
                 }
             })
             .collect();

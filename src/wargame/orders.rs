@@ -13,6 +13,73 @@ pub fn did_you_mean(name: &str, candidates: &[String]) -> String {
     }
 }
 
+/// The choice slot and option an ordered action `id` of actor `actor` fills: its line's slot for an actor with
+/// lines, the actor's single slot otherwise. `hold` on an actor with lines is accepted per line only when
+/// written `hold:<line>` (it then orders "no action on that line").
+pub fn slot_of_order(model: &Model, actor: usize, id: &str) -> Result<(usize, u8)> {
+    let a = &model.actors[actor];
+    if a.lined
+        && let Some(line) = id.strip_prefix("hold:")
+    {
+        let s = a
+            .slots
+            .clone()
+            .find(|&s| model.slots[s].line.as_deref() == Some(line))
+            .ok_or_else(|| {
+                anyhow!(
+                    "{} has no line `{line}`; its lines: {}",
+                    a.name,
+                    lines_of(model, actor).join(", ")
+                )
+            })?;
+        return Ok((s, crate::model::HOLD));
+    }
+    match a.actions.iter().position(|x| x.id == id) {
+        Some(k) => Ok((a.actions[k].slot, k as u8)),
+        None => {
+            let mut ids: Vec<String> = a.actions.iter().map(|x| x.id.clone()).collect();
+            if a.lined {
+                ids.extend(lines_of(model, actor).iter().map(|l| format!("hold:{l}")));
+            }
+            bail!("{} has no action `{id}`; {}", a.name, did_you_mean(id, &ids))
+        }
+    }
+}
+
+/// The names of actor `actor`'s lines of effort (empty for an actor without lines).
+pub fn lines_of(model: &Model, actor: usize) -> Vec<String> {
+    model.actors[actor]
+        .slots
+        .clone()
+        .filter_map(|s| model.slots[s].line.clone())
+        .collect()
+}
+
+/// Check that an order names at most one action per line (one action in all for an actor without lines).
+pub fn check_one_per_line(model: &Model, actor: usize, o: &OrdersRec) -> Result<()> {
+    let a = &model.actors[actor];
+    let mut taken: Vec<(usize, &String)> = Vec::new();
+    for id in o.actions() {
+        let (s, _) = slot_of_order(model, actor, id)?;
+        if let Some((_, prev)) = taken.iter().find(|(t, _)| *t == s) {
+            match &model.slots[s].line {
+                Some(line) => bail!(
+                    "two actions on {}'s line `{line}`: `{prev}` and `{id}`; order at most one action per line \
+                     (lines: {})",
+                    a.name,
+                    lines_of(model, actor).join(", ")
+                ),
+                None => bail!(
+                    "{} picks one action per turn (got `{prev}` and `{id}`); give --action once",
+                    a.name
+                ),
+            }
+        }
+        taken.push((s, id));
+    }
+    Ok(())
+}
+
 /// Parse `value` for lever `name`; returns (lever index, encoded value).
 pub fn encode_lever(model: &Model, name: &str, value: &str) -> Result<(usize, f64)> {
     let ids: Vec<String> = model.levers.iter().map(|l| l.id.clone()).collect();
@@ -91,11 +158,11 @@ pub fn validate_form(
     }
     if o.team != "us" && !o.levers.is_empty() {
         bail!(
-            "only the US team sets levers; team `{}` picks one action (--action)",
+            "only the US team sets levers; team `{}` picks actions (--action, one per line of effort)",
             o.team
         );
     }
-    if o.levers.is_empty() && o.action.is_none() {
+    if o.levers.is_empty() && o.actions().next().is_none() {
         bail!(
             "nothing to submit: give {}",
             if o.team == "us" {
@@ -108,13 +175,12 @@ pub fn validate_form(
     for (name, value) in &o.levers {
         encode_lever(model, name, value)?;
     }
-    if let Some(a) = &o.action {
-        let actor = model.actors.iter().find(|x| x.id == o.team).expect("teams are actors");
-        let ids: Vec<String> = actor.actions.iter().map(|x| x.id.clone()).collect();
-        if !ids.iter().any(|x| x == a) {
-            bail!("{} has no action `{a}`; {}", actor.name, did_you_mean(a, &ids));
-        }
-    }
+    let i = model
+        .actors
+        .iter()
+        .position(|x| x.id == o.team)
+        .expect("teams are actors");
+    check_one_per_line(model, i, o)?;
     Ok(())
 }
 
@@ -130,13 +196,7 @@ pub fn check_available(
     in_force: &[f64],
     is_available: impl Fn(&[f64], usize) -> bool,
 ) -> Result<()> {
-    let Some(a) = &o.action else { return Ok(()) };
     let actor = model.actors.iter().find(|x| x.id == o.team).expect("teams are actors");
-    let k = actor
-        .actions
-        .iter()
-        .position(|x| &x.id == a)
-        .expect("checked by validate_form");
     let mut levers = in_force.to_vec();
     if o.team == "us" {
         for (name, value) in &o.levers {
@@ -144,11 +204,33 @@ pub fn check_available(
             levers[l] = x;
         }
     }
+    for a in o.actions() {
+        let Some(k) = actor.actions.iter().position(|x| &x.id == a) else {
+            continue; // a line's `hold:<line>`: always available
+        };
+        check_one_available(scenario_text, actor, a, k, &levers, &is_available)?;
+    }
+    Ok(())
+}
+
+fn check_one_available(
+    scenario_text: &str,
+    actor: &crate::model::ActorDef,
+    a: &str,
+    k: usize,
+    levers: &[f64],
+    is_available: &impl Fn(&[f64], usize) -> bool,
+) -> Result<()> {
+    let levers = levers.to_vec();
     if !is_available(&levers, k) {
-        let open: Vec<String> = (0..actor.actions.len())
+        let mut open: Vec<String> = (0..actor.actions.len())
             .filter(|&j| is_available(&levers, j))
             .map(|j| actor.actions[j].id.clone())
             .collect();
+        // On a line, holding is always possible.
+        if let Some(l) = &actor.actions[k].line {
+            open.push(format!("hold:{l}"));
+        }
         bail!(
             "action `{a}` ({}) is not available to {} now: its precondition `{}` does not hold in the \
              current state. Available now: {}",

@@ -32,8 +32,9 @@ enum Cmd {
         team: String,
         #[arg(long = "set")]
         set: Vec<String>,
+        /// Repeatable: one action per line of effort for an actor with lines.
         #[arg(long)]
-        action: Option<String>,
+        action: Vec<String>,
     },
     /// Guided orders: ask every team that has not submitted, one after the other.
     Turn,
@@ -158,12 +159,12 @@ fn one(dir: &Path, key: &WhiteKey, cmd: Cmd, input: &mut dyn BufRead, out: &mut 
         Cmd::View { team } => write!(out, "{}", team_view(dir, key, &team)?)?,
         Cmd::Orders { team, set, action } => {
             let mut g = Game::open(dir, key)?;
-            let o = OrdersRec {
-                turn: g.current_turn(),
-                team: team.clone(),
-                levers: orders::parse_sets(g.model(), &set)?,
+            let o = OrdersRec::new(
+                g.current_turn(),
+                team.clone(),
+                orders::parse_sets(g.model(), &set)?,
                 action,
-            };
+            );
             g.submit(o)?;
             writeln!(out, "Orders recorded for {team}.")?;
         }
@@ -234,35 +235,29 @@ fn guided(dir: &Path, key: &WhiteKey, input: &mut dyn BufRead, out: &mut dyn Wri
                 let Some(line) = read_line(input)? else { return Ok(()) };
                 sets = split_words(&line)?;
             }
-            write!(out, "{team}: action id or menu number (blank: the model chooses)> ")?;
+            write!(
+                out,
+                "{team}: action ids or menu numbers, one per line of effort, space-separated (blank: the model chooses)> "
+            )?;
             out.flush()?;
             let Some(line) = read_line(input)? else { return Ok(()) };
-            let answer = line.trim();
-            let action = if answer.is_empty() {
-                None
-            } else if let Ok(n) = answer.parse::<usize>() {
-                Some(
+            let mut action = Vec::new();
+            for answer in line.split_whitespace() {
+                action.push(if let Ok(n) = answer.parse::<usize>() {
                     menu.get(n.wrapping_sub(1))
                         .cloned()
-                        .ok_or_else(|| anyhow!("menu numbers run from 1 to {}", menu.len())),
-                )
-                .transpose()?
-            } else {
-                Some(answer.to_string())
-            };
-            if sets.is_empty() && action.is_none() {
+                        .ok_or_else(|| anyhow!("menu numbers run from 1 to {}", menu.len()))?
+                } else {
+                    answer.to_string()
+                });
+            }
+            if sets.is_empty() && action.is_empty() {
                 writeln!(out, "{team}: no orders; the model will decide.")?;
                 break;
             }
             let mut g = Game::open(dir, key)?;
-            let result = orders::parse_sets(g.model(), &sets).and_then(|levers| {
-                g.submit(OrdersRec {
-                    turn: g.current_turn(),
-                    team: team.clone(),
-                    levers,
-                    action,
-                })
-            });
+            let result = orders::parse_sets(g.model(), &sets)
+                .and_then(|levers| g.submit(OrdersRec::new(g.current_turn(), team.clone(), levers, action)));
             match result {
                 Ok(()) => {
                     writeln!(out, "Orders recorded for {team}.")?;

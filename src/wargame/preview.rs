@@ -22,7 +22,7 @@ pub fn preview(game: &Game, samples: u64) -> Result<String> {
     let mut p_any = vec![0.0; ne];
     let mut mean_count = vec![0.0; ne];
     let mut choice_probs: Vec<Vec<f64>> = Vec::new();
-    let mut voided = vec![false; model.actors.len()];
+    let mut voided = vec![false; model.slots.len()];
     for j in 0..samples {
         let mut st = game.state.clone();
         let mut trace = Trace::default();
@@ -57,16 +57,17 @@ pub fn preview(game: &Game, samples: u64) -> Result<String> {
         game.date(k)
     );
     let _ = writeln!(s, "\nMOVES (forced by orders, or the model's probabilities)");
-    for (i, a) in model.actors.iter().enumerate() {
+    for (i, slot) in model.slots.iter().enumerate() {
+        let a = &model.actors[slot.actor];
         let line = match plan.actions[i] {
-            Some(x) if !voided[i] => format!("{} (team's order)", a.actions[x as usize].id),
+            Some(x) if !voided[i] => format!("{} (team's order)", model.option_id(i, x)),
             _ => {
                 let mut opts: Vec<(usize, f64)> = choice_probs[i].iter().copied().enumerate().collect();
                 opts.sort_by(|x, y| y.1.total_cmp(&x.1));
                 let mut parts: Vec<String> = opts
                     .iter()
                     .filter(|(_, p)| *p >= 0.005)
-                    .map(|(x, p)| format!("{} {:.0}%", a.actions[*x].id, 100.0 * p))
+                    .map(|(x, p)| format!("{} {:.0}%", model.option_id(i, slot.options[*x]), 100.0 * p))
                     .collect();
                 if voided[i] {
                     parts.push("(the team's order is unavailable under this turn's levers)".into());
@@ -78,7 +79,14 @@ pub fn preview(game: &Game, samples: u64) -> Result<String> {
                 parts.join(", ")
             }
         };
-        let _ = writeln!(s, "  {:<10} {line}", a.id);
+        match &slot.line {
+            Some(l) => {
+                let _ = writeln!(s, "  {:<10} [{l}] {line}", a.id);
+            }
+            None => {
+                let _ = writeln!(s, "  {:<10} {line}", a.id);
+            }
+        }
     }
     let _ = writeln!(s, "\nEVENTS THIS TURN (chance of at least one; expected number)");
     for (e, ev) in model.events.iter().enumerate() {

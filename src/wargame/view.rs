@@ -129,7 +129,14 @@ pub fn view(desk: &Desk, team: &str, brief: &Brief, own: Option<&OrdersRec>) -> 
                 .iter()
                 .find(|a| &a.id == who)
                 .and_then(|a| a.actions.iter().find(|x| &x.id == what))
-                .map_or("", |x| x.label.as_str());
+                .map_or(
+                    if what == "hold" {
+                        "no action on one of its lines"
+                    } else {
+                        ""
+                    },
+                    |x| x.label.as_str(),
+                );
             let _ = writeln!(s, "  {who:<10} {what} — {label}");
         }
     }
@@ -164,15 +171,31 @@ pub fn view(desk: &Desk, team: &str, brief: &Brief, own: Option<&OrdersRec>) -> 
             );
         }
     }
-    let _ = writeln!(
-        s,
-        "\nYOUR MENU (one action per turn; `orders --team {team} --action ID`)"
-    );
+    if actor.lined {
+        let _ = writeln!(
+            s,
+            "\nYOUR MENU (lines of effort: at most one action per line each turn, `--action ID` once per line; \
+             a line without an order is left to the model; `--action hold:LINE` orders no action on that line)"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "\nYOUR MENU (one action per turn; `orders --team {team} --action ID`)"
+        );
+    }
+    let mut last_line: Option<&str> = None;
     for (j, a) in actor.actions.iter().enumerate() {
+        if let Some(l) = a.line.as_deref()
+            && last_line != Some(l)
+        {
+            let _ = writeln!(s, "  line {l}:");
+            last_line = Some(l);
+        }
         let ok = brief.available(model, ti, j, &levers);
         let _ = writeln!(
             s,
-            "  {:<24} {}{}",
+            "  {}{:<24} {}{}",
+            if a.line.is_some() { "  " } else { "" },
             a.id,
             a.label,
             if ok {
@@ -188,13 +211,13 @@ pub fn view(desk: &Desk, team: &str, brief: &Brief, own: Option<&OrdersRec>) -> 
             for (l, v) in &o.levers {
                 let _ = writeln!(s, "  yours: {l} = {v}");
             }
-            match &o.action {
-                Some(a) => {
-                    let _ = writeln!(s, "  yours: action {a}");
-                }
-                None => {
-                    let _ = writeln!(s, "  yours: no action (the model picks it)");
-                }
+            let mut any = false;
+            for a in o.actions() {
+                let _ = writeln!(s, "  yours: action {a}");
+                any = true;
+            }
+            if !any {
+                let _ = writeln!(s, "  yours: no action (the model picks it)");
             }
         }
         None => {
