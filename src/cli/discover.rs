@@ -14,7 +14,7 @@ use crate::analysis::prim::{self, PrimBox, PrimOptions, PrimResult, short};
 use crate::experiment::batch::{self, push_num};
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
 use crate::model::Model;
-use crate::model::coefficients::{CoefficientSpace, FactorMode};
+use crate::model::coefficients::FactorMode;
 use crate::plot::prim::{
     BoxChart, BoxLimit, StabilityChart, StabilityRow, TrajectoryChart, draw_box, draw_stability, draw_trajectory,
 };
@@ -223,17 +223,7 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     if !(prim_opts.min_mass > 0.0 && prim_opts.min_mass < 1.0) {
         bail!("--min-mass must lie in (0, 1) (got {})", args.min_mass);
     }
-    if args.coefficients.is_some() && args.factors == FactorMode::Uncertainties {
-        bail!("--coefficients PATTERN picks coefficients: use it with --factors groups or --factors coefficients");
-    }
-    let space = match args.factors {
-        FactorMode::Uncertainties => None,
-        mode => Some(CoefficientSpace::new(&loaded, mode, args.coefficients.as_deref())?),
-    };
-    let names: Vec<String> = match &space {
-        Some(s) => s.names(),
-        None => model.params.iter().map(|p| p.id.clone()).collect(),
-    };
+    let (space, names) = crate::model::coefficients::factors(&loaded, args.factors, args.coefficients.as_deref())?;
     let d = names.len();
     if d == 0 {
         bail!("the scenario has no uncertainties to search");

@@ -179,17 +179,7 @@ impl Setup {
         if args.bootstrap > 100_000 {
             bail!("--bootstrap is at most 100,000 (got {})", args.bootstrap);
         }
-        if args.coefficients.is_some() && args.factors == FactorMode::Uncertainties {
-            bail!("--coefficients PATTERN picks coefficients: use it with --factors groups or --factors coefficients");
-        }
-        let space = match args.factors {
-            FactorMode::Uncertainties => None,
-            mode => Some(CoefficientSpace::new(loaded, mode, args.coefficients.as_deref())?),
-        };
-        let names: Vec<String> = match &space {
-            Some(s) => s.names(),
-            None => model.params.iter().map(|p| p.id.clone()).collect(),
-        };
+        let (space, names) = crate::model::coefficients::factors(loaded, args.factors, args.coefficients.as_deref())?;
         let d = names.len();
         let reps = args.replications;
         let seed = args.common.seed;

@@ -18,7 +18,7 @@ use crate::experiment::levers::LeverGrid;
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
 use crate::experiment::shard::{ShardSpec, shard_chunks};
 use crate::model::Model;
-use crate::model::coefficients::{CoefficientSpace, FactorMode};
+use crate::model::coefficients::FactorMode;
 use crate::plot::sweep::{BandChart, BandPoint, HeatmapChart, draw_band, draw_heatmap};
 use crate::report::manifest::{Manifest, MergedShard};
 use crate::scenario;
@@ -248,17 +248,7 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
         ref lever_cells,
         ..
     } = setup;
-    if args.coefficients.is_some() && args.factors == FactorMode::Uncertainties {
-        bail!("--coefficients PATTERN picks coefficients: use it with --factors groups or --factors coefficients");
-    }
-    let space = match args.factors {
-        FactorMode::Uncertainties => None,
-        mode => Some(CoefficientSpace::new(&loaded, mode, args.coefficients.as_deref())?),
-    };
-    let names: Vec<String> = match &space {
-        Some(s) => s.names(),
-        None => model.params.iter().map(|p| p.id.clone()).collect(),
-    };
+    let (space, names) = crate::model::coefficients::factors(&loaded, args.factors, args.coefficients.as_deref())?;
     let d = names.len();
     if !args.common.quiet {
         eprintln!(

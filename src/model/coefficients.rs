@@ -52,6 +52,27 @@ pub struct CoefficientSpace {
     text: String,
 }
 
+/// The factors a design varies under `mode`: `None` and the scenario's uncertainties, or the coefficient space
+/// and its factor names. Shared by `sensitivity`, `sweep` and `discover` so all three read `--factors` and
+/// `--coefficients` the same way (a pattern without coefficient factors is an error, not silently ignored).
+pub fn factors(
+    loaded: &Loaded,
+    mode: FactorMode,
+    pattern: Option<&str>,
+) -> Result<(Option<CoefficientSpace>, Vec<String>)> {
+    if pattern.is_some() && mode == FactorMode::Uncertainties {
+        bail!("--coefficients PATTERN picks coefficients: use it with --factors groups or --factors coefficients");
+    }
+    Ok(match mode {
+        FactorMode::Uncertainties => (None, loaded.model.params.iter().map(|p| p.id.clone()).collect()),
+        mode => {
+            let space = CoefficientSpace::new(loaded, mode, pattern)?;
+            let names = space.names();
+            (Some(space), names)
+        }
+    })
+}
+
 impl CoefficientSpace {
     /// The factors of `mode` (not `Uncertainties`), restricted to ids matching `pattern`.
     pub fn new(loaded: &Loaded, mode: FactorMode, pattern: Option<&str>) -> Result<CoefficientSpace> {
