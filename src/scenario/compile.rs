@@ -101,6 +101,51 @@ impl<'a> Compiler<'a> {
     }
 }
 
+/// The (actor, action) an incentive names, or `None` after an error at the wrong name (anchored under `at`,
+/// the message prefixed with `ctx` when there is one) with a did-you-mean hint. Lever incentives and world-view
+/// incentives name their targets the same way, so they are checked the same way.
+#[allow(clippy::too_many_arguments)]
+fn incentive_target(
+    c: &mut Compiler,
+    file: &ScenarioFile,
+    kinds: &HashMap<String, (Kind, usize)>,
+    order: &[String],
+    at: &[Anchor],
+    ctx: Option<&str>,
+    actor: &str,
+    action: &str,
+) -> Option<(usize, usize)> {
+    let prefixed = |m: String| match ctx {
+        Some(w) => format!("{w}: {m}"),
+        None => m,
+    };
+    let anchored = |name| {
+        let mut a = at.to_vec();
+        a.push(Anchor::Str(name));
+        a
+    };
+    let a = match resolve(kinds, order, actor, Kind::Actor) {
+        Ok(a) => a,
+        Err((m, h)) => {
+            c.error(&anchored(actor), prefixed(m), h);
+            return None;
+        }
+    };
+    let acts: Vec<String> = file.actors[a].actions.iter().map(|x| x.id.clone()).collect();
+    let Some(k) = acts.iter().position(|x| x == action) else {
+        let hint = closest(action, &acts)
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| format!("actions of `{actor}`: {}", acts.join(", ")));
+        c.error(
+            &anchored(action),
+            prefixed(format!("actor `{actor}` has no action `{action}`")),
+            Some(hint),
+        );
+        return None;
+    };
+    Some((a, k))
+}
+
 fn resolve(
     names: &HashMap<String, (Kind, usize)>,
     order: &[String],
@@ -465,23 +510,8 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
             def.effects.push((v, p));
         }
         for inc in &l.incentives {
-            let a = match resolve(&kinds, &order, &inc.actor, Kind::Actor) {
-                Ok(a) => a,
-                Err((m, h)) => {
-                    c.error(&[path[0], path[1], Anchor::Str(&inc.actor)], m, h);
-                    continue;
-                }
-            };
-            let acts: Vec<String> = file.actors[a].actions.iter().map(|x| x.id.clone()).collect();
-            let Some(k) = acts.iter().position(|x| *x == inc.action) else {
-                let hint = closest(&inc.action, &acts)
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .unwrap_or_else(|| format!("actions of `{}`: {}", inc.actor, acts.join(", ")));
-                c.error(
-                    &[path[0], path[1], Anchor::Str(&inc.action)],
-                    format!("actor `{}` has no action `{}`", inc.actor, inc.action),
-                    Some(hint),
-                );
+            let Some((a, k)) = incentive_target(&mut c, file, &kinds, &order, &path, None, &inc.actor, &inc.action)
+            else {
                 continue;
             };
             let p = c.expr(
@@ -1257,27 +1287,9 @@ fn compile_worldviews(
             let mut incentives = Vec::new();
             for inc in &v.incentives {
                 let l = lever(c, &inc.lever);
-                let a = match resolve(kinds, order, &inc.actor, Kind::Actor) {
-                    Ok(a) => a,
-                    Err((msg, hint)) => {
-                        c.error(
-                            &[vpath[0], vpath[1], vpath[2], Anchor::Str(&inc.actor)],
-                            format!("{what}: {msg}"),
-                            hint,
-                        );
-                        continue;
-                    }
-                };
-                let acts: Vec<String> = file.actors[a].actions.iter().map(|x| x.id.clone()).collect();
-                let Some(k) = acts.iter().position(|x| *x == inc.action) else {
-                    let hint = closest(&inc.action, &acts)
-                        .map(|s| format!("did you mean `{s}`?"))
-                        .unwrap_or_else(|| format!("actions of `{}`: {}", inc.actor, acts.join(", ")));
-                    c.error(
-                        &[vpath[0], vpath[1], vpath[2], Anchor::Str(&inc.action)],
-                        format!("{what}: actor `{}` has no action `{}`", inc.actor, inc.action),
-                        Some(hint),
-                    );
+                let Some((a, k)) =
+                    incentive_target(c, file, kinds, order, &vpath, Some(&what), &inc.actor, &inc.action)
+                else {
                     continue;
                 };
                 let p = c.expr(&vpath, &inc.value, scope, Ty::Num, &format!("an incentive of {what}"));
