@@ -107,21 +107,7 @@ impl<'a> Lexer<'a> {
             }
             let start = i;
             if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
-                while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
-                    i += 1;
-                }
-                if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
-                    let mut j = i + 1;
-                    if j < bytes.len() && (bytes[j] == b'+' || bytes[j] == b'-') {
-                        j += 1;
-                    }
-                    if j < bytes.len() && bytes[j].is_ascii_digit() {
-                        i = j;
-                        while i < bytes.len() && bytes[i].is_ascii_digit() {
-                            i += 1;
-                        }
-                    }
-                }
+                i = number_end(bytes, i);
                 let text = &src[start..i];
                 let v: f64 = text
                     .parse()
@@ -849,6 +835,28 @@ pub struct Literal {
     pub exponent: bool,
 }
 
+/// Where the number starting at `i` ends: digits and dots, then an optional exponent (`e`, an optional sign,
+/// digits). The lexer and [`literals`] both use it, so the register reads each number's text exactly as the
+/// compiler does.
+fn number_end(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+        i += 1;
+    }
+    if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
+        let mut j = i + 1;
+        if j < bytes.len() && (bytes[j] == b'+' || bytes[j] == b'-') {
+            j += 1;
+        }
+        if j < bytes.len() && bytes[j].is_ascii_digit() {
+            i = j;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+        }
+    }
+    i
+}
+
 /// The numeric literals of `src` in order, or none if it does not lex (the
 /// compiler reports that error). Uses the compiler's own lexer, so the
 /// register sees exactly the numbers the compiled program holds.
@@ -860,22 +868,7 @@ pub fn literals(src: &str) -> Vec<Literal> {
     let mut out = Vec::new();
     for (k, (tok, start)) in toks.iter().enumerate() {
         if let Tok::Num(v) = tok {
-            let mut i = *start;
-            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
-                i += 1;
-            }
-            if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
-                let mut j = i + 1;
-                if j < bytes.len() && (bytes[j] == b'+' || bytes[j] == b'-') {
-                    j += 1;
-                }
-                if j < bytes.len() && bytes[j].is_ascii_digit() {
-                    i = j;
-                    while i < bytes.len() && bytes[i].is_ascii_digit() {
-                        i += 1;
-                    }
-                }
-            }
+            let i = number_end(bytes, *start);
             let exponent = k > 0 && toks[k - 1].0 == Tok::Sym("^");
             out.push(Literal {
                 value: *v,
