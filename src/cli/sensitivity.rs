@@ -91,14 +91,10 @@ pub struct SensitivitySpec {
     pub levels: u32,
     pub no_charts: bool,
     /// What the design varies (absent in states written before coefficient factors: the uncertainties).
-    #[serde(default = "uncertainties")]
+    #[serde(default)]
     pub factors: FactorMode,
     #[serde(default)]
     pub coefficients: Option<String>,
-}
-
-fn uncertainties() -> FactorMode {
-    FactorMode::Uncertainties
 }
 
 impl SensitivitySpec {

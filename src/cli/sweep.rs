@@ -79,14 +79,10 @@ pub struct SweepSpec {
     pub outcomes: Vec<String>,
     pub no_charts: bool,
     /// What the design varies (absent in states written before coefficient factors: the uncertainties).
-    #[serde(default = "uncertainties")]
+    #[serde(default)]
     pub factors: FactorMode,
     #[serde(default)]
     pub coefficients: Option<String>,
-}
-
-fn uncertainties() -> FactorMode {
-    FactorMode::Uncertainties
 }
 
 impl SweepSpec {

@@ -19,10 +19,14 @@ use crate::scenario::{self, Loaded};
 use anyhow::{Context, Result, bail};
 
 /// What an exploration design varies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+///
+/// The default, `Uncertainties`, is also what a saved shard or resume state written before coefficient factors
+/// existed means.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FactorMode {
     /// The declared uncertainties (each on its distribution).
+    #[default]
     Uncertainties,
     /// Coefficient groups (one factor per item; members move by a common quantile of their ranges).
     Groups,
