@@ -5,7 +5,7 @@ use greatgame::hindcast::{self, spec};
 use greatgame::scenario::load;
 use std::fs;
 
-const SERIES: [&str; 15] = [
+const SERIES: [&str; 17] = [
     "gdp_index",
     "humanitarian_funding_usd_bn",
     "returns_from_iran_m",
@@ -14,6 +14,8 @@ const SERIES: [&str; 15] = [
     "ttp_deaths",
     "pakistan_militant_attacks",
     "isisk_attacks_afghanistan",
+    "isisk_claimed_attacks_afghanistan",
+    "isisk_mass_casualty_attacks_afghanistan",
     "isisk_mass_casualty_attacks_abroad",
     "afghanistan_terror_deaths",
     "pak_strikes_in_afghanistan",

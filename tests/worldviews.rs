@@ -207,9 +207,12 @@ fn without_world(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
 #[test]
 fn a_fixed_view_runs_exactly_like_its_terms_written_on_the_levers() {
     let tmp = tempfile::tempdir().unwrap();
-    for (engagement, pakistan) in [("emboldens", "hedges"), ("moderates", "movable")] {
+    for (engagement, pakistan, ct) in [
+        ("emboldens", "hedges", "ct_limited"),
+        ("moderates", "movable", "ct_effective"),
+    ] {
         let file = tmp.path().join(format!("{engagement}.ron"));
-        std::fs::write(&file, views_on_levers(&[engagement, pakistan])).unwrap();
+        std::fs::write(&file, views_on_levers(&[engagement, pakistan, ct])).unwrap();
         let fixed = run_rows(
             &tmp.path().join(format!("fixed-{engagement}")),
             None,
@@ -218,6 +221,8 @@ fn a_fixed_view_runs_exactly_like_its_terms_written_on_the_levers() {
                 &format!("engagement={engagement}"),
                 "--world",
                 &format!("pakistan_response={pakistan}"),
+                "--world",
+                &format!("taliban_ct_isisk={ct}"),
             ],
         );
         let col = fixed[0]
@@ -226,7 +231,7 @@ fn a_fixed_view_runs_exactly_like_its_terms_written_on_the_levers() {
             .expect("world column");
         assert!(fixed[1..].iter().all(|r| r[col] == engagement));
         let on_levers = run_rows(&tmp.path().join(format!("levers-{engagement}")), Some(&file), &[]);
-        assert_eq!(without_world(fixed), on_levers, "{engagement}/{pakistan}");
+        assert_eq!(without_world(fixed), on_levers, "{engagement}/{pakistan}/{ct}");
     }
 }
 
@@ -236,7 +241,7 @@ fn view_draws_are_common_to_every_policy_and_selection() {
     let all = run_rows(&tmp.path().join("all"), None, &[]);
     let one = run_rows(&tmp.path().join("one"), None, &["--policy", "rubin_regional_realism"]);
     let cols: Vec<usize> = (0..all[0].len()).filter(|&i| all[0][i].starts_with("world.")).collect();
-    assert_eq!(cols.len(), 2);
+    assert_eq!(cols.len(), 3);
     let mut by_trial: HashMap<String, Vec<String>> = HashMap::new();
     for r in &all[1..] {
         let views: Vec<String> = cols.iter().map(|&c| r[c].clone()).collect();
@@ -282,12 +287,12 @@ fn rank_stability_has_every_rank_and_shares_summing_to_one() {
         e.0 += rec[3].parse::<f64>().unwrap();
         e.1.push(rec[2].parse().unwrap());
     }
-    // 6 policies × (4 worlds + all).
-    assert_eq!(sums.len(), 6 * 5);
+    // 6 policies × (8 worlds + all).
+    assert_eq!(sums.len(), 6 * 9);
     assert!(sums.keys().any(|(_, w)| w == "all"));
     assert!(
         sums.keys()
-            .any(|(_, w)| w == "engagement=emboldens;pakistan_response=hedges")
+            .any(|(_, w)| w == "engagement=emboldens;pakistan_response=hedges;taliban_ct_isisk=ct_limited")
     );
     for ((p, w), (s, ranks)) in &sums {
         assert!((s - 1.0).abs() < 1e-9, "{p} in {w}: shares sum to {s}");
