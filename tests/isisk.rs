@@ -50,7 +50,9 @@ fn record(policy: &str) -> String {
 }
 
 fn years(scenario: &str, policy: &str) -> Years {
-    let model = load_str(scenario, "isisk-test.ron").unwrap_or_else(|e| panic!("{e}")).model;
+    let model = load_str(scenario, "isisk-test.ron")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .model;
     let rec = spec::load_str(&model, &record(policy), "isisk-test.hindcast.ron").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(rec.years, (2021..=2030).collect::<Vec<_>>());
     let res = hindcast::run(&model, &rec, TRIALS, 1, 2).unwrap();
@@ -78,8 +80,14 @@ fn with_lever_variants() -> String {
     let at = "    (id: \"rubin_regional_realism\"";
     assert_eq!(DEFAULT_SCENARIO.matches(at).count(), 1);
     let variants = [
-        ("v_intel", r#"(lever: "ct_cooperation", value: "intel_sharing", from: "2026Q1", passage: "test")"#),
-        ("v_central_asia", r#"(lever: "central_asia_ct", value: true, from: "2026Q1", passage: "test")"#),
+        (
+            "v_intel",
+            r#"(lever: "ct_cooperation", value: "intel_sharing", from: "2026Q1", passage: "test")"#,
+        ),
+        (
+            "v_central_asia",
+            r#"(lever: "central_asia_ct", value: true, from: "2026Q1", passage: "test")"#,
+        ),
     ];
     let block: String = variants
         .iter()
@@ -94,7 +102,11 @@ fn with_lever_variants() -> String {
 
 /// Fix the `taliban_ct_isisk` world view by giving the other view weight 0.
 fn only_view(text: &str, keep: &str) -> String {
-    let drop = if keep == "ct_effective" { "ct_limited" } else { "ct_effective" };
+    let drop = if keep == "ct_effective" {
+        "ct_limited"
+    } else {
+        "ct_effective"
+    };
     let head = format!("(id: \"{drop}\", label: ");
     let start = text.find(&head).expect("view");
     let w = start + text[start..].find("weight: 1.0").expect("weight");
@@ -118,7 +130,12 @@ fn status_quo_keeps_a_resilient_floor_instead_of_decaying_to_zero() {
     assert!(y.home[9] < 0.5 * y.home[2], "{:?}", y.home);
     // The 2021-2023 levels stay near the record (415 annualised, 199, 49), within a factor of 1.5.
     for (k, obs) in [(0, 415.0), (1, 199.0), (2, 49.0)] {
-        assert!(y.home[k] > obs / 1.5 && y.home[k] < obs * 1.5, "{}: {:.1} vs {obs}", 2021 + k, y.home[k]);
+        assert!(
+            y.home[k] > obs / 1.5 && y.home[k] < obs * 1.5,
+            "{}: {:.1} vs {obs}",
+            2021 + k,
+            y.home[k]
+        );
     }
 }
 
@@ -129,7 +146,12 @@ fn more_taliban_ct_lowers_home_attacks_with_diminishing_returns() {
     let home: Vec<f64> = runs.iter().map(|y| Years::policy(&y.home)).collect();
     let gains: Vec<f64> = home.windows(2).map(|w| w[0] - w[1]).collect();
     for (g, w) in gains.iter().zip(levels.windows(2)) {
-        assert!(*g > 0.0, "more effort ({} -> {}) must lower attacks: {home:?}", w[0], w[1]);
+        assert!(
+            *g > 0.0,
+            "more effort ({} -> {}) must lower attacks: {home:?}",
+            w[0],
+            w[1]
+        );
     }
     // Each further 0.1 of effort buys less than the one before (saturating suppression).
     assert!(gains.windows(2).all(|g| g[1] < g[0]), "gains {gains:?}");
@@ -148,8 +170,18 @@ fn pressure_at_home_turns_isisk_toward_external_attacks() {
         let r = Years::policy(&y.region);
         r / (r + Years::policy(&y.home))
     };
-    assert!(orient(&high) > orient(&low) + 0.2, "orientation {} vs {}", orient(&high), orient(&low));
-    assert!(share(&high) > 2.0 * share(&low), "external share {} vs {}", share(&high), share(&low));
+    assert!(
+        orient(&high) > orient(&low) + 0.2,
+        "orientation {} vs {}",
+        orient(&high),
+        orient(&low)
+    );
+    assert!(
+        share(&high) > 2.0 * share(&low),
+        "external share {} vs {}",
+        share(&high),
+        share(&low)
+    );
     // The baseline too: the orientation rises from the takeover as the Taliban build up CT (2021 vs 2025).
     let sq = years(DEFAULT_SCENARIO, "status_quo");
     assert!(sq.orientation[4] > sq.orientation[0] + 0.3, "{:?}", sq.orientation);
@@ -192,9 +224,15 @@ fn the_world_view_decides_which_lever_matters_more() {
     let (intel_eff, ca_eff) = effect("ct_effective");
     let (intel_lim, ca_lim) = effect("ct_limited");
     // Effective Taliban CT: intelligence sharing with them does more than the Central Asian route.
-    assert!(intel_eff > 1.2 * ca_eff, "effective: intel {intel_eff:.3}, central asia {ca_eff:.3}");
+    assert!(
+        intel_eff > 1.2 * ca_eff,
+        "effective: intel {intel_eff:.3}, central asia {ca_eff:.3}"
+    );
     // Limited Taliban CT: the reverse.
-    assert!(ca_lim > 1.2 * intel_lim, "limited: intel {intel_lim:.3}, central asia {ca_lim:.3}");
+    assert!(
+        ca_lim > 1.2 * intel_lim,
+        "limited: intel {intel_lim:.3}, central asia {ca_lim:.3}"
+    );
     assert!(intel_eff > intel_lim && ca_lim > ca_eff);
 }
 
@@ -221,7 +259,11 @@ fn each_isisk_series_names_its_counter_and_t4_t5_pass() {
         assert!(t.pass(), "{id}: {:?}", t.checks);
     }
     // Claimed attacks in 2023 near the Afghan Witness count (18 in ten months, about 22 a year).
-    let s = rec.series.iter().position(|s| s.id == "isisk_claimed_attacks_afghanistan").unwrap();
+    let s = rec
+        .series
+        .iter()
+        .position(|s| s.id == "isisk_claimed_attacks_afghanistan")
+        .unwrap();
     let y2023 = rec.years.iter().position(|&y| y == 2023).unwrap();
     let claimed = res.series[s][y2023].moments.mean;
     assert!(claimed > 10.0 && claimed < 45.0, "claimed attacks 2023: {claimed:.1}");

@@ -34,7 +34,8 @@ fn built_in_worldviews_load_with_normalised_weights() {
         ids,
         [
             ("engagement", vec!["moderates", "emboldens"]),
-            ("pakistan_response", vec!["movable", "hedges"])
+            ("pakistan_response", vec!["movable", "hedges"]),
+            ("taliban_ct_isisk", vec!["ct_effective", "ct_limited"])
         ]
     );
     for w in &m.worlds {
