@@ -453,7 +453,7 @@ fn world_option_fixes_views_and_explains_unknown_names() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected MECHANISM=VIEW"));
 
     // The status-quo record passes the hindcast under each view.
-    for w in ["engagement=emboldens", "pakistan_response=hedges"] {
+    for w in ["engagement=emboldens", "pakistan_response=hedges", "ttp_restraint=patron"] {
         let out = gg()
             .args(["hindcast", "--trials", "2000", "--quiet", "--world", w, "--out"])
             .arg(tmp.path().join(w.replace('=', "-")))
@@ -465,6 +465,6 @@ fn world_option_fixes_views_and_explains_unknown_names() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(out.status.success(), "{all}");
-        assert!(all.contains("12 of 12 targets pass"), "{w}: {all}");
+        assert!(all.contains("14 of 14 targets pass"), "{w}: {all}");
     }
 }
