@@ -132,8 +132,10 @@ fn deaths_attacks_and_baloch_violence_move_apart() {
     for y in 0..5 {
         // the PICSS-like count is the TTP's attacks plus the Baloch insurgents'
         assert!((all[y] - ttp_attacks[y] - baloch[y]).abs() < 1e-6 * all[y]);
+        // about 10-30% of the count in the record years (judgement); a shrinking share later, as the TTP grows
+        let low = if y <= 2 { 0.1 } else { 0.04 };
         assert!(
-            baloch[y] > 0.1 * all[y] && baloch[y] < 0.35 * all[y],
+            baloch[y] > low * all[y] && baloch[y] < 0.35 * all[y],
             "{y}: {} of {}",
             baloch[y],
             all[y]
