@@ -26,6 +26,8 @@ pub struct HindcastResults {
     pub series: Vec<Vec<OutcomeStats>>,
     /// `occurred[g][y]`: trials in which event group g had happened by the end of year y.
     pub occurred: Vec<Vec<u64>>,
+    /// `occurred_in[g][y]`: trials in which event group g happened at least once in year y.
+    pub occurred_in: Vec<Vec<u64>>,
     /// Per-trial sums over year windows, for `TotalMean`/`TotalP95` checks:
     /// `(series, from, to, stats)`.
     pub totals: Vec<(usize, usize, usize, OutcomeStats)>,
@@ -58,6 +60,7 @@ fn total_windows(rec: &Record) -> Vec<(usize, usize, usize)> {
 struct Acc {
     series: Vec<Vec<OutcomeStats>>,
     occurred: Vec<Vec<u64>>,
+    occurred_in: Vec<Vec<u64>>,
     totals: Vec<OutcomeStats>,
 }
 
@@ -67,6 +70,7 @@ impl Acc {
         Acc {
             series: vec![vec![OutcomeStats::default(); ny]; rec.series.len()],
             occurred: vec![vec![0; ny]; rec.events.len()],
+            occurred_in: vec![vec![0; ny]; rec.events.len()],
             totals: vec![OutcomeStats::default(); windows],
         }
     }
@@ -77,6 +81,11 @@ impl Acc {
             }
         }
         for (a, b) in self.occurred.iter_mut().zip(&o.occurred) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        for (a, b) in self.occurred_in.iter_mut().zip(&o.occurred_in) {
             for (x, y) in a.iter_mut().zip(b) {
                 *x += y;
             }
@@ -124,6 +133,7 @@ pub fn run(model: &Model, rec: &Record, trials: u64, seed: u64, threads: usize) 
         elapsed: started.elapsed(),
         series: acc.series,
         occurred: acc.occurred,
+        occurred_in: acc.occurred_in,
         totals: windows
             .into_iter()
             .zip(acc.totals)
@@ -140,10 +150,12 @@ fn run_chunk(model: &Model, rec: &Record, windows: &[(usize, usize, usize)], see
     let first_year = rec.years[0];
     let per_year = model.calendar.per_year as f64;
     let mut happened = vec![false; rec.events.len()];
+    let mut happened_this_year = vec![false; rec.events.len()];
     for trial in start..end {
         let mut st = model.new_trial(seed, trial);
         annual.iter_mut().for_each(|x| *x = 0.0);
         happened.iter_mut().for_each(|h| *h = false);
+        happened_this_year.iter_mut().for_each(|h| *h = false);
         while st.turn < rec.turns {
             let turn = st.turn;
             model.step(&mut st, rec.policy);
@@ -163,6 +175,7 @@ fn run_chunk(model: &Model, rec: &Record, windows: &[(usize, usize, usize)], see
                                     .map(|f| match f {
                                         PerEvent::Const(x) => *x,
                                         PerEvent::Param(p) => st.params[*p],
+                                        PerEvent::Var(v) => st.vars[*v],
                                     })
                                     .product();
                                 *cell += n as f64 * each;
@@ -177,12 +190,13 @@ fn run_chunk(model: &Model, rec: &Record, windows: &[(usize, usize, usize)], see
                 }
             }
             for (g, group) in rec.events.iter().enumerate() {
-                happened[g] = happened[g]
-                    || group.events.iter().any(|&e| st.turn_events[e] > 0)
+                let now = group.events.iter().any(|&e| st.turn_events[e] > 0)
                     || group
                         .actions
                         .iter()
                         .any(|&(a, k)| model.chose(&st.choices, a, usize::from(k)));
+                happened[g] = happened[g] || now;
+                happened_this_year[g] = happened_this_year[g] || now;
             }
             let year_ends = st.turn == rec.turns || year_of_turn(model, st.turn) != year_of_turn(model, turn);
             if year_ends {
@@ -190,6 +204,12 @@ fn run_chunk(model: &Model, rec: &Record, windows: &[(usize, usize, usize)], see
                     if *h {
                         acc.occurred[g][y] += 1;
                     }
+                }
+                for (g, h) in happened_this_year.iter_mut().enumerate() {
+                    if *h {
+                        acc.occurred_in[g][y] += 1;
+                    }
+                    *h = false;
                 }
             }
         }

@@ -77,6 +77,9 @@ struct TermFile {
 enum Scale {
     Const(f64),
     Param(String),
+    /// A state variable's value at the end of the turn the events happened in
+    /// (e.g. deaths per attack that move with the campaign).
+    Var(String),
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,6 +130,9 @@ enum StatFile {
     Ratio { series: String, year: i32, over: i32 },
     /// Probability that an event group has happened by the end of `year`.
     ProbBy { event: String, year: i32 },
+    /// Probability that an event group happens in calendar year `year` (at
+    /// least once in its turns), whatever happened before.
+    ProbIn { event: String, year: i32 },
     /// Mean over trials of a series summed over `from..=to`.
     TotalMean { series: String, from: i32, to: i32 },
     /// 95th percentile over trials of a series summed over `from..=to`.
@@ -190,6 +196,7 @@ pub struct Term {
 pub enum PerEvent {
     Const(f64),
     Param(usize),
+    Var(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -229,6 +236,7 @@ pub enum Stat {
     Growth { series: usize, year: usize },
     Ratio { series: usize, year: usize, over: usize },
     ProbBy { event: usize, year: usize },
+    ProbIn { event: usize, year: usize },
     TotalMean { series: usize, from: usize, to: usize },
     TotalP95 { series: usize, from: usize, to: usize },
 }
@@ -428,6 +436,7 @@ impl Resolver<'_> {
                             .map(|f| match f {
                                 Scale::Const(x) => Some(PerEvent::Const(x)),
                                 Scale::Param(p) => self.param(&p).map(PerEvent::Param),
+                                Scale::Var(v) => self.var(&v).map(PerEvent::Var),
                             })
                             .collect();
                         match (
@@ -549,6 +558,11 @@ impl Resolver<'_> {
                         let e = self.lookup("event group", &event, event_ids.clone());
                         let y = yr(self, year);
                         e.zip(y).map(|(event, year)| Stat::ProbBy { event, year })
+                    }
+                    StatFile::ProbIn { event, year } => {
+                        let e = self.lookup("event group", &event, event_ids.clone());
+                        let y = yr(self, year);
+                        e.zip(y).map(|(event, year)| Stat::ProbIn { event, year })
                     }
                     StatFile::TotalMean { series, from, to } | StatFile::TotalP95 { series, from, to } => {
                         let s = self.lookup("series", &series, series_ids.clone());

@@ -71,6 +71,14 @@ fn check(rec: &Record, res: &HindcastResults, c: &Check) -> CheckResult {
                 Some(wilson95(k as f64, res.trials)),
             )
         }
+        Stat::ProbIn { event, year: y } => {
+            let k = res.occurred_in[event][y];
+            (
+                format!("P({} in {})", rec.events[event].id, year(y)),
+                k as f64 / res.trials as f64,
+                Some(wilson95(k as f64, res.trials)),
+            )
+        }
         Stat::TotalMean { series, from, to } => (
             format!("{} {}-{} total, mean", rec.series[series].id, year(from), year(to)),
             res.total(series, from, to).map_or(f64::NAN, |s| s.moments.mean),
