@@ -33,8 +33,21 @@ fn reduced_hindcast_passes_the_stable_targets() {
     let rec = spec::load(&model, None, None).unwrap();
     let res = hindcast::run(&model, &rec, 2000, 1, 2).unwrap();
     let scored = hindcast::evaluate(&rec, &res);
-    assert_eq!(scored.len(), 12);
-    let stable = ["T1", "T2", "T3", "T5", "T7", "T8", "T9", "T10", "T11", "T12"];
+    assert_eq!(scored.len(), 14);
+    let stable = [
+        "T1",
+        "T2",
+        "T3",
+        "T5",
+        "T7",
+        "T8",
+        "T9",
+        "T10",
+        "T11",
+        "T12",
+        "P-no-strike-2021",
+        "P-drive-late-2023",
+    ];
     for t in &scored {
         for c in &t.checks {
             assert!(c.value.is_finite(), "{}: {} not computed", t.target.id, c.what);
