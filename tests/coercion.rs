@@ -241,3 +241,45 @@ fn closing_the_crossings_costs_both_economies() {
     assert!(d_gdp < -0.002, "Afghan GDP index change: {d_gdp}");
     assert!(d_stress > 0.01, "Pakistan's economic stress change: {d_stress}");
 }
+
+/// The contested mechanism `pakistan_coercion` has no lever: its views act on the status-quo run itself. Under
+/// `backfires` the TTP ends 2025 stronger and better sheltered than under `compels` (same trials, views fixed by
+/// giving the other view weight 0).
+#[test]
+fn under_backfires_coercion_strengthens_the_ttp() {
+    let only = |keep: &str| {
+        let (compels, backfires) = (
+            r#"weight: 1.0, argued_by: ["justsecurity-2021"],"#,
+            r#"weight: 1.0, argued_by: ["justsecurity-2022", "fairobserver-2025"],"#,
+        );
+        assert!(DEFAULT_SCENARIO.contains(compels) && DEFAULT_SCENARIO.contains(backfires));
+        let text = if keep == "compels" {
+            DEFAULT_SCENARIO.replacen(backfires, &backfires.replace("1.0", "0.0"), 1)
+        } else {
+            DEFAULT_SCENARIO.replacen(compels, &compels.replace("1.0", "0.0"), 1)
+        };
+        load_str(&text, "view.ron").unwrap_or_else(|e| panic!("{e}")).model
+    };
+    let (c, b) = (only("compels"), only("backfires"));
+    let (ttp, support) = (var(&c, "ttp_strength"), var(&c, "taliban_ttp_support"));
+    let (mut d_ttp, mut d_support) = (0.0, 0.0);
+    let n = 400;
+    for k in 0..n {
+        let pc = path(&c, 13, k, HINDCAST_TURNS);
+        let pb = path(&b, 13, k, HINDCAST_TURNS);
+        assert_eq!(pc.vars[0], pb.vars[0], "same initial state");
+        let end = HINDCAST_TURNS as usize;
+        d_ttp += pb.vars[end][ttp] - pc.vars[end][ttp];
+        d_support += pb.vars[end][support] - pc.vars[end][support];
+    }
+    assert!(
+        d_ttp / n as f64 > 0.05,
+        "TTP strength, backfires - compels: {}",
+        d_ttp / n as f64
+    );
+    assert!(
+        d_support / n as f64 > 0.0,
+        "sanctuary, backfires - compels: {}",
+        d_support / n as f64
+    );
+}

@@ -34,7 +34,8 @@ fn built_in_worldviews_load_with_normalised_weights() {
         ids,
         [
             ("engagement", vec!["moderates", "emboldens"]),
-            ("pakistan_response", vec!["movable", "hedges"])
+            ("pakistan_response", vec!["movable", "hedges"]),
+            ("pakistan_coercion", vec!["compels", "backfires"])
         ]
     );
     for w in &m.worlds {
@@ -136,11 +137,18 @@ fn view_items(view: &str) -> (Vec<String>, Vec<String>) {
     };
     let mut inc = Vec::new();
     let mut eff = Vec::new();
-    for l in block.lines().map(str::trim).filter(|l| l.starts_with("(lever: ")) {
-        if l.contains(", actor: ") {
-            inc.push(strip(l));
-        } else {
-            eff.push(strip(l));
+    for l in block.lines().map(str::trim) {
+        if l.starts_with("(lever: ") {
+            if l.contains(", actor: ") {
+                inc.push(strip(l));
+            } else {
+                eff.push(strip(l));
+            }
+        } else if l.starts_with("(actor: ") {
+            // A view no lever conditions (`pakistan_coercion`): its items already have the lever's form.
+            inc.push(format!("          {l}"));
+        } else if l.starts_with("(var: ") {
+            eff.push(format!("          {l}"));
         }
     }
     (inc, eff)
@@ -207,9 +215,12 @@ fn without_world(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
 #[test]
 fn a_fixed_view_runs_exactly_like_its_terms_written_on_the_levers() {
     let tmp = tempfile::tempdir().unwrap();
-    for (engagement, pakistan) in [("emboldens", "hedges"), ("moderates", "movable")] {
+    for (engagement, pakistan, coercion) in [
+        ("emboldens", "hedges", "backfires"),
+        ("moderates", "movable", "compels"),
+    ] {
         let file = tmp.path().join(format!("{engagement}.ron"));
-        std::fs::write(&file, views_on_levers(&[engagement, pakistan])).unwrap();
+        std::fs::write(&file, views_on_levers(&[engagement, pakistan, coercion])).unwrap();
         let fixed = run_rows(
             &tmp.path().join(format!("fixed-{engagement}")),
             None,
@@ -218,6 +229,8 @@ fn a_fixed_view_runs_exactly_like_its_terms_written_on_the_levers() {
                 &format!("engagement={engagement}"),
                 "--world",
                 &format!("pakistan_response={pakistan}"),
+                "--world",
+                &format!("pakistan_coercion={coercion}"),
             ],
         );
         let col = fixed[0]
@@ -236,7 +249,7 @@ fn view_draws_are_common_to_every_policy_and_selection() {
     let all = run_rows(&tmp.path().join("all"), None, &[]);
     let one = run_rows(&tmp.path().join("one"), None, &["--policy", "rubin_regional_realism"]);
     let cols: Vec<usize> = (0..all[0].len()).filter(|&i| all[0][i].starts_with("world.")).collect();
-    assert_eq!(cols.len(), 2);
+    assert_eq!(cols.len(), 3);
     let mut by_trial: HashMap<String, Vec<String>> = HashMap::new();
     for r in &all[1..] {
         let views: Vec<String> = cols.iter().map(|&c| r[c].clone()).collect();
@@ -282,12 +295,12 @@ fn rank_stability_has_every_rank_and_shares_summing_to_one() {
         e.0 += rec[3].parse::<f64>().unwrap();
         e.1.push(rec[2].parse().unwrap());
     }
-    // 6 policies × (4 worlds + all).
-    assert_eq!(sums.len(), 6 * 5);
+    // 6 policies × (8 worlds + all).
+    assert_eq!(sums.len(), 6 * 9);
     assert!(sums.keys().any(|(_, w)| w == "all"));
     assert!(
         sums.keys()
-            .any(|(_, w)| w == "engagement=emboldens;pakistan_response=hedges")
+            .any(|(_, w)| w.starts_with("engagement=emboldens;pakistan_response=hedges;"))
     );
     for ((p, w), (s, ranks)) in &sums {
         assert!((s - 1.0).abs() < 1e-9, "{p} in {w}: shares sum to {s}");
