@@ -56,8 +56,8 @@ fn misspelt_actor_in_incentive_names_line_and_suggests() {
 
 #[test]
 fn misspelt_actor_in_expression_points_at_the_name() {
-    let from = r#""0.8 * pak_afg_tension * pak_afg_tension + 0.3 * pakistan.cross_border_strikes""#;
-    let to = r#""0.8 * pak_afg_tension * pak_afg_tension + 0.3 * pakistn.cross_border_strikes""#;
+    let from = r#""0.8 * pak_afg_tension * pak_afg_tension + 0.3 * pakistan.cross_border_strikes + 0.3 * taliban.retaliate_pakistan""#;
+    let to = r#""0.8 * pak_afg_tension * pak_afg_tension + 0.3 * pakistn.cross_border_strikes + 0.3 * taliban.retaliate_pakistan""#;
     let msg = broken(from, to);
     let text = DEFAULT_SCENARIO.replacen(from, to, 1);
     let line = line_of(&text, "pakistn.cross");

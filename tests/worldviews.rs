@@ -18,6 +18,11 @@ fn broken(from: &str, to: &str) -> String {
     err.to_string()
 }
 
+/// How many contested mechanisms the built-in scenario has (each has two views).
+fn m_worlds() -> usize {
+    load_str(DEFAULT_SCENARIO, "a.ron").unwrap().model.worlds.len()
+}
+
 fn line_of(text: &str, needle: &str) -> usize {
     text[..text.find(needle).expect("needle")].matches('\n').count() + 1
 }
@@ -36,7 +41,8 @@ fn built_in_worldviews_load_with_normalised_weights() {
             ("engagement", vec!["moderates", "emboldens"]),
             ("pakistan_response", vec!["movable", "hedges"]),
             ("taliban_ct_isisk", vec!["ct_effective", "ct_limited"]),
-            ("ttp_restraint", vec!["broker", "patron"])
+            ("ttp_restraint", vec!["broker", "patron"]),
+            ("pakistan_coercion", vec!["compels", "backfires"])
         ]
     );
     for w in &m.worlds {
@@ -138,11 +144,18 @@ fn view_items(view: &str) -> (Vec<String>, Vec<String>) {
     };
     let mut inc = Vec::new();
     let mut eff = Vec::new();
-    for l in block.lines().map(str::trim).filter(|l| l.starts_with("(lever: ")) {
-        if l.contains(", actor: ") {
-            inc.push(strip(l));
-        } else {
-            eff.push(strip(l));
+    for l in block.lines().map(str::trim) {
+        if l.starts_with("(lever: ") {
+            if l.contains(", actor: ") {
+                inc.push(strip(l));
+            } else {
+                eff.push(strip(l));
+            }
+        } else if l.starts_with("(actor: ") {
+            // A view no lever conditions (`pakistan_coercion`): its items already have the lever's form.
+            inc.push(format!("          {l}"));
+        } else if l.starts_with("(var: ") {
+            eff.push(format!("          {l}"));
         }
     }
     (inc, eff)
@@ -209,28 +222,31 @@ fn without_world(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
 #[test]
 fn a_fixed_view_runs_exactly_like_its_terms_written_on_the_levers() {
     let tmp = tempfile::tempdir().unwrap();
-    for (engagement, pakistan, ttp) in [("emboldens", "hedges", "patron"), ("moderates", "movable", "broker")] {
+    // Two worlds: every mechanism at its second view, then every mechanism at its first.
+    let m = load_str(DEFAULT_SCENARIO, "a.ron").unwrap().model;
+    for pick in [1, 0] {
+        let views: Vec<(&str, &str)> = m
+            .worlds
+            .iter()
+            .map(|w| (w.id.as_str(), w.views[pick].id.as_str()))
+            .collect();
+        let engagement = views[0].1;
+        let names: Vec<&str> = views.iter().map(|(_, v)| *v).collect();
         let file = tmp.path().join(format!("{engagement}.ron"));
-        std::fs::write(&file, views_on_levers(&[engagement, pakistan, ttp])).unwrap();
-        let fixed = run_rows(
-            &tmp.path().join(format!("fixed-{engagement}")),
-            None,
-            &[
-                "--world",
-                &format!("engagement={engagement}"),
-                "--world",
-                &format!("pakistan_response={pakistan}"),
-                "--world",
-                &format!("ttp_restraint={ttp}"),
-            ],
-        );
+        std::fs::write(&file, views_on_levers(&names)).unwrap();
+        let args: Vec<String> = views
+            .iter()
+            .flat_map(|(w, v)| ["--world".to_string(), format!("{w}={v}")])
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let fixed = run_rows(&tmp.path().join(format!("fixed-{engagement}")), None, &args);
         let col = fixed[0]
             .iter()
             .position(|h| h == "world.engagement")
             .expect("world column");
         assert!(fixed[1..].iter().all(|r| r[col] == engagement));
         let on_levers = run_rows(&tmp.path().join(format!("levers-{engagement}")), Some(&file), &[]);
-        assert_eq!(without_world(fixed), on_levers, "{engagement}/{pakistan}/{ct}");
+        assert_eq!(without_world(fixed), on_levers, "{names:?}");
     }
 }
 
@@ -240,7 +256,7 @@ fn view_draws_are_common_to_every_policy_and_selection() {
     let all = run_rows(&tmp.path().join("all"), None, &[]);
     let one = run_rows(&tmp.path().join("one"), None, &["--policy", "rubin_regional_realism"]);
     let cols: Vec<usize> = (0..all[0].len()).filter(|&i| all[0][i].starts_with("world.")).collect();
-    assert_eq!(cols.len(), 3);
+    assert_eq!(cols.len(), m_worlds());
     let mut by_trial: HashMap<String, Vec<String>> = HashMap::new();
     for r in &all[1..] {
         let views: Vec<String> = cols.iter().map(|&c| r[c].clone()).collect();
@@ -287,11 +303,11 @@ fn rank_stability_has_every_rank_and_shares_summing_to_one() {
         e.1.push(rec[2].parse().unwrap());
     }
     // 6 policies × (8 worlds + all).
-    assert_eq!(sums.len(), 6 * 9);
+    assert_eq!(sums.len(), 6 * ((1 << m_worlds()) + 1));
     assert!(sums.keys().any(|(_, w)| w == "all"));
     assert!(
         sums.keys()
-            .any(|(_, w)| w == "engagement=emboldens;pakistan_response=hedges;ttp_restraint=patron")
+            .any(|(_, w)| w.starts_with("engagement=emboldens;pakistan_response=hedges;"))
     );
     for ((p, w), (s, ranks)) in &sums {
         assert!((s - 1.0).abs() < 1e-9, "{p} in {w}: shares sum to {s}");
@@ -459,7 +475,9 @@ fn world_option_fixes_views_and_explains_unknown_names() {
     for w in [
         "engagement=emboldens",
         "pakistan_response=hedges",
+        "taliban_ct_isisk=ct_limited",
         "ttp_restraint=patron",
+        "pakistan_coercion=backfires",
     ] {
         let out = gg()
             .args(["hindcast", "--trials", "2000", "--quiet", "--world", w, "--out"])
@@ -472,6 +490,15 @@ fn world_option_fixes_views_and_explains_unknown_names() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(out.status.success(), "{all}");
-        assert!(all.contains("14 of 14 targets pass"), "{w}: {all}");
+        assert!(all_targets_pass(&all), "{w}: {all}");
     }
+}
+
+/// Whether a hindcast's output says "N of N targets pass" (every target, whatever their number).
+fn all_targets_pass(out: &str) -> bool {
+    out.lines().any(|l| {
+        let Some(i) = l.find(" targets pass") else { return false };
+        let words: Vec<&str> = l[..i].split_whitespace().collect();
+        words.len() >= 3 && words[words.len() - 2] == "of" && words[words.len() - 3] == words[words.len() - 1]
+    })
 }

@@ -692,13 +692,17 @@ impl Model {
                     }
                 }
             }
-            // The views' effects, after the levers' own, booked to the lever that conditions them.
+            // The views' effects, after the levers' own, booked to the lever that conditions them (to the drift
+            // channel for a mechanism no lever conditions).
             for (m, mech) in self.worlds.iter().enumerate() {
                 for e in &mech.views[st.world[m] as usize].effects {
                     let d = e.change.eval(&env);
                     delta[e.var as usize] += d;
                     if let Some(l) = ledger.as_deref_mut() {
-                        let ch = l.layout().lever(e.lever as usize);
+                        let ch = match e.lever {
+                            Some(li) => l.layout().lever(li as usize),
+                            None => drivers::DRIFT,
+                        };
                         l.add(ch, e.var as usize, d);
                     }
                 }

@@ -43,16 +43,18 @@ pub struct ViewDef {
 /// Extra value in points for `actor`'s action `action` while the view holds.
 #[derive(Debug, Clone)]
 pub struct ViewIncentiveDef {
-    pub lever: u16,
+    /// The lever that conditions it (`None`: a mechanism no lever conditions).
+    pub lever: Option<u16>,
     pub actor: u16,
     pub action: u16,
     pub value: Program,
 }
 
-/// Per-turn change to `var` while the view holds, booked to `lever` in the drivers ledger.
+/// Per-turn change to `var` while the view holds, booked to `lever` in the drivers ledger (to the drift channel
+/// when `None`).
 #[derive(Debug, Clone)]
 pub struct ViewEffectDef {
-    pub lever: u16,
+    pub lever: Option<u16>,
     pub var: u16,
     pub change: Program,
 }

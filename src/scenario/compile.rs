@@ -1286,7 +1286,10 @@ fn compile_worldviews(
             };
             let mut incentives = Vec::new();
             for inc in &v.incentives {
-                let l = lever(c, &inc.lever);
+                let l = match &inc.lever {
+                    Some(name) => lever(c, name).map(Some),
+                    None => Some(None),
+                };
                 let Some((a, k)) =
                     incentive_target(c, file, kinds, order, &vpath, Some(&what), &inc.actor, &inc.action)
                 else {
@@ -1305,7 +1308,10 @@ fn compile_worldviews(
             }
             let mut effects = Vec::new();
             for e in &v.effects {
-                let l = lever(c, &e.lever);
+                let l = match &e.lever {
+                    Some(name) => lever(c, name).map(Some),
+                    None => Some(None),
+                };
                 let var = match resolve(kinds, order, &e.var, Kind::Var) {
                     Ok(i) => i as u16,
                     Err((msg, hint)) => {

@@ -211,22 +211,26 @@ pub struct View {
     pub source: String,
 }
 
-/// Extra value an actor sees in an action under a view, attributed to the lever that conditions it.
+/// Extra value an actor sees in an action under a view, attributed to the lever that conditions it (none for a
+/// mechanism that no lever conditions, e.g. how the Taliban answer Pakistani coercion).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ViewIncentive {
-    pub lever: String,
+    #[serde(default)]
+    pub lever: Option<String>,
     pub actor: String,
     pub action: String,
     pub value: String,
     pub source: String,
 }
 
-/// A per-turn change to a variable under a view, booked to the lever that conditions it.
+/// A per-turn change to a variable under a view, booked to the lever that conditions it (without a lever: to the
+/// drift channel, as part of the model's own dynamics).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ViewChange {
-    pub lever: String,
+    #[serde(default)]
+    pub lever: Option<String>,
     pub var: String,
     pub change: String,
     pub source: String,
