@@ -5,7 +5,7 @@ use greatgame::hindcast::{self, spec};
 use greatgame::scenario::load;
 use std::fs;
 
-const SERIES: [&str; 15] = [
+const SERIES: [&str; 22] = [
     "gdp_index",
     "humanitarian_funding_usd_bn",
     "returns_from_iran_m",
@@ -21,6 +21,13 @@ const SERIES: [&str; 15] = [
     "iran_afg_clashes",
     "us_strikes_in_afghanistan",
     "formal_recognitions",
+    "engagement_settled",
+    "engagement_settled_russia",
+    "engagement_settled_china",
+    "relief_settled",
+    "ct_conditions_settled",
+    "relief_settled_us",
+    "other_donor_funding_usd_bn",
 ];
 
 /// A reduced hindcast (2,000 trials): the targets whose model value sits well
@@ -33,8 +40,10 @@ fn reduced_hindcast_passes_the_stable_targets() {
     let rec = spec::load(&model, None, None).unwrap();
     let res = hindcast::run(&model, &rec, 2000, 1, 2).unwrap();
     let scored = hindcast::evaluate(&rec, &res);
-    assert_eq!(scored.len(), 12);
-    let stable = ["T1", "T2", "T3", "T5", "T7", "T8", "T9", "T10", "T11", "T12"];
+    assert_eq!(scored.len(), 14);
+    let stable = [
+        "T1", "T2", "T3", "T5", "T7", "T8", "T9", "T10", "T11", "T12", "B1", "B2",
+    ];
     for t in &scored {
         for c in &t.checks {
             assert!(c.value.is_finite(), "{}: {} not computed", t.target.id, c.what);
@@ -102,6 +111,10 @@ fn cli_writes_every_required_file_and_series() {
         "iran_afg_war",
         "aq_external_attack",
         "isisk_external_attack_west",
+        "delisting:russia",
+        "ambassador:china",
+        "mission_upgrade:pakistan",
+        "mission_upgrade:india",
     ] {
         for y in 2021..=2025 {
             let line = ev
@@ -113,11 +126,12 @@ fn cli_writes_every_required_file_and_series() {
         }
     }
     let md = fs::read_to_string(out.join("targets.md")).unwrap();
-    for i in 1..=12 {
+    let ids = (1..=12).map(|i| format!("T{i}")).chain(["B1".to_string(), "B2".to_string()]);
+    for id in ids {
         let line = md
             .lines()
-            .find(|l| l.starts_with(&format!("- **T{i}**")))
-            .unwrap_or_else(|| panic!("no line for T{i}"));
+            .find(|l| l.starts_with(&format!("- **{id}**")))
+            .unwrap_or_else(|| panic!("no line for {id}"));
         assert!(line.contains("PASS") || line.contains("FAIL"), "{line}");
         assert!(line.contains("band"), "{line}");
     }

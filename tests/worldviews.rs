@@ -462,6 +462,6 @@ fn world_option_fixes_views_and_explains_unknown_names() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(out.status.success(), "{all}");
-        assert!(all.contains("12 of 12 targets pass"), "{w}: {all}");
+        assert!(all.contains("14 of 14 targets pass"), "{w}: {all}");
     }
 }
