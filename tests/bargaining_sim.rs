@@ -26,10 +26,7 @@ fn rounds_run_at_the_scheduled_turns_and_write_the_outputs() {
     let b = m.bargaining.as_ref().expect("the default scenario bargains");
     let scheduled: Vec<u32> = (0..m.turns).filter(|&t| b.scheduled[t as usize]).collect();
     let labels: Vec<String> = scheduled.iter().map(|&t| m.calendar.label(t)).collect();
-    assert_eq!(
-        labels,
-        ["2021Q4", "2022Q4", "2023Q4", "2024Q4", "2026Q1", "2028Q1"]
-    );
+    assert_eq!(labels, ["2021Q4", "2022Q4", "2023Q4", "2024Q4", "2026Q1", "2028Q1"]);
     let outputs: Vec<usize> = b.outputs.iter().map(|o| o.var as usize).collect();
     assert_eq!(outputs.len(), 9);
     for trial in 0..5 {
@@ -100,7 +97,14 @@ fn the_trial_is_untouched_before_the_first_round() {
     let m = default_model();
     let mut plain = m.clone();
     plain.bargaining = None;
-    let first = m.bargaining.as_ref().unwrap().scheduled.iter().position(|&s| s).unwrap() as u32;
+    let first = m
+        .bargaining
+        .as_ref()
+        .unwrap()
+        .scheduled
+        .iter()
+        .position(|&s| s)
+        .unwrap() as u32;
     for trial in 0..4 {
         let mut a = m.new_trial(11, trial);
         let mut b = plain.new_trial(11, trial);

@@ -170,7 +170,11 @@ fn the_2022_confrontation_shock_and_attacks_on_russia_move_its_motives() {
                 // the noise.
                 let rise = st.vars[need] - before[need];
                 let room = (0.3 * new as f64).min(1.0 - before[need]);
-                assert!(rise > room - 0.12, "trial {trial}: need rose by {rise} from {}", before[need]);
+                assert!(
+                    rise > room - 0.12,
+                    "trial {trial}: need rose by {rise} from {}",
+                    before[need]
+                );
             }
         }
     }
@@ -244,7 +248,10 @@ fn bargaining_runs_from_2021_and_passes_its_record_checks() {
     };
     let russia25 = p("formal_recognition:russia", 2025);
     let delist25 = p("delisting:russia", 2025);
-    assert!((0.05..0.5).contains(&russia25), "P(Russia recognizes by 2025) = {russia25}");
+    assert!(
+        (0.05..0.5).contains(&russia25),
+        "P(Russia recognizes by 2025) = {russia25}"
+    );
     assert!(delist25 >= russia25, "delisting {delist25} < recognition {russia25}");
     assert!(p("delisting:russia", 2023) < 0.15);
     assert!(p("formal_recognition:russia", 2023) < 0.04);

@@ -126,7 +126,9 @@ fn cli_writes_every_required_file_and_series() {
         }
     }
     let md = fs::read_to_string(out.join("targets.md")).unwrap();
-    let ids = (1..=12).map(|i| format!("T{i}")).chain(["B1".to_string(), "B2".to_string()]);
+    let ids = (1..=12)
+        .map(|i| format!("T{i}"))
+        .chain(["B1".to_string(), "B2".to_string()]);
     for id in ids {
         let line = md
             .lines()
