@@ -26,9 +26,9 @@ fn rounds_run_at_the_scheduled_turns_and_write_the_outputs() {
     let b = m.bargaining.as_ref().expect("the default scenario bargains");
     let scheduled: Vec<u32> = (0..m.turns).filter(|&t| b.scheduled[t as usize]).collect();
     let labels: Vec<String> = scheduled.iter().map(|&t| m.calendar.label(t)).collect();
-    assert_eq!(labels, ["2026Q1", "2028Q1"]);
+    assert_eq!(labels, ["2021Q4", "2022Q4", "2023Q4", "2024Q4", "2026Q1", "2028Q1"]);
     let outputs: Vec<usize> = b.outputs.iter().map(|o| o.var as usize).collect();
-    assert_eq!(outputs.len(), 8);
+    assert_eq!(outputs.len(), 9);
     for trial in 0..5 {
         let mut st = m.new_trial(7, trial);
         let initial: Vec<f64> = outputs.iter().map(|&v| st.vars[v]).collect();
@@ -60,8 +60,8 @@ fn rounds_run_at_the_scheduled_turns_and_write_the_outputs() {
                 assert!(st.settled.is_empty());
             }
         }
-        assert_eq!(st.bargaining_rounds, 2);
-        assert!(st.bargaining_steps >= 2 && st.bargaining_steps <= 2 * b.options.max_steps as u32);
+        assert_eq!(st.bargaining_rounds, 6);
+        assert!(st.bargaining_steps >= 6 && st.bargaining_steps <= 6 * b.options.max_steps as u32);
         assert_ne!(written, initial, "the rounds wrote something");
     }
 }
@@ -87,20 +87,28 @@ fn bargaining_draws_nothing_from_the_turn_stream() {
                 assert_eq!(a.choices, b.choices);
                 assert_eq!(a.event_counts, b.event_counts);
             }
-            assert_eq!(a.bargaining_rounds, 2);
+            assert_eq!(a.bargaining_rounds, 6);
         }
     }
 }
 
 #[test]
-fn the_hindcast_is_untouched_before_the_first_round() {
+fn the_trial_is_untouched_before_the_first_round() {
     let m = default_model();
     let mut plain = m.clone();
     plain.bargaining = None;
+    let first = m
+        .bargaining
+        .as_ref()
+        .unwrap()
+        .scheduled
+        .iter()
+        .position(|&s| s)
+        .unwrap() as u32;
     for trial in 0..4 {
         let mut a = m.new_trial(11, trial);
         let mut b = plain.new_trial(11, trial);
-        while a.turn < m.decision_turn {
+        while a.turn < first {
             m.step(&mut a, 0);
             plain.step(&mut b, 0);
             assert_eq!(a.vars, b.vars, "turn {}", a.turn);

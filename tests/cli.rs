@@ -294,9 +294,9 @@ fn validate_and_list() {
     let o = gg().arg("validate").output().unwrap();
     assert!(o.status.success());
     let v = String::from_utf8_lossy(&o.stdout);
-    assert!(v.contains("ok — 57 state variables"), "{v}");
+    assert!(v.contains("ok — 46 state variables"), "{v}");
     assert!(
-        v.contains("bargaining: 7 bargainers on 3 dimensions, 2 rounds, 8 outputs"),
+        v.contains("bargaining: 7 bargainers on 3 dimensions, 6 rounds, 9 outputs"),
         "{v}"
     );
     let o = gg().arg("list").output().unwrap();
@@ -313,7 +313,7 @@ fn validate_and_list() {
         "analogue",
         "taliban_responsiveness",
         "BARGAINING",
-        "rounds at 2026Q1, 2028Q1",
+        "rounds at 2021Q4, 2022Q4, 2023Q4, 2024Q4, 2026Q1, 2028Q1",
         "bargainer taliban: capability",
         "writes engagement_russia",
     ] {

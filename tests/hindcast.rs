@@ -16,6 +16,13 @@ const CORE_SERIES: [&str; 8] = [
     "isisk_attacks_afghanistan",
     "afghanistan_terror_deaths",
     "formal_recognitions",
+    "engagement_settled",
+    "engagement_settled_russia",
+    "engagement_settled_china",
+    "relief_settled",
+    "ct_conditions_settled",
+    "relief_settled_us",
+    "other_donor_funding_usd_bn",
 ];
 
 /// Every series id in the built-in record, after checking the core ones are there.
@@ -55,6 +62,8 @@ fn reduced_hindcast_passes_the_stable_targets() {
         "P2",
         "P-no-strike-2021",
         "P-drive-late-2023",
+        "B1",
+        "B2",
     ];
     for t in &scored {
         for c in &t.checks {
@@ -123,6 +132,10 @@ fn cli_writes_every_required_file_and_series() {
         "iran_afg_war",
         "aq_external_attack",
         "isisk_external_attack_west",
+        "delisting:russia",
+        "ambassador:china",
+        "mission_upgrade:pakistan",
+        "mission_upgrade:india",
     ] {
         for y in 2021..=2025 {
             let line = ev
@@ -134,11 +147,14 @@ fn cli_writes_every_required_file_and_series() {
         }
     }
     let md = fs::read_to_string(out.join("targets.md")).unwrap();
-    for i in 1..=12 {
+    let ids = (1..=12)
+        .map(|i| format!("T{i}"))
+        .chain(["B1".to_string(), "B2".to_string()]);
+    for id in ids {
         let line = md
             .lines()
-            .find(|l| l.starts_with(&format!("- **T{i}**")))
-            .unwrap_or_else(|| panic!("no line for T{i}"));
+            .find(|l| l.starts_with(&format!("- **{id}**")))
+            .unwrap_or_else(|| panic!("no line for {id}"));
         assert!(line.contains("PASS") || line.contains("FAIL"), "{line}");
         assert!(line.contains("band"), "{line}");
     }

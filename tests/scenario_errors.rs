@@ -365,8 +365,8 @@ fn unknown_dimension_and_missing_stance() {
 
 #[test]
 fn bargaining_date_outside_the_run() {
-    let from = r#"schedule: Dates(["2026Q1", "2028Q1"]),"#;
-    let to = r#"schedule: Dates(["2026Q1", "2032Q1"]),"#;
+    let from = r#"schedule: Dates(["2021Q4", "2022Q4", "2023Q4", "2024Q4", "2026Q1", "2028Q1"]),"#;
+    let to = r#"schedule: Dates(["2021Q4", "2022Q4", "2023Q4", "2024Q4", "2026Q1", "2032Q1"]),"#;
     let msg = broken_at(from, to, "\"2032Q1\"");
     assert!(
         msg.contains("bargaining date 2032Q1 lies outside the simulated turns"),
@@ -392,7 +392,7 @@ fn misspelt_bargaining_option_is_an_error() {
 #[test]
 fn bargaining_every_zero_turns() {
     let msg = broken(
-        r#"schedule: Dates(["2026Q1", "2028Q1"]),"#,
+        r#"schedule: Dates(["2021Q4", "2022Q4", "2023Q4", "2024Q4", "2026Q1", "2028Q1"]),"#,
         r#"schedule: Every(turns: 0, from: "2026Q1"),"#,
     );
     assert!(msg.contains("bargaining every 0 turns"), "{msg}");
