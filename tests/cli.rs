@@ -294,7 +294,7 @@ fn validate_and_list() {
     let o = gg().arg("validate").output().unwrap();
     assert!(o.status.success());
     let v = String::from_utf8_lossy(&o.stdout);
-    assert!(v.contains("ok — 46 state variables"), "{v}");
+    assert!(v.contains("ok — 71 state variables"), "{v}");
     assert!(
         v.contains("bargaining: 7 bargainers on 3 dimensions, 6 rounds, 9 outputs"),
         "{v}"
