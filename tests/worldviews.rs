@@ -210,6 +210,12 @@ fn a_fixed_view_runs_exactly_like_its_terms_written_on_the_levers() {
     for (engagement, pakistan) in [("emboldens", "hedges"), ("moderates", "movable")] {
         let file = tmp.path().join(format!("{engagement}.ron"));
         std::fs::write(&file, views_on_levers(&[engagement, pakistan])).unwrap();
+        // The built-in run starts from the built-in present (docs/present.md): give the copy the same one.
+        std::fs::write(
+            tmp.path().join(format!("{engagement}.present.ron")),
+            greatgame::present::DEFAULT_PRESENT,
+        )
+        .unwrap();
         let fixed = run_rows(
             &tmp.path().join(format!("fixed-{engagement}")),
             None,
