@@ -215,7 +215,7 @@ impl Anchor {
                     s.id
                 );
             }
-            if !(s.band.0 <= s.band.1) || s.band.0 < 0.0 {
+            if s.band.0.is_nan() || s.band.1.is_nan() || s.band.0 > s.band.1 || s.band.0 < 0.0 {
                 bail!(
                     "{origin}: fact `{}`: the band must be (low, high) with 0 <= low <= high",
                     s.id
