@@ -84,6 +84,7 @@ fn runner_2048_trials(b: Bencher, threads: usize) {
         progress: false,
         fans: false,
         keep_values: 0,
+        decision_state: false,
     };
     b.bench_local(|| black_box(run(m, &design, &opts, None).unwrap().stats.len()));
 }
@@ -102,6 +103,7 @@ fn runner_512_trials_all_policies(b: Bencher) {
         progress: false,
         fans: true,
         keep_values: 512,
+        decision_state: false,
     };
     b.bench_local(|| black_box(run(m, &design, &opts, None).unwrap().stats.len()));
 }

@@ -11,6 +11,7 @@ fn main() {
         progress: false,
         fans: false,
         keep_values: 0,
+        decision_state: false,
     };
     let r = greatgame::experiment::run(&m, &design, &opts, None).unwrap();
     println!("{:.0} trials/s on 1 thread", 20_000.0 / r.elapsed.as_secs_f64());

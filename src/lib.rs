@@ -13,6 +13,7 @@ pub mod hindcast;
 pub mod model;
 pub mod numfmt;
 pub mod plot;
+pub mod present;
 pub mod report;
 pub mod scenario;
 pub mod wargame;

@@ -26,6 +26,7 @@ fn design(model: &Model, policies: &[&str], trials: u64, drivers: bool) -> Compa
         mechanisms: false,
         drivers,
         progress: false,
+        decision: None,
     }
 }
 

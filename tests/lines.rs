@@ -137,6 +137,7 @@ fn containment_no_longer_moves_womens_rights() {
         mechanisms: false,
         drivers: false,
         progress: false,
+        decision: None,
     };
     let cmp = compare(&m, &design).unwrap();
     let row = cmp

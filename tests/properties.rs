@@ -86,7 +86,7 @@ proptest! {
         let design = Design { policies: vec![0, 2, 4], trials, seed };
         let go = |threads| {
             let mut rows = Vec::new();
-            let r = run(m, &design, &RunOptions { threads, progress: false, fans: true, keep_values: 50 }, Some(&mut rows)).unwrap();
+            let r = run(m, &design, &RunOptions { threads, progress: false, fans: true, keep_values: 50, decision_state: false }, Some(&mut rows)).unwrap();
             (rows, r.stats, r.fans, r.values)
         };
         let a = go(1);

@@ -234,6 +234,12 @@ fn a_fixed_view_runs_exactly_like_its_terms_written_on_the_levers() {
         let names: Vec<&str> = views.iter().map(|(_, v)| *v).collect();
         let file = tmp.path().join(format!("{engagement}.ron"));
         std::fs::write(&file, views_on_levers(&names)).unwrap();
+        // The built-in run starts from the built-in present (docs/present.md): give the copy the same one.
+        std::fs::write(
+            tmp.path().join(format!("{engagement}.present.ron")),
+            greatgame::present::DEFAULT_PRESENT,
+        )
+        .unwrap();
         let args: Vec<String> = views
             .iter()
             .flat_map(|(w, v)| ["--world".to_string(), format!("{w}={v}")])

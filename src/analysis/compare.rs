@@ -44,6 +44,8 @@ pub struct CompareDesign {
     /// update (see [`super::drivers`]); slower, same outcomes.
     pub drivers: bool,
     pub progress: bool,
+    /// Stream each trial's state at the decision date here (`decision_state.csv`), if given.
+    pub decision: Option<crate::present::DecisionWriter>,
 }
 
 /// One policy × outcome row of the comparison.
@@ -197,6 +199,7 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
         threads: d.threads,
         progress: bar.as_ref(),
         drivers: d.drivers,
+        decision: d.decision.as_ref(),
     };
     let (np, no) = (d.slots.len(), model.outcomes.len());
     let kept_n = d.trials.min(KEEP);

@@ -12,7 +12,7 @@ use crate::report::staging::{Staging, write_atomic};
 use crate::report::{compare_charts, html};
 use crate::scenario::Loaded;
 use anyhow::{Context, Result, bail};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -65,6 +65,13 @@ pub struct CompareArgs {
     /// counterfactual "had it been done when argued"). Outcome windows stay.
     #[arg(long, value_enum, default_value_t = StartMode::Decision)]
     pub start: StartMode,
+    /// Do not write decision_state.csv (each trial's state at the decision date, per policy).
+    #[arg(long)]
+    pub no_decision_state: bool,
+    /// Let the history before the decision date run free instead of anchoring it to the known present
+    /// (`<scenario>.present.ron`; see docs/present.md).
+    #[arg(long)]
+    pub free_history: bool,
 }
 
 /// When packages start (see `--start`).
@@ -130,9 +137,16 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
     let threads = threads(args.threads)?;
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "compare", args.quiet)?;
     crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
-    if args.start == StartMode::Article {
+    let article = args.start == StartMode::Article;
+    if article {
         loaded.model.use_article_starts();
     }
+    let (anchor_suffix, anchoring) = crate::present::attach(
+        &mut loaded.model,
+        args.scenario.as_deref(),
+        args.free_history || article,
+        args.quiet,
+    )?;
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let chosen = if args.policies.is_empty() {
@@ -166,6 +180,17 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&model.name).join("compare"));
     let staging = Staging::new(&out_dir, "compare")?;
+    let decision_path = staging.path().join(super::run::DECISION);
+    let decision = if args.no_decision_state {
+        None
+    } else {
+        let f =
+            std::fs::File::create(&decision_path).with_context(|| format!("creating {}", decision_path.display()))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+        let header = crate::present::decision_header(model, crate::present::anchored(model, &slots));
+        w.write_all(header.as_bytes()).context("writing decision_state.csv")?;
+        Some(crate::present::DecisionWriter::new(Box::new(w)))
+    };
     let design = CompareDesign {
         slots,
         rows,
@@ -177,13 +202,21 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         mechanisms: true,
         drivers: true,
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
+        decision,
     };
     let cmp = compare(model, &design)?;
+    if let Some(w) = &design.decision {
+        w.flush()?;
+    }
     let design_name = match args.start {
         StartMode::Decision => "paired_monte_carlo",
         StartMode::Article => "paired_monte_carlo, packages from their articles' dates (--start article)",
     };
-    let manifest = manifest(&loaded, &cmp, design_name, threads);
+    let mut manifest = manifest(&loaded, &cmp, &format!("{design_name}{anchor_suffix}"), threads);
+    if let Some(a) = &anchoring {
+        let csv = (!args.no_decision_state).then_some(decision_path.as_path());
+        manifest.anchoring = Some(crate::present::manifest_entry(a, csv)?);
+    }
     let report = CompareReport {
         model,
         cmp: &cmp,

@@ -88,6 +88,7 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
         mechanisms: true,
         drivers: true,
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
+        decision: None,
     };
     let cmp = compare(model, &design)?;
     let manifest = manifest(&loaded, &cmp, "paired_monte_carlo_explain", threads);

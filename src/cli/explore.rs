@@ -187,6 +187,7 @@ pub fn write_manifest_with(
         complete: true,
         status: "complete".into(),
         caveat: model.caveat.clone(),
+        anchoring: None,
         ..Manifest::default()
     };
     adjust(&mut m);

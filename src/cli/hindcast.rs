@@ -79,6 +79,7 @@ pub fn execute(args: &HindcastArgs) -> Result<()> {
         complete: true,
         status: "complete".into(),
         caveat: model.caveat.clone(),
+        anchoring: None,
         ..Manifest::default()
     };
     let passed = scored.iter().filter(|t| t.pass()).count();

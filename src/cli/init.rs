@@ -1,4 +1,5 @@
-//! `greatgame init [DIR]`: write an editable copy of the built-in scenario and its calibration record.
+//! `greatgame init [DIR]`: write an editable copy of the built-in scenario, its calibration record and its known
+//! present.
 //!
 //! The default scenario is compiled into the binary, so editing `scenarios/afghanistan.ron` in a checkout changes
 //! nothing for an installed `greatgame run`. `init` gives the user their own copy in a folder of their choosing
@@ -17,25 +18,31 @@ pub const DEFAULT_DIR: &str = "my-scenario";
 pub const SCENARIO_FILE: &str = "afghanistan.ron";
 /// The calibration record's file name.
 pub const RECORD_FILE: &str = "afghanistan.hindcast.ron";
+/// The known present's file name; `run` and `compare` look for `<stem>.present.ron` beside the scenario.
+pub const PRESENT_FILE: &str = "afghanistan.present.ron";
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
-    /// Folder to write `afghanistan.ron` and `afghanistan.hindcast.ron` into (created if missing; existing files
-    /// are never overwritten).
+    /// Folder to write `afghanistan.ron`, `afghanistan.hindcast.ron` and `afghanistan.present.ron` into (created
+    /// if missing; existing files are never overwritten).
     #[arg(default_value = DEFAULT_DIR)]
     pub dir: PathBuf,
 }
 
 pub fn execute(args: &InitArgs) -> Result<()> {
     let dir = &args.dir;
-    let files = [(SCENARIO_FILE, DEFAULT_SCENARIO), (RECORD_FILE, DEFAULT_RECORD)];
+    let files = [
+        (SCENARIO_FILE, DEFAULT_SCENARIO),
+        (RECORD_FILE, DEFAULT_RECORD),
+        (PRESENT_FILE, crate::present::DEFAULT_PRESENT),
+    ];
     if dir.exists() && !dir.is_dir() {
         bail!(
             "{} exists and is not a folder; give a folder for the copies, e.g. `greatgame init {DEFAULT_DIR}`",
             dir.display()
         );
     }
-    // Check both before writing either, so a refusal leaves nothing half done.
+    // Check every file before writing any, so a refusal leaves nothing half done.
     for (name, _) in files {
         let path = dir.join(name);
         if path.symlink_metadata().is_ok() {
@@ -78,6 +85,10 @@ pub fn execute(args: &InitArgs) -> Result<()> {
     println!(
         "  {:width$}   its calibration record, read by `greatgame hindcast` (docs/calibration.md)",
         record_path.display().to_string()
+    );
+    println!(
+        "  {:width$}   the known 2024-25 facts `run` and `compare` start from (docs/present.md)",
+        dir.join(PRESENT_FILE).display().to_string()
     );
     println!("Edit them, then:");
     println!("  greatgame validate {}", scenario_path.display());

@@ -126,7 +126,14 @@ pub fn execute(args: &MergeArgs) -> Result<()> {
     // the unsharded command's.
     let staging = Staging::new(&args.out, kind.kind())?;
     if first.identity.trials_file {
-        concat_rows(&shards, kind.rows_file(), &staging.path().join(kind.rows_file()))?;
+        concat_rows(&shards, kind.rows_file(), &staging.path().join(kind.rows_file()), |m| {
+            m.rows_len
+        })?;
+    }
+    // Each trial's state at the decision date (`run` shards that wrote it), concatenated the same way.
+    if shards.iter().all(|s| s.meta.decision_len > 0) {
+        let name = super::run::DECISION;
+        concat_rows(&shards, name, &staging.path().join(name), |m| m.decision_len)?;
     }
     let merged_from = shards
         .iter()
@@ -288,18 +295,18 @@ fn not_a_shard(d: &Path) -> String {
 }
 
 /// `trials.csv` of every shard, in shard (= trial) order, with one header.
-fn concat_rows(shards: &[ShardDir], name: &str, out: &Path) -> Result<()> {
+fn concat_rows(shards: &[ShardDir], name: &str, out: &Path, recorded: fn(&Meta) -> u64) -> Result<()> {
     let mut w = BufWriter::with_capacity(1 << 16, File::create(out).with_context(|| format!("creating {name}"))?);
     let mut header: Option<String> = None;
     for s in shards {
         let path = s.path.join(name);
         let f = File::open(&path).with_context(|| format!("opening {}", path.display()))?;
         let len = f.metadata()?.len();
-        if len != s.meta.rows_len {
+        if len != recorded(&s.meta) {
             bail!(
                 "{} has {len} bytes but the shard recorded {}; the shard folder is damaged — rerun that shard",
                 path.display(),
-                s.meta.rows_len
+                recorded(&s.meta)
             );
         }
         let mut r = BufReader::with_capacity(1 << 16, f);
@@ -418,6 +425,13 @@ impl Shardable for RunKind {
         manifest.status = "complete".into();
         manifest.complete = true;
         manifest.merged_from = Some(merged_from);
+        if let Some(a) = &meta.anchoring {
+            let csv = dir.join(super::run::DECISION);
+            manifest.anchoring = Some(crate::present::manifest_entry(
+                a,
+                csv.exists().then_some(csv.as_path()),
+            )?);
+        }
         write_outputs(model, &results, &manifest, dir, id.fans, quiet)
     }
 }

@@ -61,6 +61,13 @@ pub struct RunArgs {
     /// shares with `greatgame merge`. The share depends only on --trials, K and N.
     #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     pub shard: Option<ShardSpec>,
+    /// Do not write decision_state.csv (each trial's state at the decision date).
+    #[arg(long)]
+    pub no_decision_state: bool,
+    /// Let the history before the decision date run free instead of anchoring it to the known present
+    /// (`<scenario>.present.ron`; see docs/present.md).
+    #[arg(long)]
+    pub free_history: bool,
     #[command(flatten)]
     pub resume: ResumeArgs,
 }
@@ -89,6 +96,8 @@ pub fn select_policies(model: &Model, names: &[String]) -> Result<Vec<usize>> {
 
 /// Files inside a run's staging folder while it is in progress (besides `checkpoint.bin`).
 const ROWS: &str = "trials.csv";
+/// Each trial's state at the decision date.
+pub const DECISION: &str = "decision_state.csv";
 /// Files of a finished shard.
 pub const SHARD_STATE: &str = "shard-state.bin";
 pub const SHARD_MOMENTS: &str = "chunk-moments.bin";
@@ -109,6 +118,14 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     if article {
         loaded.model.use_article_starts();
     }
+    // Packages taking over at their articles' dates replace the record before the present the facts describe,
+    // so such a run is not anchored.
+    let (anchor_suffix, anchoring) = crate::present::attach(
+        &mut loaded.model,
+        args.scenario.as_deref(),
+        args.free_history || article,
+        args.quiet,
+    )?;
     let model = &loaded.model;
     let policies = select_policies(model, &args.policies)?;
     let out_dir = args
@@ -129,6 +146,7 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
         fans: !args.no_charts,
         keep_values: if args.no_charts { 0 } else { 10_000 },
+        decision_state: !args.no_decision_state,
     };
     let identity = Identity {
         kind: "run".into(),
@@ -146,6 +164,7 @@ pub fn execute(args: &RunArgs) -> Result<()> {
             if !args.world.is_empty() {
                 d.push_str(&format!(" world={}", args.world.join(",")));
             }
+            d.push_str(&anchor_suffix);
             d
         },
         policies: design.policies.iter().map(|&p| model.policies[p].id.clone()).collect(),
@@ -156,6 +175,8 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     };
 
     let (mut state, mut acc) = open_state(args, model, &loaded, &out_dir, identity, span.clone(), threads)?;
+    // The identity (its design names the facts' hash) guarantees a resumed run is anchored the same way.
+    state.session.meta.anchoring = anchoring;
     install_stop_handler();
     let started = state.session.meta.trials_done();
     if started > 0 {
@@ -188,6 +209,14 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     let secs = meta.elapsed_seconds;
     let mut manifest = build_manifest(model, &meta.scenario_origin, &meta.identity, threads, secs);
     manifest.resumed_at_trials = meta.resumed_at.clone();
+    let anchoring = meta.anchoring.clone();
+    let decision_path = match state.decision.take() {
+        Some(d) => Some(d.finish()?),
+        None => None,
+    };
+    if let Some(a) = &anchoring {
+        manifest.anchoring = Some(crate::present::manifest_entry(a, decision_path.as_deref())?);
+    }
     manifest.trials_per_second = (meta.trials_total() * design.policies.len() as u64) as f64 / secs.max(1e-9);
     let dir = match args.shard {
         Some(spec) => finish_shard(state, manifest, spec, &acc)?,
@@ -250,6 +279,7 @@ pub(crate) fn build_manifest(model: &Model, origin: &str, id: &Identity, threads
         merged_from: None,
         resumed_at_trials: Vec::new(),
         caveat: model.caveat.clone(),
+        anchoring: None,
     }
 }
 
@@ -290,6 +320,7 @@ pub(crate) fn write_outputs(
 struct RunState {
     session: Session,
     rows: Option<PartialFile>,
+    decision: Option<PartialFile>,
     moments: Option<PartialFile>,
     moments_buf: Vec<u8>,
 }
@@ -337,10 +368,16 @@ fn open_state(
         } else {
             None
         };
+        let decision = if args.no_decision_state {
+            None
+        } else {
+            Some(PartialFile::reopen(&dir, DECISION, meta.decision_len)?)
+        };
         meta.resumed_at.push(meta.trials_done());
         let state = RunState {
             session,
             rows,
+            decision,
             moments,
             moments_buf: Vec::new(),
         };
@@ -357,10 +394,24 @@ fn open_state(
     } else {
         None
     };
+    let decision = if args.no_decision_state {
+        None
+    } else {
+        let policies: Vec<usize> = session
+            .meta
+            .identity
+            .policies
+            .iter()
+            .filter_map(|p| model.policy_index(p))
+            .collect();
+        let header = crate::present::decision_header(model, crate::present::anchored(model, &policies));
+        Some(PartialFile::create(&dir, DECISION, header.as_bytes())?)
+    };
     let acc = Accumulators::new(model, np, fans);
     let mut state = RunState {
         session,
         rows,
+        decision,
         moments,
         moments_buf: Vec::new(),
     };
@@ -383,6 +434,10 @@ impl RunState {
             w.sync()?;
             meta.moments_len = w.bytes();
         }
+        if let Some(w) = self.decision.as_mut() {
+            w.sync()?;
+            meta.decision_len = w.bytes();
+        }
         self.session.save(next_chunk, acc)
     }
 }
@@ -391,6 +446,9 @@ impl ChunkSink for RunState {
     fn chunk(&mut self, index: u64, out: &ChunkOut) -> Result<()> {
         if let Some(w) = self.rows.as_mut() {
             w.write(&out.rows)?;
+        }
+        if let Some(w) = self.decision.as_mut() {
+            w.write(&out.decision_rows)?;
         }
         if let Some(w) = self.moments.as_mut() {
             self.moments_buf.clear();

@@ -267,6 +267,7 @@ mod tests {
             progress: false,
             fans: false,
             keep_values: 4,
+            decision_state: false,
         };
         let res = crate::experiment::run(&m, &design, &opts, None).unwrap();
         for (o, x) in outs[0].iter().enumerate() {

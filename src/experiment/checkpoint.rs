@@ -117,6 +117,13 @@ pub struct Meta {
     pub rows_len: u64,
     /// Bytes of the per-chunk moments file (shards only).
     pub moments_len: u64,
+    /// Bytes of `decision_state.csv` (header included) that belong to those chunks; 0 when the run writes none.
+    #[serde(default)]
+    pub decision_len: u64,
+    /// How the history before the decision date is anchored (the manifest's `anchoring`, without statistics);
+    /// `None` when it runs free.
+    #[serde(default)]
+    pub anchoring: Option<serde_json::Value>,
     /// SHA-256 of the per-chunk moments file, once the shard is finished.
     pub moments_sha256: String,
     /// Compute time so far, over every session of this run.
@@ -137,6 +144,8 @@ impl Meta {
             span,
             rows_len: 0,
             moments_len: 0,
+            decision_len: 0,
+            anchoring: None,
             moments_sha256: String::new(),
             elapsed_seconds: 0.0,
             threads,
@@ -437,6 +446,8 @@ mod tests {
             next_chunk: 2,
             rows_len: 123,
             moments_len: 0,
+            decision_len: 0,
+            anchoring: None,
             moments_sha256: String::new(),
             elapsed_seconds: 1.25,
             threads: 2,

@@ -54,6 +54,8 @@ pub struct Paired<'a> {
     /// Book every state change to its channel and hand the split to [`TrialSink::drivers`]
     /// (slower; the outcomes are the same).
     pub drivers: bool,
+    /// Stream each trial's state at the decision date (`decision_state.csv` rows, trial order) here.
+    pub decision: Option<&'a crate::present::DecisionWriter>,
 }
 
 /// Run `trials` and fold them, chunk by chunk in order, into `acc` (empty, or
@@ -81,7 +83,7 @@ where
     let mut first = 0u64;
     while first < n_chunks {
         let last = (first + batch).min(n_chunks);
-        let outs: Vec<S> = pool.install(|| {
+        let outs: Vec<(S, Vec<u8>)> = pool.install(|| {
             (first..last)
                 .into_par_iter()
                 .map(|c| {
@@ -89,6 +91,7 @@ where
                     let mut driver = TrialDriver::new(model);
                     let mut values = vec![0.0; np * no];
                     let mut contrib = vec![0.0; np * n_contrib];
+                    let mut decision_rows = Vec::new();
                     let start = trials.start + c * CHUNK;
                     let end = (start + CHUNK).min(trials.end);
                     for trial in start..end {
@@ -108,16 +111,22 @@ where
                             sink.drivers(&contrib);
                         }
                         sink.trial(trial, &values);
+                        if p.decision.is_some() {
+                            crate::present::trial_rows(&mut decision_rows, model, policies, trial, &driver);
+                        }
                     }
                     if let Some(b) = progress {
                         b.inc(end - start);
                     }
-                    sink
+                    (sink, decision_rows)
                 })
                 .collect()
         });
-        for s in outs {
+        for (s, rows) in outs {
             acc.merge(s);
+            if let Some(w) = p.decision {
+                w.write(&rows)?;
+            }
         }
         first = last;
     }
@@ -163,6 +172,7 @@ mod tests {
             threads: 1,
             progress: None,
             drivers: false,
+            decision: None,
         };
         let one = run_paired(&p, trials.clone(), Log::default(), Log::default).unwrap();
         p.threads = 2;
@@ -184,6 +194,7 @@ mod tests {
             progress: false,
             fans: false,
             keep_values: trials.end,
+            decision_state: false,
         };
         let res = super::super::run(&model, &design, &opts, None).unwrap();
         let no = model.outcomes.len();

@@ -28,6 +28,8 @@ pub struct RunOptions {
     /// Keep per-trial outcome values of the first `keep_values` trials (for
     /// distribution charts). Bounded so memory stays flat for huge runs.
     pub keep_values: u64,
+    /// Write each trial's state at the decision date (`decision_state.csv` rows in [`ChunkOut::decision_rows`]).
+    pub decision_state: bool,
 }
 
 /// Everything a run produced, ready to summarise.
@@ -51,6 +53,8 @@ pub struct ChunkOut {
     pub values: Vec<Vec<Vec<f64>>>,
     pub fans: Option<FanHistograms>,
     pub rows: Vec<u8>,
+    /// Rows of `decision_state.csv` (without header), if asked for.
+    pub decision_rows: Vec<u8>,
 }
 
 /// The running totals of a run, folded chunk by chunk in chunk order.
@@ -237,7 +241,7 @@ pub fn run_chunks(
             (first..last)
                 .into_par_iter()
                 .map(|c| {
-                    let out = run_chunk(model, design, c, want_rows, opts.fans, opts.keep_values);
+                    let out = run_chunk(model, design, c, want_rows, opts);
                     if let Some(b) = &bar {
                         b.inc(CHUNK.min(design.trials - c * CHUNK));
                     }
@@ -300,6 +304,11 @@ pub struct TrialDriver {
     prefix: Prefix,
     rec: OutcomeRecorder,
     values: Vec<f64>,
+    /// Per policy slot, the state variables and cumulative event counts at the start of the decision date's turn.
+    decision_vars: Vec<f64>,
+    decision_counts: Vec<u32>,
+    /// How the last trial's history was anchored (`None` when it ran free).
+    anchoring: Option<crate::present::Anchoring>,
 }
 
 impl TrialDriver {
@@ -314,6 +323,91 @@ impl TrialDriver {
             },
             rec: OutcomeRecorder::new(model),
             values: Vec::with_capacity(model.outcomes.len()),
+            decision_vars: Vec::new(),
+            decision_counts: Vec::new(),
+            anchoring: None,
+        }
+    }
+
+    /// The last trial's state at the decision date under policy slot `slot`: each state variable and each event's
+    /// cumulative count, at the start of the decision date's turn.
+    pub fn decision_state(&self, model: &Model, slot: usize) -> (&[f64], &[u32]) {
+        let (nv, ne) = (model.vars.len(), model.events.len());
+        (
+            &self.decision_vars[slot * nv..(slot + 1) * nv],
+            &self.decision_counts[slot * ne..(slot + 1) * ne],
+        )
+    }
+
+    /// How the last trial's history was anchored to the known present (`None`: it ran free).
+    pub fn anchoring(&self) -> Option<crate::present::Anchoring> {
+        self.anchoring
+    }
+
+    /// The shared history up to `fork` under the baseline, anchored to the known present when the model carries
+    /// one and every policy forks at the decision date (see [`crate::present`]); recorded into the prefix.
+    fn simulate_prefix(&mut self, model: &Model, st: TrialState, fork: u32) -> TrialState {
+        let prefix = &mut self.prefix;
+        let record = |prefix: &mut Prefix, s: &TrialState| {
+            prefix.vars.extend_from_slice(&s.vars);
+            prefix.levers.extend_from_slice(&s.levers);
+            prefix.events.extend_from_slice(&s.turn_events);
+            prefix.choices.extend_from_slice(&s.choices);
+            prefix.turns += 1;
+        };
+        let clear = |prefix: &mut Prefix| {
+            prefix.vars.clear();
+            prefix.levers.clear();
+            prefix.events.clear();
+            prefix.choices.clear();
+            prefix.turns = 0;
+        };
+        clear(prefix);
+        self.anchoring = None;
+        let anchor = match model.present.as_deref() {
+            Some(a) if fork == model.decision_turn && st.turn == 0 => a,
+            _ => {
+                let mut st = st;
+                while st.turn < fork {
+                    model.step(&mut st, model.baseline);
+                    record(prefix, &st);
+                }
+                return st;
+            }
+        };
+        let mut attempt = 0;
+        loop {
+            let mut s = if attempt == 0 {
+                st.clone()
+            } else {
+                anchor.retry(model, &st, attempt)
+            };
+            attempt += 1;
+            clear(prefix);
+            let mut tally = anchor.tally();
+            let mut ok = true;
+            while s.turn < fork {
+                let t = s.turn;
+                anchor.step(model, &mut s);
+                record(prefix, &s);
+                if !anchor.observe(&mut tally, t, &s.turn_events) {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok || attempt >= anchor.max_attempts {
+                // A trial that never fits keeps its last attempt (weight 0), finished to the fork with the hard
+                // facts still imposed.
+                while s.turn < fork {
+                    anchor.step(model, &mut s);
+                    record(prefix, &s);
+                }
+                self.anchoring = Some(crate::present::Anchoring {
+                    attempts: attempt,
+                    accepted: ok,
+                });
+                return s;
+            }
         }
     }
 
@@ -328,30 +422,21 @@ impl TrialDriver {
     pub fn run_trial(
         &mut self,
         model: &Model,
-        mut st: TrialState,
+        st: TrialState,
         policies: &[usize],
         turn: &mut dyn FnMut(usize, &TurnRecord),
         done: &mut dyn FnMut(usize, &TrialState, &[f64]),
     ) {
-        let prefix = &mut self.prefix;
-        prefix.vars.clear();
-        prefix.levers.clear();
-        prefix.events.clear();
-        prefix.choices.clear();
-        prefix.turns = 0;
         // Fork at the earliest start among these policies (the decision date
         // unless `--start article`): before it every policy runs the baseline,
         // and every turn draws the same numbers under every policy, so the
         // shared prefix is exact and common random numbers are kept.
         let fork = model.fork_turn(policies);
-        while st.turn < fork {
-            model.step(&mut st, model.baseline);
-            prefix.vars.extend_from_slice(&st.vars);
-            prefix.levers.extend_from_slice(&st.levers);
-            prefix.events.extend_from_slice(&st.turn_events);
-            prefix.choices.extend_from_slice(&st.choices);
-            prefix.turns += 1;
-        }
+        let st = self.simulate_prefix(model, st, fork);
+        let (nv, ne) = (model.vars.len(), model.events.len());
+        self.decision_vars.resize(policies.len() * nv, 0.0);
+        self.decision_counts.resize(policies.len() * ne, 0);
+        let prefix = &self.prefix;
         for (slot, &policy) in policies.iter().enumerate() {
             let mut s = st.clone();
             self.rec.reset();
@@ -360,8 +445,16 @@ impl TrialDriver {
                 self.rec.observe(model, &r);
                 turn(slot, &r);
             }
+            if s.turn == model.decision_turn {
+                self.decision_vars[slot * nv..(slot + 1) * nv].copy_from_slice(&s.vars);
+                self.decision_counts[slot * ne..(slot + 1) * ne].copy_from_slice(&s.event_counts);
+            }
             while s.turn < model.turns {
                 model.step(&mut s, policy);
+                if s.turn == model.decision_turn {
+                    self.decision_vars[slot * nv..(slot + 1) * nv].copy_from_slice(&s.vars);
+                    self.decision_counts[slot * ne..(slot + 1) * ne].copy_from_slice(&s.event_counts);
+                }
                 let r = s.record();
                 self.rec.observe(model, &r);
                 turn(slot, &r);
@@ -373,7 +466,9 @@ impl TrialDriver {
     }
 }
 
-fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_fans: bool, keep: u64) -> ChunkOut {
+fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, opts: &RunOptions) -> ChunkOut {
+    let (want_fans, keep) = (opts.fans, opts.keep_values);
+    let mut decision_rows = Vec::new();
     let np = design.policies.len();
     let mut stats = vec![vec![OutcomeStats::default(); model.outcomes.len()]; np];
     let mut kept: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); model.outcomes.len()]; np];
@@ -420,12 +515,16 @@ fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, want_f
             &mut on_turn,
             &mut on_done,
         );
+        if opts.decision_state {
+            crate::present::trial_rows(&mut decision_rows, model, &design.policies, trial, &driver);
+        }
     }
     ChunkOut {
         stats,
         values: kept,
         fans,
         rows,
+        decision_rows,
     }
 }
 
@@ -464,6 +563,7 @@ mod tests {
             progress: false,
             fans: true,
             keep_values: 600,
+            decision_state: false,
         };
         let span = 0..design.trials.div_ceil(CHUNK);
         let mut whole = Accumulators::new(&model, 2, true);

@@ -60,6 +60,9 @@ pub struct Model {
     pub bargaining: Option<bargaining::BargainingDef>,
     /// Contested mechanisms and their views (`worldviews`); each trial runs under one view of each.
     pub worlds: Vec<worlds::MechanismDef>,
+    /// The known present the pre-decision history is anchored to (`run` and `compare` set it; see
+    /// [`crate::present`]); `None` lets the history run free (the hindcast, exploration designs).
+    pub present: Option<std::sync::Arc<crate::present::Anchor>>,
 }
 
 #[derive(Debug, Clone)]

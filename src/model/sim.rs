@@ -69,6 +69,8 @@ pub struct TrialState {
     /// Set by [`TrialState::reseed_turns`]: the wargame's seed of this turn, from which the lines' streams derive
     /// instead of (master seed, trial, turn).
     turn_seed: Option<u64>,
+    /// The uncertainties were set by the caller (a design), not drawn.
+    params_given: bool,
     rng: Xoshiro256PlusPlus,
     scratch: Scratch,
 }
@@ -349,6 +351,7 @@ impl Model {
             seed,
             trial,
             turn_seed: None,
+            params_given: given.is_some(),
             rng: Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_TURNS)),
             scratch: Scratch {
                 delta: vec![0.0; n_vars],
@@ -830,6 +833,16 @@ impl Model {
 }
 
 impl TrialState {
+    /// The master seed and trial number this trial's streams derive from.
+    pub fn origin(&self) -> (u64, u64) {
+        (self.seed, self.trial)
+    }
+
+    /// Whether the uncertainties were set by the caller ([`Model::new_trial_with_params`] with `Some`).
+    pub fn params_given(&self) -> bool {
+        self.params_given
+    }
+
     pub fn env<'a>(&'a self, model: &Model) -> Env<'a> {
         self.env_with(model, &self.vars)
     }

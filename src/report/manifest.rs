@@ -39,6 +39,11 @@ pub struct Manifest {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resumed_at_trials: Vec<u64>,
     pub caveat: String,
+    /// How the history before the decision date was anchored to the known present (`run`, `compare`; see
+    /// docs/present.md): the facts, their sources, the method and the run's acceptance statistics. Absent when the
+    /// history ran free.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchoring: Option<serde_json::Value>,
 }
 
 /// One share of a run (`--shard K/N`).

@@ -491,6 +491,7 @@ pub fn write_report(game: &Game, out: Option<&Path>, opts: DebriefOptions) -> Re
         complete: true,
         status: "complete".into(),
         caveat: model.caveat.clone(),
+        anchoring: None,
         ..Manifest::default()
     };
     std::fs::write(
