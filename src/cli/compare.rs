@@ -40,6 +40,8 @@ pub struct CompareArgs {
     /// docs/worldviews.md). Default: each trial draws its views from the scenario's weights.
     #[arg(long = "world", value_name = "MECHANISM=VIEW")]
     pub world: Vec<String>,
+    #[command(flatten)]
+    pub ensemble: super::calibrate::EnsembleArgs,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -133,6 +135,7 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
     if args.start == StartMode::Article {
         loaded.model.use_article_starts();
     }
+    let ensemble = args.ensemble.attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let chosen = if args.policies.is_empty() {
@@ -184,6 +187,7 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         StartMode::Article => "paired_monte_carlo, packages from their articles' dates (--start article)",
     };
     let manifest = manifest(&loaded, &cmp, design_name, threads);
+    let manifest = crate::report::Manifest { ensemble: ensemble.clone(), ..manifest };
     let report = CompareReport {
         model,
         cmp: &cmp,

@@ -37,6 +37,8 @@ pub struct RunArgs {
     /// docs/worldviews.md). Default: each trial draws its views from the scenario's weights.
     #[arg(long = "world", value_name = "MECHANISM=VIEW")]
     pub world: Vec<String>,
+    #[command(flatten)]
+    pub ensemble: super::calibrate::EnsembleArgs,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -109,6 +111,7 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     if article {
         loaded.model.use_article_starts();
     }
+    let ensemble = args.ensemble.attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
     let model = &loaded.model;
     let policies = select_policies(model, &args.policies)?;
     let out_dir = args
@@ -145,6 +148,9 @@ pub fn execute(args: &RunArgs) -> Result<()> {
             }
             if !args.world.is_empty() {
                 d.push_str(&format!(" world={}", args.world.join(",")));
+            }
+            if let Some(e) = &ensemble {
+                d.push_str(&format!(", ensemble={}", e.sha256));
             }
             d
         },
@@ -188,6 +194,7 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     let secs = meta.elapsed_seconds;
     let mut manifest = build_manifest(model, &meta.scenario_origin, &meta.identity, threads, secs);
     manifest.resumed_at_trials = meta.resumed_at.clone();
+    manifest.ensemble = ensemble.clone();
     manifest.trials_per_second = (meta.trials_total() * design.policies.len() as u64) as f64 / secs.max(1e-9);
     let dir = match args.shard {
         Some(spec) => finish_shard(state, manifest, spec, &acc)?,
@@ -249,6 +256,7 @@ pub(crate) fn build_manifest(model: &Model, origin: &str, id: &Identity, threads
         shard: None,
         merged_from: None,
         resumed_at_trials: Vec::new(),
+        ensemble: None,
         caveat: model.caveat.clone(),
     }
 }

@@ -1208,6 +1208,7 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         derivative_pairs: pairs.into_iter().collect(),
         bargaining,
         worlds,
+        ensemble: None,
     })
 }
 
