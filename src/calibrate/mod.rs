@@ -163,7 +163,7 @@ impl Rule {
     pub fn text(&self) -> String {
         format!(
             "not ruled out: second-largest target implausibility <= {} and largest <= {} (model discrepancy sd \
-             {} of each check's scale)",
+             {} of each check's scale), and every pattern check (P(event by year)) met on the point's own trials",
             self.cutoff, self.max_cutoff, self.discrepancy
         )
     }

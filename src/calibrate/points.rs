@@ -114,11 +114,17 @@ impl Calibration {
         let t = self.trials_per_point;
         let res = crate::hindcast::run::run_serial(&m, &self.record, self.seed, i * t..(i + 1) * t);
         let implausibility = target_implausibilities(&self.record, &res, self.rule.discrepancy);
-        let within = crate::hindcast::evaluate(&self.record, &res)
-            .iter()
-            .map(|r| r.pass())
-            .collect();
-        let accepted = self.rule.accepts(&implausibility);
+        let scored = crate::hindcast::evaluate(&self.record, &res);
+        let within = scored.iter().map(|r| r.pass()).collect();
+        // Pattern checks (whether an event has happened by a year) must hold on the point's own trials.
+        let patterns = scored.iter().all(|r| {
+            r.target
+                .checks
+                .iter()
+                .zip(&r.checks)
+                .all(|(c, res)| !matches!(c.stat, crate::hindcast::spec::Stat::ProbBy { .. }) || res.pass)
+        });
+        let accepted = patterns && self.rule.accepts(&implausibility);
         unit.truncate(self.groups);
         Ok(PointResult {
             views,
