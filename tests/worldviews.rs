@@ -214,6 +214,8 @@ fn a_fixed_view_runs_exactly_like_its_terms_written_on_the_levers() {
             &tmp.path().join(format!("fixed-{engagement}")),
             None,
             &[
+                // The nominal coefficients: the file with views written on its levers has no ensemble.
+                "--no-ensemble",
                 "--world",
                 &format!("engagement={engagement}"),
                 "--world",
