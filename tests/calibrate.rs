@@ -109,17 +109,34 @@ fn same_seed_same_ensemble_and_shards_merge_to_it() {
     assert_eq!(f.scenario_sha256, greatgame::scenario::load(None).unwrap().sha256);
     assert!(f.regenerate.starts_with("greatgame calibrate") && f.regenerate.contains("--seed 7"));
     // Every view's survival counts add up to the points tried and accepted.
-    let tried: u64 = f.views.iter().filter(|v| v.mechanism == f.views[0].mechanism).map(|v| v.tried).sum();
+    let tried: u64 = f
+        .views
+        .iter()
+        .filter(|v| v.mechanism == f.views[0].mechanism)
+        .map(|v| v.tried)
+        .sum();
     assert_eq!(tried, 60);
     // Another seed gives another ensemble.
     let c = d.join("c");
     ok(&gg()
         .arg("calibrate")
-        .args(["--points", "60", "--trials-per-point", "20", "--seed", "8", "--quiet", "--out"])
+        .args([
+            "--points",
+            "60",
+            "--trials-per-point",
+            "20",
+            "--seed",
+            "8",
+            "--quiet",
+            "--out",
+        ])
         .arg(&c)
         .output()
         .unwrap());
-    assert_ne!(fs::read(a.join("points.csv")).unwrap(), fs::read(c.join("points.csv")).unwrap());
+    assert_ne!(
+        fs::read(a.join("points.csv")).unwrap(),
+        fs::read(c.join("points.csv")).unwrap()
+    );
 
     // Three shards merged are the unsharded calibration.
     let mut dirs = Vec::new();
@@ -129,7 +146,13 @@ fn same_seed_same_ensemble_and_shards_merge_to_it() {
         dirs.push(s);
     }
     let m = d.join("merged");
-    ok(&gg().arg("merge").args(&dirs).args(["--quiet", "--out"]).arg(&m).output().unwrap());
+    ok(&gg()
+        .arg("merge")
+        .args(&dirs)
+        .args(["--quiet", "--out"])
+        .arg(&m)
+        .output()
+        .unwrap());
     assert_same_files(&a, &m);
     let _ = fs::remove_dir_all(&d);
 }
@@ -139,7 +162,13 @@ fn an_interrupted_calibration_resumes_to_the_same_files() {
     let d = tmp("resume");
     let reference = d.join("ref");
     let args = ["--points", "400", "--trials-per-point", "40", "--seed", "3"];
-    ok(&gg().arg("calibrate").args(args).args(["--quiet", "--out"]).arg(&reference).output().unwrap());
+    ok(&gg()
+        .arg("calibrate")
+        .args(args)
+        .args(["--quiet", "--out"])
+        .arg(&reference)
+        .output()
+        .unwrap());
     let out = d.join("run");
     let staging = out.with_file_name(".run.partial");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("greatgame"))
@@ -189,7 +218,11 @@ fn the_shipped_ensemble_passes_the_hindcast_and_reports_coverage() {
     let words: Vec<&str> = e.split_whitespace().collect();
     let at = words.iter().position(|w| *w == "targets").expect("a targets count");
     assert_eq!(words[at - 3], words[at - 1], "{e}");
-    assert!(fs::read_to_string(d.join("h").join("manifest.json")).unwrap().contains("\"ensemble\""));
+    assert!(
+        fs::read_to_string(d.join("h").join("manifest.json"))
+            .unwrap()
+            .contains("\"ensemble\"")
+    );
     let md = fs::read_to_string(d.join("h").join("targets.md")).unwrap();
     assert!(!md.contains("** FAIL"), "{md}");
     assert!(md.contains("share of accepted members"), "{md}");
@@ -198,7 +231,15 @@ fn the_shipped_ensemble_passes_the_hindcast_and_reports_coverage() {
     assert!(cov.lines().any(|l| l.starts_with("survival,")), "{cov}");
     // Without the ensemble the nominal model runs: other numbers.
     let o = gg()
-        .args(["hindcast", "--trials", "2000", "--no-charts", "--quiet", "--no-ensemble", "--out"])
+        .args([
+            "hindcast",
+            "--trials",
+            "2000",
+            "--no-charts",
+            "--quiet",
+            "--no-ensemble",
+            "--out",
+        ])
         .arg(d.join("n"))
         .output()
         .unwrap();
@@ -211,10 +252,19 @@ fn the_shipped_ensemble_passes_the_hindcast_and_reports_coverage() {
 fn runs_with_the_ensemble_are_identical_at_any_thread_count() {
     let d = tmp("threads");
     let run = |threads: &str, out: &Path| {
-        gg().args(["run", "--trials", "600", "--no-charts", "--quiet", "--threads", threads, "--out"])
-            .arg(out)
-            .output()
-            .unwrap()
+        gg().args([
+            "run",
+            "--trials",
+            "600",
+            "--no-charts",
+            "--quiet",
+            "--threads",
+            threads,
+            "--out",
+        ])
+        .arg(out)
+        .output()
+        .unwrap()
     };
     ok(&run("1", &d.join("one")));
     ok(&run("2", &d.join("two")));
@@ -225,7 +275,15 @@ fn runs_with_the_ensemble_are_identical_at_any_thread_count() {
     assert_eq!(m["ensemble"]["sha256"].as_str().unwrap().len(), 64);
     // The ensemble changes the results; --no-ensemble runs the nominal model.
     ok(&gg()
-        .args(["run", "--trials", "600", "--no-charts", "--quiet", "--no-ensemble", "--out"])
+        .args([
+            "run",
+            "--trials",
+            "600",
+            "--no-charts",
+            "--quiet",
+            "--no-ensemble",
+            "--out",
+        ])
         .arg(d.join("nominal"))
         .output()
         .unwrap());
@@ -240,11 +298,7 @@ fn a_stale_ensemble_is_refused_with_the_command_that_regenerates_it() {
     let scen = d.join("afg.ron");
     let text = greatgame::scenario::load(None).unwrap().text;
     fs::write(&scen, format!("{text}\n// edited\n")).unwrap();
-    fs::write(
-        d.join("afg.ensemble.ron"),
-        greatgame::calibrate::file::DEFAULT_ENSEMBLE,
-    )
-    .unwrap();
+    fs::write(d.join("afg.ensemble.ron"), greatgame::calibrate::file::DEFAULT_ENSEMBLE).unwrap();
     fs::write(d.join("afg.hindcast.ron"), greatgame::hindcast::spec::DEFAULT_RECORD).unwrap();
     let o = gg()
         .arg("run")
@@ -255,7 +309,10 @@ fn a_stale_ensemble_is_refused_with_the_command_that_regenerates_it() {
         .unwrap();
     assert!(!o.status.success());
     let e = stderr_of(&o);
-    assert!(e.contains("stale") && e.contains("greatgame calibrate") && e.contains("--no-ensemble"), "{e}");
+    assert!(
+        e.contains("stale") && e.contains("greatgame calibrate") && e.contains("--no-ensemble"),
+        "{e}"
+    );
     // --no-ensemble runs it.
     ok(&gg()
         .arg("run")

@@ -196,12 +196,19 @@ pub fn member_models(loaded: &Loaded, file: &EnsembleFile) -> Result<Vec<Model>>
     let mut views: Vec<(u64, Vec<u8>, &Member)> = Vec::new();
     'members: for m in &file.members {
         if m.views.len() != worlds.len() || m.quantiles.len() != file.factors.len() {
-            bail!("ensemble member {} does not match the scenario's mechanisms or groups", m.point);
+            bail!(
+                "ensemble member {} does not match the scenario's mechanisms or groups",
+                m.point
+            );
         }
         let mut v = Vec::with_capacity(worlds.len());
         for (mech, id) in worlds.iter().zip(&m.views) {
             let Some(i) = mech.view_index(id) else {
-                bail!("ensemble member {}: mechanism `{}` has no view `{id}`", m.point, mech.id);
+                bail!(
+                    "ensemble member {}: mechanism `{}` has no view `{id}`",
+                    m.point,
+                    mech.id
+                );
             };
             if mech.fixed.is_some_and(|f| f != i) {
                 continue 'members;

@@ -79,7 +79,10 @@ pub fn statistic(res: &HindcastResults, stat: &Stat) -> (f64, f64) {
         Stat::TotalP95 { series, from, to } => res.total(series, from, to).map_or((f64::NAN, 0.0), |s| {
             // Normal approximation of a quantile's sampling variance: q(1−q) / (n f(x_q)²), f(x_q) = φ(1.645)/sd.
             let sd = s.moments.sd();
-            (s.sketch.quantile(0.95), 0.05 * 0.95 * sd * sd / (n * 0.103_136f64.powi(2)))
+            (
+                s.sketch.quantile(0.95),
+                0.05 * 0.95 * sd * sd / (n * 0.103_136f64.powi(2)),
+            )
         }),
     }
 }

@@ -74,8 +74,14 @@ impl Calibration {
         // Only what the record observed up to `calibrated_through` is fitted; later years are prediction.
         let through = record.calibrated_through;
         let mut record = record.clone();
-        let last = record.years.iter().position(|&y| y > through).unwrap_or(record.years.len());
-        record.targets.retain(|t| t.checks.iter().all(|c| check_last_year(&c.stat) < last));
+        let last = record
+            .years
+            .iter()
+            .position(|&y| y > through)
+            .unwrap_or(record.years.len());
+        record
+            .targets
+            .retain(|t| t.checks.iter().all(|c| check_last_year(&c.stat) < last));
         if record.targets.is_empty() {
             bail!("the record has no target within its calibration years (up to {through})");
         }
@@ -176,13 +182,7 @@ impl Calibration {
 
     /// The ensemble file from the whole `points.csv` (every point in order): what the unsharded, resumed and
     /// merged calibrations all write. Keeps the first `max_members` accepted points.
-    pub fn ensemble(
-        &self,
-        loaded: &Loaded,
-        rows: &Path,
-        max_members: u64,
-        regenerate: String,
-    ) -> Result<EnsembleFile> {
+    pub fn ensemble(&self, loaded: &Loaded, rows: &Path, max_members: u64, regenerate: String) -> Result<EnsembleFile> {
         let f = std::fs::File::open(rows).with_context(|| format!("opening {}", rows.display()))?;
         let nm = self.model.worlds.len();
         let ng = self.groups;
@@ -208,7 +208,11 @@ impl Calibration {
             }
             let point: u64 = cells[0].parse().map_err(|_| bad())?;
             if point != n {
-                bail!("{}:{}: point {point} where point {n} was expected", rows.display(), li + 1);
+                bail!(
+                    "{}:{}: point {point} where point {n} was expected",
+                    rows.display(),
+                    li + 1
+                );
             }
             n += 1;
             let views: Vec<String> = cells[1..=nm].iter().map(|s| s.to_string()).collect();
@@ -225,7 +229,10 @@ impl Calibration {
             }
             accepted += 1;
             let nums = |a: usize, b: usize| -> Result<Vec<f64>> {
-                cells[a..b].iter().map(|c| c.parse::<f64>().map_err(|_| bad())).collect()
+                cells[a..b]
+                    .iter()
+                    .map(|c| c.parse::<f64>().map_err(|_| bad()))
+                    .collect()
             };
             let quantiles = nums(1 + nm, 1 + nm + ng)?;
             let implausibility = nums(1 + nm + ng, 1 + nm + ng + nt)?;

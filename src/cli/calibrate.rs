@@ -95,7 +95,10 @@ fn prepare(args: &CalibrateArgs) -> Result<Prepared> {
     );
     let record_text = match args.record.as_deref().map(Path::to_path_buf).or_else(|| {
         args.scenario.as_deref().map(|s| {
-            let stem = s.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = s
+                .file_stem()
+                .map(|x| x.to_string_lossy().into_owned())
+                .unwrap_or_default();
             s.with_file_name(format!("{stem}.hindcast.ron"))
         })
     }) {
@@ -131,7 +134,10 @@ fn prepare(args: &CalibrateArgs) -> Result<Prepared> {
 
 /// The command that regenerates this calibration's ensemble file.
 fn regenerate(spec: &CalibrateSpec, seed: u64) -> String {
-    let scen = spec.scenario_arg.clone().unwrap_or_else(|| "scenarios/afghanistan.ron".into());
+    let scen = spec
+        .scenario_arg
+        .clone()
+        .unwrap_or_else(|| "scenarios/afghanistan.ron".into());
     let stem = Path::new(&scen)
         .file_stem()
         .map(|x| x.to_string_lossy().into_owned())
@@ -345,7 +351,9 @@ pub fn coverage_md(f: &EnsembleFile) -> String {
     for (t, c) in f.targets.iter().zip(&f.coverage) {
         let _ = writeln!(s, "| {t} | {c:.3} |");
     }
-    s.push_str("\n| mechanism | view | prior | points tried | accepted | share of accepted |\n|---|---|---|---|---|---|\n");
+    s.push_str(
+        "\n| mechanism | view | prior | points tried | accepted | share of accepted |\n|---|---|---|---|---|---|\n",
+    );
     for v in &f.views {
         let _ = writeln!(
             s,

@@ -135,7 +135,9 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
     if args.start == StartMode::Article {
         loaded.model.use_article_starts();
     }
-    let ensemble = args.ensemble.attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
+    let ensemble = args
+        .ensemble
+        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let chosen = if args.policies.is_empty() {
@@ -187,7 +189,10 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         StartMode::Article => "paired_monte_carlo, packages from their articles' dates (--start article)",
     };
     let manifest = manifest(&loaded, &cmp, design_name, threads);
-    let manifest = crate::report::Manifest { ensemble: ensemble.clone(), ..manifest };
+    let manifest = crate::report::Manifest {
+        ensemble: ensemble.clone(),
+        ..manifest
+    };
     let report = CompareReport {
         model,
         cmp: &cmp,

@@ -65,7 +65,9 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
     let threads = threads(args.threads)?;
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "explain", args.quiet)?;
     crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
-    let ensemble = args.ensemble.attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
+    let ensemble = args
+        .ensemble
+        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let policy = select_policies(model, std::slice::from_ref(&args.policy))?[0];

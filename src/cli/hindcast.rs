@@ -49,12 +49,17 @@ pub fn execute(args: &HindcastArgs) -> Result<()> {
     };
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "hindcast", args.quiet)?;
     crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
-    let ensemble = args.ensemble.attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
-    let ensemble_file = match (&ensemble, crate::calibrate::resolve(
-        args.scenario.as_deref(),
-        args.ensemble.ensemble.as_deref(),
-        args.ensemble.no_ensemble,
-    )?) {
+    let ensemble = args
+        .ensemble
+        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
+    let ensemble_file = match (
+        &ensemble,
+        crate::calibrate::resolve(
+            args.scenario.as_deref(),
+            args.ensemble.ensemble.as_deref(),
+            args.ensemble.no_ensemble,
+        )?,
+    ) {
         (Some(_), Some((origin, text))) => Some(crate::calibrate::EnsembleFile::parse(&text, &origin)?),
         _ => None,
     };
@@ -150,7 +155,10 @@ fn coverage_csv(f: &crate::calibrate::EnsembleFile) -> String {
         s.push_str(&format!("coverage,{t},,,{c}\n"));
     }
     for v in &f.views {
-        s.push_str(&format!("survival,{},{},{},{}\n", v.mechanism, v.view, v.prior, v.posterior));
+        s.push_str(&format!(
+            "survival,{},{},{},{}\n",
+            v.mechanism, v.view, v.prior, v.posterior
+        ));
     }
     s
 }

@@ -111,7 +111,9 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     if article {
         loaded.model.use_article_starts();
     }
-    let ensemble = args.ensemble.attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
+    let ensemble = args
+        .ensemble
+        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
     let model = &loaded.model;
     let policies = select_policies(model, &args.policies)?;
     let out_dir = args
