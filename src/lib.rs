@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod bargain;
+pub mod calibrate;
 pub mod cli;
 pub mod experiment;
 pub mod hindcast;

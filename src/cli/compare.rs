@@ -40,6 +40,8 @@ pub struct CompareArgs {
     /// docs/worldviews.md). Default: each trial draws its views from the scenario's weights.
     #[arg(long = "world", value_name = "MECHANISM=VIEW")]
     pub world: Vec<String>,
+    #[command(flatten)]
+    pub ensemble: super::calibrate::EnsembleArgs,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -147,6 +149,9 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         args.free_history || article,
         args.quiet,
     )?;
+    let ensemble = args
+        .ensemble
+        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let chosen = if args.policies.is_empty() {
@@ -217,6 +222,7 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         let csv = (!args.no_decision_state).then_some(decision_path.as_path());
         manifest.anchoring = Some(crate::present::manifest_entry(a, csv)?);
     }
+    manifest.ensemble = ensemble.clone();
     let report = CompareReport {
         model,
         cmp: &cmp,

@@ -33,6 +33,8 @@ pub struct ExplainArgs {
     /// docs/worldviews.md). Default: each trial draws its views from the scenario's weights.
     #[arg(long = "world", value_name = "MECHANISM=VIEW")]
     pub world: Vec<String>,
+    #[command(flatten)]
+    pub ensemble: super::calibrate::EnsembleArgs,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -63,6 +65,9 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
     let threads = threads(args.threads)?;
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "explain", args.quiet)?;
     crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
+    let ensemble = args
+        .ensemble
+        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let policy = select_policies(model, std::slice::from_ref(&args.policy))?[0];
@@ -91,7 +96,10 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
         decision: None,
     };
     let cmp = compare(model, &design)?;
-    let manifest = manifest(&loaded, &cmp, "paired_monte_carlo_explain", threads);
+    let manifest = crate::report::Manifest {
+        ensemble: ensemble.clone(),
+        ..manifest(&loaded, &cmp, "paired_monte_carlo_explain", threads)
+    };
     let report = CompareReport {
         model,
         cmp: &cmp,

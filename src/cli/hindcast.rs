@@ -25,6 +25,8 @@ pub struct HindcastArgs {
     /// docs/worldviews.md). Default: each trial draws its views from the scenario's weights.
     #[arg(long = "world", value_name = "MECHANISM=VIEW")]
     pub world: Vec<String>,
+    #[command(flatten)]
+    pub ensemble: super::calibrate::EnsembleArgs,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -47,6 +49,20 @@ pub fn execute(args: &HindcastArgs) -> Result<()> {
     };
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "hindcast", args.quiet)?;
     crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
+    let ensemble = args
+        .ensemble
+        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
+    let ensemble_file = match (
+        &ensemble,
+        crate::calibrate::resolve(
+            args.scenario.as_deref(),
+            args.ensemble.ensemble.as_deref(),
+            args.ensemble.no_ensemble,
+        )?,
+    ) {
+        (Some(_), Some((origin, text))) => Some(crate::calibrate::EnsembleFile::parse(&text, &origin)?),
+        _ => None,
+    };
     let model = &loaded.model;
     let record = hindcast::load(model, args.scenario.as_deref(), args.record.as_deref())?;
     super::which_scenario::announce_record(args.scenario.as_deref(), args.record.as_deref(), &record, args.quiet);
@@ -80,6 +96,7 @@ pub fn execute(args: &HindcastArgs) -> Result<()> {
         status: "complete".into(),
         caveat: model.caveat.clone(),
         anchoring: None,
+        ensemble: ensemble.clone(),
         ..Manifest::default()
     };
     let passed = scored.iter().filter(|t| t.pass()).count();
@@ -94,7 +111,23 @@ pub fn execute(args: &HindcastArgs) -> Result<()> {
     let dir = staging.path();
     std::fs::write(dir.join("hindcast.csv"), report::hindcast_csv(&record, &res))?;
     std::fs::write(dir.join("hindcast_events.csv"), report::events_csv(&record, &res))?;
-    let md = report::targets_md(model, &record, &res, &scored);
+    let mut md = report::targets_md(model, &record, &res, &scored);
+    if let Some(f) = &ensemble_file {
+        md.push_str(&format!(
+            "\n## The calibrated ensemble\n\nEach trial drew one of {} member(s) of {} (calibration seed {}, {} of {} \
+             points accepted, {:.1}%). Coverage: the share of accepted members whose own calibration trials met \
+             each target's band; survival: the share of accepted members holding each view against its prior \
+             weight.\n\n",
+            ensemble.as_ref().map_or(0, |e| e.members),
+            ensemble.as_ref().map_or("", |e| e.file.as_str()),
+            f.seed,
+            f.accepted,
+            f.points,
+            100.0 * f.acceptance_rate
+        ));
+        md.push_str(&super::calibrate::coverage_md(f));
+        std::fs::write(dir.join("ensemble_coverage.csv"), coverage_csv(f))?;
+    }
     std::fs::write(dir.join("targets.md"), &md)?;
     if !args.no_charts {
         report::charts(model, &record, &res, dir)?;
@@ -114,4 +147,19 @@ pub fn execute(args: &HindcastArgs) -> Result<()> {
         dir.display()
     );
     Ok(())
+}
+
+/// Coverage per target and survival per view, one row each.
+fn coverage_csv(f: &crate::calibrate::EnsembleFile) -> String {
+    let mut s = String::from("kind,id,view,prior,share\n");
+    for (t, c) in f.targets.iter().zip(&f.coverage) {
+        s.push_str(&format!("coverage,{t},,,{c}\n"));
+    }
+    for v in &f.views {
+        s.push_str(&format!(
+            "survival,{},{},{},{}\n",
+            v.mechanism, v.view, v.prior, v.posterior
+        ));
+    }
+    s
 }

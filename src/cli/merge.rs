@@ -95,6 +95,7 @@ fn kinds() -> Vec<Box<dyn Shardable>> {
         Box::new(RunKind),
         Box::new(super::sweep::SweepKind),
         Box::new(super::sensitivity::SensitivityKind),
+        Box::new(super::calibrate::CalibrateKind),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Command-line interface: parse options, then hand over to one command.
 
 pub mod bargain;
+pub mod calibrate;
 pub mod compare;
 pub mod discover;
 pub mod explain;
@@ -49,6 +50,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Run the status-quo policy over 2021-2025 and score it against the calibration record.
     Hindcast(hindcast::HindcastArgs),
+    /// Calibrate an ensemble on the record by history matching (coefficients and world views).
+    Calibrate(calibrate::CalibrateArgs),
     /// Run KTAB's Spatial Model of Politics on a KTAB CSV (or RON) bargaining input.
     Bargain(bargain::BargainArgs),
     /// Run every combination of lever values over a design of the uncertainties (tidy CSV, charts).
@@ -82,6 +85,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(a) => compare::execute(&a),
         Command::Explain(a) => explain::execute(&a),
         Command::Hindcast(a) => hindcast::execute(&a),
+        Command::Calibrate(a) => calibrate::execute(&a),
         Command::Wargame(a) => wargame::execute(&a),
     }
 }

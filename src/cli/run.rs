@@ -37,6 +37,8 @@ pub struct RunArgs {
     /// docs/worldviews.md). Default: each trial draws its views from the scenario's weights.
     #[arg(long = "world", value_name = "MECHANISM=VIEW")]
     pub world: Vec<String>,
+    #[command(flatten)]
+    pub ensemble: super::calibrate::EnsembleArgs,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -126,6 +128,9 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         args.free_history || article,
         args.quiet,
     )?;
+    let ensemble = args
+        .ensemble
+        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
     let model = &loaded.model;
     let policies = select_policies(model, &args.policies)?;
     let out_dir = args
@@ -165,6 +170,9 @@ pub fn execute(args: &RunArgs) -> Result<()> {
                 d.push_str(&format!(" world={}", args.world.join(",")));
             }
             d.push_str(&anchor_suffix);
+            if let Some(e) = &ensemble {
+                d.push_str(&format!(", ensemble={}", e.sha256));
+            }
             d
         },
         policies: design.policies.iter().map(|&p| model.policies[p].id.clone()).collect(),
@@ -217,6 +225,7 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     if let Some(a) = &anchoring {
         manifest.anchoring = Some(crate::present::manifest_entry(a, decision_path.as_deref())?);
     }
+    manifest.ensemble = ensemble.clone();
     manifest.trials_per_second = (meta.trials_total() * design.policies.len() as u64) as f64 / secs.max(1e-9);
     let dir = match args.shard {
         Some(spec) => finish_shard(state, manifest, spec, &acc)?,
@@ -278,6 +287,7 @@ pub(crate) fn build_manifest(model: &Model, origin: &str, id: &Identity, threads
         shard: None,
         merged_from: None,
         resumed_at_trials: Vec::new(),
+        ensemble: None,
         caveat: model.caveat.clone(),
         anchoring: None,
     }

@@ -123,6 +123,7 @@ pub fn simulate(
     params: Option<&[f64]>,
     policies: &[usize],
 ) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let model = model.member(seed, trial);
     let start = model.new_trial_with_params(seed, trial, params);
     let used = start.params.clone();
     let mut outs = vec![Vec::new(); policies.len()];

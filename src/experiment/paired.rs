@@ -102,11 +102,12 @@ where
                                 l.contributions(model, &mut contrib[slot * n_contrib..(slot + 1) * n_contrib]);
                             }
                         };
-                        let mut st = model.new_trial(seed, trial);
+                        let member = model.member(seed, trial);
+                        let mut st = member.new_trial(seed, trial);
                         if let Some(s) = &shape {
                             st.track_drivers(s.clone());
                         }
-                        driver.run_trial(model, st, policies, &mut on_turn, &mut on_done);
+                        driver.run_trial(member, st, policies, &mut on_turn, &mut on_done);
                         if shape.is_some() {
                             sink.drivers(&contrib);
                         }

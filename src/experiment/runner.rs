@@ -508,9 +508,10 @@ fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, opts: 
                 rows.extend_from_slice(line.as_bytes());
             }
         };
+        let member = model.member(design.seed, trial);
         driver.run_trial(
-            model,
-            model.new_trial(design.seed, trial),
+            member,
+            member.new_trial(design.seed, trial),
             &design.policies,
             &mut on_turn,
             &mut on_done,

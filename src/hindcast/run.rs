@@ -142,6 +142,27 @@ pub fn run(model: &Model, rec: &Record, trials: u64, seed: u64, threads: usize) 
     })
 }
 
+/// Trials `trials` of master seed `seed` on this thread, as one chunk (the calibration's points run their few
+/// trials each on one worker). The statistics fold the trials in order.
+pub fn run_serial(model: &Model, rec: &Record, seed: u64, trials: std::ops::Range<u64>) -> HindcastResults {
+    let windows = total_windows(rec);
+    let acc = run_chunk(model, rec, &windows, seed, trials.start, trials.end);
+    HindcastResults {
+        trials: trials.end - trials.start,
+        seed,
+        threads: 1,
+        elapsed: Duration::ZERO,
+        series: acc.series,
+        occurred: acc.occurred,
+        occurred_in: acc.occurred_in,
+        totals: windows
+            .into_iter()
+            .zip(acc.totals)
+            .map(|((s, a, b), st)| (s, a, b, st))
+            .collect(),
+    }
+}
+
 fn run_chunk(model: &Model, rec: &Record, windows: &[(usize, usize, usize)], seed: u64, start: u64, end: u64) -> Acc {
     let ny = rec.years.len();
     let ns = rec.series.len();
@@ -151,7 +172,9 @@ fn run_chunk(model: &Model, rec: &Record, windows: &[(usize, usize, usize)], see
     let per_year = model.calendar.per_year as f64;
     let mut happened = vec![false; rec.events.len()];
     let mut happened_this_year = vec![false; rec.events.len()];
+    let base = model;
     for trial in start..end {
+        let model = base.member(seed, trial);
         let mut st = model.new_trial(seed, trial);
         annual.iter_mut().for_each(|x| *x = 0.0);
         happened.iter_mut().for_each(|h| *h = false);

@@ -63,6 +63,52 @@ pub struct Model {
     /// The known present the pre-decision history is anchored to (`run` and `compare` set it; see
     /// [`crate::present`]); `None` lets the history run free (the hindcast, exploration designs).
     pub present: Option<std::sync::Arc<crate::present::Anchor>>,
+    /// The calibrated ensemble's members (`calibrate::attach`), each a compiled model of the same structure
+    /// with its own coefficients and fixed views; each trial runs on one ([`Model::member`]). `None`: every
+    /// trial runs on this model.
+    pub ensemble: Option<std::sync::Arc<Vec<Model>>>,
+}
+
+impl Model {
+    /// The model trial `trial` of master seed `seed` runs on: itself without an ensemble, else the member
+    /// drawn (uniformly) from the trial's own stream `STREAM_ENSEMBLE`, a function of (seed, trial) only, so
+    /// the same under every policy and shifting no other stream.
+    pub fn member(&self, seed: u64, trial: u64) -> &Model {
+        match &self.ensemble {
+            Some(ms) if !ms.is_empty() => &ms[self.member_index(seed, trial).unwrap_or(0)],
+            _ => self,
+        }
+    }
+
+    /// Give every member this model's policies, horizon and decision date (commands adjust those on the
+    /// loaded model, e.g. `compare --start article` or a sweep's lever grid; the members were compiled from
+    /// the file). Call after such adjustments.
+    pub fn sync_members(&mut self) {
+        let Some(ms) = self.ensemble.as_mut() else {
+            return;
+        };
+        for m in std::sync::Arc::make_mut(ms) {
+            m.policies.clone_from(&self.policies);
+            m.n_rules = self.n_rules;
+            m.baseline = self.baseline;
+            m.turns = self.turns;
+            m.decision_turn = self.decision_turn;
+            m.present.clone_from(&self.present);
+        }
+    }
+
+    /// Index of the member trial `trial` draws, if an ensemble is attached.
+    pub fn member_index(&self, seed: u64, trial: u64) -> Option<usize> {
+        use rand::{RngExt, SeedableRng};
+        let ms = self.ensemble.as_ref().filter(|m| !m.is_empty())?;
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(sim::stream_seed(
+            seed,
+            trial,
+            crate::calibrate::STREAM_ENSEMBLE,
+        ));
+        let u: f64 = rng.random();
+        Some(((u * ms.len() as f64) as usize).min(ms.len() - 1))
+    }
 }
 
 #[derive(Debug, Clone)]

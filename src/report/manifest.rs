@@ -38,6 +38,9 @@ pub struct Manifest {
     /// Trials already done when each `--resume` started (empty if never interrupted).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resumed_at_trials: Vec<u64>,
+    /// The calibrated ensemble the trials drew their members from (absent: the nominal coefficients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<crate::calibrate::file::EnsembleRef>,
     pub caveat: String,
     /// How the history before the decision date was anchored to the known present (`run`, `compare`; see
     /// docs/present.md): the facts, their sources, the method and the run's acceptance statistics. Absent when the

@@ -1209,6 +1209,7 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
         bargaining,
         worlds,
         present: None,
+        ensemble: None,
     })
 }
 
