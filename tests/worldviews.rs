@@ -242,7 +242,11 @@ fn a_fixed_view_runs_exactly_like_its_terms_written_on_the_levers() {
         .unwrap();
         // The nominal coefficients: the file with views written on its levers has no ensemble.
         let args: Vec<String> = std::iter::once("--no-ensemble".to_string())
-            .chain(views.iter().flat_map(|(w, v)| ["--world".to_string(), format!("{w}={v}")]))
+            .chain(
+                views
+                    .iter()
+                    .flat_map(|(w, v)| ["--world".to_string(), format!("{w}={v}")]),
+            )
             .collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let fixed = run_rows(&tmp.path().join(format!("fixed-{engagement}")), None, &args);

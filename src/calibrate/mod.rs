@@ -188,10 +188,9 @@ pub fn turns_through(model: &crate::model::Model, rec: &Record, through: i32) ->
 /// The latest year a check reads (index into `rec.years`).
 pub fn check_last_year(stat: &Stat) -> usize {
     match *stat {
-        Stat::Mean { year, .. }
-        | Stat::Growth { year, .. }
-        | Stat::ProbBy { year, .. }
-        | Stat::ProbIn { year, .. } => year,
+        Stat::Mean { year, .. } | Stat::Growth { year, .. } | Stat::ProbBy { year, .. } | Stat::ProbIn { year, .. } => {
+            year
+        }
         Stat::Ratio { year, over, .. } => year.max(over),
         Stat::TotalMean { to, .. } | Stat::TotalP95 { to, .. } => to,
     }

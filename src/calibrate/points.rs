@@ -124,14 +124,12 @@ impl Calibration {
         let within = scored.iter().map(|r| r.pass()).collect();
         // Pattern checks (whether an event has happened by a year) must hold on the point's own trials.
         let patterns = scored.iter().all(|r| {
-            r.target
-                .checks
-                .iter()
-                .zip(&r.checks)
-                .all(|(c, res)| !matches!(
+            r.target.checks.iter().zip(&r.checks).all(|(c, res)| {
+                !matches!(
                     c.stat,
                     crate::hindcast::spec::Stat::ProbBy { .. } | crate::hindcast::spec::Stat::ProbIn { .. }
-                ) || res.pass)
+                ) || res.pass
+            })
         });
         let accepted = patterns && self.rule.accepts(&implausibility);
         unit.truncate(self.groups);
