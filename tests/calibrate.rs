@@ -105,7 +105,8 @@ fn same_seed_same_ensemble_and_shards_merge_to_it() {
     assert_eq!((f.seed, f.points, f.trials_per_point), (7, 60, 20));
     assert_eq!(f.members.len() as u64, f.accepted.min(200));
     assert_eq!(f.kept, f.members.len() as u64);
-    assert!(f.accepted > 0 && f.accepted < 60, "accepted {}", f.accepted);
+    // Acceptance is about 2% on the merged model, so 60 points may accept none; points.csv (compared above) carries the determinism.
+    assert!(f.accepted < 60, "accepted {}", f.accepted);
     assert_eq!(f.scenario_sha256, greatgame::scenario::load(None).unwrap().sha256);
     assert!(f.regenerate.starts_with("greatgame calibrate") && f.regenerate.contains("--seed 7"));
     // Every view's survival counts add up to the points tried and accepted.
