@@ -335,6 +335,13 @@ pub fn merged_cost(merged_from: &[MergedShard]) -> (f64, usize) {
     )
 }
 
+/// The ensemble a shard's manifest records (`None` when it ran the nominal coefficients or says nothing).
+fn shard_ensemble(shard: &Path) -> Option<crate::calibrate::file::EnsembleRef> {
+    let text = std::fs::read_to_string(shard.join("manifest.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    serde_json::from_value(v.get("ensemble")?.clone()).ok()
+}
+
 /// Shards of `greatgame run`.
 struct RunKind;
 
@@ -426,6 +433,9 @@ impl Shardable for RunKind {
         manifest.status = "complete".into();
         manifest.complete = true;
         manifest.merged_from = Some(merged_from);
+        // The ensemble is part of the shards' identity (its hash is in the design name), so the first shard's
+        // manifest says which one every shard ran.
+        manifest.ensemble = shard_ensemble(&shards[0].path);
         if let Some(a) = &meta.anchoring {
             let csv = dir.join(super::run::DECISION);
             manifest.anchoring = Some(crate::present::manifest_entry(
