@@ -30,7 +30,7 @@ fn header(p: &Path) -> Vec<String> {
     read(p).lines().next().unwrap().split(',').map(String::from).collect()
 }
 
-const WHERE: [&str; 2] = ["--where", "pakistan_militant_attacks>1700"];
+const WHERE: [&str; 2] = ["--where", "pakistan_militant_attacks>1100"];
 
 #[test]
 fn stability_and_pruning_are_reported_and_identical_at_any_thread_count() {
