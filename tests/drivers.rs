@@ -277,7 +277,6 @@ fn compare_and_explain_write_drivers_csv_and_the_section() {
         .args([
             "explain",
             "--policy",
-            // A package whose headline differences include an event count (so the "not split" note shows).
             "justsecurity_2022_liaison",
             "--trials",
             "200",
@@ -294,8 +293,16 @@ fn compare_and_explain_write_drivers_csv_and_the_section() {
     check_csv(&out.join("drivers.csv"), false);
     let md = fs::read_to_string(out.join("explain.md")).unwrap();
     assert!(md.contains("## Where the difference comes from"));
-    assert!(
-        md.contains("so it is not split into channels"),
-        "event outcomes keep the rate explanation"
-    );
+    // Every headline difference is either split into channels (each with its interval) or, when its outcome
+    // counts events or actions, keeps the rate explanation instead.
+    let section = &md[md.find("## Where the difference comes from").unwrap()..];
+    let section = &section[..section.find("### Every event").unwrap_or(section.len())];
+    let bullets: Vec<&str> = section.lines().filter(|l| l.starts_with("- **")).collect();
+    assert!(!bullets.is_empty(), "{section}");
+    for b in bullets {
+        assert!(
+            b.contains("so it is not split into channels") || (b.contains(": ") && b.contains(" [")),
+            "neither split nor explained: {b}"
+        );
+    }
 }
