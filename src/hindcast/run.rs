@@ -126,32 +126,24 @@ pub fn run(model: &Model, rec: &Record, trials: u64, seed: u64, threads: usize) 
         }
         first = last;
     }
-    Ok(HindcastResults {
+    Ok(results(acc, windows, trials, seed, threads, started.elapsed()))
+}
+
+/// The folded accumulators as results: the one place the two entry points (`run`, `run_serial`) turn an
+/// `Acc` into what the targets read, so a new statistic cannot be forgotten in one of them.
+fn results(
+    acc: Acc,
+    windows: Vec<(usize, usize, usize)>,
+    trials: u64,
+    seed: u64,
+    threads: usize,
+    elapsed: Duration,
+) -> HindcastResults {
+    HindcastResults {
         trials,
         seed,
         threads,
-        elapsed: started.elapsed(),
-        series: acc.series,
-        occurred: acc.occurred,
-        occurred_in: acc.occurred_in,
-        totals: windows
-            .into_iter()
-            .zip(acc.totals)
-            .map(|((s, a, b), st)| (s, a, b, st))
-            .collect(),
-    })
-}
-
-/// Trials `trials` of master seed `seed` on this thread, as one chunk (the calibration's points run their few
-/// trials each on one worker). The statistics fold the trials in order.
-pub fn run_serial(model: &Model, rec: &Record, seed: u64, trials: std::ops::Range<u64>) -> HindcastResults {
-    let windows = total_windows(rec);
-    let acc = run_chunk(model, rec, &windows, seed, trials.start, trials.end);
-    HindcastResults {
-        trials: trials.end - trials.start,
-        seed,
-        threads: 1,
-        elapsed: Duration::ZERO,
+        elapsed,
         series: acc.series,
         occurred: acc.occurred,
         occurred_in: acc.occurred_in,
@@ -161,6 +153,14 @@ pub fn run_serial(model: &Model, rec: &Record, seed: u64, trials: std::ops::Rang
             .map(|((s, a, b), st)| (s, a, b, st))
             .collect(),
     }
+}
+
+/// Trials `trials` of master seed `seed` on this thread, as one chunk (the calibration's points run their few
+/// trials each on one worker). The statistics fold the trials in order.
+pub fn run_serial(model: &Model, rec: &Record, seed: u64, trials: std::ops::Range<u64>) -> HindcastResults {
+    let windows = total_windows(rec);
+    let acc = run_chunk(model, rec, &windows, seed, trials.start, trials.end);
+    results(acc, windows, trials.end - trials.start, seed, 1, Duration::ZERO)
 }
 
 fn run_chunk(model: &Model, rec: &Record, windows: &[(usize, usize, usize)], seed: u64, start: u64, end: u64) -> Acc {
