@@ -324,3 +324,26 @@ fn a_stale_ensemble_is_refused_with_the_command_that_regenerates_it() {
         .unwrap());
     let _ = fs::remove_dir_all(&d);
 }
+
+/// `--write` replaces an ensemble file greatgame wrote, and refuses any other file, leaving it untouched.
+#[test]
+fn write_replaces_only_an_ensemble_file() {
+    let d = tmp("write");
+    let notes = d.join("notes.ron");
+    fs::write(&notes, "my own notes\n").unwrap();
+    let o = calibrate(&["--write", notes.to_str().unwrap()], &d.join("a"));
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("refusing to overwrite"), "{err}");
+    assert_eq!(fs::read_to_string(&notes).unwrap(), "my own notes\n");
+
+    let ens = d.join("mine.ensemble.ron");
+    let o = calibrate(&["--write", ens.to_str().unwrap()], &d.join("b"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let first = fs::read_to_string(&ens).unwrap();
+    assert_eq!(first, fs::read_to_string(d.join("b").join("ensemble.ron")).unwrap());
+    let o = calibrate(&["--write", ens.to_str().unwrap()], &d.join("c"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(fs::read_to_string(&ens).unwrap(), first);
+    assert!(!d.join("mine.ensemble.ron.tmp").exists());
+}

@@ -284,7 +284,7 @@ pub fn execute(args: &CalibrateArgs) -> Result<()> {
     })?;
     let dir = session.commit()?;
     if let Some(w) = &args.write {
-        std::fs::write(w, file.to_text()?).with_context(|| format!("writing {}", w.display()))?;
+        write_ensemble(w, &file.to_text()?)?;
     }
     eprintln!(
         "greatgame: calibrate {n} points x {t} trials in {secs:.1} s ({:.0} trials/s) on {threads} thread(s): {} \
@@ -298,6 +298,26 @@ pub fn execute(args: &CalibrateArgs) -> Result<()> {
             .map_or(String::new(), |w| format!("; ensemble written to {}", w.display()))
     );
     Ok(())
+}
+
+/// Write the ensemble to `--write FILE`: a file that is there already is replaced only when it is an ensemble
+/// file (greatgame never overwrites a file it did not write), and through a temporary file and a rename, so an
+/// interrupted write leaves the old ensemble whole.
+fn write_ensemble(path: &Path, text: &str) -> Result<()> {
+    if let Ok(old) = std::fs::read_to_string(path) {
+        if crate::calibrate::EnsembleFile::parse(&old, &path.display().to_string()).is_err() {
+            bail!(
+                "{} exists and is not an ensemble file greatgame wrote: refusing to overwrite it; choose another \
+                 --write path or move the file",
+                path.display()
+            );
+        }
+    } else if path.exists() {
+        bail!("{} exists and cannot be read: refusing to overwrite it", path.display());
+    }
+    let tmp = path.with_extension("ron.tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
 }
 
 /// `ensemble.ron`, `calibration.md` and the manifest from the whole rows file: shared by the unsharded
