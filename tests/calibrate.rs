@@ -379,6 +379,61 @@ fn designs_over_the_uncertainties_sample_the_ensemble() {
     let _ = fs::remove_dir_all(&d);
 }
 
+/// `compare` ranks the policies per ensemble member beside shuffled groups of as many trials (the noise-only
+/// reference): `member_ranks.csv` has every rank of every policy for both, shares summing to 1, identical at
+/// any thread count; without the ensemble there is no such table or section.
+#[test]
+fn compare_reports_the_ranking_over_ensemble_members() {
+    let d = tmp("member-ranks");
+    let cmp = |threads: &str, flag: Option<&str>, out: &Path| {
+        let mut c = gg();
+        c.args([
+            "compare",
+            "--trials",
+            "600",
+            "--no-charts",
+            "--quiet",
+            "--no-decision-state",
+            "--threads",
+            threads,
+        ]);
+        if let Some(f) = flag {
+            c.arg(f);
+        }
+        ok(&c.arg("--out").arg(out).output().unwrap());
+    };
+    cmp("1", None, &d.join("one"));
+    cmp("2", None, &d.join("two"));
+    cmp("2", Some("--no-ensemble"), &d.join("nominal"));
+    let csv = fs::read_to_string(d.join("one").join("member_ranks.csv")).unwrap();
+    assert_eq!(csv, fs::read_to_string(d.join("two").join("member_ranks.csv")).unwrap());
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("policy,over,rank,share"));
+    let mut totals: std::collections::BTreeMap<(String, String), (f64, usize)> = Default::default();
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        let e = totals.entry((f[0].to_string(), f[1].to_string())).or_default();
+        e.0 += f[3].parse::<f64>().unwrap();
+        e.1 += 1;
+    }
+    let policies: std::collections::BTreeSet<&String> = totals.keys().map(|k| &k.0).collect();
+    assert!(policies.len() >= 2, "{csv}");
+    for ((p, over), (sum, ranks)) in &totals {
+        assert!(over == "members" || over == "shuffled", "{over}");
+        assert!((sum - 1.0).abs() < 1e-9, "{p} {over}: shares sum to {sum}");
+        assert_eq!(*ranks, policies.len(), "{p} {over}: every rank appears");
+    }
+    let md = fs::read_to_string(d.join("one").join("comparison.md")).unwrap();
+    assert!(
+        md.contains("### Over the calibrated ensemble") && md.contains("shuffled"),
+        "{md}"
+    );
+    assert!(!d.join("nominal").join("member_ranks.csv").exists());
+    let md = fs::read_to_string(d.join("nominal").join("comparison.md")).unwrap();
+    assert!(!md.contains("### Over the calibrated ensemble"));
+    let _ = fs::remove_dir_all(&d);
+}
+
 #[test]
 fn a_stale_ensemble_is_refused_with_the_command_that_regenerates_it() {
     let d = tmp("stale");

@@ -81,6 +81,8 @@ pub struct Comparison {
     pub elapsed: Duration,
     /// Each policy's rank distribution per world and over all trials (`rank_stability.csv`).
     pub ranks: Vec<super::ranks::RankRow>,
+    /// The ranking per calibrated-ensemble member, against shuffled groups (`None` without an ensemble).
+    pub member_ranks: Option<super::member_ranks::MemberRanks>,
 }
 
 struct Sink<'m> {
@@ -266,6 +268,7 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
         }
     }
     let ranks = acc.ranks.rows(model, &policy_ids);
+    let member_ranks = acc.ranks.member_ranks(&policy_ids);
     Ok(Comparison {
         design: d.clone(),
         policy_ids,
@@ -277,5 +280,6 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
         scales: scales.to_vec(),
         elapsed: started.elapsed(),
         ranks,
+        member_ranks,
     })
 }

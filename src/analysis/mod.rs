@@ -7,6 +7,7 @@ pub mod cart;
 pub mod compare;
 pub mod drivers;
 pub mod explain;
+pub mod member_ranks;
 pub mod morris;
 pub mod paired;
 pub mod prim;

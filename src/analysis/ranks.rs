@@ -25,6 +25,8 @@ pub struct RankAcc {
     counts: Vec<u64>,
     seed: u64,
     scratch: Vec<u8>,
+    /// Ranks per calibrated-ensemble member (none without an ensemble).
+    members: Option<super::member_ranks::MemberRankAcc>,
 }
 
 /// Rank shares of one policy in one world.
@@ -48,13 +50,15 @@ impl RankAcc {
             counts: vec![0; nw * np * np],
             seed,
             scratch: Vec::new(),
+            members: super::member_ranks::MemberRankAcc::new(model, np, seed),
         }
     }
 
     /// Tally one trial's scores (one per slot, higher is better).
     pub fn push(&mut self, model: &Model, trial: u64, scores: &[f64]) {
         let np = self.np;
-        self.scratch = worlds::draw(&model.worlds, self.seed, trial);
+        // The trial's views: its ensemble member's (fixed) when an ensemble is attached, else its own draw.
+        self.scratch = worlds::draw(&model.member(self.seed, trial).worlds, self.seed, trial);
         let w = self.combos.iter().position(|c| *c == self.scratch).unwrap_or(0);
         let all = self.combos.len();
         for p in 0..np {
@@ -62,12 +66,24 @@ impl RankAcc {
             self.counts[(w * np + p) * np + rank] += 1;
             self.counts[(all * np + p) * np + rank] += 1;
         }
+        if let Some(m) = self.members.as_mut() {
+            m.push(model, trial, scores);
+        }
     }
 
     pub fn merge(&mut self, later: &RankAcc) {
         for (a, b) in self.counts.iter_mut().zip(&later.counts) {
             *a += b;
         }
+        if let (Some(a), Some(b)) = (self.members.as_mut(), later.members.as_ref()) {
+            a.merge(b);
+        }
+    }
+
+    /// The rank shares per ensemble member and per shuffled group ([`super::member_ranks`]); `None`
+    /// without an ensemble.
+    pub fn member_ranks(&self, policy_ids: &[String]) -> Option<super::member_ranks::MemberRanks> {
+        self.members.as_ref().map(|m| m.result(policy_ids))
     }
 
     /// Every (policy, world, rank) with its share, shares summing to 1 per policy and world (a world no

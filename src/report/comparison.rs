@@ -336,13 +336,19 @@ pub fn section_rank_stability(r: &CompareReport) -> String {
          the US, divided by its pooled standard deviation and averaged with the outcome weights — the score \
          behind mean regret below (regret = the trial's best score minus the policy's). Rank 1 = best in that \
          trial; ties share the better rank. The cells are the share of trials with each rank; `all` pools \
-         every trial, so it mixes the worlds in proportion to their prior weights. A ranking that holds in \
+         every trial, so it mixes the worlds in proportion to {}. A ranking that holds in \
          every world does not hang on the contested mechanisms; one that flips does. Every share is in \
          `rank_stability.csv` (docs/worldviews.md).\n",
         if r.model.worlds.is_empty() {
             ""
         } else {
             " and one view of each contested mechanism"
+        },
+        if r.model.ensemble.is_some() {
+            "the calibrated ensemble's members holding each (the views that survived the 2021–2023 record), not \
+             their prior weights"
+        } else {
+            "their prior weights"
         }
     );
     let fixed: Vec<String> = r
@@ -399,6 +405,89 @@ pub fn section_rank_stability(r: &CompareReport) -> String {
         }
         s.push('\n');
     }
+    s.push_str(&section_member_ranks(r));
+    s
+}
+
+/// Columns of `member_ranks.csv`, exactly.
+pub const MEMBER_RANK_COLUMNS: [&str; 4] = ["policy", "over", "rank", "share"];
+
+/// `member_ranks.csv` (with an ensemble): per policy, the share of ensemble members (`over = members`) and of
+/// shuffled groups of as many trials (`over = shuffled`) under which it ranks 1, 2, … on its mean overall score
+/// (see [`crate::analysis::member_ranks`]). `None` without an ensemble.
+pub fn member_ranks_csv(r: &CompareReport) -> Result<Option<Vec<u8>>> {
+    let Some(m) = &r.cmp.member_ranks else {
+        return Ok(None);
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(MEMBER_RANK_COLUMNS)?;
+    for row in &m.rows {
+        w.write_record([&row.policy, &row.over, &row.rank.to_string(), &num(row.share)])?;
+    }
+    Ok(Some(w.into_inner().context("writing member_ranks.csv")?))
+}
+
+/// Does the ranking depend on which calibrated member is true? Rank shares over members beside the same over
+/// shuffled groups, the noise-only reference.
+pub fn section_member_ranks(r: &CompareReport) -> String {
+    let mut s = String::new();
+    let Some(m) = &r.cmp.member_ranks else {
+        return s;
+    };
+    let _ = writeln!(
+        s,
+        "### Over the calibrated ensemble — {} members, {} trials each on average\n",
+        m.members,
+        crate::numfmt::sig(m.mean_trials_per_member, 3)
+    );
+    let _ = writeln!(
+        s,
+        "Each trial ran one member of the calibrated ensemble: a set of coefficients and contested views the \
+         2021–2023 record did not rule out. Here the policies are ranked per member, on their mean overall score \
+         over the trials that drew it ({} members with at least {} trials), and the shares are of members \
+         (members are equally likely). A member's mean carries Monte Carlo noise, so the same ranking is made \
+         over *shuffled groups* — as many trials each, mixing every member ({} groups): noise alone spreads \
+         those. Where a policy's share of first places over members differs from its share over groups by \
+         more than twice the difference's standard error (two independent proportions; last column), the ranking \
+         depends on which member is true, i.e. on what the record cannot \
+         pin down; where the two agree, it does not (at this trial count — more trials sharpen both). Every \
+         share is in `member_ranks.csv`.\n",
+        m.ranked_members,
+        crate::analysis::member_ranks::MIN_TRIALS,
+        m.ranked_groups
+    );
+    if m.rows.is_empty() {
+        s.push_str("Too few trials per member to rank any: run more trials.\n\n");
+        return s;
+    }
+    s.push_str(
+        "| policy | first, members | first, shuffled | mean rank, members | mean rank, shuffled | first: members − \
+         shuffled (± 2 s.e.) |\n",
+    );
+    s.push_str("|---|---:|---:|---:|---:|---:|\n");
+    let (nm, ng) = (m.ranked_members.max(1) as f64, m.ranked_groups.max(1) as f64);
+    let mut ids: Vec<&String> = r.cmp.policy_ids.iter().collect();
+    ids.sort_by(|a, b| m.mean_rank(a, "members").total_cmp(&m.mean_rank(b, "members")));
+    for p in ids {
+        let (a, b) = (m.share(p, "members", 1), m.share(p, "shuffled", 1));
+        let se = (a * (1.0 - a) / nm + b * (1.0 - b) / ng).sqrt();
+        let _ = writeln!(
+            s,
+            "| {p} | {}% | {}% | {} | {} | {} ± {} points{} |",
+            crate::numfmt::sig(100.0 * a, 3),
+            crate::numfmt::sig(100.0 * b, 3),
+            crate::numfmt::sig(m.mean_rank(p, "members"), 3),
+            crate::numfmt::sig(m.mean_rank(p, "shuffled"), 3),
+            crate::numfmt::sig(100.0 * (a - b), 3),
+            crate::numfmt::sig(200.0 * se, 2),
+            if (a - b).abs() > 2.0 * se {
+                " — depends on the member"
+            } else {
+                ""
+            },
+        );
+    }
+    s.push('\n');
     s
 }
 
@@ -406,6 +495,9 @@ pub fn section_rank_stability(r: &CompareReport) -> String {
 pub fn write_tables(r: &CompareReport, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("comparison.csv"), &comparison_csv(r)?)?;
     write_atomic(&dir.join("rank_stability.csv"), &rank_stability_csv(r)?)?;
+    if let Some(csv) = member_ranks_csv(r)? {
+        write_atomic(&dir.join("member_ranks.csv"), &csv)?;
+    }
     write_atomic(&dir.join("robustness.csv"), &robustness_csv(r)?)?;
     write_atomic(&dir.join("policies.csv"), &policies_csv(r)?)?;
     write_atomic(&dir.join("comparison.json"), &comparison_json(r)?)?;
