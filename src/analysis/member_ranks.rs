@@ -71,9 +71,9 @@ impl MemberRankAcc {
         let np = self.np;
         let m = model.member_index(self.seed, trial).unwrap_or(0);
         let g = (trial % self.members as u64) as usize;
-        for p in 0..np {
-            self.sums[m * np + p] += scores[p];
-            self.group_sums[g * np + p] += scores[p];
+        for (p, &x) in scores.iter().enumerate().take(np) {
+            self.sums[m * np + p] += x;
+            self.group_sums[g * np + p] += x;
         }
         self.counts[m] += 1;
         self.group_counts[g] += 1;
@@ -231,9 +231,9 @@ mod tests {
         for (t, s) in scores.iter().enumerate() {
             for a in [&mut whole, if t < 2 { &mut first } else { &mut second }] {
                 let g = t % 2;
-                for p in 0..2 {
-                    a.sums[member[t] * 2 + p] += s[p];
-                    a.group_sums[g * 2 + p] += s[p];
+                for (p, &x) in s.iter().enumerate() {
+                    a.sums[member[t] * 2 + p] += x;
+                    a.group_sums[g * 2 + p] += x;
                 }
                 a.counts[member[t]] += 1;
                 a.group_counts[g] += 1;
