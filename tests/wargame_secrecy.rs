@@ -243,6 +243,20 @@ fn the_log_holds_no_pending_order_and_no_hidden_truth() {
             }
         }
     }
+    // Which calibrated-ensemble member the game runs on is sealed with the seed.
+    let g = c.game();
+    let m = g
+        .config
+        .member
+        .as_ref()
+        .expect("a game of the built-in scenario runs on an ensemble member");
+    assert!(m.members > 1 && m.index < m.members);
+    let log = c.log_text();
+    assert!(!log.contains("quantiles") && !log.contains(&m.ensemble_sha256) && !log.contains("\"member\""));
+    assert!(
+        !log.contains(&format!("{}", m.quantiles[0])),
+        "the log shows the member's coefficients"
+    );
 }
 
 #[test]

@@ -221,16 +221,101 @@ pub fn member_models(loaded: &Loaded, file: &EnsembleFile) -> Result<Vec<Model>>
     }
     views
         .par_iter()
-        .map(|(point, v, m)| {
-            let mut model = space
-                .model_at(&m.quantiles)
-                .with_context(|| format!("ensemble member {point}"))?;
-            for (mech, &i) in model.worlds.iter_mut().zip(v) {
-                mech.fixed = Some(usize::from(i));
-            }
-            Ok(model)
-        })
+        .map(|(point, v, m)| member_model(&space, &m.quantiles, v).with_context(|| format!("ensemble member {point}")))
         .collect()
+}
+
+/// One member's compiled model: the register's groups at `quantiles`, each mechanism fixed to its view.
+fn member_model(space: &CoefficientSpace, quantiles: &[f64], views: &[u8]) -> Result<Model> {
+    let mut model = space.model_at(quantiles)?;
+    for (mech, &i) in model.worlds.iter_mut().zip(views) {
+        mech.fixed = Some(usize::from(i));
+    }
+    Ok(model)
+}
+
+/// The ensemble member a single-trial use of the model runs on — the wargame's hidden truth. It carries the
+/// member itself (not only its index), so a game replays from its own log without the ensemble file, and it
+/// is kept in the white cell's sealed secret: which member is true is exactly what teams must not know.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PickedMember {
+    /// Where the ensemble came from and its SHA-256.
+    pub ensemble: String,
+    pub ensemble_sha256: String,
+    /// Members in the ensemble, and which one was drawn (its index and its calibration design point).
+    pub members: usize,
+    /// The seed the ensemble was calibrated with.
+    pub calibration_seed: u64,
+    pub index: usize,
+    pub point: u64,
+    /// The member's view of each mechanism and quantile of each coefficient group.
+    pub views: Vec<String>,
+    pub quantiles: Vec<f64>,
+}
+
+impl PickedMember {
+    /// Draw trial `trial`'s member of the ensemble found as for every command (see [`resolve`]); `None`
+    /// without one. Refuses a stale ensemble as [`attach`] does.
+    pub fn draw(
+        loaded: &Loaded,
+        scenario: Option<&Path>,
+        explicit: Option<&Path>,
+        none: bool,
+        seed: u64,
+        trial: u64,
+    ) -> Result<Option<PickedMember>> {
+        let Some((origin, text)) = resolve(scenario, explicit, none)? else {
+            return Ok(None);
+        };
+        let file = EnsembleFile::parse(&text, &origin)?;
+        if file.scenario_sha256 != loaded.sha256 {
+            bail!(
+                "the ensemble {origin} was calibrated on another scenario text: it is stale. Regenerate it with\n    \
+                 {}\nor play without it (--no-ensemble)",
+                file.regenerate
+            );
+        }
+        if file.members.is_empty() {
+            bail!("the ensemble {origin} has no member: use --no-ensemble, or calibrate with more points");
+        }
+        let index = super::draw_member(seed, trial, file.members.len());
+        let m = &file.members[index];
+        let picked = PickedMember {
+            ensemble: origin,
+            ensemble_sha256: sha256_hex(&text),
+            members: file.members.len(),
+            calibration_seed: file.seed,
+            index,
+            point: m.point,
+            views: m.views.clone(),
+            quantiles: m.quantiles.clone(),
+        };
+        picked.model(loaded)?;
+        Ok(Some(picked))
+    }
+
+    /// The member's compiled model, from the scenario it was drawn for.
+    pub fn model(&self, loaded: &Loaded) -> Result<Model> {
+        let space = CoefficientSpace::new(loaded, FactorMode::Groups, None)?;
+        if space.names().len() != self.quantiles.len() || loaded.model.worlds.len() != self.views.len() {
+            bail!(
+                "ensemble member {} (of {}) does not fit this scenario's coefficient groups or mechanisms",
+                self.point,
+                self.ensemble
+            );
+        }
+        let mut views = Vec::with_capacity(self.views.len());
+        for (mech, id) in loaded.model.worlds.iter().zip(&self.views) {
+            let i = mech.view_index(id).with_context(|| {
+                format!(
+                    "ensemble member {}: mechanism `{}` has no view `{id}`",
+                    self.point, mech.id
+                )
+            })?;
+            views.push(i as u8);
+        }
+        member_model(&space, &self.quantiles, &views).with_context(|| format!("ensemble member {}", self.point))
+    }
 }
 
 pub fn sha256_hex(text: &str) -> String {

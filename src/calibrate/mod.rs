@@ -33,6 +33,16 @@ use crate::hindcast::spec::{Check, Record, Stat};
 /// Stream id of the per-trial member draw, disjoint from every other stream id. The bytes spell "ENSMBL".
 pub const STREAM_ENSEMBLE: u64 = 0x454E_534D_424C;
 
+/// The member trial `trial` of master seed `seed` draws from an ensemble of `n` (n ≥ 1): ⌊u·n⌋, u the first
+/// uniform of its own stream. One definition for every evaluator (`Model::member_index`) and the wargame.
+pub fn draw_member(seed: u64, trial: u64, n: usize) -> usize {
+    use rand::{RngExt, SeedableRng};
+    let mut rng =
+        rand::rngs::Xoshiro256PlusPlus::seed_from_u64(crate::model::sim::stream_seed(seed, trial, STREAM_ENSEMBLE));
+    let u: f64 = rng.random();
+    ((u * n as f64) as usize).min(n.saturating_sub(1))
+}
+
 /// Implausibility of a model statistic against an observation: |model − observed| / sqrt(V_obs + V_md +
 /// V_mc). With no variance at all, 0 on the observation and infinite elsewhere.
 pub fn implausibility(model: f64, observed: f64, v_obs: f64, v_md: f64, v_mc: f64) -> f64 {

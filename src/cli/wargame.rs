@@ -43,6 +43,10 @@ pub enum WargameCommand {
         /// Or use an existing white-cell key file (e.g. one key for all your sections).
         #[arg(long, value_name = "FILE", conflicts_with = "key_out")]
         key: Option<PathBuf>,
+        /// The game runs on one member of the calibrated ensemble, drawn from the seed and kept secret from
+        /// the teams (see `run --ensemble`).
+        #[command(flatten)]
+        ensemble: super::calibrate::EnsembleArgs,
     },
     /// Record a team's orders for this turn (a new submission replaces the team's earlier one).
     Orders {
@@ -204,8 +208,11 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             game,
             key_out,
             key,
+            ensemble,
         } => {
             let made = create(&NewOptions {
+                ensemble: ensemble.ensemble.as_deref(),
+                no_ensemble: ensemble.no_ensemble,
                 scenario: scenario.as_deref(),
                 teams,
                 start: start.as_deref(),
@@ -216,6 +223,14 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
                 key: key.as_deref(),
             })?;
             let cfg = &made.config;
+            if let Some(m) = &cfg.member {
+                sayln!(
+                    "Hidden truth: one of the {} members of the calibrated ensemble ({}), drawn from the seed and sealed \
+                     with the white-cell key; `wargame report` names it at the end.",
+                    m.members,
+                    m.ensemble
+                );
+            }
             super::which_scenario::announce(
                 scenario.as_deref(),
                 &cfg.scenario_origin,

@@ -99,15 +99,8 @@ impl Model {
 
     /// Index of the member trial `trial` draws, if an ensemble is attached.
     pub fn member_index(&self, seed: u64, trial: u64) -> Option<usize> {
-        use rand::{RngExt, SeedableRng};
         let ms = self.ensemble.as_ref().filter(|m| !m.is_empty())?;
-        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(sim::stream_seed(
-            seed,
-            trial,
-            crate::calibrate::STREAM_ENSEMBLE,
-        ));
-        let u: f64 = rng.random();
-        Some(((u * ms.len() as f64) as usize).min(ms.len() - 1))
+        Some(crate::calibrate::draw_member(seed, trial, ms.len()))
     }
 }
 

@@ -492,6 +492,16 @@ pub fn write_report(game: &Game, out: Option<&Path>, opts: DebriefOptions) -> Re
         status: "complete".into(),
         caveat: model.caveat.clone(),
         anchoring: None,
+        ensemble: game
+            .config
+            .member
+            .as_ref()
+            .map(|m| crate::calibrate::file::EnsembleRef {
+                file: m.ensemble.clone(),
+                sha256: m.ensemble_sha256.clone(),
+                members: m.members,
+                calibration_seed: m.calibration_seed,
+            }),
         ..Manifest::default()
     };
     std::fs::write(
@@ -646,6 +656,24 @@ fn render_html(game: &Game, d: &Debrief, charts: &Path) -> Result<String> {
         esc(&game.config.start),
         esc(&game.config.scenario_sha256)
     );
+    if let Some(m) = &game.config.member {
+        let views: Vec<String> = model
+            .worlds
+            .iter()
+            .zip(&m.views)
+            .map(|(w, v)| format!("{} = {v}", w.id))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<p>The hidden truth: member {} of the {} in the calibrated ensemble {} (calibration design point {}); its \
+             views: {}. The continuations run on it too.</p>",
+            m.index,
+            m.members,
+            esc(&m.ensemble),
+            m.point,
+            esc(&views.join("; "))
+        );
+    }
     let _ = writeln!(
         h,
         "<h2>Timeline</h2>\n<table><tr><th>Turn</th><th>Orders</th><th>What each actor did</th><th>What happened</th></tr>"

@@ -107,6 +107,10 @@ pub struct GameSecret {
     pub seed: u64,
     /// The world at the start of the game (status quo up to `start`, trial 0 of `seed`).
     pub start_state: Snapshot,
+    /// The calibrated-ensemble member the game runs on: its coefficients and views are the hidden truth
+    /// (absent: the scenario's nominal coefficients, and games created before ensembles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<crate::calibrate::file::PickedMember>,
 }
 
 /// The first record of every log: the public description, the sealed
@@ -156,6 +160,8 @@ pub struct NewGame {
     pub info: GameInfo,
     pub seed: u64,
     pub start_state: Snapshot,
+    /// The ensemble member the game runs on (see [`GameSecret::member`]).
+    pub member: Option<crate::calibrate::file::PickedMember>,
 }
 
 impl std::ops::Deref for NewGame {
@@ -371,16 +377,21 @@ impl Game {
         let secret = desk.white_secret(key)?;
         let Desk {
             dir,
-            loaded,
+            mut loaded,
             info,
             log,
             lock,
             ..
         } = desk;
+        // The white cell's game runs on the member drawn at creation; the teams' desks keep the nominal model.
+        if let Some(m) = &secret.member {
+            loaded.model = m.model(&loaded)?;
+        }
         let config = NewGame {
             info,
             seed: secret.seed,
             start_state: secret.start_state,
+            member: secret.member,
         };
         let state = config.start_state.restore(&loaded.model)?;
         let mut game = Game {

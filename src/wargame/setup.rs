@@ -6,6 +6,7 @@ use super::game::{GameInfo, GameSecret, NewGame, NewRecord, Snapshot, secret_con
 use super::keys::{Passphrase, WhiteKey, seal};
 use super::log::{LOG_FILE, Log};
 use super::visibility::default_hidden;
+use crate::calibrate::file::PickedMember;
 use crate::model::time::Period;
 use crate::report::staging::Staging;
 use crate::scenario::diagnostics::closest;
@@ -24,6 +25,9 @@ pub struct NewOptions<'a> {
     pub key_out: Option<&'a Path>,
     /// Or use an existing white-cell key file (one key for several classes).
     pub key: Option<&'a Path>,
+    /// `--ensemble FILE` (default: found as for every command) and `--no-ensemble`.
+    pub ensemble: Option<&'a Path>,
+    pub no_ensemble: bool,
 }
 
 /// A created game: its configuration, the white-cell key and each team's passphrase.
@@ -107,8 +111,15 @@ pub fn create(opts: &NewOptions) -> Result<Created> {
              off the shared drive), or --key FILE to use an existing one"
         ),
     };
-    let loaded = scenario::load(opts.scenario)?;
-    let config = new_game(&loaded, opts, &key)?;
+    let mut loaded = scenario::load(opts.scenario)?;
+    // The game's hidden truth is one member of the calibrated ensemble, drawn from the game seed as trial 0 of a
+    // run draws its member; the scenario copy in the folder stays the nominal text the teams may read.
+    let member = PickedMember::draw(&loaded, opts.scenario, opts.ensemble, opts.no_ensemble, opts.seed, 0)?;
+    if let Some(m) = &member {
+        loaded.model = m.model(&loaded)?;
+    }
+    let mut config = new_game(&loaded, opts, &key)?;
+    config.member = member;
     let passphrases: Vec<(String, Passphrase)> = config
         .teams
         .iter()
@@ -132,6 +143,7 @@ pub fn create(opts: &NewOptions) -> Result<Created> {
             &GameSecret {
                 seed: config.seed,
                 start_state: config.start_state.clone(),
+                member: config.member.clone(),
             },
         )?,
         briefs,
@@ -230,6 +242,7 @@ fn new_game(loaded: &Loaded, opts: &NewOptions, key: &WhiteKey) -> Result<NewGam
         },
         seed: opts.seed,
         start_state: Snapshot::of(&st),
+        member: None,
     })
 }
 
