@@ -488,3 +488,39 @@ fn write_replaces_only_an_ensemble_file() {
     assert_eq!(fs::read_to_string(&ens).unwrap(), first);
     assert!(!d.join("mine.ensemble.ron.tmp").exists());
 }
+
+/// The shipped ensemble is what `greatgame calibrate` writes from its recorded command and seed (all but the
+/// `regenerate` line, which names the paths given). Opt-in: 10,000 points × 200 trials take about 5 minutes of
+/// one quiet 2-core machine (`cargo test --release --test calibrate -- --ignored shipped`).
+#[test]
+#[ignore = "about 5 minutes on 2 cores; run before shipping a regenerated ensemble"]
+fn the_shipped_ensemble_regenerates_from_its_seed() {
+    let d = tmp("regenerate");
+    let shipped = greatgame::calibrate::file::DEFAULT_ENSEMBLE;
+    let command = shipped
+        .lines()
+        .find_map(|l| l.strip_prefix("// Regenerate with: greatgame calibrate "))
+        .expect("the shipped ensemble records its command");
+    let args: Vec<&str> = command.split_whitespace().collect();
+    let write = args.iter().position(|a| *a == "--write").expect("--write FILE");
+    let mut c = gg();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("calibrate")
+        .args(&args[..write])
+        .arg("--quiet")
+        .arg("--out")
+        .arg(d.join("out"));
+    ok(&c.output().unwrap());
+    let strip = |t: &str| -> String {
+        t.lines()
+            .filter(|l| !l.contains("regenerate") && !l.starts_with("// Regenerate"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let again = fs::read_to_string(d.join("out").join("ensemble.ron")).unwrap();
+    assert!(
+        strip(&again) == strip(shipped),
+        "the regenerated ensemble differs from the shipped one"
+    );
+    let _ = fs::remove_dir_all(&d);
+}
