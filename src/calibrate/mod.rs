@@ -23,7 +23,9 @@
 //! ([`STREAM_ENSEMBLE`]).
 
 pub mod file;
+pub mod job;
 pub mod points;
+pub mod report;
 
 pub use file::{EnsembleFile, Member, attach, resolve};
 

@@ -1,14 +1,18 @@
 //! `greatgame calibrate`: history matching on the calibration record; writes the accepted ensemble. The
-//! method is in `calibrate::points`; this file is options, the rows file, resume, shards and output
-//! (like `sweep`: units are design points, rows are `points.csv`, the ensemble is folded from the rows).
+//! method is in `calibrate::points`, the identity and `--write` in `calibrate::job`, the Markdown in
+//! `calibrate::report`; this file is options, the rows file, resume, shards and output (like `sweep`: units
+//! are design points, rows are `points.csv`, the ensemble is folded from the rows), which share the
+//! exploration commands' `RowsRun`.
 
 use super::explore::{CommonArgs, ManifestInfo, RowsRun, Streamed};
 use super::resume::{ResumeArgs, install_stop_handler};
 use crate::calibrate::Rule;
 use crate::calibrate::file::EnsembleFile;
+use crate::calibrate::job::{CalibrateSpec, identity, record_text, regenerate, write_ensemble};
 use crate::calibrate::points::Calibration;
+use crate::calibrate::report::summary_md;
 use crate::experiment::batch;
-use crate::experiment::checkpoint::{Identity, Meta};
+use crate::experiment::checkpoint::Meta;
 use crate::experiment::samplers::DesignKind;
 use crate::experiment::shard::{ShardSpec, shard_chunks};
 use crate::report::manifest::MergedShard;
@@ -57,19 +61,6 @@ pub struct CalibrateArgs {
     pub resume: ResumeArgs,
 }
 
-/// The options as saved in a shard state's identity (`design`), with the record's text.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CalibrateSpec {
-    pub design: String,
-    pub points: u64,
-    pub trials_per_point: u64,
-    pub rule: Rule,
-    pub max_members: u64,
-    pub record_origin: String,
-    pub record_text: String,
-    pub scenario_arg: Option<String>,
-}
-
 struct Prepared {
     loaded: scenario::Loaded,
     cal: Calibration,
@@ -93,18 +84,7 @@ fn prepare(args: &CalibrateArgs) -> Result<Prepared> {
         &record,
         args.common.quiet,
     );
-    let record_text = match args.record.as_deref().map(Path::to_path_buf).or_else(|| {
-        args.scenario.as_deref().map(|s| {
-            let stem = s
-                .file_stem()
-                .map(|x| x.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            s.with_file_name(format!("{stem}.hindcast.ron"))
-        })
-    }) {
-        Some(p) => std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?,
-        None => crate::hindcast::spec::DEFAULT_RECORD.to_string(),
-    };
+    let record_text = record_text(args.scenario.as_deref(), args.record.as_deref())?;
     let rule = rule_of(args);
     let cal = Calibration::new(
         &loaded,
@@ -130,47 +110,6 @@ fn prepare(args: &CalibrateArgs) -> Result<Prepared> {
         scenario_arg: args.scenario.as_ref().map(|p| p.display().to_string()),
     };
     Ok(Prepared { loaded, cal, spec })
-}
-
-/// The command that regenerates this calibration's ensemble file.
-fn regenerate(spec: &CalibrateSpec, seed: u64) -> String {
-    let scen = spec
-        .scenario_arg
-        .clone()
-        .unwrap_or_else(|| "scenarios/afghanistan.ron".into());
-    let stem = Path::new(&scen)
-        .file_stem()
-        .map(|x| x.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let target = Path::new(&scen).with_file_name(format!("{stem}.ensemble.ron"));
-    format!(
-        "greatgame calibrate {scen} --seed {seed} --points {} --trials-per-point {} --design {} --cutoff {} \
-         --max-cutoff {} --discrepancy {} --max-members {} --write {}",
-        spec.points,
-        spec.trials_per_point,
-        spec.design,
-        spec.rule.cutoff,
-        spec.rule.max_cutoff,
-        spec.rule.discrepancy,
-        spec.max_members,
-        target.display()
-    )
-}
-
-fn identity(loaded: &scenario::Loaded, spec: &CalibrateSpec, seed: u64, shard: Option<ShardSpec>) -> Identity {
-    Identity {
-        kind: "calibrate".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        scenario_sha256: loaded.sha256.clone(),
-        seed,
-        trials: spec.points * spec.trials_per_point,
-        design: serde_json::to_string(spec).unwrap_or_default(),
-        policies: Vec::new(),
-        fans: false,
-        keep_values: 0,
-        trials_file: true,
-        shard,
-    }
 }
 
 fn manifest_info<'a>(loaded: &'a scenario::Loaded, cal: &Calibration, spec: &CalibrateSpec) -> ManifestInfo<'a> {
@@ -300,26 +239,6 @@ pub fn execute(args: &CalibrateArgs) -> Result<()> {
     Ok(())
 }
 
-/// Write the ensemble to `--write FILE`: a file that is there already is replaced only when it is an ensemble
-/// file (greatgame never overwrites a file it did not write), and through a temporary file and a rename, so an
-/// interrupted write leaves the old ensemble whole.
-fn write_ensemble(path: &Path, text: &str) -> Result<()> {
-    if let Ok(old) = std::fs::read_to_string(path) {
-        if crate::calibrate::EnsembleFile::parse(&old, &path.display().to_string()).is_err() {
-            bail!(
-                "{} exists and is not an ensemble file greatgame wrote: refusing to overwrite it; choose another \
-                 --write path or move the file",
-                path.display()
-            );
-        }
-    } else if path.exists() {
-        bail!("{} exists and cannot be read: refusing to overwrite it", path.display());
-    }
-    let tmp = path.with_extension("ron.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
-}
-
 /// `ensemble.ron`, `calibration.md` and the manifest from the whole rows file: shared by the unsharded
 /// calibration and `merge`.
 #[allow(clippy::too_many_arguments)]
@@ -338,50 +257,6 @@ fn finish(
     std::fs::write(dir.join("calibration.md"), summary_md(&file))?;
     manifest_info(loaded, cal, spec).write(dir, spec.points * spec.trials_per_point, threads, secs, adjust)?;
     Ok(file)
-}
-
-/// The calibration in words: acceptance, coverage per target, survival per view.
-pub fn summary_md(f: &EnsembleFile) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let _ = writeln!(s, "# Calibration of `{}`\n", f.scenario);
-    let _ = writeln!(s, "Method: {}.\n\nRule: {}.\n", f.method, f.rule);
-    let _ = writeln!(
-        s,
-        "Seed {}, {} design, {} points x {} trials (calibration years up to {}): {} accepted ({:.2}%), {} kept \
-         as members.\n\nRegenerate: `{}`\n",
-        f.seed,
-        f.design,
-        f.points,
-        f.trials_per_point,
-        f.calibrated_through,
-        f.accepted,
-        100.0 * f.acceptance_rate,
-        f.kept,
-        f.regenerate
-    );
-    s.push_str(&coverage_md(f));
-    s
-}
-
-/// Coverage per target and survival per view, as Markdown tables (also in the hindcast's targets.md).
-pub fn coverage_md(f: &EnsembleFile) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::from("| target | share of accepted members within the band (own trials) |\n|---|---|\n");
-    for (t, c) in f.targets.iter().zip(&f.coverage) {
-        let _ = writeln!(s, "| {t} | {c:.3} |");
-    }
-    s.push_str(
-        "\n| mechanism | view | prior | points tried | accepted | share of accepted |\n|---|---|---|---|---|---|\n",
-    );
-    for v in &f.views {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {:.3} | {} | {} | {:.3} |",
-            v.mechanism, v.view, v.prior, v.tried, v.accepted, v.posterior
-        );
-    }
-    s
 }
 
 /// Shards of `greatgame calibrate`: the span is in points, the rows are `points.csv`; the ensemble and

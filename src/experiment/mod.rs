@@ -11,10 +11,17 @@
 pub mod batch;
 pub mod checkpoint;
 pub mod collect;
+pub mod compare_job;
 pub mod levers;
+pub mod merge;
 pub mod paired;
+pub mod partial;
+pub mod run_job;
+pub mod run_merge;
 pub mod runner;
 pub mod samplers;
+pub mod select;
+pub mod session;
 pub mod shard;
 
 pub use runner::{Accumulators, ChunkOut, ChunkSink, Design, Flow, Results, RunOptions, run, run_chunks};

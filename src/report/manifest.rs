@@ -81,3 +81,77 @@ impl Manifest {
         super::staging::write_atomic(&dir.join("manifest.json"), text.as_bytes())
     }
 }
+
+impl Manifest {
+    /// The manifest of a `run` (or its shard, or a merge of its shards) described by `id`: status "incomplete"
+    /// until the caller says otherwise. Built from the identity rather than the options, so a resumed run and
+    /// a merge describe the run exactly as it was started.
+    pub fn for_run(
+        model: &crate::model::Model,
+        origin: &str,
+        id: &crate::experiment::checkpoint::Identity,
+        threads: usize,
+        secs: f64,
+    ) -> Manifest {
+        Manifest {
+            tool: "greatgame".into(),
+            version: id.version.clone(),
+            scenario: origin.to_string(),
+            scenario_name: model.name.clone(),
+            scenario_sha256: id.scenario_sha256.clone(),
+            seed: id.seed,
+            trials: id.trials,
+            threads,
+            design: id.design.clone(),
+            policies: id.policies.clone(),
+            baseline: model.policies[model.baseline].id.clone(),
+            decision_date: model.calendar.label(model.decision_turn),
+            horizon: model.calendar.label(model.turns - 1),
+            command_line: std::env::args().collect(),
+            wall_time_seconds: secs,
+            trials_per_second: (id.trials as f64 * id.policies.len() as f64) / secs.max(1e-9),
+            complete: false,
+            status: "incomplete".into(),
+            shard: None,
+            merged_from: None,
+            resumed_at_trials: Vec::new(),
+            ensemble: None,
+            caveat: model.caveat.clone(),
+            anchoring: None,
+        }
+    }
+
+    /// The manifest of a finished paired run (`compare`, `explain`): `design` names the design as the
+    /// manifest shows it.
+    pub fn paired(
+        loaded: &crate::scenario::Loaded,
+        cmp: &crate::analysis::compare::Comparison,
+        design: &str,
+        threads: usize,
+    ) -> Manifest {
+        let model = &loaded.model;
+        let secs = cmp.elapsed.as_secs_f64();
+        Manifest {
+            tool: "greatgame".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            scenario: loaded.origin.clone(),
+            scenario_name: model.name.clone(),
+            scenario_sha256: loaded.sha256.clone(),
+            seed: cmp.design.seed,
+            trials: cmp.design.trials,
+            threads,
+            design: design.into(),
+            policies: cmp.policy_ids.clone(),
+            baseline: cmp.policy_ids[0].clone(),
+            decision_date: model.calendar.label(model.decision_turn),
+            horizon: model.calendar.label(model.turns - 1),
+            command_line: std::env::args().collect(),
+            wall_time_seconds: secs,
+            trials_per_second: cmp.design.trials as f64 / secs.max(1e-9),
+            complete: true,
+            status: "complete".into(),
+            caveat: model.caveat.clone(),
+            ..Manifest::default()
+        }
+    }
+}
