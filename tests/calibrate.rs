@@ -293,6 +293,92 @@ fn runs_with_the_ensemble_are_identical_at_any_thread_count() {
     let _ = fs::remove_dir_all(&d);
 }
 
+/// `sweep`, `sensitivity` and `discover` over the uncertainties draw each trial's member as `run` does: the
+/// manifest names the ensemble, the rows are identical at any thread count and differ from the nominal
+/// model's; a design over coefficients refuses `--ensemble` (it varies what a member fixes).
+#[test]
+fn designs_over_the_uncertainties_sample_the_ensemble() {
+    let d = tmp("designs");
+    let cases: [(&str, &[&str], &str); 3] = [
+        (
+            "sweep",
+            &["--lever", "recognition=none,formal", "--samples", "30"],
+            "experiments.csv",
+        ),
+        ("sensitivity", &["--method", "morris", "--samples", "3"], "runs.csv"),
+        (
+            "discover",
+            &[
+                "--where",
+                "pakistan_militant_attacks>1000",
+                "--samples",
+                "40",
+                "--method",
+                "cart",
+                "--folds",
+                "0",
+            ],
+            "experiments.csv",
+        ),
+    ];
+    for (cmd, extra, rows) in cases {
+        let run = |threads: &str, flag: Option<&str>, out: &Path| {
+            let mut c = gg();
+            c.arg(cmd)
+                .args(extra)
+                .args(["--no-charts", "--quiet", "--threads", threads]);
+            if let Some(f) = flag {
+                c.arg(f);
+            }
+            let o = c.arg("--out").arg(out).output().unwrap();
+            ok(&o);
+        };
+        let (one, two, nominal) = (
+            d.join(format!("{cmd}-1")),
+            d.join(format!("{cmd}-2")),
+            d.join(format!("{cmd}-n")),
+        );
+        run("1", None, &one);
+        run("2", None, &two);
+        run("2", Some("--no-ensemble"), &nominal);
+        let a = fs::read(one.join(rows)).unwrap();
+        assert!(
+            a == fs::read(two.join(rows)).unwrap(),
+            "{cmd}: rows differ between 1 and 2 threads"
+        );
+        assert!(
+            a != fs::read(nominal.join(rows)).unwrap(),
+            "{cmd}: the ensemble changed nothing"
+        );
+        let m = manifest(&two);
+        assert!(m["ensemble"]["members"].as_u64().unwrap() > 1, "{cmd}: {m}");
+        assert!(manifest(&nominal).get("ensemble").is_none(), "{cmd}");
+    }
+    let o = gg()
+        .args([
+            "sweep",
+            "--factors",
+            "groups",
+            "--samples",
+            "4",
+            "--ensemble",
+            "x.ensemble.ron",
+            "--quiet",
+            "--out",
+        ])
+        .arg(d.join("coef"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let e = stderr_of(&o);
+    assert!(
+        e.contains("--factors uncertainties") && e.contains("drop --ensemble"),
+        "{e}"
+    );
+    assert!(!d.join("coef").exists());
+    let _ = fs::remove_dir_all(&d);
+}
+
 #[test]
 fn a_stale_ensemble_is_refused_with_the_command_that_regenerates_it() {
     let d = tmp("stale");

@@ -307,3 +307,44 @@ fn the_hindcast_runs_free_whatever_the_present_says() {
     let (_, rows) = table(&out.join("decision_state.csv"));
     assert!(rows.iter().all(|r| num(r, "count.recognition_china") == 1.0));
 }
+
+/// `explain` anchors as `compare` does: on the same seed and trials, the paired differences it splits are the
+/// ones `compare` reports (its comparison.csv is compare's, row for row), anchored unless `--free-history`.
+#[test]
+fn explain_splits_the_anchored_differences_compare_reports() {
+    let d = tempfile::tempdir().unwrap();
+    let common = [
+        "--trials",
+        "120",
+        "--seed",
+        "4",
+        "--threads",
+        "2",
+        "--no-charts",
+        "--quiet",
+    ];
+    let policy = "justsecurity_2022_liaison";
+    ok(gg()
+        .args(["compare", "--policies", policy, "--no-decision-state"])
+        .args(common)
+        .arg("--out")
+        .arg(d.path().join("c")));
+    ok(gg()
+        .args(["explain", "--policy", policy])
+        .args(common)
+        .arg("--out")
+        .arg(d.path().join("e")));
+    ok(gg()
+        .args(["explain", "--policy", policy, "--free-history"])
+        .args(common)
+        .arg("--out")
+        .arg(d.path().join("f")));
+    let read = |p: &str| fs::read_to_string(d.path().join(p).join("comparison.csv")).unwrap();
+    assert_eq!(read("c"), read("e"));
+    assert_ne!(read("e"), read("f"), "--free-history changed nothing");
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(d.path().join("e").join("manifest.json")).unwrap()).unwrap();
+    assert!(m["design"].as_str().unwrap().contains("anchored="), "{m}");
+    assert!(m["anchoring"]["hard"].as_array().is_some_and(|f| !f.is_empty()), "{m}");
+    assert!(m["anchoring"]["soft"].as_array().is_some_and(|f| !f.is_empty()), "{m}");
+}

@@ -173,12 +173,14 @@ pub fn attach(
         );
     }
     loaded.model.ensemble = Some(Arc::new(models));
-    Ok(Some(EnsembleRef {
+    let r = EnsembleRef {
         file: origin,
         sha256: sha256_hex(&text),
         members: n,
         calibration_seed: file.seed,
-    }))
+    };
+    loaded.ensemble = Some(r.clone());
+    Ok(Some(r))
 }
 
 /// The compiled model of every member (in parallel), views fixed; members conflicting with a view fixed on

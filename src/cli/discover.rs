@@ -91,6 +91,8 @@ pub struct DiscoverArgs {
     #[arg(long, value_name = "PATTERN")]
     pub coefficients: Option<String>,
     #[command(flatten)]
+    pub ensemble: super::calibrate::EnsembleArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
 }
 
@@ -157,7 +159,14 @@ impl Condition {
 
 pub fn execute(args: &DiscoverArgs) -> Result<()> {
     let threads = args.common.threads()?;
-    let loaded = super::which_scenario::load(args.scenario.as_deref(), "discover", args.common.quiet)?;
+    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "discover", args.common.quiet)?;
+    explore::attach_ensemble(
+        &args.ensemble,
+        &mut loaded,
+        args.factors,
+        args.scenario.as_deref(),
+        args.common.quiet,
+    )?;
     let model = &loaded.model;
     let policy = explore::one_policy(model, args.policy.as_deref())?;
     let cond = Condition::parse(model, &args.condition)?;

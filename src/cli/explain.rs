@@ -35,6 +35,10 @@ pub struct ExplainArgs {
     pub world: Vec<String>,
     #[command(flatten)]
     pub ensemble: super::calibrate::EnsembleArgs,
+    /// Let the history before the decision date run free instead of anchoring it to the known present, as
+    /// `compare --free-history` does (`<scenario>.present.ron`; see docs/present.md).
+    #[arg(long)]
+    pub free_history: bool,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -65,6 +69,13 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
     let threads = threads(args.threads)?;
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "explain", args.quiet)?;
     crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
+    // Anchored as `compare` is, so what explain splits is the difference compare reports.
+    let (anchor_suffix, anchoring) = crate::present::attach(
+        &mut loaded.model,
+        args.scenario.as_deref(),
+        args.free_history,
+        args.quiet,
+    )?;
     let ensemble = args
         .ensemble
         .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
@@ -98,7 +109,13 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
     let cmp = compare(model, &design)?;
     let manifest = crate::report::Manifest {
         ensemble: ensemble.clone(),
-        ..manifest(&loaded, &cmp, "paired_monte_carlo_explain", threads)
+        anchoring,
+        ..manifest(
+            &loaded,
+            &cmp,
+            &format!("paired_monte_carlo_explain{anchor_suffix}"),
+            threads,
+        )
     };
     let report = CompareReport {
         model,

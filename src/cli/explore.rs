@@ -188,6 +188,7 @@ pub fn write_manifest_with(
         status: "complete".into(),
         caveat: model.caveat.clone(),
         anchoring: None,
+        ensemble: loaded.ensemble.clone(),
         ..Manifest::default()
     };
     adjust(&mut m);
@@ -481,4 +482,31 @@ impl<X, F: FnMut(X)> UnitSink<(String, X)> for Streamed<'_, F> {
         }
         Ok(if stop_requested() { Flow::Stop } else { Flow::Continue })
     }
+}
+
+/// Attach the calibrated ensemble to a design over the uncertainties (`sweep`, `sensitivity`, `discover`): each
+/// trial then draws one member from (seed, trial), as in `run`, so the design's results integrate over what the
+/// 2021–2023 record cannot pin down. A design over coefficients varies the very numbers a member fixes, so it
+/// runs the register's values: `--ensemble FILE` with it is refused rather than silently ignored.
+pub fn attach_ensemble(
+    ens: &super::calibrate::EnsembleArgs,
+    loaded: &mut Loaded,
+    factors: crate::model::coefficients::FactorMode,
+    scenario: Option<&Path>,
+    quiet: bool,
+) -> Result<()> {
+    use crate::model::coefficients::FactorMode;
+    if factors != FactorMode::Uncertainties {
+        if let Some(f) = &ens.ensemble {
+            bail!(
+                "--ensemble {}: a design over coefficients (--factors {}) varies the coefficients an ensemble \
+                 member fixes; drop --ensemble, or use --factors uncertainties to sample the ensemble",
+                f.display(),
+                factors.name()
+            );
+        }
+        return Ok(());
+    }
+    ens.attach(loaded, scenario, quiet)?;
+    Ok(())
 }

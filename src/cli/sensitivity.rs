@@ -69,6 +69,8 @@ pub struct SensitivityArgs {
     #[arg(long, value_name = "PATTERN")]
     pub coefficients: Option<String>,
     #[command(flatten)]
+    pub ensemble: super::calibrate::EnsembleArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
     /// Compute only share K of N (whole Saltelli base points or Morris trajectories, contiguous) into --out;
     /// combine the shares with `greatgame merge`.
@@ -95,10 +97,14 @@ pub struct SensitivitySpec {
     pub factors: FactorMode,
     #[serde(default)]
     pub coefficients: Option<String>,
+    /// SHA-256 of the calibrated ensemble the trials drew from (absent: the nominal coefficients, and in states
+    /// written before ensembles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<String>,
 }
 
 impl SensitivitySpec {
-    fn of(args: &SensitivityArgs) -> SensitivitySpec {
+    fn of(args: &SensitivityArgs, loaded: &scenario::Loaded) -> SensitivitySpec {
         SensitivitySpec {
             policy: args.policy.clone(),
             method: args
@@ -118,6 +124,7 @@ impl SensitivitySpec {
             no_charts: args.common.no_charts,
             factors: args.factors,
             coefficients: args.coefficients.clone(),
+            ensemble: loaded.ensemble.as_ref().map(|e| e.sha256.clone()),
         }
     }
 
@@ -135,6 +142,7 @@ impl SensitivitySpec {
             levels: self.levels,
             factors: self.factors,
             coefficients: self.coefficients.clone(),
+            ensemble: Default::default(),
             common: CommonArgs {
                 seed,
                 threads: None,
@@ -321,7 +329,14 @@ impl Folds {
 
 pub fn execute(args: &SensitivityArgs) -> Result<()> {
     let threads = args.common.threads()?;
-    let loaded = super::which_scenario::load(args.scenario.as_deref(), "sensitivity", args.common.quiet)?;
+    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "sensitivity", args.common.quiet)?;
+    explore::attach_ensemble(
+        &args.ensemble,
+        &mut loaded,
+        args.factors,
+        args.scenario.as_deref(),
+        args.common.quiet,
+    )?;
     let model = &loaded.model;
     let setup = Setup::new(args, &loaded)?;
     let Setup {
@@ -528,7 +543,7 @@ fn identity(loaded: &scenario::Loaded, args: &SensitivityArgs, total: u64, polic
         scenario_sha256: loaded.sha256.clone(),
         seed: args.common.seed,
         trials: total,
-        design: serde_json::to_string(&SensitivitySpec::of(args))?,
+        design: serde_json::to_string(&SensitivitySpec::of(args, loaded))?,
         policies: vec![policy],
         fans: false,
         keep_values: 0,

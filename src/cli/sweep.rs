@@ -58,6 +58,8 @@ pub struct SweepArgs {
     #[arg(long, value_name = "PATTERN")]
     pub coefficients: Option<String>,
     #[command(flatten)]
+    pub ensemble: super::calibrate::EnsembleArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
     /// Compute only share K of N (whole design points, contiguous) into --out; combine the shares with
     /// `greatgame merge`.
@@ -83,10 +85,14 @@ pub struct SweepSpec {
     pub factors: FactorMode,
     #[serde(default)]
     pub coefficients: Option<String>,
+    /// SHA-256 of the calibrated ensemble the trials drew from (absent: the nominal coefficients, and in states
+    /// written before ensembles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<String>,
 }
 
 impl SweepSpec {
-    fn of(args: &SweepArgs) -> SweepSpec {
+    fn of(args: &SweepArgs, loaded: &scenario::Loaded) -> SweepSpec {
         SweepSpec {
             policy: args.policy.clone(),
             levers: args.levers.clone(),
@@ -101,6 +107,7 @@ impl SweepSpec {
             no_charts: args.common.no_charts,
             factors: args.factors,
             coefficients: args.coefficients.clone(),
+            ensemble: loaded.ensemble.as_ref().map(|e| e.sha256.clone()),
         }
     }
 
@@ -118,6 +125,7 @@ impl SweepSpec {
             outcomes: self.outcomes.clone(),
             factors: self.factors,
             coefficients: self.coefficients.clone(),
+            ensemble: Default::default(),
             common: CommonArgs {
                 seed,
                 threads: None,
@@ -161,6 +169,8 @@ impl Setup {
         let units = explore::check_trials(u128::from(n_points) * u128::from(reps))?;
         let total = explore::check_trials(u128::from(units) * u128::from(n_combos))?;
         let policies = grid.add_policies(&mut model, base);
+        // Ensemble members must carry the lever grid's policies too.
+        model.sync_members();
         let base_id = field(&model.policies[base].id);
         let lever_cells: Vec<String> = (0..n_combos as usize)
             .map(|c| {
@@ -230,7 +240,14 @@ impl Setup {
 
 pub fn execute(args: &SweepArgs) -> Result<()> {
     let threads = args.common.threads()?;
-    let loaded = super::which_scenario::load(args.scenario.as_deref(), "sweep", args.common.quiet)?;
+    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "sweep", args.common.quiet)?;
+    explore::attach_ensemble(
+        &args.ensemble,
+        &mut loaded,
+        args.factors,
+        args.scenario.as_deref(),
+        args.common.quiet,
+    )?;
     let setup = Setup::new(args, &loaded.model)?;
     let Setup {
         ref model,
@@ -422,7 +439,7 @@ fn identity(loaded: &scenario::Loaded, args: &SweepArgs, total: u64) -> Identity
         scenario_sha256: loaded.sha256.clone(),
         seed: args.common.seed,
         trials: total,
-        design: serde_json::to_string(&SweepSpec::of(args)).unwrap_or_default(),
+        design: serde_json::to_string(&SweepSpec::of(args, loaded)).unwrap_or_default(),
         policies: Vec::new(),
         fans: false,
         keep_values: 0,

@@ -35,6 +35,8 @@ pub struct Loaded {
     pub sha256: String,
     /// The scenario text, kept for the manifest and for copying.
     pub text: String,
+    /// The calibrated ensemble attached to `model` (`calibrate::attach`), for every manifest written from it.
+    pub ensemble: Option<crate::calibrate::file::EnsembleRef>,
 }
 
 /// Largest scenario file accepted (guards against feeding a wrong, huge file).
@@ -100,6 +102,7 @@ pub fn load_str(text: &str, name: &str) -> Result<Loaded, ScenarioError> {
         origin: name.to_string(),
         sha256,
         text: text.to_string(),
+        ensemble: None,
     })
 }
 
