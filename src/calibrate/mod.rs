@@ -26,6 +26,7 @@ pub mod file;
 pub mod job;
 pub mod points;
 pub mod report;
+pub mod run;
 
 pub use file::{EnsembleFile, Member, attach, resolve};
 

@@ -7,18 +7,23 @@
 //! Experiment i is design point i; it runs trials i R .. i R + R − 1 (R =
 //! replications, outcomes averaged before the condition is applied).
 
-use super::explore::{self, CommonArgs, CsvOut};
+use super::explore::{self, CommonArgs};
 use crate::analysis::cart::{self, CartOptions, prune};
 use crate::analysis::prim::stability::{self, ResampleOptions, Stability};
 use crate::analysis::prim::{self, PrimBox, PrimOptions, PrimResult, short};
 use crate::experiment::batch::{self, push_num};
+use crate::experiment::check_trials;
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
+use crate::experiment::select::{one_policy, outcome_index};
 use crate::model::Model;
 use crate::model::coefficients::FactorMode;
 use crate::plot::prim::{
     BoxChart, BoxLimit, StabilityChart, StabilityRow, TrajectoryChart, draw_box, draw_stability, draw_trajectory,
 };
 use crate::plot::render::quantile;
+use crate::report::charts::chart_context;
+use crate::report::csv::{CsvOut, field, outcome_header};
+use crate::report::manifest::write_manifest;
 use crate::report::staging::Staging;
 use anyhow::{Result, bail};
 use std::fmt::Write as _;
@@ -130,7 +135,7 @@ impl Condition {
             if id.is_empty() {
                 bail!("--where: `{part}` names no outcome; {example}");
             }
-            let o = explore::outcome_index(model, id, "--where")?;
+            let o = outcome_index(model, id, "--where")?;
             let x: f64 = num
                 .parse()
                 .ok()
@@ -168,7 +173,7 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
         args.common.quiet,
     )?;
     let model = &loaded.model;
-    let policy = explore::one_policy(model, args.policy.as_deref())?;
+    let policy = one_policy(model, args.policy.as_deref())?;
     let cond = Condition::parse(model, &args.condition)?;
     if args.replications == 0 {
         bail!("--replications must be at least 1");
@@ -247,15 +252,15 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
     }
     let n = args.samples;
     let reps = args.replications;
-    let total = explore::check_trials(u128::from(n) * u128::from(reps))?;
+    let total = check_trials(u128::from(n) * u128::from(reps))?;
     let design = UnitDesign::new(args.design, n, d, args.common.seed)?;
     let seed = args.common.seed;
     let out_dir = args.common.out_dir(model, "discover");
     let staging = Staging::new(&out_dir, "discover")?;
     let header = format!(
         "experiment,{},{},case",
-        names.iter().map(|n| explore::field(n)).collect::<Vec<_>>().join(","),
-        explore::outcome_header(model)
+        names.iter().map(|n| field(n)).collect::<Vec<_>>().join(","),
+        outcome_header(model)
     );
     let mut csv = CsvOut::create(staging.path(), "experiments.csv", &header)?;
     let mut cols: Vec<Vec<f64>> = (0..d).map(|_| Vec::with_capacity(n as usize)).collect();
@@ -346,7 +351,7 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
         cases,
         100.0 * cases as f64 / n as f64
     )?;
-    let ctx = explore::chart_context(
+    let ctx = chart_context(
         model,
         format!(
             "{} under {}, {} experiments ({}), seed {seed}",
@@ -506,7 +511,7 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
             let mut line = format!("{k},{},{}", l.n, l.cases);
             push_num(&mut line, l.density());
             push_num(&mut line, cov);
-            write!(line, ",{}", explore::field(&rules))?;
+            write!(line, ",{}", field(&rules))?;
             out.row(&line)?;
         }
         out.finish()?;
@@ -538,7 +543,7 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
         "analysis_seconds": analysis_started.elapsed().as_secs_f64(),
         "experiment_order": "experiment = design point; trials point * replications .. + replications - 1",
     });
-    explore::write_manifest(
+    write_manifest(
         staging.path(),
         &loaded,
         seed,
@@ -604,7 +609,7 @@ fn write_prim(
             b.n,
             b.cases,
             r.restricted(b).len(),
-            explore::field(&r.rules(b, names))
+            field(&r.rules(b, names))
         )?;
         out.row(&line)?;
     }
@@ -762,8 +767,8 @@ fn write_stability(
                 write!(
                     line,
                     ",{},{}",
-                    explore::field(&res.chosen.open.rules(names)),
-                    explore::field(&res.simplified.open.rules(names))
+                    field(&res.chosen.open.rules(names)),
+                    field(&res.simplified.open.rules(names))
                 )?;
             }
             None => line.push_str(",,,,,,,,,,(no case in the subsample),"),

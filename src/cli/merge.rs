@@ -3,7 +3,7 @@
 //! [`Shardable`] impl, beside its command's library code. This file lists the kinds and prints.
 
 use crate::experiment::merge::MergePlan;
-pub use crate::experiment::merge::{ShardDir, Shardable, merged_cost};
+use crate::experiment::merge::Shardable;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -24,9 +24,9 @@ pub struct MergeArgs {
 fn kinds() -> Vec<Box<dyn Shardable>> {
     vec![
         Box::new(crate::experiment::run_merge::RunKind),
-        Box::new(super::sweep::SweepKind),
-        Box::new(super::sensitivity::SensitivityKind),
-        Box::new(super::calibrate::CalibrateKind),
+        Box::new(crate::experiment::sweep::SweepKind),
+        Box::new(crate::experiment::sensitivity::SensitivityKind),
+        Box::new(crate::calibrate::run::CalibrateKind),
     ]
 }
 
@@ -37,7 +37,12 @@ pub fn execute(args: &MergeArgs) -> Result<()> {
         let line = super::which_scenario::line("scenario", &first.scenario_origin, &first.identity.scenario_sha256);
         eprintln!("{line}, as saved in the shards");
     }
-    let done = plan.write(&args.out, args.quiet)?;
+    let done = plan.write(&args.out)?;
+    if let Some(summary) = &done.summary
+        && !args.quiet
+    {
+        print!("{summary}");
+    }
     eprintln!(
         "greatgame: merged {} shards ({} trials) into {}",
         done.shards,

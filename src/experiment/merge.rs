@@ -59,8 +59,9 @@ pub trait Shardable {
     fn kind(&self) -> &'static str;
     /// Fold the shards' states (given in shard order, already validated) and
     /// write the kind's summary files and `manifest.json` into `dir`, exactly
-    /// as the unsharded command would. `merged_from` is for the manifest.
-    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path, quiet: bool) -> Result<()>;
+    /// as the unsharded command would. `merged_from` is for the manifest. Returns what the unsharded command
+    /// shows on the terminal, if anything.
+    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<Option<String>>;
     /// The rows file each shard holds a part of (concatenated in shard order).
     fn rows_file(&self) -> &'static str {
         "trials.csv"
@@ -91,6 +92,8 @@ pub struct MergeOutcome {
     pub dir: PathBuf,
     pub shards: usize,
     pub trials: u64,
+    /// What the unsharded command shows on the terminal (its summary), if anything.
+    pub summary: Option<String>,
 }
 
 impl MergePlan {
@@ -125,7 +128,7 @@ impl MergePlan {
 
     /// Concatenate the rows, fold the states and write the kind's outputs into `out` (through a staging
     /// folder, moved into place when complete).
-    pub fn write(self, out: &Path, quiet: bool) -> Result<MergeOutcome> {
+    pub fn write(self, out: &Path) -> Result<MergeOutcome> {
         let MergePlan { shards, kind } = self;
         let first = &shards[0].meta;
         // The marker names the kind of results (`run`, `sweep`, `sensitivity`), so a merged folder is the same
@@ -154,12 +157,13 @@ impl MergePlan {
                 }
             })
             .collect();
-        kind.merge_into(&shards, merged_from, staging.path(), quiet)?;
+        let summary = kind.merge_into(&shards, merged_from, staging.path())?;
         let dir = staging.commit()?;
         Ok(MergeOutcome {
             dir,
             shards: shards.len(),
             trials: first.identity.trials,
+            summary,
         })
     }
 }

@@ -28,7 +28,7 @@ impl Shardable for RunKind {
         "run"
     }
 
-    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path, quiet: bool) -> Result<()> {
+    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<Option<String>> {
         let meta = &shards[0].meta;
         let id = &meta.identity;
         let loaded = shards[0].scenario()?;
@@ -122,10 +122,7 @@ impl Shardable for RunKind {
             )?);
         }
         let summary = crate::report::write_run_outputs(model, &results, &manifest, dir, id.fans)?;
-        // The merge prints what the unsharded run prints.
-        if !quiet {
-            println!("{summary}");
-        }
-        Ok(())
+        // With a newline, as `run` prints it.
+        Ok(Some(summary + "\n"))
     }
 }

@@ -18,7 +18,9 @@ pub mod manifest;
 pub mod markdown;
 pub mod ownership;
 pub mod register;
+pub mod sensitivity;
 pub mod staging;
+pub mod sweep;
 
 use crate::analysis::summary::PolicySummary;
 use crate::experiment::Results;
