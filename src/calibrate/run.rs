@@ -9,7 +9,7 @@ use super::points::Calibration;
 use super::report::summary_md;
 use crate::experiment::batch;
 use crate::experiment::checkpoint::Meta;
-use crate::experiment::merge::{ShardDir, Shardable, merged_cost};
+use crate::experiment::merge::{MergeText, ShardDir, Shardable, merged_cost};
 use crate::experiment::rows_run::{RowsRun, Streamed};
 use crate::experiment::samplers::DesignKind;
 use crate::experiment::session::ResumeMode;
@@ -205,7 +205,7 @@ impl Shardable for CalibrateKind {
         meta.span.start * t..meta.span.end * t
     }
 
-    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<Option<String>> {
+    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<MergeText> {
         let meta = &shards[0].meta;
         let loaded = shards[0].scenario()?;
         let spec = Self::spec(meta)?;
@@ -225,6 +225,6 @@ impl Shardable for CalibrateKind {
         finish(&loaded, &cal, &spec, &dir.join("points.csv"), dir, threads, secs, |m| {
             m.merged_from = Some(merged_from);
         })?;
-        Ok(None)
+        Ok(MergeText::default())
     }
 }

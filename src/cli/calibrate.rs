@@ -1,7 +1,6 @@
 //! `greatgame calibrate`: history matching on the calibration record; writes the accepted ensemble. Options,
 //! the record and the design (`calibrate::points::Calibration`), then the run (`calibrate::run`: rows,
 //! resume, shards, the ensemble and its report), `--write` (`calibrate::job`), and what the terminal shows.
-//! Also `--ensemble`/`--no-ensemble` ([`EnsembleArgs`]), which every sampling command takes.
 
 use super::explore::CommonArgs;
 use super::resume::{ResumeArgs, install_stop_handler};
@@ -14,7 +13,7 @@ use crate::experiment::shard::ShardSpec;
 use crate::scenario;
 use anyhow::{Context, Result};
 use clap::ValueEnum;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct CalibrateArgs {
@@ -158,31 +157,4 @@ pub fn execute(args: &CalibrateArgs) -> Result<()> {
             .map_or(String::new(), |w| format!("; ensemble written to {}", w.display()))
     );
     Ok(())
-}
-
-/// `--ensemble FILE` / `--no-ensemble`, for every command that samples from the calibrated ensemble.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct EnsembleArgs {
-    /// Calibrated ensemble to draw each trial's coefficients and world views from. Default: the built-in
-    /// ensemble for the built-in scenario, else `<stem>.ensemble.ron` beside the scenario if it exists.
-    #[arg(long, value_name = "FILE", conflicts_with = "no_ensemble")]
-    pub ensemble: Option<PathBuf>,
-    /// Run the scenario's nominal coefficients (views drawn from their prior weights), not the ensemble.
-    #[arg(long)]
-    pub no_ensemble: bool,
-}
-
-impl EnsembleArgs {
-    /// Attach the ensemble to `loaded` (after `--world` fixing and any change to its policies); refuses a
-    /// stale one with the command that regenerates it.
-    pub fn attach(
-        &self,
-        loaded: &mut scenario::Loaded,
-        scenario: Option<&Path>,
-        quiet: bool,
-    ) -> Result<Option<crate::calibrate::file::EnsembleRef>> {
-        let r = crate::calibrate::attach(loaded, scenario, self.ensemble.as_deref(), self.no_ensemble, quiet)?;
-        loaded.model.sync_members();
-        Ok(r)
-    }
 }

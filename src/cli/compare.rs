@@ -2,12 +2,9 @@
 //! tables, charts, `report.html`, `summary.md`), then what the terminal shows.
 
 use crate::analysis::robustness::{Threshold, parse_satisfice, parse_weights};
-use crate::cli::run::select_policies;
 use crate::experiment::compare_job::{CompareJob, design_name, slots_and_rows};
-pub use crate::experiment::select::select_baseline;
+use crate::experiment::select::{select_baseline, select_policies};
 use crate::model::MAX_TRIALS;
-use crate::report::Manifest;
-use crate::scenario::Loaded;
 use anyhow::{Result, bail};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -38,7 +35,7 @@ pub struct CompareArgs {
     #[arg(long = "world", value_name = "MECHANISM=VIEW")]
     pub world: Vec<String>,
     #[command(flatten)]
-    pub ensemble: super::calibrate::EnsembleArgs,
+    pub ensemble: super::ensemble::EnsembleArgs,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -82,25 +79,11 @@ pub enum StartMode {
     Article,
 }
 
-/// Threads from the option (all cores by default).
-pub fn threads(opt: Option<usize>) -> Result<usize> {
-    match opt {
-        Some(0) => bail!("--threads must be at least 1"),
-        Some(t) => Ok(t),
-        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
-    }
-}
-
-/// The manifest of a paired run (see [`Manifest::paired`]).
-pub fn manifest(loaded: &Loaded, cmp: &crate::analysis::compare::Comparison, design: &str, threads: usize) -> Manifest {
-    Manifest::paired(loaded, cmp, design, threads)
-}
-
 pub fn execute(args: &CompareArgs) -> Result<()> {
     if args.trials == 0 || args.trials > MAX_TRIALS {
         bail!("--trials must be between 1 and {MAX_TRIALS} (got {})", args.trials);
     }
-    let threads = threads(args.threads)?;
+    let threads = super::numbers::threads(args.threads)?;
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "compare", args.quiet)?;
     crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
     let article = args.start == StartMode::Article;

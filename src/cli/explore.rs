@@ -30,11 +30,7 @@ pub struct CommonArgs {
 
 impl CommonArgs {
     pub fn threads(&self) -> Result<usize> {
-        match self.threads {
-            Some(0) => bail!("--threads must be at least 1"),
-            Some(t) => Ok(t),
-            None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
-        }
+        super::numbers::threads(self.threads)
     }
 
     pub fn out_dir(&self, model: &Model, command: &str) -> PathBuf {
@@ -49,7 +45,7 @@ impl CommonArgs {
 /// 2021–2023 record cannot pin down. A design over coefficients varies the very numbers a member fixes, so it
 /// runs the register's values: `--ensemble FILE` with it is refused rather than silently ignored.
 pub fn attach_ensemble(
-    ens: &super::calibrate::EnsembleArgs,
+    ens: &super::ensemble::EnsembleArgs,
     loaded: &mut Loaded,
     factors: crate::model::coefficients::FactorMode,
     scenario: Option<&Path>,

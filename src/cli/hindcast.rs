@@ -25,7 +25,7 @@ pub struct HindcastArgs {
     #[arg(long = "world", value_name = "MECHANISM=VIEW")]
     pub world: Vec<String>,
     #[command(flatten)]
-    pub ensemble: super::calibrate::EnsembleArgs,
+    pub ensemble: super::ensemble::EnsembleArgs,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -41,7 +41,7 @@ pub struct HindcastArgs {
 }
 
 pub fn execute(args: &HindcastArgs) -> Result<()> {
-    let threads = super::compare::threads(args.threads)?;
+    let threads = super::numbers::threads(args.threads)?;
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "hindcast", args.quiet)?;
     crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
     let ensemble = args

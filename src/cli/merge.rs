@@ -38,10 +38,13 @@ pub fn execute(args: &MergeArgs) -> Result<()> {
         eprintln!("{line}, as saved in the shards");
     }
     let done = plan.write(&args.out)?;
-    if let Some(summary) = &done.summary
-        && !args.quiet
-    {
-        print!("{summary}");
+    if !args.quiet {
+        for note in &done.text.notes {
+            eprintln!("{note}");
+        }
+        if let Some(summary) = &done.text.summary {
+            print!("{summary}");
+        }
     }
     eprintln!(
         "greatgame: merged {} shards ({} trials) into {}",

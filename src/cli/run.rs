@@ -3,7 +3,7 @@
 
 use super::resume::{ResumeArgs, install_stop_handler};
 use crate::experiment::run_job::{RunJob, design_name};
-pub use crate::experiment::select::select_policies;
+use crate::experiment::select::select_policies;
 use crate::experiment::shard::ShardSpec;
 use crate::model::MAX_TRIALS;
 use anyhow::{Result, bail};
@@ -28,7 +28,7 @@ pub struct RunArgs {
     #[arg(long = "world", value_name = "MECHANISM=VIEW")]
     pub world: Vec<String>,
     #[command(flatten)]
-    pub ensemble: super::calibrate::EnsembleArgs,
+    pub ensemble: super::ensemble::EnsembleArgs,
     /// Worker threads. Default: all cores.
     #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::count::<usize>)]
     pub threads: Option<usize>,
@@ -69,7 +69,7 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         bail!("--trials must be between 1 and {MAX_TRIALS} (got {})", args.trials);
     }
     args.resume.every()?;
-    let threads = super::compare::threads(args.threads)?;
+    let threads = super::numbers::threads(args.threads)?;
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "run", args.quiet)?;
     crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
     let article = args.start == super::compare::StartMode::Article;

@@ -43,7 +43,7 @@ pub struct SensitivityArgs {
     #[arg(long, value_name = "PATTERN")]
     pub coefficients: Option<String>,
     #[command(flatten)]
-    pub ensemble: super::calibrate::EnsembleArgs,
+    pub ensemble: super::ensemble::EnsembleArgs,
     #[command(flatten)]
     pub common: CommonArgs,
     /// Compute only share K of N (whole Saltelli base points or Morris trajectories, contiguous) into --out;

@@ -41,7 +41,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "PATTERN")]
     pub coefficients: Option<String>,
     #[command(flatten)]
-    pub ensemble: super::calibrate::EnsembleArgs,
+    pub ensemble: super::ensemble::EnsembleArgs,
     #[command(flatten)]
     pub common: CommonArgs,
     /// Compute only share K of N (whole design points, contiguous) into --out; combine the shares with

@@ -60,8 +60,8 @@ pub trait Shardable {
     /// Fold the shards' states (given in shard order, already validated) and
     /// write the kind's summary files and `manifest.json` into `dir`, exactly
     /// as the unsharded command would. `merged_from` is for the manifest. Returns what the unsharded command
-    /// shows on the terminal, if anything.
-    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<Option<String>>;
+    /// shows on the terminal.
+    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<MergeText>;
     /// The rows file each shard holds a part of (concatenated in shard order).
     fn rows_file(&self) -> &'static str {
         "trials.csv"
@@ -79,6 +79,15 @@ pub trait Shardable {
     }
 }
 
+/// What a merge has to say on the terminal, as the unsharded command would say it.
+#[derive(Debug, Default)]
+pub struct MergeText {
+    /// Lines for the standard error (what the design costs, say).
+    pub notes: Vec<String>,
+    /// The summary for the standard output.
+    pub summary: Option<String>,
+}
+
 /// Shards that were checked to form one whole run of a known kind, ready to be merged.
 pub struct MergePlan {
     pub shards: Vec<ShardDir>,
@@ -92,8 +101,8 @@ pub struct MergeOutcome {
     pub dir: PathBuf,
     pub shards: usize,
     pub trials: u64,
-    /// What the unsharded command shows on the terminal (its summary), if anything.
-    pub summary: Option<String>,
+    /// What the unsharded command shows on the terminal.
+    pub text: MergeText,
 }
 
 impl MergePlan {
@@ -157,13 +166,13 @@ impl MergePlan {
                 }
             })
             .collect();
-        let summary = kind.merge_into(&shards, merged_from, staging.path())?;
+        let text = kind.merge_into(&shards, merged_from, staging.path())?;
         let dir = staging.commit()?;
         Ok(MergeOutcome {
             dir,
             shards: shards.len(),
             trials: first.identity.trials,
-            summary,
+            text,
         })
     }
 }

@@ -12,6 +12,8 @@ pub mod batch;
 pub mod checkpoint;
 pub mod collect;
 pub mod compare_job;
+pub mod discover;
+pub mod explain_job;
 pub mod levers;
 pub mod merge;
 pub mod paired;

@@ -3,7 +3,7 @@
 //! grouping), and the run's outputs written by the same code as `run`'s.
 
 use super::checkpoint;
-use super::merge::{ShardDir, Shardable, merged_cost};
+use super::merge::{MergeText, ShardDir, Shardable, merged_cost};
 use super::run_job::{DECISION, SHARD_MOMENTS, sha256_file};
 use super::shard::{MomentsReader, moments_record_len};
 use super::{Accumulators, CHUNK, Design};
@@ -28,7 +28,7 @@ impl Shardable for RunKind {
         "run"
     }
 
-    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<Option<String>> {
+    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<MergeText> {
         let meta = &shards[0].meta;
         let id = &meta.identity;
         let loaded = shards[0].scenario()?;
@@ -123,6 +123,9 @@ impl Shardable for RunKind {
         }
         let summary = crate::report::write_run_outputs(model, &results, &manifest, dir, id.fans)?;
         // With a newline, as `run` prints it.
-        Ok(Some(summary + "\n"))
+        Ok(MergeText {
+            notes: Vec::new(),
+            summary: Some(summary + "\n"),
+        })
     }
 }

@@ -14,7 +14,7 @@
 use super::batch::{self, push_num};
 use super::check_trials;
 use super::checkpoint::{Identity, Meta};
-use super::merge::{ShardDir, Shardable, merged_cost};
+use super::merge::{MergeText, ShardDir, Shardable, merged_cost};
 use super::rows_run::{RowsRun, Streamed};
 use super::samplers::{MorrisDesign, SaltelliDesign, SaltelliRow, to_params};
 use super::select::{one_policy, select_outcomes};
@@ -91,26 +91,26 @@ pub struct SensitivitySpec {
 }
 
 impl SensitivitySpec {
-    fn of(args: &SensitivityOptions, loaded: &Loaded) -> SensitivitySpec {
+    fn of(opts: &SensitivityOptions, loaded: &Loaded) -> SensitivitySpec {
         SensitivitySpec {
-            policy: args.policy.clone(),
-            method: args
+            policy: opts.policy.clone(),
+            method: opts
                 .method
                 .to_possible_value()
                 .map(|v| v.get_name().to_string())
                 .unwrap_or_default(),
             // Resolved, so `--samples 256` and the default are the same design.
-            samples: Some(args.samples.unwrap_or(match args.method {
+            samples: Some(opts.samples.unwrap_or(match opts.method {
                 Method::Sobol => 256,
                 Method::Morris => 20,
             })),
-            replications: args.replications,
-            outcomes: args.outcomes.clone(),
-            bootstrap: args.bootstrap,
-            levels: args.levels,
-            no_charts: !args.charts,
-            factors: args.factors,
-            coefficients: args.coefficients.clone(),
+            replications: opts.replications,
+            outcomes: opts.outcomes.clone(),
+            bootstrap: opts.bootstrap,
+            levels: opts.levels,
+            no_charts: !opts.charts,
+            factors: opts.factors,
+            coefficients: opts.coefficients.clone(),
             ensemble: loaded.ensemble.as_ref().map(|e| e.sha256.clone()),
         }
     }
@@ -155,32 +155,32 @@ pub struct Setup {
 impl Setup {
     /// Resolve the options against the model. `cost` hears, before a too-big design is refused, what the
     /// design costs (the command line prints it).
-    pub fn new(args: &SensitivityOptions, loaded: &Loaded, cost: impl FnOnce(String)) -> Result<Setup> {
+    pub fn new(opts: &SensitivityOptions, loaded: &Loaded, cost: impl FnOnce(String)) -> Result<Setup> {
         let model = &loaded.model;
-        let policy = one_policy(model, args.policy.as_deref())?;
-        let outcomes = select_outcomes(model, &args.outcomes)?;
-        if args.replications == 0 {
+        let policy = one_policy(model, opts.policy.as_deref())?;
+        let outcomes = select_outcomes(model, &opts.outcomes)?;
+        if opts.replications == 0 {
             bail!("--replications must be at least 1");
         }
-        if args.bootstrap > 100_000 {
-            bail!("--bootstrap is at most 100,000 (got {})", args.bootstrap);
+        if opts.bootstrap > 100_000 {
+            bail!("--bootstrap is at most 100,000 (got {})", opts.bootstrap);
         }
-        let (space, names) = crate::model::coefficients::factors(loaded, args.factors, args.coefficients.as_deref())?;
+        let (space, names) = crate::model::coefficients::factors(loaded, opts.factors, opts.coefficients.as_deref())?;
         let d = names.len();
-        let reps = args.replications;
-        let seed = args.seed;
-        let (n_units, rows_per_unit) = match args.method {
-            Method::Sobol => (args.samples.unwrap_or(256), d as u64 + 2),
-            Method::Morris => (args.samples.unwrap_or(20), d as u64 + 1),
+        let reps = opts.replications;
+        let seed = opts.seed;
+        let (n_units, rows_per_unit) = match opts.method {
+            Method::Sobol => (opts.samples.unwrap_or(256), d as u64 + 2),
+            Method::Morris => (opts.samples.unwrap_or(20), d as u64 + 1),
         };
         let total = check_trials(u128::from(n_units) * u128::from(rows_per_unit) * u128::from(reps))?;
-        budget_check(args, d, n_units, rows_per_unit, total, cost)?;
-        let saltelli = match args.method {
+        budget_check(opts, d, n_units, rows_per_unit, total, cost)?;
+        let saltelli = match opts.method {
             Method::Sobol => Some(SaltelliDesign::new(n_units, d, seed)?),
             Method::Morris => None,
         };
-        let morris = match args.method {
-            Method::Morris => Some(MorrisDesign::new(n_units, d, args.levels, seed)?),
+        let morris = match opts.method {
+            Method::Morris => Some(MorrisDesign::new(n_units, d, opts.levels, seed)?),
             Method::Sobol => None,
         };
         Ok(Setup {
@@ -204,29 +204,29 @@ const HUGE_BUDGET: u64 = 5_000_000;
 
 /// Say what the design costs before running it, and refuse a coefficient design too big to finish.
 fn budget_check(
-    args: &SensitivityOptions,
+    opts: &SensitivityOptions,
     d: usize,
     n: u64,
     rows: u64,
     total: u64,
     cost: impl FnOnce(String),
 ) -> Result<()> {
-    let formula = match args.method {
+    let formula = match opts.method {
         Method::Sobol => format!("Saltelli: N (k + 2) = {n} x ({d} + 2)"),
         Method::Morris => format!("Morris: r (k + 1) = {n} x ({d} + 1)"),
     };
     cost(format!(
         "greatgame: sensitivity over {d} factor(s) ({}): {formula} = {} runs x {} replication(s) = {total} trials",
-        args.factors.name(),
+        opts.factors.name(),
         n * rows,
-        args.replications
+        opts.replications
     ));
-    if args.factors != FactorMode::Uncertainties && total > HUGE_BUDGET {
+    if opts.factors != FactorMode::Uncertainties && total > HUGE_BUDGET {
         bail!(
             "this design needs {total} trials ({formula} runs x {} replications), more than {HUGE_BUDGET}; the budget \
              grows linearly with the number of factors k: screen first with `--method morris --samples 10`, vary \
              `--factors groups` rather than single coefficients, or narrow with `--coefficients PATTERN`",
-            args.replications
+            opts.replications
         );
     }
     Ok(())
@@ -343,7 +343,7 @@ pub struct SensitivityOutcome {
 /// ([`Setup::new`]); resumes from a checkpoint if the job says so. A stop asked for by a signal returns
 /// `session::Interrupted`.
 pub fn run(loaded: &Loaded, job: &SensitivityJob, setup: &Setup) -> Result<SensitivityOutcome> {
-    let args = &job.options;
+    let opts = &job.options;
     let threads = job.threads;
     let model = &loaded.model;
     let Setup {
@@ -359,14 +359,14 @@ pub fn run(loaded: &Loaded, job: &SensitivityJob, setup: &Setup) -> Result<Sensi
         ref space,
         ..
     } = *setup;
-    let seed = args.seed;
+    let seed = opts.seed;
     let span = match job.shard {
         Some(spec) => {
             if spec.count > n_units {
                 bail!(
                     "--shard {spec}: a design of {n_units} {} can be split into at most {n_units} shard(s); use fewer \
                      shards or more --samples",
-                    unit_name(args.method)
+                    unit_name(opts.method)
                 );
             }
             shard_chunks(n_units, spec.count, spec.index)
@@ -394,13 +394,13 @@ pub fn run(loaded: &Loaded, job: &SensitivityJob, setup: &Setup) -> Result<Sensi
     let info = ManifestInfo {
         loaded,
         seed,
-        design: design_name(args.method).into(),
+        design: design_name(opts.method).into(),
         policy: model.policies[policy].id.clone(),
-        details: details(setup, args, model),
+        details: details(setup, opts, model),
     };
     let mut run = RowsRun::open(job.resume, &job.out_dir, fresh, "runs.csv", &header, per_unit, &info)?;
     let mut folds = Folds::new(setup);
-    let bar = batch::progress_bar(trials_here, !args.quiet);
+    let bar = batch::progress_bar(trials_here, !opts.quiet);
     if let Some(b) = &bar {
         b.set_position(run.trials_done());
         b.reset_eta();
@@ -500,7 +500,7 @@ pub fn run(loaded: &Loaded, job: &SensitivityJob, setup: &Setup) -> Result<Sensi
         let note = format!(
             "shard {spec}: {} {}..{} of {n_units} (trials {}..{} of {total}), not a complete analysis; combine all {} \
              shards with `greatgame merge`",
-            unit_name(args.method),
+            unit_name(opts.method),
             span.start,
             span.end,
             t.start,
@@ -524,7 +524,7 @@ pub fn run(loaded: &Loaded, job: &SensitivityJob, setup: &Setup) -> Result<Sensi
     } else {
         folds
     };
-    let md = crate::report::sensitivity::finish(setup, loaded, args, &folds, session.path(), threads, secs, |m| {
+    let md = crate::report::sensitivity::finish(setup, loaded, opts, &folds, session.path(), threads, secs, |m| {
         m.resumed_at_trials = resumed_at;
     })?;
     let dir = session.commit()?;
@@ -567,15 +567,15 @@ pub fn design_name(m: Method) -> &'static str {
     }
 }
 
-pub fn details(setup: &Setup, args: &SensitivityOptions, model: &Model) -> serde_json::Value {
+pub fn details(setup: &Setup, opts: &SensitivityOptions, model: &Model) -> serde_json::Value {
     serde_json::json!({
         "command": "sensitivity",
-        "method": match args.method { Method::Sobol => "sobol (Saltelli 2010 first order, Jansen total; Owen-scrambled Sobol sequence)", Method::Morris => "morris (elementary effects, Campolongo mu*)" },
+        "method": match opts.method { Method::Sobol => "sobol (Saltelli 2010 first order, Jansen total; Owen-scrambled Sobol sequence)", Method::Morris => "morris (elementary effects, Campolongo mu*)" },
         "samples": setup.n_units,
         "rows_per_sample": setup.rows_per_unit,
         "replications": setup.reps,
-        "bootstrap": args.bootstrap,
-        "levels": if args.method == Method::Morris { Some(args.levels) } else { None },
+        "bootstrap": opts.bootstrap,
+        "levels": if opts.method == Method::Morris { Some(opts.levels) } else { None },
         "outcomes": setup.outcomes.iter().map(|&o| model.outcomes[o].id.clone()).collect::<Vec<_>>(),
         "experiment_order": "experiment = sample * rows_per_sample + row; trials sample * replications .. + replications - 1",
     })
@@ -626,17 +626,22 @@ impl Shardable for SensitivityKind {
         meta.span.start * per..meta.span.end * per
     }
 
-    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<Option<String>> {
+    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<MergeText> {
         let meta = &shards[0].meta;
         let loaded = shards[0].scenario()?;
-        let args = Self::spec(meta)?.options(meta.identity.seed)?;
-        let setup = Setup::new(&args, &loaded, |_| {})?;
+        let opts = Self::spec(meta)?.options(meta.identity.seed)?;
+        let mut notes = Vec::new();
+        // The cost line too, as the unsharded command prints it.
+        let setup = Setup::new(&opts, &loaded, |cost| notes.push(cost))?;
         let folds = Folds::from_csv(&setup, &loaded.model, &dir.join("runs.csv"))?;
         let (secs, threads) = merged_cost(&merged_from);
-        let md = crate::report::sensitivity::finish(&setup, &loaded, &args, &folds, dir, threads, secs, |m| {
+        let md = crate::report::sensitivity::finish(&setup, &loaded, &opts, &folds, dir, threads, secs, |m| {
             m.merged_from = Some(merged_from);
         })?;
         // With a newline, as the unsharded command prints it.
-        Ok(Some(md + "\n"))
+        Ok(MergeText {
+            notes,
+            summary: Some(md + "\n"),
+        })
     }
 }

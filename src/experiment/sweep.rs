@@ -15,7 +15,7 @@ use super::batch::{self, push_num};
 use super::check_trials;
 use super::checkpoint::{Identity, Meta};
 use super::levers::LeverGrid;
-use super::merge::{ShardDir, Shardable, merged_cost};
+use super::merge::{MergeText, ShardDir, Shardable, merged_cost};
 use super::rows_run::{RowsRun, Streamed};
 use super::samplers::{DesignKind, UnitDesign, to_params};
 use super::select::{one_policy, select_outcomes};
@@ -136,16 +136,16 @@ pub struct Setup {
 }
 
 impl Setup {
-    pub fn new(args: &SweepOptions, model: &Model) -> Result<Setup> {
+    pub fn new(opts: &SweepOptions, model: &Model) -> Result<Setup> {
         let mut model = model.clone();
-        let base = one_policy(&model, args.policy.as_deref())?;
-        let grid = LeverGrid::parse(&model, &args.levers)?;
-        let outcomes = select_outcomes(&model, &args.outcomes)?;
-        if args.replications == 0 {
+        let base = one_policy(&model, opts.policy.as_deref())?;
+        let grid = LeverGrid::parse(&model, &opts.levers)?;
+        let outcomes = select_outcomes(&model, &opts.outcomes)?;
+        if opts.replications == 0 {
             bail!("--replications must be at least 1");
         }
-        let n_points = args.samples;
-        let reps = args.replications;
+        let n_points = opts.samples;
+        let reps = opts.replications;
         let n_combos = grid.combinations() as u64;
         let units = check_trials(u128::from(n_points) * u128::from(reps))?;
         let total = check_trials(u128::from(units) * u128::from(n_combos))?;
@@ -526,16 +526,19 @@ impl Shardable for SweepKind {
         meta.span.start * per_point..meta.span.end * per_point
     }
 
-    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<Option<String>> {
+    fn merge_into(&self, shards: &[ShardDir], merged_from: Vec<MergedShard>, dir: &Path) -> Result<MergeText> {
         let meta = &shards[0].meta;
         let loaded = shards[0].scenario()?;
-        let args = Self::spec(meta)?.options(meta.identity.seed)?;
-        let setup = Setup::new(&args, &loaded.model)?;
+        let opts = Self::spec(meta)?.options(meta.identity.seed)?;
+        let setup = Setup::new(&opts, &loaded.model)?;
         let stats = setup.stats_from_csv(&dir.join("experiments.csv"))?;
         let (secs, threads) = merged_cost(&merged_from);
-        let (_, summary) = crate::report::sweep::finish(&setup, &loaded, &args, &stats, dir, threads, secs, |m| {
+        let (_, summary) = crate::report::sweep::finish(&setup, &loaded, &opts, &stats, dir, threads, secs, |m| {
             m.merged_from = Some(merged_from);
         })?;
-        Ok(Some(summary))
+        Ok(MergeText {
+            notes: Vec::new(),
+            summary: Some(summary),
+        })
     }
 }

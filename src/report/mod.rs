@@ -10,6 +10,8 @@ pub mod compare_charts;
 pub mod compare_folder;
 pub mod comparison;
 pub mod csv;
+pub mod discover;
+pub mod explain_folder;
 pub mod fidelity;
 pub mod html;
 pub mod json;

@@ -24,7 +24,7 @@ use std::path::Path;
 pub fn finish(
     setup: &Setup,
     loaded: &Loaded,
-    args: &SensitivityOptions,
+    opts: &SensitivityOptions,
     folds: &Folds,
     dir: &Path,
     threads: usize,
@@ -48,18 +48,18 @@ pub fn finish(
         ref fab,
         ref effects,
     } = *folds;
-    let seed = args.seed;
+    let seed = opts.seed;
     let ctx = chart_context(
         model,
         format!(
             "{} under {}, {} {}, {} replication(s), seed {seed}",
-            match args.method {
+            match opts.method {
                 Method::Sobol => "Sobol indices",
                 Method::Morris => "Morris screening",
             },
             model.policies[policy].id,
             n_units,
-            match args.method {
+            match opts.method {
                 Method::Sobol => "base points",
                 Method::Morris => "trajectories",
             },
@@ -70,7 +70,7 @@ pub fn finish(
     writeln!(
         md,
         "# Sensitivity of outcomes to the {} under `{}`\n\n{} runs ({} trials), seed {seed} (timings in manifest.json, so this file is reproducible).\n",
-        match args.factors {
+        match opts.factors {
             FactorMode::Uncertainties => "uncertainties",
             FactorMode::Groups => "coefficient groups (docs/register.md)",
             FactorMode::Coefficients => "coefficients (docs/register.md)",
@@ -80,7 +80,7 @@ pub fn finish(
         total
     )?;
     let charts_dir = dir.join("charts");
-    match args.method {
+    match opts.method {
         Method::Sobol => {
             let mut out = CsvOut::create(
                 dir,
@@ -88,7 +88,7 @@ pub fn finish(
                 "outcome,uncertainty,S1,S1_lo95,S1_hi95,ST,ST_lo95,ST_hi95,variance,n",
             )?;
             for (slot, &o) in outcomes.iter().enumerate() {
-                let ix = sobol::indices(&fa[slot], &fb[slot], &fab[slot], args.bootstrap, seed);
+                let ix = sobol::indices(&fa[slot], &fb[slot], &fab[slot], opts.bootstrap, seed);
                 let order = ranking(&ix.st);
                 for &i in &order {
                     let mut line = format!("{},{}", model.outcomes[o].id, names[i]);
@@ -107,7 +107,7 @@ pub fn finish(
                     out.row(&line)?;
                 }
                 sobol_markdown(&mut md, model, o, names, &ix, &order)?;
-                if args.charts {
+                if opts.charts {
                     let def = &model.outcomes[o];
                     draw_tornado(
                         &ctx,
@@ -145,7 +145,7 @@ pub fn finish(
                 "outcome,uncertainty,mu,mu_star,mu_star_lo95,mu_star_hi95,sigma,n",
             )?;
             for (slot, &o) in outcomes.iter().enumerate() {
-                let ix = effects[slot].indices(args.bootstrap, seed);
+                let ix = effects[slot].indices(opts.bootstrap, seed);
                 let order = ranking(&ix.mu_star);
                 for &i in &order {
                     let mut line = format!("{},{}", model.outcomes[o].id, names[i]);
@@ -162,7 +162,7 @@ pub fn finish(
                     out.row(&line)?;
                 }
                 morris_markdown(&mut md, model, o, names, &ix, &order)?;
-                if args.charts {
+                if opts.charts {
                     let def = &model.outcomes[o];
                     draw_tornado(
                         &ctx,
@@ -203,10 +203,10 @@ pub fn finish(
         seed,
         total,
         threads,
-        design_name(args.method),
+        design_name(opts.method),
         &model.policies[policy].id,
         secs,
-        details(setup, args, model),
+        details(setup, opts, model),
         adjust,
     )?;
     Ok(md)

@@ -23,7 +23,7 @@ use std::path::Path;
 pub fn finish(
     setup: &Setup,
     loaded: &Loaded,
-    args: &SweepOptions,
+    opts: &SweepOptions,
     stats: &[Vec<OutcomeStats>],
     dir: &Path,
     threads: usize,
@@ -42,7 +42,7 @@ pub fn finish(
         ref lever_cells,
         ..
     } = *setup;
-    let seed = args.seed;
+    let seed = opts.seed;
 
     // summary.csv: one row per (combination, outcome).
     let mut sh = String::from("policy");
@@ -65,7 +65,7 @@ pub fn finish(
     summary.finish()?;
 
     let mut charts = 0;
-    if args.charts && !grid.levers.is_empty() {
+    if opts.charts && !grid.levers.is_empty() {
         let charts_dir = dir.join("charts");
         let ctx = chart_context(
             model,
@@ -79,7 +79,7 @@ pub fn finish(
                 model.policies[base].id,
                 n_points,
                 reps,
-                args.design.name()
+                opts.design.name()
             ),
         );
         for (li, l) in grid.levers.iter().enumerate() {
@@ -165,10 +165,10 @@ pub fn finish(
         seed,
         total,
         threads,
-        &format!("sweep: full factorial lever grid x {}", args.design.name()),
+        &format!("sweep: full factorial lever grid x {}", opts.design.name()),
         &model.policies[base].id,
         secs,
-        details(setup, args.design.name()),
+        details(setup, opts.design.name()),
         adjust,
     )?;
     Ok((charts, summary_text(model, grid, stats, outcomes)))
