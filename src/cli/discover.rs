@@ -1,6 +1,6 @@
 //! `greatgame discover`: options, then [`crate::experiment::discover`] (a design over the uncertainties, the
 //! experiments where a condition holds, PRIM's box and a CART tree as rules — written by
-//! [`crate::report::discover`]), then what the terminal shows.
+//! [`crate::experiment::discover::analysis`]), then what the terminal shows.
 
 use super::explore::{self, CommonArgs};
 use crate::experiment::discover::{self, DiscoverJob, DiscoverMethod, DiscoverOptions};

@@ -1,6 +1,6 @@
 //! `greatgame sensitivity`: options, then [`crate::experiment::sensitivity`] (Sobol indices or Morris
 //! screening over the uncertainties or coefficients; rows, checkpoints, shards) and
-//! [`crate::report::sensitivity`] (indices, report, tornado charts), then what the terminal shows.
+//! [`crate::experiment::sensitivity::outputs`] (indices, report, tornado charts), then what the terminal shows.
 
 use super::explore::{self, CommonArgs};
 use super::resume::{ResumeArgs, install_stop_handler};

@@ -1,5 +1,5 @@
 //! `greatgame sweep`: options, then [`crate::experiment::sweep`] (every combination of lever values over a
-//! design of the uncertainties; rows, checkpoints, shards) and [`crate::report::sweep`] (summary, charts),
+//! design of the uncertainties; rows, checkpoints, shards) and [`crate::experiment::sweep::outputs`] (summary, charts),
 //! then what the terminal shows.
 
 use super::explore::{self, CommonArgs};

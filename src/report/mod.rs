@@ -10,7 +10,6 @@ pub mod compare_charts;
 pub mod compare_folder;
 pub mod comparison;
 pub mod csv;
-pub mod discover;
 pub mod explain_folder;
 pub mod fidelity;
 pub mod html;
@@ -20,9 +19,7 @@ pub mod manifest;
 pub mod markdown;
 pub mod ownership;
 pub mod register;
-pub mod sensitivity;
 pub mod staging;
-pub mod sweep;
 
 use crate::analysis::summary::PolicySummary;
 use crate::experiment::Results;

@@ -1,21 +1,23 @@
 //! Scenario discovery as a library call: run a design over the uncertainties (or coefficients) under one
 //! policy, mark the experiments where a condition holds (`isisk_attacks_afghanistan>20`), and find the region
 //! of the factor space where those cases concentrate — PRIM's box, and a CART tree as the alternative — as
-//! readable rules (`report::discover`). Plain options ([`DiscoverOptions`]) describe it.
+//! readable rules ([`analysis`], a submodule: it reads this module's options). Plain options ([`DiscoverOptions`]) describe it.
 //!
 //! Experiment i is design point i; it runs trials i R .. i R + R − 1 (R =
 //! replications, outcomes averaged before the condition is applied).
 
-use super::batch::{self, push_num};
-use super::check_trials;
-use super::samplers::{DesignKind, UnitDesign, to_params};
-use super::select::{one_policy, outcome_index};
+pub mod analysis;
+
+use self::analysis::{Discovery, cart_section, prim_section};
 use crate::analysis::prim::PrimOptions;
+use crate::experiment::batch::{self, push_num};
+use crate::experiment::check_trials;
+use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
+use crate::experiment::select::{one_policy, outcome_index};
 use crate::model::Model;
 use crate::model::coefficients::FactorMode;
 use crate::report::charts::chart_context;
 use crate::report::csv::{CsvOut, field, outcome_header};
-use crate::report::discover::{Discovery, cart_section, prim_section};
 use crate::report::manifest::write_manifest;
 use crate::report::staging::Staging;
 use crate::scenario::Loaded;

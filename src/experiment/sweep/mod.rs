@@ -1,6 +1,6 @@
 //! `sweep` as a library call: every combination of lever values (a full factorial grid) over a design of the
 //! uncertainties (or of coefficients), with replications; rows streamed to `experiments.csv`, the summary
-//! folded per combination, outputs by `report::sweep`. Plain options ([`SweepOptions`]) describe it, so the
+//! folded per combination, outputs by [`outputs`] (a submodule: they read this module's `Setup`, and this module calls them, for the command and for `merge`). Plain options ([`SweepOptions`]) describe it, so the
 //! command line, `merge` (from the options saved in a shard state, [`SweepSpec`]) and a server run the same
 //! code.
 //!
@@ -11,17 +11,19 @@
 //! lever combination sees the same draws (common random numbers). A
 //! contiguous range of experiments is therefore a self-contained share.
 
-use super::batch::{self, push_num};
-use super::check_trials;
-use super::checkpoint::{Identity, Meta};
-use super::levers::LeverGrid;
-use super::merge::{MergeText, ShardDir, Shardable, merged_cost};
-use super::rows_run::{RowsRun, Streamed};
-use super::samplers::{DesignKind, UnitDesign, to_params};
-use super::select::{one_policy, select_outcomes};
-use super::session::ResumeMode;
-use super::shard::{ShardSpec, shard_chunks};
+pub mod outputs;
+
 use crate::analysis::stats::OutcomeStats;
+use crate::experiment::batch::{self, push_num};
+use crate::experiment::check_trials;
+use crate::experiment::checkpoint::{Identity, Meta};
+use crate::experiment::levers::LeverGrid;
+use crate::experiment::merge::{MergeText, ShardDir, Shardable, merged_cost};
+use crate::experiment::rows_run::{RowsRun, Streamed};
+use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
+use crate::experiment::select::{one_policy, select_outcomes};
+use crate::experiment::session::ResumeMode;
+use crate::experiment::shard::{ShardSpec, shard_chunks};
 use crate::model::Model;
 use crate::model::coefficients::{CoefficientSpace, FactorMode};
 use crate::report::csv::{field, outcome_header};
@@ -442,7 +444,7 @@ impl<'a> Sweep<'a> {
         let (session, rows) = run.finish()?;
         let stats = if resumed { setup.stats_from_csv(&rows)? } else { stats };
         let (charts, summary) =
-            crate::report::sweep::finish(setup, loaded, opts, &stats, session.path(), threads, secs, |m| {
+            self::outputs::finish(setup, loaded, opts, &stats, session.path(), threads, secs, |m| {
                 m.resumed_at_trials = resumed_at;
             })?;
         let dir = session.commit()?;
@@ -533,7 +535,7 @@ impl Shardable for SweepKind {
         let setup = Setup::new(&opts, &loaded.model)?;
         let stats = setup.stats_from_csv(&dir.join("experiments.csv"))?;
         let (secs, threads) = merged_cost(&merged_from);
-        let (_, summary) = crate::report::sweep::finish(&setup, &loaded, &opts, &stats, dir, threads, secs, |m| {
+        let (_, summary) = self::outputs::finish(&setup, &loaded, &opts, &stats, dir, threads, secs, |m| {
             m.merged_from = Some(merged_from);
         })?;
         Ok(MergeText {

@@ -1,19 +1,19 @@
 //! Scenario discovery's analyses and their files: PRIM's peeling trajectory, chosen and simplified box with
-//! quasi-p-values (`prim_trajectory.csv`, `prim_box.csv`), its resampling stability (`prim_stability.csv`),
+//! quasi-p-values (`prim_trajectory.csv`, `prim_box.csv`), its resampling stability (`prim_stability.csv`, `prim_resamples.csv`),
 //! CART's pruning path and leaves (`cart_pruning.csv`, `cart_leaves.csv`), each with its section of
 //! `discover.md` and its charts. The design that produced the experiments is `experiment::discover`.
 
-use super::csv::{CsvOut, field};
+use super::DiscoverOptions;
 use crate::analysis::cart::{self, CartOptions, prune};
 use crate::analysis::prim::stability::{self, ResampleOptions, Stability};
 use crate::analysis::prim::{self, PrimBox, PrimOptions, PrimResult, short};
 use crate::experiment::batch::push_num;
-use crate::experiment::discover::DiscoverOptions;
 use crate::plot::ChartContext;
 use crate::plot::prim::{
     BoxChart, BoxLimit, StabilityChart, StabilityRow, TrajectoryChart, draw_box, draw_stability, draw_trajectory,
 };
 use crate::plot::render::quantile;
+use crate::report::csv::{CsvOut, field};
 use anyhow::{Result, bail};
 use std::fmt::Write as _;
 use std::path::Path;

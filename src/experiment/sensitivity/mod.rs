@@ -1,6 +1,6 @@
 //! `sensitivity` as a library call: which uncertainties (or coefficients) matter most for an outcome under
 //! one policy — Sobol indices (Saltelli design) or Morris elementary effects. Rows streamed to `runs.csv`, the
-//! estimators' inputs folded unit by unit, outputs by `report::sensitivity`. Plain options
+//! estimators' inputs folded unit by unit, outputs by [`outputs`] (a submodule: they read this module's `Setup` and folds, and this module calls them, for the command and for `merge`). Plain options
 //! ([`SensitivityOptions`]) describe it, so the command line, `merge` ([`SensitivitySpec`], saved in a shard
 //! state) and a server run the same code.
 //!
@@ -11,16 +11,18 @@
 //! from the uncertainties alone; the luck's own share of the variance is not
 //! attributed to any uncertainty (it shows in 1 − Σ S1 and shrinks as R grows).
 
-use super::batch::{self, push_num};
-use super::check_trials;
-use super::checkpoint::{Identity, Meta};
-use super::merge::{MergeText, ShardDir, Shardable, merged_cost};
-use super::rows_run::{RowsRun, Streamed};
-use super::samplers::{MorrisDesign, SaltelliDesign, SaltelliRow, to_params};
-use super::select::{one_policy, select_outcomes};
-use super::session::ResumeMode;
-use super::shard::{ShardSpec, shard_chunks};
+pub mod outputs;
+
 use crate::analysis::morris::Effects;
+use crate::experiment::batch::{self, push_num};
+use crate::experiment::check_trials;
+use crate::experiment::checkpoint::{Identity, Meta};
+use crate::experiment::merge::{MergeText, ShardDir, Shardable, merged_cost};
+use crate::experiment::rows_run::{RowsRun, Streamed};
+use crate::experiment::samplers::{MorrisDesign, SaltelliDesign, SaltelliRow, to_params};
+use crate::experiment::select::{one_policy, select_outcomes};
+use crate::experiment::session::ResumeMode;
+use crate::experiment::shard::{ShardSpec, shard_chunks};
 use crate::model::Model;
 use crate::model::coefficients::{CoefficientSpace, FactorMode};
 use crate::report::csv::{field, outcome_header, param_header};
@@ -524,7 +526,7 @@ pub fn run(loaded: &Loaded, job: &SensitivityJob, setup: &Setup) -> Result<Sensi
     } else {
         folds
     };
-    let md = crate::report::sensitivity::finish(setup, loaded, opts, &folds, session.path(), threads, secs, |m| {
+    let md = self::outputs::finish(setup, loaded, opts, &folds, session.path(), threads, secs, |m| {
         m.resumed_at_trials = resumed_at;
     })?;
     let dir = session.commit()?;
@@ -635,7 +637,7 @@ impl Shardable for SensitivityKind {
         let setup = Setup::new(&opts, &loaded, |cost| notes.push(cost))?;
         let folds = Folds::from_csv(&setup, &loaded.model, &dir.join("runs.csv"))?;
         let (secs, threads) = merged_cost(&merged_from);
-        let md = crate::report::sensitivity::finish(&setup, &loaded, &opts, &folds, dir, threads, secs, |m| {
+        let md = self::outputs::finish(&setup, &loaded, &opts, &folds, dir, threads, secs, |m| {
             m.merged_from = Some(merged_from);
         })?;
         // With a newline, as the unsharded command prints it.

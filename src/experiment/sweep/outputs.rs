@@ -2,15 +2,15 @@
 //! charts and, with two levers, heatmaps, `manifest.json`, and the terminal's table. Shared by the unsharded
 //! sweep and `merge`, so both write the same files from the same folded statistics.
 
-use super::charts::{chart_context, direction};
-use super::csv::CsvOut;
-use super::manifest::{Manifest, write_manifest_with};
+use super::{Setup, SweepOptions, details};
 use crate::analysis::stats::OutcomeStats;
 use crate::experiment::batch::push_num;
 use crate::experiment::levers::LeverGrid;
-use crate::experiment::sweep::{Setup, SweepOptions, details};
 use crate::model::Model;
 use crate::plot::sweep::{BandChart, BandPoint, HeatmapChart, draw_band, draw_heatmap};
+use crate::report::charts::{chart_context, direction};
+use crate::report::csv::CsvOut;
+use crate::report::manifest::{Manifest, write_manifest_with};
 use crate::scenario::Loaded;
 use anyhow::Result;
 use std::fmt::Write as _;

@@ -2,15 +2,15 @@
 //! factors ranked), `sensitivity.md`, one tornado chart per outcome and `manifest.json`. Shared by the
 //! unsharded analysis and `merge`, so both write the same files from the same folds (the bootstrap is seeded).
 
-use super::charts::chart_context;
-use super::csv::CsvOut;
-use super::manifest::{Manifest, write_manifest_with};
+use super::{Folds, Method, SensitivityOptions, Setup, design_name, details};
 use crate::analysis::morris::MorrisIndices;
 use crate::analysis::sobol::{self, SobolIndices};
 use crate::experiment::batch::push_num;
-use crate::experiment::sensitivity::{Folds, Method, SensitivityOptions, Setup, design_name, details};
 use crate::model::coefficients::FactorMode;
 use crate::plot::tornado::{TornadoBar, TornadoChart, draw_tornado};
+use crate::report::charts::chart_context;
+use crate::report::csv::CsvOut;
+use crate::report::manifest::{Manifest, write_manifest_with};
 use crate::scenario::Loaded;
 use anyhow::Result;
 use std::fmt::Write as _;
