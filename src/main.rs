@@ -7,7 +7,7 @@ fn main() -> ExitCode {
     match dispatch(parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if let Some(i) = e.downcast_ref::<greatgame::cli::resume::Interrupted>() {
+            if let Some(i) = e.downcast_ref::<greatgame::experiment::session::Interrupted>() {
                 eprintln!("greatgame: {i}");
                 return ExitCode::from(130);
             }

@@ -23,7 +23,10 @@
 //! ([`STREAM_ENSEMBLE`]).
 
 pub mod file;
+pub mod job;
 pub mod points;
+pub mod report;
+pub mod run;
 
 pub use file::{EnsembleFile, Member, attach, resolve};
 

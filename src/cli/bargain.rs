@@ -5,11 +5,12 @@
 //! With `--stochastic`, runs many trials in parallel, trial k seeded from (seed, k) alone, and writes the
 //! distribution of final positions (`final_positions.csv`, `final_quantiles.csv`, one chart per dimension).
 //! The files are written into a staging folder and moved into place when all are written, as every command's
-//! are (`report::staging`): a folder holding files greatgame did not write is refused.
+//! are (`report::staging`): a folder holding files greatgame did not write is refused. The files are
+//! `report::bargain_folder`'s; this file chooses, runs on the requested thread pool and prints.
 
-use crate::bargain::{Smp, SmpOptions, chart, read_scenario, report, run};
+use crate::bargain::{Smp, SmpOptions, read_scenario};
+use crate::report::bargain_folder;
 use crate::report::staging::Staging;
-use anyhow::Context;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -48,14 +49,6 @@ impl BargainArgs {
     }
 }
 
-/// Write `name` into the staging folder `dir`, remembering the name for the list printed at the end.
-fn write(dir: &Path, name: &str, bytes: &[u8], written: &mut Vec<String>) -> anyhow::Result<()> {
-    let path = dir.join(name);
-    report::write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    written.push(name.to_string());
-    Ok(())
-}
-
 /// Run the command. Prints results to stdout and the list of files written to stderr. With `--threads`, all
 /// parallel work (stochastic trials, and the challenge search of large scenarios) runs on a pool of that size.
 pub fn execute(args: &BargainArgs) -> anyhow::Result<()> {
@@ -73,73 +66,16 @@ fn execute_here(args: &BargainArgs) -> anyhow::Result<()> {
     let scenario = read_scenario(&args.file)?;
     let smp = Smp::new(&scenario, SmpOptions::default());
     let staging = Staging::new(&args.out_dir(), "bargain")?;
-    let dir = staging.path().to_path_buf();
-    let mut written = Vec::new();
-
-    if args.stochastic {
+    let files = if args.stochastic {
         anyhow::ensure!(args.trials > 0, "--trials must be at least 1");
-        let outcomes = run::run_trials(&smp, args.trials, args.seed);
-        let quantiles = run::final_quantiles(&outcomes, smp.num_actors(), smp.num_dimensions());
-        print!("{}", report::quantiles_text(&smp, &quantiles, &outcomes, args.seed));
-        write(
-            &dir,
-            "final_positions.csv",
-            &report::final_positions_csv(&smp, &outcomes)?,
-            &mut written,
-        )?;
-        write(
-            &dir,
-            "final_quantiles.csv",
-            &report::final_quantiles_csv(&smp, &quantiles)?,
-            &mut written,
-        )?;
-        let label = format!("{} stochastic trials, seed {}", args.trials, args.seed);
-        for k in 0..smp.num_dimensions() {
-            let c = chart::quantiles_chart(&smp, &quantiles, k, &label)?;
-            write(
-                &dir,
-                &format!("final_positions_dim{}.svg", k + 1),
-                c.svg.as_bytes(),
-                &mut written,
-            )?;
-            write(&dir, &format!("final_positions_dim{}.png", k + 1), &c.png, &mut written)?;
-        }
+        bargain_folder::stochastic(&smp, args.trials, args.seed, staging.path())?
     } else {
-        let history = smp.run_deterministic();
-        print!("{}", report::history_text(&smp, &history));
-        eprint!("{}", report::stopping_text(&history));
-        write(
-            &dir,
-            "positions.csv",
-            &report::positions_csv(&smp, &history)?,
-            &mut written,
-        )?;
-        write(
-            &dir,
-            "probabilities.csv",
-            &report::probabilities_csv(&smp, &history)?,
-            &mut written,
-        )?;
-        let log = smp.turn(smp.initial_positions().to_vec()).log();
-        write(
-            &dir,
-            "turn0.txt",
-            report::turn_log_text(0, &log).as_bytes(),
-            &mut written,
-        )?;
-        for k in 0..smp.num_dimensions() {
-            let c = chart::positions_chart(&smp, &history, k)?;
-            write(
-                &dir,
-                &format!("positions_dim{}.svg", k + 1),
-                c.svg.as_bytes(),
-                &mut written,
-            )?;
-            write(&dir, &format!("positions_dim{}.png", k + 1), &c.png, &mut written)?;
-        }
-    }
+        bargain_folder::deterministic(&smp, staging.path())?
+    };
+    print!("{}", files.text);
+    eprint!("{}", files.note);
     let out = staging.commit()?;
-    for name in &written {
+    for name in &files.written {
         eprintln!("wrote {}", out.join(name).display());
     }
     Ok(())

@@ -1,21 +1,19 @@
-//! `greatgame calibrate`: history matching on the calibration record; writes the accepted ensemble. The
-//! method is in `calibrate::points`; this file is options, the rows file, resume, shards and output
-//! (like `sweep`: units are design points, rows are `points.csv`, the ensemble is folded from the rows).
+//! `greatgame calibrate`: history matching on the calibration record; writes the accepted ensemble. Options,
+//! the record and the design (`calibrate::points::Calibration`), then the run (`calibrate::run`: rows,
+//! resume, shards, the ensemble and its report), `--write` (`calibrate::job`), and what the terminal shows.
 
-use super::explore::{CommonArgs, ManifestInfo, RowsRun, Streamed};
+use super::explore::CommonArgs;
 use super::resume::{ResumeArgs, install_stop_handler};
 use crate::calibrate::Rule;
-use crate::calibrate::file::EnsembleFile;
+use crate::calibrate::job::{CalibrateSpec, record_text, write_ensemble};
 use crate::calibrate::points::Calibration;
-use crate::experiment::batch;
-use crate::experiment::checkpoint::{Identity, Meta};
+use crate::calibrate::run::{CalibrateRun, run};
 use crate::experiment::samplers::DesignKind;
-use crate::experiment::shard::{ShardSpec, shard_chunks};
-use crate::report::manifest::MergedShard;
+use crate::experiment::shard::ShardSpec;
 use crate::scenario;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::ValueEnum;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct CalibrateArgs {
@@ -57,19 +55,6 @@ pub struct CalibrateArgs {
     pub resume: ResumeArgs,
 }
 
-/// The options as saved in a shard state's identity (`design`), with the record's text.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CalibrateSpec {
-    pub design: String,
-    pub points: u64,
-    pub trials_per_point: u64,
-    pub rule: Rule,
-    pub max_members: u64,
-    pub record_origin: String,
-    pub record_text: String,
-    pub scenario_arg: Option<String>,
-}
-
 struct Prepared {
     loaded: scenario::Loaded,
     cal: Calibration,
@@ -93,18 +78,7 @@ fn prepare(args: &CalibrateArgs) -> Result<Prepared> {
         &record,
         args.common.quiet,
     );
-    let record_text = match args.record.as_deref().map(Path::to_path_buf).or_else(|| {
-        args.scenario.as_deref().map(|s| {
-            let stem = s
-                .file_stem()
-                .map(|x| x.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            s.with_file_name(format!("{stem}.hindcast.ron"))
-        })
-    }) {
-        Some(p) => std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?,
-        None => crate::hindcast::spec::DEFAULT_RECORD.to_string(),
-    };
+    let record_text = record_text(args.scenario.as_deref(), args.record.as_deref())?;
     let rule = rule_of(args);
     let cal = Calibration::new(
         &loaded,
@@ -132,68 +106,6 @@ fn prepare(args: &CalibrateArgs) -> Result<Prepared> {
     Ok(Prepared { loaded, cal, spec })
 }
 
-/// The command that regenerates this calibration's ensemble file.
-fn regenerate(spec: &CalibrateSpec, seed: u64) -> String {
-    let scen = spec
-        .scenario_arg
-        .clone()
-        .unwrap_or_else(|| "scenarios/afghanistan.ron".into());
-    let stem = Path::new(&scen)
-        .file_stem()
-        .map(|x| x.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let target = Path::new(&scen).with_file_name(format!("{stem}.ensemble.ron"));
-    format!(
-        "greatgame calibrate {scen} --seed {seed} --points {} --trials-per-point {} --design {} --cutoff {} \
-         --max-cutoff {} --discrepancy {} --max-members {} --write {}",
-        spec.points,
-        spec.trials_per_point,
-        spec.design,
-        spec.rule.cutoff,
-        spec.rule.max_cutoff,
-        spec.rule.discrepancy,
-        spec.max_members,
-        target.display()
-    )
-}
-
-fn identity(loaded: &scenario::Loaded, spec: &CalibrateSpec, seed: u64, shard: Option<ShardSpec>) -> Identity {
-    Identity {
-        kind: "calibrate".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        scenario_sha256: loaded.sha256.clone(),
-        seed,
-        trials: spec.points * spec.trials_per_point,
-        design: serde_json::to_string(spec).unwrap_or_default(),
-        policies: Vec::new(),
-        fans: false,
-        keep_values: 0,
-        trials_file: true,
-        shard,
-    }
-}
-
-fn manifest_info<'a>(loaded: &'a scenario::Loaded, cal: &Calibration, spec: &CalibrateSpec) -> ManifestInfo<'a> {
-    ManifestInfo {
-        loaded,
-        seed: cal.seed,
-        design: format!("calibrate: history matching, {} design", spec.design),
-        policy: cal.model.policies[cal.record.policy].id.clone(),
-        details: serde_json::json!({
-            "command": "calibrate",
-            "method": crate::calibrate::points::METHOD,
-            "rule": spec.rule.text(),
-            "points": spec.points,
-            "trials_per_point": spec.trials_per_point,
-            "coefficient_groups": cal.space.factors.len(),
-            "mechanisms": cal.model.worlds.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
-            "targets": cal.targets,
-            "record": spec.record_origin,
-            "trial_order": "point i runs trials i * trials_per_point .. (i + 1) * trials_per_point",
-        }),
-    }
-}
-
 pub fn execute(args: &CalibrateArgs) -> Result<()> {
     let threads = args.common.threads()?;
     let Prepared { loaded, cal, spec } = prepare(args)?;
@@ -209,80 +121,27 @@ pub fn execute(args: &CalibrateArgs) -> Result<()> {
             cal.record.calibrated_through
         );
     }
-    let points = match args.shard {
-        Some(s) => {
-            if s.count > n {
-                bail!("--shard {s}: {n} point(s) can be split into at most {n} shard(s)");
-            }
-            shard_chunks(n, s.count, s.index)
-        }
-        None => 0..n,
+    let job = CalibrateRun {
+        threads,
+        out_dir: args.common.out_dir(&cal.model, "calibrate"),
+        shard: args.shard,
+        resume: args.resume.mode(),
+        quiet: args.common.quiet,
     };
-    let out_dir = args.common.out_dir(&cal.model, "calibrate");
-    let info = manifest_info(&loaded, &cal, &spec);
-    let fresh = Meta::new(
-        identity(&loaded, &spec, cal.seed, args.shard),
-        &loaded,
-        points.clone(),
-        threads,
-    );
-    let mut run = RowsRun::open(&args.resume, &out_dir, fresh, "points.csv", &cal.header(), t, &info)?;
     install_stop_handler();
-    let bar = batch::progress_bar((points.end - points.start) * t, !args.common.quiet);
-    if let Some(b) = &bar {
-        b.set_position(run.trials_done());
-        b.reset_eta();
-    }
-    let failed: std::sync::Mutex<Option<anyhow::Error>> = std::sync::Mutex::new(None);
-    let stopped = batch::for_each_ordered(
-        run.next()..points.end,
-        threads,
-        t,
-        bar.as_ref(),
-        |i| match cal.point(i) {
-            Ok(p) => (cal.row(i, &p), ()),
-            Err(e) => {
-                if let Ok(mut f) = failed.lock() {
-                    f.get_or_insert(e);
-                }
-                (String::new(), ())
-            }
-        },
-        Streamed {
-            run: &mut run,
-            fold: |_: ()| {},
-        },
-    )?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    if let Some(e) = failed.into_inner().ok().flatten() {
-        return Err(e.context("a design point's model"));
-    }
-    run.settle(stopped)?;
-    let secs = run.session.meta.elapsed_seconds;
-    if let Some(s) = args.shard {
-        let tr = run.trials();
-        let note = format!(
-            "shard {s}: points {}..{} of {n}, not a complete calibration; combine all {} shards with `greatgame merge`",
-            points.start, points.end, s.count
-        );
-        let dir = run.finish_shard(&info, s, points.clone(), note)?;
+    let done = run(&loaded, &cal, &spec, &job)?;
+    let secs = done.seconds;
+    let dir = &done.dir;
+    if let Some((s, points, trials)) = &done.shard {
         eprintln!(
-            "greatgame: calibrate shard {s}: points {}..{} ({} trials) in {secs:.1} s; results in {}",
+            "greatgame: calibrate shard {s}: points {}..{} ({trials} trials) in {secs:.1} s; results in {}",
             points.start,
             points.end,
-            tr.end - tr.start,
             dir.display()
         );
         return Ok(());
     }
-    let resumed_at = run.session.meta.resumed_at.clone();
-    let (session, rows) = run.finish()?;
-    let file = finish(&loaded, &cal, &spec, &rows, session.path(), threads, secs, |m| {
-        m.resumed_at_trials = resumed_at;
-    })?;
-    let dir = session.commit()?;
+    let file = done.ensemble.context("a finished calibration without its ensemble")?;
     if let Some(w) = &args.write {
         write_ensemble(w, &file.to_text()?)?;
     }
@@ -298,178 +157,4 @@ pub fn execute(args: &CalibrateArgs) -> Result<()> {
             .map_or(String::new(), |w| format!("; ensemble written to {}", w.display()))
     );
     Ok(())
-}
-
-/// Write the ensemble to `--write FILE`: a file that is there already is replaced only when it is an ensemble
-/// file (greatgame never overwrites a file it did not write), and through a temporary file and a rename, so an
-/// interrupted write leaves the old ensemble whole.
-fn write_ensemble(path: &Path, text: &str) -> Result<()> {
-    if let Ok(old) = std::fs::read_to_string(path) {
-        if crate::calibrate::EnsembleFile::parse(&old, &path.display().to_string()).is_err() {
-            bail!(
-                "{} exists and is not an ensemble file greatgame wrote: refusing to overwrite it; choose another \
-                 --write path or move the file",
-                path.display()
-            );
-        }
-    } else if path.exists() {
-        bail!("{} exists and cannot be read: refusing to overwrite it", path.display());
-    }
-    let tmp = path.with_extension("ron.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
-}
-
-/// `ensemble.ron`, `calibration.md` and the manifest from the whole rows file: shared by the unsharded
-/// calibration and `merge`.
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    loaded: &scenario::Loaded,
-    cal: &Calibration,
-    spec: &CalibrateSpec,
-    rows: &Path,
-    dir: &Path,
-    threads: usize,
-    secs: f64,
-    adjust: impl FnOnce(&mut crate::report::Manifest),
-) -> Result<EnsembleFile> {
-    let file = cal.ensemble(loaded, rows, spec.max_members, regenerate(spec, cal.seed))?;
-    std::fs::write(dir.join("ensemble.ron"), file.to_text()?)?;
-    std::fs::write(dir.join("calibration.md"), summary_md(&file))?;
-    manifest_info(loaded, cal, spec).write(dir, spec.points * spec.trials_per_point, threads, secs, adjust)?;
-    Ok(file)
-}
-
-/// The calibration in words: acceptance, coverage per target, survival per view.
-pub fn summary_md(f: &EnsembleFile) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let _ = writeln!(s, "# Calibration of `{}`\n", f.scenario);
-    let _ = writeln!(s, "Method: {}.\n\nRule: {}.\n", f.method, f.rule);
-    let _ = writeln!(
-        s,
-        "Seed {}, {} design, {} points x {} trials (calibration years up to {}): {} accepted ({:.2}%), {} kept \
-         as members.\n\nRegenerate: `{}`\n",
-        f.seed,
-        f.design,
-        f.points,
-        f.trials_per_point,
-        f.calibrated_through,
-        f.accepted,
-        100.0 * f.acceptance_rate,
-        f.kept,
-        f.regenerate
-    );
-    s.push_str(&coverage_md(f));
-    s
-}
-
-/// Coverage per target and survival per view, as Markdown tables (also in the hindcast's targets.md).
-pub fn coverage_md(f: &EnsembleFile) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::from("| target | share of accepted members within the band (own trials) |\n|---|---|\n");
-    for (t, c) in f.targets.iter().zip(&f.coverage) {
-        let _ = writeln!(s, "| {t} | {c:.3} |");
-    }
-    s.push_str(
-        "\n| mechanism | view | prior | points tried | accepted | share of accepted |\n|---|---|---|---|---|---|\n",
-    );
-    for v in &f.views {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {:.3} | {} | {} | {:.3} |",
-            v.mechanism, v.view, v.prior, v.tried, v.accepted, v.posterior
-        );
-    }
-    s
-}
-
-/// Shards of `greatgame calibrate`: the span is in points, the rows are `points.csv`; the ensemble and
-/// manifest are recomputed from the merged rows by the code of the unsharded calibration.
-pub struct CalibrateKind;
-
-impl CalibrateKind {
-    fn spec(meta: &Meta) -> Result<CalibrateSpec> {
-        serde_json::from_str(&meta.identity.design).context("the calibration shard state's options are damaged")
-    }
-}
-
-impl super::merge::Shardable for CalibrateKind {
-    fn kind(&self) -> &'static str {
-        "calibrate"
-    }
-
-    fn rows_file(&self) -> &'static str {
-        "points.csv"
-    }
-
-    fn span(&self, meta: &Meta) -> Result<std::ops::Range<u64>> {
-        let s = meta.identity.shard.context("shard without K/N")?;
-        let points = Self::spec(meta)?.points;
-        if s.count > points {
-            bail!("shard {s} of a calibration of only {points} point(s)");
-        }
-        Ok(shard_chunks(points, s.count, s.index))
-    }
-
-    fn trials(&self, meta: &Meta) -> std::ops::Range<u64> {
-        let t = Self::spec(meta).map_or(0, |s| s.trials_per_point);
-        meta.span.start * t..meta.span.end * t
-    }
-
-    fn merge_into(
-        &self,
-        shards: &[super::merge::ShardDir],
-        merged_from: Vec<MergedShard>,
-        dir: &Path,
-        _quiet: bool,
-    ) -> Result<()> {
-        let meta = &shards[0].meta;
-        let loaded = shards[0].scenario()?;
-        let spec = Self::spec(meta)?;
-        let record = crate::hindcast::spec::load_str(&loaded.model, &spec.record_text, &spec.record_origin)?;
-        let design = DesignKind::from_str(&spec.design, false)
-            .map_err(|e| anyhow::anyhow!("unknown design `{}` in the shard state: {e}", spec.design))?;
-        let cal = Calibration::new(
-            &loaded,
-            &record,
-            spec.rule,
-            design,
-            spec.points,
-            spec.trials_per_point,
-            meta.identity.seed,
-        )?;
-        let (secs, threads) = super::merge::merged_cost(&merged_from);
-        finish(&loaded, &cal, &spec, &dir.join("points.csv"), dir, threads, secs, |m| {
-            m.merged_from = Some(merged_from);
-        })?;
-        Ok(())
-    }
-}
-
-/// `--ensemble FILE` / `--no-ensemble`, for every command that samples from the calibrated ensemble.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct EnsembleArgs {
-    /// Calibrated ensemble to draw each trial's coefficients and world views from. Default: the built-in
-    /// ensemble for the built-in scenario, else `<stem>.ensemble.ron` beside the scenario if it exists.
-    #[arg(long, value_name = "FILE", conflicts_with = "no_ensemble")]
-    pub ensemble: Option<PathBuf>,
-    /// Run the scenario's nominal coefficients (views drawn from their prior weights), not the ensemble.
-    #[arg(long)]
-    pub no_ensemble: bool,
-}
-
-impl EnsembleArgs {
-    /// Attach the ensemble to `loaded` (after `--world` fixing and any change to its policies); refuses a
-    /// stale one with the command that regenerates it.
-    pub fn attach(
-        &self,
-        loaded: &mut scenario::Loaded,
-        scenario: Option<&Path>,
-        quiet: bool,
-    ) -> Result<Option<crate::calibrate::file::EnsembleRef>> {
-        let r = crate::calibrate::attach(loaded, scenario, self.ensemble.as_deref(), self.no_ensemble, quiet)?;
-        loaded.model.sync_members();
-        Ok(r)
-    }
 }

@@ -1,14 +1,10 @@
-//! `greatgame explain`: which actors' choices and which events differ between
-//! a policy and the baseline, on the same trials — the mechanism behind each
-//! outcome difference.
+//! `greatgame explain`: options, then [`crate::experiment::explain_job`] (which actors' choices and which
+//! events differ between a policy and the baseline, on the same trials — the mechanism behind each outcome
+//! difference — and its folder), then what the terminal shows.
 
-use super::compare::{manifest, select_baseline, threads};
-use crate::analysis::compare::{CompareDesign, compare};
-use crate::cli::run::select_policies;
+use crate::experiment::explain_job::ExplainJob;
+use crate::experiment::select::{select_baseline, select_policies};
 use crate::model::MAX_TRIALS;
-use crate::report::compare_charts::{action_forest, context, event_forest};
-use crate::report::comparison::{self, CompareReport};
-use crate::report::staging::{Staging, write_atomic};
 use anyhow::{Result, bail};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -34,7 +30,7 @@ pub struct ExplainArgs {
     #[arg(long = "world", value_name = "MECHANISM=VIEW")]
     pub world: Vec<String>,
     #[command(flatten)]
-    pub ensemble: super::calibrate::EnsembleArgs,
+    pub ensemble: super::ensemble::EnsembleArgs,
     /// Let the history before the decision date run free instead of anchoring it to the known present, as
     /// `compare --free-history` does (`<scenario>.present.ron`; see docs/present.md).
     #[arg(long)]
@@ -66,7 +62,7 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
     if args.top == 0 {
         bail!("--top must be at least 1");
     }
-    let threads = threads(args.threads)?;
+    let threads = super::numbers::threads(args.threads)?;
     let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "explain", args.quiet)?;
     crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
     // Anchored as `compare` is, so what explain splits is the difference compare reports.
@@ -82,86 +78,36 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let policy = select_policies(model, std::slice::from_ref(&args.policy))?[0];
-    let (slots, rows) = if policy == base {
-        (vec![base], vec![0])
-    } else {
-        (vec![base, policy], vec![1])
-    };
-    let out_dir = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("output")
-            .join(&model.name)
-            .join(format!("explain-{}", model.policies[policy].id))
-    });
-    let staging = Staging::new(&out_dir, "explain")?;
-    let design = CompareDesign {
-        slots,
-        rows,
+    let job = ExplainJob {
+        baseline: base,
+        policy,
         trials: args.trials,
         seed: args.seed,
         threads,
-        thresholds: Vec::new(),
-        weights: Vec::new(),
-        mechanisms: true,
-        drivers: true,
+        top: args.top,
+        out_dir: args.out.clone().unwrap_or_else(|| {
+            PathBuf::from("output")
+                .join(&model.name)
+                .join(format!("explain-{}", model.policies[policy].id))
+        }),
+        charts: !args.no_charts,
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
-        decision: None,
-    };
-    let cmp = compare(model, &design)?;
-    let manifest = crate::report::Manifest {
-        ensemble: ensemble.clone(),
+        anchor_suffix,
         anchoring,
-        ..manifest(
-            &loaded,
-            &cmp,
-            &format!("paired_monte_carlo_explain{anchor_suffix}"),
-            threads,
-        )
+        ensemble,
     };
-    let report = CompareReport {
-        model,
-        cmp: &cmp,
-        manifest: &manifest,
-    };
-    let md = comparison::explain_markdown(&report, args.top);
-    write_atomic(&staging.path().join("explain.md"), md.as_bytes())?;
-    write_atomic(&staging.path().join("explain.csv"), &comparison::explain_csv(&report)?)?;
-    write_atomic(
-        &staging.path().join("comparison.csv"),
-        &comparison::comparison_csv(&report)?,
-    )?;
-    write_atomic(&staging.path().join("drivers.csv"), &comparison::drivers_csv(&report)?)?;
-    let mut json = serde_json::to_vec_pretty(&manifest)?;
-    json.push(b'\n');
-    write_atomic(&staging.path().join("manifest.json"), &json)?;
-    if !args.no_charts {
-        let dir = staging.path().join("charts");
-        std::fs::create_dir_all(&dir)?;
-        let ctx = context(&report);
-        for &slot in &cmp.design.rows {
-            if let Some(mut f) = action_forest(&report, slot) {
-                f.rows.truncate(args.top);
-                crate::plot::forest::draw_forest(&ctx, &f, &dir)?;
-            }
-            if let Some(mut f) = event_forest(&report, slot) {
-                f.rows.truncate(args.top);
-                crate::plot::forest::draw_forest(&ctx, &f, &dir)?;
-            }
-        }
-    }
+    let done = job.run(&loaded)?;
     if !args.quiet {
-        let mut text = comparison::section_header(&report, "why the policy differs");
-        text.push_str(&comparison::section_headline(&report));
-        text.push_str(&comparison::section_mechanisms(&report, args.top, true));
-        println!("{text}");
+        println!("{}", done.summary);
     }
-    let dir = staging.commit()?;
+    let cmp = &done.comparison;
     eprintln!(
         "greatgame: explained {} against {} on {} trials in {:.1} s; results in {}",
         cmp.policy_ids[cmp.design.rows[0]],
         cmp.policy_ids[0],
         args.trials,
-        manifest.wall_time_seconds,
-        dir.display()
+        done.manifest.wall_time_seconds,
+        done.dir.display()
     );
     Ok(())
 }

@@ -4,6 +4,7 @@ pub mod bargain;
 pub mod calibrate;
 pub mod compare;
 pub mod discover;
+pub mod ensemble;
 pub mod explain;
 pub mod explore;
 pub mod hindcast;

@@ -52,6 +52,15 @@ fn whole(text: &str, what: &str) -> Result<u64, String> {
     Err(format!("must be {what}{why}"))
 }
 
+/// `--threads`: the option's value, or every core when it is not given (0 is refused).
+pub fn threads(opt: Option<usize>) -> anyhow::Result<usize> {
+    match opt {
+        Some(0) => anyhow::bail!("--threads must be at least 1"),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

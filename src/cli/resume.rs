@@ -1,23 +1,13 @@
-//! Interrupting and resuming the long commands (`run`, `sweep`, `sensitivity`):
-//! their shared options, the stop flag that Ctrl-C and SIGTERM set, the locked
-//! `.NAME.partial` staging folder of a fresh or interrupted run, and the
-//! append-only rows files that a resume cuts back to the last checkpoint.
-//!
-//! Each command decides what its checkpoint holds (`run`: the accumulators;
-//! `sweep` and `sensitivity`: nothing but the progress, since their rows file
-//! is their state) and writes it with [`checkpoint::write`]. This module decides
-//! whether there is a run to continue, refuses one started with other settings
-//! (naming the differences), and phrases what the user can do.
+//! `--resume`, `--restart` and `--checkpoint-every`, the options of every command that can be interrupted and
+//! resumed (`run`, `sweep`, `sensitivity`, `calibrate`). What they do is in the library
+//! ([`crate::experiment::session`]: the stop flag, the locked staging folder and its checkpoints;
+//! [`crate::experiment::partial`]: rows files cut back on resume); this file turns the options into its
+//! [`ResumeMode`].
 
-use crate::experiment::Accumulators;
-use crate::experiment::checkpoint::{self, Identity, Meta};
-use crate::report::staging::Staging;
-use anyhow::{Context, Result, bail};
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+pub use crate::experiment::partial::PartialFile;
+pub use crate::experiment::session::{Interrupted, ResumeMode, Session, install_stop_handler, stop_requested};
+use anyhow::Result;
+use std::time::Duration;
 
 /// The options of every command that can be interrupted and resumed.
 #[derive(Debug, Clone, clap::Args)]
@@ -37,360 +27,33 @@ pub struct ResumeArgs {
 
 impl Default for ResumeArgs {
     fn default() -> Self {
+        let m = ResumeMode::default();
         ResumeArgs {
-            resume: false,
-            restart: false,
-            checkpoint_every: 30.0,
+            resume: m.resume,
+            restart: m.restart,
+            checkpoint_every: m.checkpoint_every,
         }
     }
 }
 
 impl ResumeArgs {
+    /// The options as the library takes them.
+    pub fn mode(&self) -> ResumeMode {
+        ResumeMode {
+            resume: self.resume,
+            restart: self.restart,
+            checkpoint_every: self.checkpoint_every,
+        }
+    }
+
     /// The checkpoint interval, checked.
     pub fn every(&self) -> Result<Duration> {
-        if !(self.checkpoint_every.is_finite() && self.checkpoint_every >= 0.0) {
-            bail!(
-                "--checkpoint-every must be a number of seconds ≥ 0 (got {})",
-                self.checkpoint_every
-            );
-        }
-        Ok(Duration::from_secs_f64(self.checkpoint_every))
+        self.mode().every()
     }
 }
 
-/// The checkpoint inside a staging folder while a run is in progress.
-pub const CHECKPOINT: &str = "checkpoint.bin";
-
-/// Set by Ctrl-C (SIGINT) or SIGTERM: finish the current batch, save a checkpoint, stop.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-/// Make Ctrl-C and SIGTERM ask for a stop at the next batch boundary (a second
-/// Ctrl-C stops at once, keeping the last checkpoint).
-pub fn install_stop_handler() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            if STOP.swap(true, Ordering::SeqCst) {
-                eprintln!("\ngreatgame: stopping now; the last checkpoint is kept");
-                std::process::exit(130);
-            }
-            eprintln!("\ngreatgame: stopping after the current batch (press Ctrl-C again to stop at once)…");
-        });
-    });
-}
-
-/// Whether Ctrl-C or SIGTERM asked to stop.
-pub fn stop_requested() -> bool {
-    STOP.load(Ordering::SeqCst)
-}
-
-/// The run was stopped by a signal; its state is saved and can be resumed
-/// (`main` prints it and exits with code 130).
-#[derive(Debug)]
-pub struct Interrupted(pub String);
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Interrupted {}
-
-/// The command line that continues this run: the same one, with `--resume`
-/// instead of `--restart`, quoted for a POSIX shell.
-pub fn resume_command() -> String {
-    let mut args: Vec<String> = std::env::args().collect();
-    args.retain(|a| a != "--restart");
-    if !args.iter().any(|a| a == "--resume") {
-        args.push("--resume".into());
-    }
-    args.iter()
-        .map(|a| {
-            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
-                a.clone()
-            } else {
-                format!("'{}'", a.replace('\'', r"'\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A run in its locked staging folder: its identity and progress ([`Meta`]),
-/// and when to save the next checkpoint.
-pub struct Session {
-    pub staging: Staging,
-    pub meta: Meta,
-    /// The unit this session started from (`meta.span.start` unless resumed part-way).
-    pub start: u64,
-    every: Duration,
-    last_save: Instant,
-    began: Instant,
-    elapsed_before: f64,
-}
-
-impl Session {
-    /// Open the staging folder of `out_dir` for the run that `fresh` describes
-    /// (its identity, scenario, span; progress at the start of the span).
-    ///
-    /// With `--restart`, a leftover run is discarded first. A leftover run
-    /// without `--resume` is an error that `describe` (given its saved state)
-    /// helps to explain; with `--resume` its checkpoint must have the same
-    /// identity and span, and is returned with its accumulators. `--resume`
-    /// with nothing to resume is an error.
-    pub fn open(
-        args: &ResumeArgs,
-        out_dir: &Path,
-        fresh: Meta,
-        describe: impl Fn(&Meta) -> String,
-    ) -> Result<(Session, Option<Accumulators>)> {
-        let every = args.every()?;
-        let kind = fresh.identity.kind.clone();
-        // Refuse an output greatgame may not write before touching anything.
-        Staging::preflight(out_dir, &kind)?;
-        if args.restart {
-            Staging::discard_resumable(out_dir)?;
-        }
-        let tmp = Staging::resumable_path(out_dir)?;
-        let session = |staging, meta: Meta| {
-            let elapsed_before = meta.elapsed_seconds;
-            Session {
-                staging,
-                start: meta.next_chunk,
-                meta,
-                every,
-                last_save: Instant::now(),
-                began: Instant::now(),
-                elapsed_before,
-            }
-        };
-        if tmp.exists() {
-            if !args.resume {
-                let what = match checkpoint::read(&tmp.join(CHECKPOINT)) {
-                    Ok((meta, _)) => describe(&meta),
-                    Err(_) => format!("an unfinished {} without a usable checkpoint", fresh.identity.kind),
-                };
-                bail!(
-                    "{} holds {what} writing into {}.\nAdd --resume to finish it (same options), or --restart to \
-                     discard it and start again.",
-                    tmp.display(),
-                    out_dir.display()
-                );
-            }
-            let staging = Staging::open_resumable(out_dir, &kind)?;
-            let (mut meta, acc) = checkpoint::read(&staging.path().join(CHECKPOINT)).with_context(|| {
-                format!(
-                    "{} holds no usable checkpoint, so it cannot be resumed; start again with --restart",
-                    staging.path().display()
-                )
-            })?;
-            check_same_run(&meta.identity, &fresh.identity, staging.path())?;
-            let span = &fresh.span;
-            if meta.span != *span || meta.next_chunk < span.start || meta.next_chunk > span.end {
-                bail!(
-                    "cannot resume: the checkpoint in {} covers units {:?}, this run {:?}",
-                    staging.path().display(),
-                    meta.span,
-                    span
-                );
-            }
-            meta.threads = fresh.threads;
-            return Ok((session(staging, meta), Some(acc)));
-        }
-        if args.resume {
-            let finished = out_dir.join("manifest.json").is_file();
-            bail!(
-                "nothing to resume: there is no interrupted run for {} (no {}){}; run without --resume",
-                out_dir.display(),
-                tmp.display(),
-                if finished {
-                    ", and that output is already finished"
-                } else {
-                    ""
-                }
-            );
-        }
-        let staging = Staging::open_resumable(out_dir, &kind)?;
-        Ok((session(staging, fresh), None))
-    }
-
-    /// Whether a checkpoint is due after a batch: a stop was asked for, or the interval has passed.
-    pub fn due(&self) -> bool {
-        stop_requested() || self.last_save.elapsed() >= self.every
-    }
-
-    /// Compute time so far, over every session of this run.
-    pub fn elapsed(&self) -> f64 {
-        self.elapsed_before + self.began.elapsed().as_secs_f64()
-    }
-
-    /// Record that units before `next` are done and write the checkpoint
-    /// atomically with `acc`. The caller syncs its rows files first, so the
-    /// checkpoint never records more rows than are on disk.
-    pub fn save(&mut self, next: u64, acc: &Accumulators) -> Result<()> {
-        self.meta.next_chunk = next;
-        self.meta.elapsed_seconds = self.elapsed();
-        checkpoint::write(&self.path().join(CHECKPOINT), &self.meta, acc)?;
-        self.last_save = Instant::now();
-        Ok(())
-    }
-
-    /// The staging folder.
-    pub fn path(&self) -> &Path {
-        self.staging.path()
-    }
-
-    /// The message of a run stopped by a signal after `progress` (e.g. "1,024 of 5,000 trials").
-    pub fn interrupted(&self, progress: &str) -> Interrupted {
-        Interrupted(format!(
-            "interrupted after {progress}; the state is saved in {}.\nTo finish the {}: {}",
-            self.path().display(),
-            self.meta.identity.kind,
-            resume_command()
-        ))
-    }
-
-    /// Remove the checkpoint and move the finished folder into place.
-    pub fn commit(self) -> Result<PathBuf> {
-        fs::remove_file(self.path().join(CHECKPOINT)).context("removing the checkpoint")?;
-        self.staging.commit()
-    }
-}
-
-/// Refuse to continue a saved run whose identity differs from this one's.
-fn check_same_run(saved: &Identity, ours: &Identity, dir: &Path) -> Result<()> {
-    let diff = saved.differences(ours);
-    if !diff.is_empty() {
-        bail!(
-            "cannot resume: the interrupted {} in {} was started with different settings ({}); rerun with the same \
-             options and --resume, or start again with --restart",
-            saved.kind,
-            dir.display(),
-            diff.join("; ")
-        );
-    }
-    Ok(())
-}
-
-/// An append-only file in a staging folder, written as `NAME.partial` and
-/// renamed to `NAME` when complete.
-pub struct PartialFile {
-    w: BufWriter<File>,
-    dir: PathBuf,
-    name: &'static str,
-    len: u64,
-}
-
-impl PartialFile {
-    fn partial(dir: &Path, name: &str) -> PathBuf {
-        dir.join(format!("{name}.partial"))
-    }
-
-    /// A new file holding `head` (a header line, or nothing).
-    pub fn create(dir: &Path, name: &'static str, head: &[u8]) -> Result<PartialFile> {
-        let path = Self::partial(dir, name);
-        let f = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        let mut w = BufWriter::with_capacity(1 << 16, f);
-        w.write_all(head)
-            .with_context(|| format!("writing {}", path.display()))?;
-        Ok(PartialFile {
-            w,
-            dir: dir.to_path_buf(),
-            name,
-            len: head.len() as u64,
-        })
-    }
-
-    /// The file of an interrupted run, cut back to the `len` bytes its
-    /// checkpoint records (dropping what was written after it). A file
-    /// already renamed to `NAME` (stopped while finishing) is taken back.
-    pub fn reopen(dir: &Path, name: &'static str, len: u64) -> Result<PartialFile> {
-        let path = Self::partial(dir, name);
-        let done = dir.join(name);
-        if !path.exists() && done.exists() {
-            fs::rename(&done, &path).with_context(|| format!("restoring {}", path.display()))?;
-        }
-        let mut f = OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot resume: opening {}", path.display()))?;
-        let have = f.metadata()?.len();
-        if have < len {
-            bail!(
-                "cannot resume: {} has {have} bytes but the checkpoint records {len}; start again with --restart",
-                path.display()
-            );
-        }
-        f.set_len(len)
-            .with_context(|| format!("truncating {}", path.display()))?;
-        f.seek(SeekFrom::End(0))?;
-        Ok(PartialFile {
-            w: BufWriter::with_capacity(1 << 16, f),
-            dir: dir.to_path_buf(),
-            name,
-            len,
-        })
-    }
-
-    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.w
-            .write_all(bytes)
-            .with_context(|| format!("writing {}", self.name))?;
-        self.len += bytes.len() as u64;
-        Ok(())
-    }
-
-    /// Bytes written so far (header included).
-    pub fn bytes(&self) -> u64 {
-        self.len
-    }
-
-    /// Flush to the disk (before a checkpoint records [`PartialFile::bytes`]).
-    pub fn sync(&mut self) -> Result<()> {
-        self.w.flush().with_context(|| format!("writing {}", self.name))?;
-        self.w
-            .get_ref()
-            .sync_data()
-            .with_context(|| format!("syncing {}", self.name))
-    }
-
-    /// Close the file and give it its final name; returns its path.
-    pub fn finish(mut self) -> Result<PathBuf> {
-        self.w.flush().with_context(|| format!("writing {}", self.name))?;
-        let done = self.dir.join(self.name);
-        fs::rename(Self::partial(&self.dir, self.name), &done).with_context(|| format!("renaming {}", self.name))?;
-        Ok(done)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partial_file_is_cut_back_to_the_checkpoint() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut f = PartialFile::create(dir.path(), "rows.csv", b"h\n").unwrap();
-        f.write(b"1\n").unwrap();
-        f.sync().unwrap();
-        let len = f.bytes();
-        f.write(b"2\n").unwrap();
-        f.sync().unwrap();
-        drop(f);
-        let mut f = PartialFile::reopen(dir.path(), "rows.csv", len).unwrap();
-        f.write(b"3\n").unwrap();
-        let done = f.finish().unwrap();
-        assert_eq!(fs::read(&done).unwrap(), b"h\n1\n3\n");
-        // Renamed already (stopped while finishing): taken back, then cut.
-        let mut f = PartialFile::reopen(dir.path(), "rows.csv", 4).unwrap();
-        f.write(b"4\n").unwrap();
-        f.finish().unwrap();
-        assert_eq!(fs::read(&done).unwrap(), b"h\n1\n4\n");
-        let e = PartialFile::reopen(dir.path(), "rows.csv", 100)
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(e.contains("checkpoint records 100"), "{e}");
+impl From<&ResumeArgs> for ResumeMode {
+    fn from(a: &ResumeArgs) -> ResumeMode {
+        a.mode()
     }
 }

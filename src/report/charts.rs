@@ -19,7 +19,8 @@ pub fn event_title(model: &Model, o: &OutcomeDef) -> String {
     format!("{}, {}", o.label, o.window_label(&model.calendar))
 }
 
-fn direction(k: OutcomeKind) -> &'static str {
+/// What "better" means for an outcome, in a chart's words.
+pub fn direction(k: OutcomeKind) -> &'static str {
     match k {
         OutcomeKind::Maximize => "higher is better for the US",
         OutcomeKind::Minimize => "lower is better for the US",
@@ -108,5 +109,14 @@ impl Exporter for Charts {
             }
         }
         Ok(())
+    }
+}
+
+/// The context every chart of a model carries (title, run label, caveat).
+pub fn chart_context(model: &Model, label: String) -> ChartContext {
+    ChartContext {
+        scenario: model.title.clone(),
+        run_label: label,
+        caveat: model.caveat.clone(),
     }
 }

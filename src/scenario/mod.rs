@@ -7,6 +7,7 @@
 
 pub mod citations;
 pub mod compile;
+pub mod copies;
 pub mod diagnostics;
 pub mod expr;
 pub mod locate;
