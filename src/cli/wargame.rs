@@ -46,7 +46,7 @@ pub enum WargameCommand {
         /// The game runs on one member of the calibrated ensemble, drawn from the seed and kept secret from
         /// the teams (see `run --ensemble`).
         #[command(flatten)]
-        ensemble: super::calibrate::EnsembleArgs,
+        ensemble: super::ensemble::EnsembleArgs,
     },
     /// Record a team's orders for this turn (a new submission replaces the team's earlier one).
     Orders {
