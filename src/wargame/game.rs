@@ -9,6 +9,7 @@ use super::brief::{LastTurn, seal_all};
 use super::desk::Desk;
 use super::keys::{Sealed, WhiteKey, open, seal};
 use super::log::{GameLock, Log};
+pub use super::orders::OrdersRec;
 use super::turn_seed;
 use super::visibility::Hidden;
 use crate::model::{Control, Env, Model, Trace, TrialState};
@@ -162,42 +163,6 @@ impl std::ops::Deref for NewGame {
     type Target = GameInfo;
     fn deref(&self) -> &GameInfo {
         &self.info
-    }
-}
-
-/// A team's orders for one turn (the latest submission counts).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrdersRec {
-    pub turn: u32,
-    pub team: String,
-    /// Lever settings (US team only), `(lever, value)` in human form; levers not named keep last turn's setting.
-    #[serde(default)]
-    pub levers: Vec<(String, String)>,
-    /// Chosen action id, if any (for the US the model picks its action when none is given).
-    #[serde(default)]
-    pub action: Option<String>,
-    /// Further actions, for an actor with lines of effort: at most one action per line in all (with `action`);
-    /// lines left without an order are chosen by the model. Empty for actors without lines.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub more_actions: Vec<String>,
-}
-
-impl OrdersRec {
-    /// Orders with `actions` (one per line; the first goes in `action`, as orders were stored before lines).
-    pub fn new(turn: u32, team: String, levers: Vec<(String, String)>, actions: Vec<String>) -> OrdersRec {
-        let mut it = actions.into_iter();
-        OrdersRec {
-            turn,
-            team,
-            levers,
-            action: it.next(),
-            more_actions: it.collect(),
-        }
-    }
-
-    /// Every ordered action id.
-    pub fn actions(&self) -> impl Iterator<Item = &String> {
-        self.action.iter().chain(&self.more_actions)
     }
 }
 
@@ -361,6 +326,13 @@ pub struct Game {
     pub state: TrialState,
     /// Start-of-turn states: `history[k]` is the world before game turn k + 1.
     pub history: Vec<TrialState>,
+    /// Every message of the game (the white cell reads them all).
+    pub messages: Vec<super::messages::Message>,
+    /// The teams' sealed briefs for the current turn, as the log holds them (a team's view is built from its
+    /// own brief, opened with its passphrase, exactly as `wargame view` does).
+    pub briefs: BTreeMap<String, Sealed>,
+    /// Every message as logged, sealed to its readers.
+    pub sealed_messages: Vec<super::messages::MessageEntry>,
     _lock: GameLock,
 }
 
@@ -375,6 +347,8 @@ impl Game {
             info,
             log,
             lock,
+            briefs,
+            messages: sealed_messages,
             ..
         } = desk;
         let config = NewGame {
@@ -393,6 +367,9 @@ impl Game {
             pending: BTreeMap::new(),
             history: vec![state.clone()],
             state,
+            messages: Vec::new(),
+            briefs: BTreeMap::new(),
+            sealed_messages,
             _lock: lock,
         };
         let entries = game.log.entries.clone();
@@ -445,9 +422,19 @@ impl Game {
                     }
                     game.advance(again)?;
                 }
+                "message" => {
+                    let entry: super::messages::MessageEntry =
+                        serde_json::from_value(e.data.clone()).with_context(|| format!("{at}: malformed message"))?;
+                    let m = super::messages::open_white(key, &entry).with_context(|| format!("{at}: message"))?;
+                    if m.n as usize != game.messages.len() + 1 {
+                        bail!("{at}: message {} where {} was expected", m.n, game.messages.len() + 1);
+                    }
+                    game.messages.push(m);
+                }
                 other => bail!("{at}: unknown record kind `{other}`"),
             }
         }
+        game.briefs = briefs;
         Ok(game)
     }
 
@@ -480,7 +467,25 @@ impl Game {
     /// Check a team's orders against the current state (preconditions under
     /// last turn's levers, or the US team's pending ones).
     pub fn check_orders(&self, o: &OrdersRec) -> Result<()> {
-        super::orders::validate(self, o)
+        let model = self.model();
+        super::orders::validate_form(
+            model,
+            &self.config.teams,
+            self.config.turns,
+            self.is_over(),
+            self.current_turn(),
+            o,
+        )?;
+        let i = self.actor_index(&o.team).expect("teams are actors");
+        super::orders::check_available(model, &self.loaded.text, o, &self.state.levers, |levers, k| {
+            self.available(levers, i, k)
+        })
+    }
+
+    /// Whether `actor`'s action `k` is available in the game's true current state under `levers`.
+    pub fn available(&self, levers: &[f64], actor: usize, k: usize) -> bool {
+        let model = self.model();
+        super::brief::available_in(model, &super::brief::env_of(model, &self.state, levers), actor, k)
     }
 
     /// The engine plan for the current turn from the pending orders.
@@ -645,6 +650,22 @@ impl Game {
         Ok(())
     }
 
+    /// Record a message from `from` (a team or `white`) to `to` (a team, `white` or `all`), sealed to its readers.
+    pub fn send_message(&mut self, from: &str, to: &str, text: &str) -> Result<super::messages::Message> {
+        let m = super::messages::Message {
+            n: self.messages.len() as u32 + 1,
+            turn: self.current_turn().min(self.config.turns),
+            from: from.to_string(),
+            to: to.to_string(),
+            text: text.trim().to_string(),
+        };
+        let entry = super::messages::seal_for_readers(&self.white, self.config.seed, &self.config.teams, &m)?;
+        self.log.append("message", &entry)?;
+        self.sealed_messages.push(entry);
+        self.messages.push(m.clone());
+        Ok(m)
+    }
+
     /// Occurrences of each event during the game's adjudicated turns.
     pub fn game_events(&self) -> Vec<u32> {
         let mut n = vec![0u32; self.model().events.len()];
@@ -690,9 +711,10 @@ impl Game {
                 turn: rec.turn,
                 date: rec.date.clone(),
                 sealed,
-                briefs,
+                briefs: briefs.clone(),
             },
         )?;
+        self.briefs = briefs;
         self.advance(rec.clone())?;
         Ok(rec)
     }
