@@ -743,6 +743,19 @@ fn render_html(game: &Game, d: &Debrief, charts: &Path) -> Result<String> {
     Ok(h)
 }
 
+/// The charts' context for a game (used by the turn charts of `adjudicate.rs` too: it lives here so that
+/// `adjudicate` depends on `debrief` and not the other way round).
+pub fn chart_context(game: &Game) -> ChartContext {
+    let model = game.model();
+    ChartContext {
+        scenario: model.title.clone(),
+        // No seed here: the turn charts sit in the shared game folder, and
+        // from the seed anyone could recompute the hidden truth and the dice.
+        run_label: format!("wargame, teams {}", game.config.teams.join(", ")),
+        caveat: model.caveat.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -789,18 +802,5 @@ mod tests {
         );
         let one = relabel_window(("X", "clashes, 2021-2030"), (2021, 2030), ("2027Q2", "2027Q2"));
         assert_eq!(one.1, "clashes, 2027Q2");
-    }
-}
-
-/// The charts' context for a game (used by the turn charts of `adjudicate.rs` too: it lives here so that
-/// `adjudicate` depends on `debrief` and not the other way round).
-pub fn chart_context(game: &Game) -> ChartContext {
-    let model = game.model();
-    ChartContext {
-        scenario: model.title.clone(),
-        // No seed here: the turn charts sit in the shared game folder, and
-        // from the seed anyone could recompute the hidden truth and the dice.
-        run_label: format!("wargame, teams {}", game.config.teams.join(", ")),
-        caveat: model.caveat.clone(),
     }
 }
