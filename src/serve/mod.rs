@@ -16,9 +16,11 @@ mod page;
 mod team;
 mod white;
 
+use crate::wargame::SCENARIO_FILE;
 use crate::wargame::desk::Desk;
 use crate::wargame::game::Game;
 use crate::wargame::keys::WhiteKey;
+use crate::wargame::log::{GameLock, LOG_FILE};
 use anyhow::{Context, Result};
 use auth::Tokens;
 use axum::Router;
@@ -63,6 +65,15 @@ pub struct App {
     pub teams: Vec<String>,
     pub live: broadcast::Sender<live::Note>,
     pub clock: Mutex<Clock>,
+    /// The game as last read, for reads while the log and the scenario copy are unchanged.
+    cache: Mutex<Option<Cached>>,
+}
+
+/// A game read from the folder, with the bytes it was read from.
+struct Cached {
+    log: Vec<u8>,
+    scenario: Vec<u8>,
+    game: Game,
 }
 
 /// A refused or failed request: status and a message for the reader.
@@ -135,7 +146,29 @@ impl App {
                 opened_ms: now_ms(),
                 deadline_ms: None,
             }),
+            cache: Mutex::new(None),
         })
+    }
+
+    /// Read the game (no change to it): under the folder's lock, compare the log and the scenario copy with
+    /// the bytes the cached game was read from, reopen and verify only if they differ, then call `f`. Polling
+    /// pages cost a file read and a comparison instead of a replay of the whole game; what they see is never
+    /// older than the log at the time of the request.
+    pub fn read<T>(&self, f: impl FnOnce(&Game) -> Result<T, Refused>) -> Result<T, Refused> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let lock = GameLock::exclusive(&self.dir).map_err(Refused::internal)?;
+        let read = |name: &str| std::fs::read(self.dir.join(name)).map_err(|e| Refused::internal(e.into()));
+        let log = read(LOG_FILE)?;
+        let scenario = read(SCENARIO_FILE)?;
+        let fresh = cache.as_ref().is_none_or(|c| c.log != log || c.scenario != scenario);
+        if fresh {
+            let mut game = Game::open_locked(&self.dir, &self.key, lock).map_err(Refused::internal)?;
+            game.release_lock();
+            *cache = Some(Cached { log, scenario, game });
+        } else {
+            drop(lock);
+        }
+        f(&cache.as_ref().expect("filled above").game)
     }
 
     /// The game as the white cell sees it (opened and verified from the log).

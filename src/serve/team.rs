@@ -217,7 +217,7 @@ pub fn render(model: &Model, v: &TeamView, clock: &super::Clock, f: &Flash) -> M
                                     @for (l, def) in model.levers.iter().enumerate() {
                                         @let id = format!("set-{}", def.id);
                                         @let name = format!("set:{}", def.id);
-                                        @let cur = def.show(levers[l]);
+                                        @let cur = def.show(b.levers[l]);
                                         label for=(id) { (def.label) " " span.muted { "(" (def.id) ", now " (def.show(b.levers[l])) ")" } }
                                         @match &def.kind {
                                             LeverKindDef::Level(lo, hi) => {
@@ -324,10 +324,11 @@ pub fn render(model: &Model, v: &TeamView, clock: &super::Clock, f: &Flash) -> M
 
 /// Open the game, build the team's view and render it.
 fn team_page(app: &App, team: &str, f: Flash, status: StatusCode) -> Result<Response, Refused> {
-    let g = app.game()?;
-    let v = TeamView::of(&g, team).map_err(Refused::internal)?;
-    let html = render(g.model(), &v, &app.clock(), &f);
-    Ok(with_headers((status, html).into_response()))
+    app.read(|g| {
+        let v = TeamView::of(g, team).map_err(Refused::internal)?;
+        let html = render(g.model(), &v, &app.clock(), &f);
+        Ok(with_headers((status, html).into_response()))
+    })
 }
 
 /// The `?done=` of the page a form redirects to.
@@ -359,8 +360,7 @@ pub async fn page(
 pub async fn state(State(app): State<Arc<App>>, Path((team, token)): TeamPath) -> Result<Response, Refused> {
     auth(&app, &team, &token)?;
     blocking(move || {
-        let g = app.game()?;
-        let v = TeamView::of(&g, &team).map_err(Refused::internal)?;
+        let v = app.read(|g| TeamView::of(g, &team).map_err(Refused::internal))?;
         let clock = app.clock();
         let body = serde_json::json!({
             "view": v,
@@ -514,7 +514,7 @@ pub async fn dice(
     auth(&app, &team, &token)?;
     blocking(move || {
         // Only adjudicated turns have charts; a later turn's folder is never read.
-        let played = app.desk()?.turns_played;
+        let played = app.read(|g| Ok(g.turns.len() as u32))?;
         if n == 0 || n > played {
             return Err(Refused::not_found("chart"));
         }
@@ -527,7 +527,7 @@ pub async fn dice(
 pub async fn report(State(app): State<Arc<App>>, Path((team, token)): TeamPath) -> Result<Response, Refused> {
     auth(&app, &team, &token)?;
     blocking(move || {
-        if !app.desk()?.is_over() {
+        if !app.read(|g| Ok(g.is_over()))? {
             return Err(Refused::not_found("the after-action review (the game is not over)"));
         }
         super::white::review(&app)

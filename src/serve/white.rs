@@ -149,8 +149,7 @@ fn render(g: &Game, app: &App, f: &Flash) -> maud::Markup {
 }
 
 fn white_page(app: &App, f: Flash, status: StatusCode) -> Result<Response, Refused> {
-    let g = app.game()?;
-    Ok(with_headers((status, render(&g, app, &f)).into_response()))
+    app.read(|g| Ok(with_headers((status, render(g, app, &f)).into_response())))
 }
 
 pub async fn page(
@@ -165,17 +164,18 @@ pub async fn page(
 pub async fn state(State(app): State<Arc<App>>, Path(token): Path<String>) -> Result<Response, Refused> {
     auth(&app, &token)?;
     blocking(move || {
-        let g = app.game()?;
-        let body = serde_json::json!({
-            "turn": g.current_turn(),
-            "turns": g.config.turns,
-            "over": g.is_over(),
-            "pending": g.pending,
-            "turns_played": g.turns.iter().map(|r| public_of(&g, r)).collect::<Vec<_>>(),
-            "messages": g.messages,
-            "log_head": { "record": g.log.entries.len(), "hash": g.log.last_hash() },
-        });
-        Ok(with_headers(axum::Json(body).into_response()))
+        app.read(|g| {
+            let body = serde_json::json!({
+                "turn": g.current_turn(),
+                "turns": g.config.turns,
+                "over": g.is_over(),
+                "pending": g.pending,
+                "turns_played": g.turns.iter().map(|r| public_of(g, r)).collect::<Vec<_>>(),
+                "messages": g.messages,
+                "log_head": { "record": g.log.entries.len(), "hash": g.log.last_hash() },
+            });
+            Ok(with_headers(axum::Json(body).into_response()))
+        })
     })
     .await
 }
@@ -194,11 +194,10 @@ pub async fn preview(
     blocking(move || {
         let n = q.samples.unwrap_or(PREVIEW_SAMPLES);
         commands::check_samples("samples", n).map_err(Refused::bad)?;
-        let g = app.game()?;
-        let text = preview::preview(&g, n).map_err(Refused::bad)?;
+        let (k, text) = app.read(|g| Ok((g.current_turn(), preview::preview(g, n).map_err(Refused::bad)?)))?;
         let body = html! {
             p { a href="./" { "← back to the white cell" } }
-            h1 { "Preview of turn " (g.current_turn()) }
+            h1 { "Preview of turn " (k) }
             pre { (text) }
         };
         Ok(with_headers(page::layout("Preview", body, None).into_response()))

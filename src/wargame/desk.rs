@@ -43,7 +43,11 @@ impl Desk {
                 dir.display()
             );
         }
-        let lock = GameLock::exclusive(dir)?;
+        Desk::open_locked(dir, GameLock::exclusive(dir)?)
+    }
+
+    /// Open the game in `dir` under `lock`, the folder's lock the caller already holds.
+    pub fn open_locked(dir: &Path, lock: GameLock) -> Result<Desk> {
         let log = Log::open(dir)?;
         if let Some(msg) = &log.dropped_tail {
             eprintln!("warning: {msg}");

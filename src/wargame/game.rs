@@ -333,13 +333,36 @@ pub struct Game {
     pub briefs: BTreeMap<String, Sealed>,
     /// Every message as logged, sealed to its readers.
     pub sealed_messages: Vec<super::messages::MessageEntry>,
-    _lock: GameLock,
+    /// The folder's lock, held while the game is open (see `release_lock`).
+    lock: Option<GameLock>,
 }
 
 impl Game {
     /// Open, verify, decrypt and rebuild the game in `dir` with the white-cell key.
     pub fn open(dir: &Path, key: &WhiteKey) -> Result<Game> {
-        let desk = Desk::open(dir)?;
+        Game::from_desk(Desk::open(dir)?, key)
+    }
+
+    /// Open the game in `dir` under `lock`, the folder's lock the caller already holds.
+    pub fn open_locked(dir: &Path, key: &WhiteKey, lock: GameLock) -> Result<Game> {
+        Game::from_desk(Desk::open_locked(dir, lock)?, key)
+    }
+
+    /// Let go of the folder's lock, keeping the game in memory as it was read (the server keeps such a copy to
+    /// answer reads while the log is unchanged; it must not write through it).
+    pub fn release_lock(&mut self) {
+        self.lock = None;
+    }
+
+    /// Refuse to write through a game whose lock was released (another process may have moved on).
+    fn writable(&self) -> Result<()> {
+        if self.lock.is_none() {
+            bail!("internal: a game read without its lock cannot be written; open it again");
+        }
+        Ok(())
+    }
+
+    fn from_desk(desk: Desk, key: &WhiteKey) -> Result<Game> {
         let secret = desk.white_secret(key)?;
         let Desk {
             dir,
@@ -370,7 +393,7 @@ impl Game {
             messages: Vec::new(),
             briefs: BTreeMap::new(),
             sealed_messages,
-            _lock: lock,
+            lock: Some(lock),
         };
         let entries = game.log.entries.clone();
         for e in entries.iter().skip(1) {
@@ -635,6 +658,7 @@ impl Game {
 
     /// Record `o` in the log, sealed to its team (checked on the truth: the white cell submits for a team).
     pub fn submit(&mut self, o: OrdersRec) -> Result<()> {
+        self.writable()?;
         self.check_orders(&o)?;
         let pass = self.white.passphrase(self.config.seed, &o.team);
         let sealed = seal(&pass.seal_key(&o.team), &orders_context(o.turn, &o.team), &o)?;
@@ -652,6 +676,7 @@ impl Game {
 
     /// Record a message from `from` (a team or `white`) to `to` (a team, `white` or `all`), sealed to its readers.
     pub fn send_message(&mut self, from: &str, to: &str, text: &str) -> Result<super::messages::Message> {
+        self.writable()?;
         let m = super::messages::Message {
             n: self.messages.len() as u32 + 1,
             turn: self.current_turn().min(self.config.turns),
@@ -680,6 +705,7 @@ impl Game {
     /// Resolve the current turn and record it, sealed to the white cell,
     /// with every team's brief for the next turn.
     pub fn adjudicate(&mut self, overrides: &[Override]) -> Result<TurnRec> {
+        self.writable()?;
         let rec = self.resolve(overrides)?;
         let next = rec.result.state.restore(self.model())?;
         let mut events = self.game_events();
