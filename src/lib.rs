@@ -17,4 +17,5 @@ pub mod plot;
 pub mod present;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod wargame;

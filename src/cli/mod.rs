@@ -15,6 +15,7 @@ pub mod numbers;
 pub mod resume;
 pub mod run;
 pub mod sensitivity;
+pub mod serve;
 pub mod sweep;
 pub mod typos;
 pub mod validate;
@@ -63,6 +64,8 @@ pub enum Command {
     Discover(discover::DiscoverArgs),
     /// Classroom wargame: teams play actors turn by turn, the model adjudicates (see docs/instructor-guide.md).
     Wargame(wargame::WargameArgs),
+    /// Serve a wargame to the class's browsers: one URL per team and one for the white cell.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -88,5 +91,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Hindcast(a) => hindcast::execute(&a),
         Command::Calibrate(a) => calibrate::execute(&a),
         Command::Wargame(a) => wargame::execute(&a),
+        Command::Serve(a) => serve::execute(&a),
     }
 }

@@ -1,12 +1,11 @@
 //! `greatgame wargame ...`: the classroom wargame (see docs/instructor-guide.md).
 
-use crate::wargame::debrief::{DebriefOptions, write_report};
-use crate::wargame::desk::Desk;
-use crate::wargame::game::{Game, OrdersRec};
+use crate::wargame::commands;
+use crate::wargame::game::Game;
 use crate::wargame::keys::Credentials;
-use crate::wargame::setup::{NewOptions, create, recompute_start};
-use crate::wargame::{adjudicate, orders, play, preview, view};
-use anyhow::{Result, bail};
+use crate::wargame::setup::{NewOptions, create};
+use crate::wargame::{play, preview, view};
+use anyhow::Result;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
@@ -179,22 +178,12 @@ impl Who {
     }
 }
 
-const MAX_SAMPLES: u64 = 1_000_000;
-
 /// Print to standard output; a closed pipe (`... | head`) is not an error
 /// worth a panic: the command's work is already saved.
 fn say(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-}
-
-macro_rules! sayln {
-    ($($t:tt)*) => { say(&(format!($($t)*) + "\n")) };
-}
-
-macro_rules! sayf {
-    ($($t:tt)*) => { say(&format!($($t)*)) };
 }
 
 pub fn execute(args: &WargameArgs) -> Result<()> {
@@ -223,14 +212,6 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
                 key: key.as_deref(),
             })?;
             let cfg = &made.config;
-            if let Some(m) = &cfg.member {
-                sayln!(
-                    "Hidden truth: one of the {} members of the calibrated ensemble ({}), drawn from the seed and sealed \
-                     with the white-cell key; `wargame report` names it at the end.",
-                    m.members,
-                    m.ensemble
-                );
-            }
             super::which_scenario::announce(
                 scenario.as_deref(),
                 &cfg.scenario_origin,
@@ -238,29 +219,7 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
                 "wargame new",
                 false,
             );
-            sayln!(
-                "New game in {}: teams {}; {} turns from {}; seed {}.",
-                game.display(),
-                cfg.teams.join(", "),
-                cfg.turns,
-                cfg.start,
-                cfg.seed
-            );
-            if let Some(k) = key_out {
-                sayln!(
-                    "White-cell key: {} (keep it OFF the shared drive; preview, adjudicate, report and replay need it).",
-                    k.display()
-                );
-            }
-            sayln!("Team passphrases (hand each team its own, and only its own):");
-            for (team, pass) in &made.passphrases {
-                sayln!("  {team:<10} {}", pass.show());
-            }
-            sayln!(
-                "Next: each team runs `greatgame wargame view --game {} --team TEAM --passphrase ...`.",
-                game.display()
-            );
-            Ok(())
+            say(&commands::created_text(&made, game, key_out.as_deref()));
         }
         WargameCommand::Orders {
             game,
@@ -268,58 +227,18 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             set,
             action,
             who,
-        } => {
-            let mut d = Desk::open(game)?;
-            let o = OrdersRec::new(
-                d.current_turn(),
-                team.clone(),
-                orders::parse_sets(d.model(), set)?,
-                action.clone(),
-            );
-            // Who may play this team, and is the game still on: public facts, checked before the passphrase.
-            orders::validate_form(
-                d.model(),
-                &d.info.teams,
-                d.info.turns,
-                d.is_over(),
-                d.current_turn(),
-                &o,
-            )?;
-            let pass = d.team_passphrase(team, &who.credentials())?;
-            d.submit(o, &pass)?;
-            sayln!("Orders recorded for {team}, turn {}.", d.current_turn());
-            sayf!("{}", view::status(&d));
-            Ok(())
-        }
-        WargameCommand::View { game, team, who } => {
-            sayf!("{}", view::view_as(game, team, &who.credentials())?);
-            Ok(())
-        }
-        WargameCommand::Status { game, white } => {
-            let d = Desk::open(game)?;
-            sayf!("{}", view::status(&d));
-            let creds = Credentials::from_args(white.key.as_deref(), None);
-            if creds.key.is_some() {
-                let secret = d.white_secret(&creds.white_key("status")?)?;
-                sayln!("White cell: game seed {}.", secret.seed);
-            }
-            Ok(())
-        }
+        } => say(&commands::orders(game, team, set, action, &who.credentials())?),
+        WargameCommand::View { game, team, who } => say(&view::view_as(game, team, &who.credentials())?),
+        WargameCommand::Status { game, white } => say(&commands::status(
+            game,
+            &Credentials::from_args(white.key.as_deref(), None),
+        )?),
         WargameCommand::Passphrases { game, white } => {
-            let g = white.open(game, "printing the passphrases")?;
-            sayln!("Team passphrases for the game in {}:", game.display());
-            for team in &g.config.teams {
-                sayln!("  {team:<10} {}", g.white.passphrase(g.config.seed, team).show());
-            }
-            Ok(())
+            say(&commands::passphrases(&white.open(game, "printing the passphrases")?))
         }
         WargameCommand::Preview { game, samples, white } => {
-            if *samples == 0 || *samples > MAX_SAMPLES {
-                bail!("--samples must be between 1 and {MAX_SAMPLES}");
-            }
-            let g = white.open(game, "`preview`")?;
-            sayf!("{}", preview::preview(&g, *samples)?);
-            Ok(())
+            commands::check_samples("--samples", *samples)?;
+            say(&preview::preview(&white.open(game, "`preview`")?, *samples)?)
         }
         WargameCommand::Adjudicate {
             game,
@@ -329,18 +248,11 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             no_charts,
         } => {
             let mut g = white.open(game, "`adjudicate`")?;
-            let ovr = adjudicate::parse_overrides(g.model(), overrides, reasons)?;
-            let rec = g.adjudicate(&ovr)?;
-            let charts = if *no_charts {
-                Vec::new()
-            } else {
-                adjudicate::draw_turn_charts(&g, &rec)?
-            };
-            say(&adjudicate::turn_report(&g, &rec));
+            let (_, report, charts) = commands::adjudicate(&mut g, overrides, reasons, !*no_charts)?;
+            say(&report);
             for png in charts.iter().filter(|p| p.extension().is_some_and(|e| e == "png")) {
                 say(&format!("Chart for the projector: {}\n", png.display()));
             }
-            Ok(())
         }
         WargameCommand::Report {
             game,
@@ -349,79 +261,16 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             continuations,
             samples,
         } => {
-            if *continuations == 0 || *continuations > MAX_SAMPLES || *samples == 0 || *samples > MAX_SAMPLES {
-                bail!("--continuations and --samples must be between 1 and {MAX_SAMPLES}");
-            }
-            let g = white.open(game, "`report`")?;
-            let dir = write_report(
-                &g,
-                out.as_deref(),
-                DebriefOptions {
-                    continuations: *continuations,
-                    samples: *samples,
-                },
-            )?;
-            sayln!("After-action review: {}", dir.join("report.html").display());
-            Ok(())
+            commands::check_samples("--continuations", *continuations)?;
+            commands::check_samples("--samples", *samples)?;
+            let dir = commands::report(&white.open(game, "`report`")?, out.as_deref(), *continuations, *samples)?;
+            say(&format!("After-action review: {}\n", dir.join("report.html").display()));
         }
         WargameCommand::Play { game, white } => {
             let key = Credentials::from_args(white.key.as_deref(), None).white_key("`play` (the hot-seat loop)")?;
-            play::run(game, &key, &mut std::io::stdin().lock(), &mut std::io::stdout())
+            play::run(game, &key, &mut std::io::stdin().lock(), &mut std::io::stdout())?
         }
-        WargameCommand::Replay { game, white } => replay(&white.open(game, "`replay`")?),
+        WargameCommand::Replay { game, white } => say(&commands::replay(&white.open(game, "`replay`")?)?),
     }
-}
-
-/// Opening a game already recomputes every turn and compares it with the
-/// log; `replay` also recomputes the start state from the scenario and
-/// prints what it checked.
-fn replay(g: &Game) -> Result<()> {
-    let start = recompute_start(&g.loaded, g.config.seed, g.config.start_turn);
-    if start != g.config.start_state {
-        bail!(
-            "{}: the start state recorded in the log differs from the status-quo run of the scenario with seed {} \
-             (a different build, or an edited log)",
-            g.log.path().display(),
-            g.config.seed
-        );
-    }
-    sayln!(
-        "start state ({}): identical to the status-quo run with seed {}",
-        g.config.start,
-        g.config.seed
-    );
-    for rec in &g.turns {
-        let happened: Vec<String> = rec
-            .result
-            .events
-            .iter()
-            .filter(|d| d.count > 0)
-            .map(|d| d.event.clone())
-            .collect();
-        sayln!(
-            "turn {} ({}): identical ({} orders, {} overrides; events: {})",
-            rec.turn,
-            rec.date,
-            rec.orders.len(),
-            rec.overrides.len(),
-            if happened.is_empty() {
-                "none".into()
-            } else {
-                happened.join(", ")
-            }
-        );
-    }
-    sayln!(
-        "replay OK: {} records, {} turns recomputed, pending orders for turn {}: {}",
-        g.log.entries.len(),
-        g.turns.len(),
-        g.current_turn(),
-        g.pending.len()
-    );
-    sayln!(
-        "log head: record {}, hash {} (compare with the head you noted: an older one means a rolled-back log)",
-        g.log.entries.len(),
-        &g.log.last_hash()[..16]
-    );
     Ok(())
 }

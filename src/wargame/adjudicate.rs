@@ -3,7 +3,6 @@
 
 use super::game::{Game, Override, TurnRec};
 use crate::model::Model;
-use crate::plot::ChartContext;
 use crate::plot::render::fmt_num;
 use crate::plot::wargame::{DiceChart, Die, write};
 use crate::scenario::diagnostics::closest;
@@ -178,7 +177,7 @@ pub fn turn_report(game: &Game, rec: &TurnRec) -> String {
 pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
     let model = game.model();
     let dir = game.dir.join("turns").join(format!("turn-{:02}", rec.turn));
-    let ctx = chart_context(game);
+    let ctx = super::debrief::chart_context(game);
     let mut dice = Vec::new();
     let before = &game.history[rec.turn as usize - 1];
     let mut probe = before.clone();
@@ -264,13 +263,57 @@ pub fn draw_turn_charts(game: &Game, rec: &TurnRec) -> Result<Vec<PathBuf>> {
 /// Continuations behind the turn report's trajectory chart (the debrief uses 1,000).
 const TRAJECTORY_CONTINUATIONS: u64 = 300;
 
-pub fn chart_context(game: &Game) -> ChartContext {
+/// A public key variable's value before and after a turn.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublicVar {
+    pub label: String,
+    pub before: f64,
+    pub after: f64,
+    pub unit: String,
+}
+
+/// An adjudicated turn as every team may see it: the moves and dice (which the dice chart on the projector
+/// shows anyway), the events, the white cell's overrides with their reasons, and the public key variables.
+/// The hidden variables' true values, the uncertain parameters and the seed are left out by construction:
+/// nothing here is read from the hidden part of the state.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublicTurn {
+    pub turn: u32,
+    pub date: String,
+    pub moves: Vec<super::game::Move>,
+    /// The events that had a chance this turn (or were overridden), with their dice.
+    pub events: Vec<(String, super::game::Draw)>,
+    pub overrides: Vec<Override>,
+    pub public_vars: Vec<PublicVar>,
+}
+
+/// The public part of turn `rec` (see [`PublicTurn`]).
+pub fn public_turn(game: &Game, rec: &TurnRec) -> PublicTurn {
     let model = game.model();
-    ChartContext {
-        scenario: model.title.clone(),
-        // No seed here: the turn charts sit in the shared game folder, and
-        // from the seed anyone could recompute the hidden truth and the dice.
-        run_label: format!("wargame, teams {}", game.config.teams.join(", ")),
-        caveat: model.caveat.clone(),
+    let before = &game.history[rec.turn as usize - 1];
+    let hidden = |v: usize| game.config.hidden.iter().any(|h| h.var == model.vars[v].id);
+    PublicTurn {
+        turn: rec.turn,
+        date: rec.date.clone(),
+        moves: rec.result.moves.clone(),
+        events: rec
+            .result
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.p > 0.0 || d.count > 0 || d.forced)
+            .map(|(e, d)| (model.events[e].label.clone(), d.clone()))
+            .collect(),
+        overrides: rec.overrides.clone(),
+        public_vars: model
+            .key_vars()
+            .filter(|v| !hidden(*v))
+            .map(|v| PublicVar {
+                label: model.vars[v].label.clone(),
+                before: before.vars[v],
+                after: rec.result.state.vars[v],
+                unit: model.vars[v].unit.clone(),
+            })
+            .collect(),
     }
 }

@@ -18,7 +18,6 @@
 //!   Summed over turns they add up exactly to the game's difference from the
 //!   status-quo expectation, `Σ q(as played) − Σ E[q | status quo]`.
 
-use super::adjudicate::chart_context;
 use super::game::{Game, Plan, TurnRec, play_turn};
 use super::{Purpose, sample_seed, turn_seed};
 use crate::experiment::collect::OutcomeRecorder;
@@ -770,6 +769,19 @@ fn render_html(game: &Game, d: &Debrief, charts: &Path) -> Result<String> {
         env!("CARGO_PKG_VERSION")
     );
     Ok(h)
+}
+
+/// The charts' context for a game (used by the turn charts of `adjudicate.rs` too: it lives here so that
+/// `adjudicate` depends on `debrief` and not the other way round).
+pub fn chart_context(game: &Game) -> ChartContext {
+    let model = game.model();
+    ChartContext {
+        scenario: model.title.clone(),
+        // No seed here: the turn charts sit in the shared game folder, and
+        // from the seed anyone could recompute the hidden truth and the dice.
+        run_label: format!("wargame, teams {}", game.config.teams.join(", ")),
+        caveat: model.caveat.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use super::game::{
 };
 use super::keys::{Credentials, Passphrase, Sealed, WhiteKey, open, seal};
 use super::log::{GameLock, Log};
+use super::messages::{Message, MessageEntry};
 use super::{SCENARIO_FILE, orders};
 use crate::model::Model;
 use crate::scenario::{self, Loaded};
@@ -27,6 +28,8 @@ pub struct Desk {
     pub(crate) briefs: BTreeMap<String, Sealed>,
     /// The latest sealed submission of each team for the current turn.
     pub pending: BTreeMap<String, Sealed>,
+    /// Every message of the game, sealed to its readers (`messages.rs`).
+    pub messages: Vec<MessageEntry>,
     pub(crate) lock: GameLock,
 }
 
@@ -40,7 +43,11 @@ impl Desk {
                 dir.display()
             );
         }
-        let lock = GameLock::exclusive(dir)?;
+        Desk::open_locked(dir, GameLock::exclusive(dir)?)
+    }
+
+    /// Open the game in `dir` under `lock`, the folder's lock the caller already holds.
+    pub fn open_locked(dir: &Path, lock: GameLock) -> Result<Desk> {
         let log = Log::open(dir)?;
         if let Some(msg) = &log.dropped_tail {
             eprintln!("warning: {msg}");
@@ -75,6 +82,7 @@ impl Desk {
             turns_played: 0,
             briefs: new.briefs,
             pending: BTreeMap::new(),
+            messages: Vec::new(),
             log,
             lock,
         };
@@ -104,6 +112,14 @@ impl Desk {
                     desk.turns_played += 1;
                     desk.briefs = t.briefs;
                     desk.pending.clear();
+                }
+                "message" => {
+                    let m: MessageEntry =
+                        serde_json::from_value(e.data.clone()).with_context(|| format!("{at}: malformed message"))?;
+                    if m.n as usize != desk.messages.len() + 1 {
+                        bail!("{at}: message {} where {} was expected", m.n, desk.messages.len() + 1);
+                    }
+                    desk.messages.push(m);
                 }
                 other => bail!("{at}: unknown record kind `{other}`"),
             }
@@ -227,22 +243,15 @@ impl Desk {
             .transpose()
     }
 
+    /// The messages team `team` sent or received, opened with its passphrase.
+    pub fn messages_for(&self, team: &str, pass: &Passphrase) -> Result<Vec<Message>> {
+        super::messages::open_team(team, pass, &self.messages)
+            .with_context(|| format!("{}: team `{team}`'s messages", self.log.path().display()))
+    }
+
     /// Check team `o.team`'s orders against what it knows, seal and record them.
     pub fn submit(&mut self, o: OrdersRec, pass: &Passphrase) -> Result<()> {
-        let brief = self.brief(&o.team, pass)?;
-        let model = self.model();
-        orders::validate_form(
-            model,
-            &self.info.teams,
-            self.info.turns,
-            self.is_over(),
-            self.current_turn(),
-            &o,
-        )?;
-        let actor = model.actors.iter().position(|a| a.id == o.team).expect("a team");
-        orders::check_available(model, &self.loaded.text, &o, &brief.levers, |levers, k| {
-            brief.available(model, actor, k, levers)
-        })?;
+        self.check(&o, pass)?;
         let sealed = seal(&pass.seal_key(&o.team), &orders_context(o.turn, &o.team), &o)?;
         self.log.append(
             "orders",
@@ -254,6 +263,25 @@ impl Desk {
         )?;
         self.pending.insert(o.team, sealed);
         Ok(())
+    }
+
+    /// Check team `o.team`'s orders against what it knows, without recording them (what `submit` checks;
+    /// the server's preview of a team's orders).
+    pub fn check(&self, o: &OrdersRec, pass: &Passphrase) -> Result<()> {
+        let brief = self.brief(&o.team, pass)?;
+        let model = self.model();
+        orders::validate_form(
+            model,
+            &self.info.teams,
+            self.info.turns,
+            self.is_over(),
+            self.current_turn(),
+            o,
+        )?;
+        let actor = model.actors.iter().position(|a| a.id == o.team).expect("a team");
+        orders::check_available(model, &self.loaded.text, o, &brief.levers, |levers, k| {
+            brief.available(model, actor, k, levers)
+        })
     }
 
     /// The last record's sequence number and hash (note it to detect a rolled-back log).

@@ -9,6 +9,7 @@ use super::brief::{LastTurn, seal_all};
 use super::desk::Desk;
 use super::keys::{Sealed, WhiteKey, open, seal};
 use super::log::{GameLock, Log};
+pub use super::orders::OrdersRec;
 use super::turn_seed;
 use super::visibility::Hidden;
 use crate::model::{Control, Env, Model, Trace, TrialState};
@@ -168,42 +169,6 @@ impl std::ops::Deref for NewGame {
     type Target = GameInfo;
     fn deref(&self) -> &GameInfo {
         &self.info
-    }
-}
-
-/// A team's orders for one turn (the latest submission counts).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrdersRec {
-    pub turn: u32,
-    pub team: String,
-    /// Lever settings (US team only), `(lever, value)` in human form; levers not named keep last turn's setting.
-    #[serde(default)]
-    pub levers: Vec<(String, String)>,
-    /// Chosen action id, if any (for the US the model picks its action when none is given).
-    #[serde(default)]
-    pub action: Option<String>,
-    /// Further actions, for an actor with lines of effort: at most one action per line in all (with `action`);
-    /// lines left without an order are chosen by the model. Empty for actors without lines.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub more_actions: Vec<String>,
-}
-
-impl OrdersRec {
-    /// Orders with `actions` (one per line; the first goes in `action`, as orders were stored before lines).
-    pub fn new(turn: u32, team: String, levers: Vec<(String, String)>, actions: Vec<String>) -> OrdersRec {
-        let mut it = actions.into_iter();
-        OrdersRec {
-            turn,
-            team,
-            levers,
-            action: it.next(),
-            more_actions: it.collect(),
-        }
-    }
-
-    /// Every ordered action id.
-    pub fn actions(&self) -> impl Iterator<Item = &String> {
-        self.action.iter().chain(&self.more_actions)
     }
 }
 
@@ -367,13 +332,43 @@ pub struct Game {
     pub state: TrialState,
     /// Start-of-turn states: `history[k]` is the world before game turn k + 1.
     pub history: Vec<TrialState>,
-    _lock: GameLock,
+    /// Every message of the game (the white cell reads them all).
+    pub messages: Vec<super::messages::Message>,
+    /// The teams' sealed briefs for the current turn, as the log holds them (a team's view is built from its
+    /// own brief, opened with its passphrase, exactly as `wargame view` does).
+    pub briefs: BTreeMap<String, Sealed>,
+    /// Every message as logged, sealed to its readers.
+    pub sealed_messages: Vec<super::messages::MessageEntry>,
+    /// The folder's lock, held while the game is open (see `release_lock`).
+    lock: Option<GameLock>,
 }
 
 impl Game {
     /// Open, verify, decrypt and rebuild the game in `dir` with the white-cell key.
     pub fn open(dir: &Path, key: &WhiteKey) -> Result<Game> {
-        let desk = Desk::open(dir)?;
+        Game::from_desk(Desk::open(dir)?, key)
+    }
+
+    /// Open the game in `dir` under `lock`, the folder's lock the caller already holds.
+    pub fn open_locked(dir: &Path, key: &WhiteKey, lock: GameLock) -> Result<Game> {
+        Game::from_desk(Desk::open_locked(dir, lock)?, key)
+    }
+
+    /// Let go of the folder's lock, keeping the game in memory as it was read (the server keeps such a copy to
+    /// answer reads while the log is unchanged; it must not write through it).
+    pub fn release_lock(&mut self) {
+        self.lock = None;
+    }
+
+    /// Refuse to write through a game whose lock was released (another process may have moved on).
+    fn writable(&self) -> Result<()> {
+        if self.lock.is_none() {
+            bail!("internal: a game read without its lock cannot be written; open it again");
+        }
+        Ok(())
+    }
+
+    fn from_desk(desk: Desk, key: &WhiteKey) -> Result<Game> {
         let secret = desk.white_secret(key)?;
         let Desk {
             dir,
@@ -381,6 +376,8 @@ impl Game {
             info,
             log,
             lock,
+            briefs,
+            messages: sealed_messages,
             ..
         } = desk;
         // The white cell's game runs on the member drawn at creation; the teams' desks keep the nominal model.
@@ -404,7 +401,10 @@ impl Game {
             pending: BTreeMap::new(),
             history: vec![state.clone()],
             state,
-            _lock: lock,
+            messages: Vec::new(),
+            briefs: BTreeMap::new(),
+            sealed_messages,
+            lock: Some(lock),
         };
         let entries = game.log.entries.clone();
         for e in entries.iter().skip(1) {
@@ -456,9 +456,19 @@ impl Game {
                     }
                     game.advance(again)?;
                 }
+                "message" => {
+                    let entry: super::messages::MessageEntry =
+                        serde_json::from_value(e.data.clone()).with_context(|| format!("{at}: malformed message"))?;
+                    let m = super::messages::open_white(key, &entry).with_context(|| format!("{at}: message"))?;
+                    if m.n as usize != game.messages.len() + 1 {
+                        bail!("{at}: message {} where {} was expected", m.n, game.messages.len() + 1);
+                    }
+                    game.messages.push(m);
+                }
                 other => bail!("{at}: unknown record kind `{other}`"),
             }
         }
+        game.briefs = briefs;
         Ok(game)
     }
 
@@ -491,7 +501,25 @@ impl Game {
     /// Check a team's orders against the current state (preconditions under
     /// last turn's levers, or the US team's pending ones).
     pub fn check_orders(&self, o: &OrdersRec) -> Result<()> {
-        super::orders::validate(self, o)
+        let model = self.model();
+        super::orders::validate_form(
+            model,
+            &self.config.teams,
+            self.config.turns,
+            self.is_over(),
+            self.current_turn(),
+            o,
+        )?;
+        let i = self.actor_index(&o.team).expect("teams are actors");
+        super::orders::check_available(model, &self.loaded.text, o, &self.state.levers, |levers, k| {
+            self.available(levers, i, k)
+        })
+    }
+
+    /// Whether `actor`'s action `k` is available in the game's true current state under `levers`.
+    pub fn available(&self, levers: &[f64], actor: usize, k: usize) -> bool {
+        let model = self.model();
+        super::brief::available_in(model, &super::brief::env_of(model, &self.state, levers), actor, k)
     }
 
     /// The engine plan for the current turn from the pending orders.
@@ -641,6 +669,7 @@ impl Game {
 
     /// Record `o` in the log, sealed to its team (checked on the truth: the white cell submits for a team).
     pub fn submit(&mut self, o: OrdersRec) -> Result<()> {
+        self.writable()?;
         self.check_orders(&o)?;
         let pass = self.white.passphrase(self.config.seed, &o.team);
         let sealed = seal(&pass.seal_key(&o.team), &orders_context(o.turn, &o.team), &o)?;
@@ -654,6 +683,23 @@ impl Game {
         )?;
         self.pending.insert(o.team.clone(), o);
         Ok(())
+    }
+
+    /// Record a message from `from` (a team or `white`) to `to` (a team, `white` or `all`), sealed to its readers.
+    pub fn send_message(&mut self, from: &str, to: &str, text: &str) -> Result<super::messages::Message> {
+        self.writable()?;
+        let m = super::messages::Message {
+            n: self.messages.len() as u32 + 1,
+            turn: self.current_turn().min(self.config.turns),
+            from: from.to_string(),
+            to: to.to_string(),
+            text: text.trim().to_string(),
+        };
+        let entry = super::messages::seal_for_readers(&self.white, self.config.seed, &self.config.teams, &m)?;
+        self.log.append("message", &entry)?;
+        self.sealed_messages.push(entry);
+        self.messages.push(m.clone());
+        Ok(m)
     }
 
     /// Occurrences of each event during the game's adjudicated turns.
@@ -670,6 +716,7 @@ impl Game {
     /// Resolve the current turn and record it, sealed to the white cell,
     /// with every team's brief for the next turn.
     pub fn adjudicate(&mut self, overrides: &[Override]) -> Result<TurnRec> {
+        self.writable()?;
         let rec = self.resolve(overrides)?;
         let next = rec.result.state.restore(self.model())?;
         let mut events = self.game_events();
@@ -701,9 +748,10 @@ impl Game {
                 turn: rec.turn,
                 date: rec.date.clone(),
                 sealed,
-                briefs,
+                briefs: briefs.clone(),
             },
         )?;
+        self.briefs = briefs;
         self.advance(rec.clone())?;
         Ok(rec)
     }

@@ -255,6 +255,14 @@ impl WhiteKey {
         hex(&hkdf(&self.secret, "check|white cell"))
     }
 
+    /// The web token of `who` (a team id, or `white cell`) for `greatgame serve` in the game with seed `seed`:
+    /// 160 bits derived like the passphrases but in their own domain, so a URL seen over a shoulder or kept in
+    /// a browser's history opens the team's pages on the server and nothing in the game folder. Derived, not
+    /// stored: a restarted server hands out the same URLs, and nothing more needs keeping secret than the key.
+    pub fn serve_token(&self, seed: u64, who: &str) -> String {
+        base32(&hkdf(&self.secret, &format!("serve-token|{seed}|{who}"))[..20])
+    }
+
     /// Team `team`'s passphrase in the game with seed `seed`.
     pub fn passphrase(&self, seed: u64, team: &str) -> Passphrase {
         let okm = hkdf(&self.secret, &format!("passphrase|{seed}|{team}"));

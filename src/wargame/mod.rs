@@ -9,15 +9,18 @@
 
 pub mod adjudicate;
 pub mod brief;
+pub mod commands;
 pub mod debrief;
 pub mod desk;
 pub mod game;
 pub mod keys;
 pub mod log;
+pub mod messages;
 pub mod orders;
 pub mod play;
 pub mod preview;
 pub mod setup;
+pub mod team_view;
 pub mod view;
 pub mod visibility;
 

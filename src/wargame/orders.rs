@@ -1,10 +1,49 @@
 //! Orders: what a team may submit, checked against the rules of the scenario.
+//!
+//! This module knows the scenario and the record of an order, not the game: `game.rs` checks orders on the
+//! truth through it (`Game::check_orders`), `desk.rs` on a team's brief, so neither depends on the other here.
 
-use super::game::{Game, OrdersRec};
 use crate::model::{LeverKindDef, Model};
 use crate::scenario::diagnostics::closest;
 use crate::scenario::schema::LeverValue;
 use anyhow::{Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+
+/// A team's orders for one turn (the latest submission counts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrdersRec {
+    pub turn: u32,
+    pub team: String,
+    /// Lever settings (US team only), `(lever, value)` in human form; levers not named keep last turn's setting.
+    #[serde(default)]
+    pub levers: Vec<(String, String)>,
+    /// Chosen action id, if any (for the US the model picks its action when none is given).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Further actions, for an actor with lines of effort: at most one action per line in all (with `action`);
+    /// lines left without an order are chosen by the model. Empty for actors without lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_actions: Vec<String>,
+}
+
+impl OrdersRec {
+    /// Orders with `actions` (one per line; the first goes in `action`, as orders were stored before lines).
+    pub fn new(turn: u32, team: String, levers: Vec<(String, String)>, actions: Vec<String>) -> OrdersRec {
+        let mut it = actions.into_iter();
+        OrdersRec {
+            turn,
+            team,
+            levers,
+            action: it.next(),
+            more_actions: it.collect(),
+        }
+    }
+
+    /// Every ordered action id.
+    pub fn actions(&self) -> impl Iterator<Item = &String> {
+        self.action.iter().chain(&self.more_actions)
+    }
+}
 
 pub fn did_you_mean(name: &str, candidates: &[String]) -> String {
     match closest(name, candidates) {
@@ -123,11 +162,6 @@ pub fn parse_sets(model: &Model, sets: &[String]) -> Result<Vec<(String, String)
     Ok(out)
 }
 
-/// Whether `actor`'s action `k` is available in the game's true current state under `levers`.
-pub fn available(model: &Model, game: &Game, levers: &[f64], actor: usize, k: usize) -> bool {
-    super::brief::available_in(model, &super::brief::env_of(model, &game.state, levers), actor, k)
-}
-
 /// Check an order's form: a team of this game, the current turn, levers
 /// only for the US, known levers and values, an action from the team's menu.
 pub fn validate_form(
@@ -241,23 +275,6 @@ fn check_one_available(
         );
     }
     Ok(())
-}
-
-/// Check an order on the true state (the white cell's path).
-pub fn validate(game: &Game, o: &OrdersRec) -> Result<()> {
-    let model = game.model();
-    validate_form(
-        model,
-        &game.config.teams,
-        game.config.turns,
-        game.is_over(),
-        game.current_turn(),
-        o,
-    )?;
-    let i = game.actor_index(&o.team).expect("teams are actors");
-    check_available(model, &game.loaded.text, o, &game.state.levers, |levers, k| {
-        available(model, game, levers, i, k)
-    })
 }
 
 /// The precondition of an action as written in the scenario file.
