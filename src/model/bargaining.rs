@@ -124,6 +124,17 @@ impl BargainingDef {
         )
     }
 
+    /// [`BargainingDef::smp`] into an existing model, reusing its buffers (the same model, bit for bit).
+    pub fn refill_smp(&self, input: &RoundInput, smp: &mut Smp) {
+        smp.refill(
+            self.dimensions.len(),
+            &input.capabilities,
+            &input.positions,
+            &input.saliences,
+            self.options,
+        );
+    }
+
     /// The value of an output (0–1) given the round's input and the settled positions (`bargainers × dimensions`,
     /// 0–1). A mean with no weight anywhere (no capability or no salience) is the plain mean.
     pub fn output_value(&self, value: SettledDef, input: &RoundInput, settled: &[f64]) -> f64 {

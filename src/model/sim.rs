@@ -85,6 +85,10 @@ struct Scratch {
     new_choices: Vec<u8>,
     new_levers: Vec<f64>,
     round: super::bargaining::RoundInput,
+    /// The bargaining round's model and working buffers, rebuilt in place at each scheduled turn (see
+    /// [`crate::bargain::Smp::refill`], [`crate::bargain::Smp::settle_in`]): a round allocates nothing.
+    smp: Option<crate::bargain::Smp>,
+    settle: crate::bargain::SettleWork,
 }
 
 /// What a recorder sees at the end of each turn.
@@ -362,6 +366,8 @@ impl Model {
                 new_choices: vec![0; self.slots.len()],
                 new_levers: Vec::with_capacity(self.levers.len()),
                 round: Default::default(),
+                smp: None,
+                settle: Default::default(),
             },
         };
         let lambda: Vec<f64> = {
@@ -481,11 +487,18 @@ impl Model {
         }
         let mut input = std::mem::take(&mut st.scratch.round);
         b.read_input(&st.env(self), &mut input);
-        let smp = b.smp(&input);
+        let smp = match st.scratch.smp.as_mut() {
+            Some(smp) => {
+                b.refill_smp(&input, smp);
+                smp
+            }
+            None => st.scratch.smp.insert(b.smp(&input)),
+        };
         let mut rng = bargaining_rng(st.seed, st.trial, st.turn);
-        let (settled, steps) = smp.settle_stochastic(&mut rng);
+        let steps = smp.settle_in(&mut rng, &mut st.scratch.settle);
+        let settled = st.scratch.settle.settled();
         for out in &b.outputs {
-            let x = b.output_value(out.value, &input, &settled);
+            let x = b.output_value(out.value, &input, settled);
             let def = &self.vars[out.var as usize];
             if x.is_finite() {
                 let (v, old) = (out.var as usize, st.vars[out.var as usize]);
@@ -497,7 +510,8 @@ impl Model {
                 }
             }
         }
-        st.settled = settled;
+        st.settled.clear();
+        st.settled.extend_from_slice(settled);
         st.bargaining_rounds += 1;
         st.bargaining_steps += steps as u32;
         st.scratch.round = input;
