@@ -110,6 +110,25 @@ impl Smp {
         smp
     }
 
+    /// A model with no actors whose buffers hold `n` actors on `d` dimensions, for [`Smp::refill`] to fill
+    /// without allocating.
+    pub fn with_capacity(n: usize, d: usize, opts: SmpOptions) -> Smp {
+        Smp {
+            opts,
+            n: 0,
+            d,
+            names: Vec::new(),
+            dimensions: Vec::new(),
+            scenario_name: String::new(),
+            cap: Vec::with_capacity(n),
+            sal: Vec::with_capacity(n * d),
+            sal_total: Vec::with_capacity(n),
+            sal_sq: Vec::with_capacity(n),
+            challenge_weight: Vec::with_capacity(n),
+            initial: Vec::with_capacity(n * d),
+        }
+    }
+
     /// [`Smp::from_numbers`] in place: this model becomes the one `from_numbers` would build (same arithmetic), its
     /// buffers reused. The simulation prepares one round per scheduled turn of every trial and keeps one `Smp` per
     /// worker for it, so a round allocates nothing. Names are left as they are (nameless models have none).
@@ -303,6 +322,33 @@ pub struct TurnSpare {
     probs: Vec<f64>,
 }
 
+impl TurnSpare {
+    /// Buffers for `n` actors on `d` dimensions that never grow: the largest election is an actor's queue (the
+    /// status quo plus at most one bargain it initiates and `n − 1` it receives).
+    fn with_capacity(n: usize, d: usize) -> TurnSpare {
+        let q = n + 1;
+        TurnSpare {
+            dist: Vec::with_capacity(n * n),
+            dist_t: Vec::with_capacity(n * n),
+            neutral_util: Vec::with_capacity(n * n),
+            neutral: Vec::with_capacity(n),
+            risk: Vec::with_capacity(n),
+            perceived: Vec::with_capacity(n * n),
+            pce: PceScratch::with_capacity(q),
+            initiators: Vec::with_capacity(n),
+            receivers: Vec::with_capacity(n),
+            initiator_positions: Vec::with_capacity(n * d),
+            receiver_positions: Vec::with_capacity(n * d),
+            row_sums: Vec::with_capacity(n),
+            status_quo: Vec::with_capacity(n),
+            utilities: Vec::with_capacity(n * n),
+            queue: Vec::with_capacity(q),
+            util: Vec::with_capacity(n * q),
+            probs: Vec::with_capacity(q),
+        }
+    }
+}
+
 /// Reusable state of [`Smp::settle_in`]: the current and next positions and a [`TurnSpare`].
 #[derive(Debug, Clone, Default)]
 pub struct SettleWork {
@@ -312,6 +358,16 @@ pub struct SettleWork {
 }
 
 impl SettleWork {
+    /// A workspace for models of `n` actors on `d` dimensions whose buffers never grow, so that even the first
+    /// round run in it allocates nothing.
+    pub fn with_capacity(n: usize, d: usize) -> SettleWork {
+        SettleWork {
+            positions: Vec::with_capacity(n * d),
+            next: Vec::with_capacity(n * d),
+            spare: TurnSpare::with_capacity(n, d),
+        }
+    }
+
     /// The settled positions of the last [`Smp::settle_in`] (`actors × dimensions`, 0–1).
     pub fn settled(&self) -> &[f64] {
         &self.next

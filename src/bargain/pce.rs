@@ -129,6 +129,16 @@ pub struct PceScratch {
     victory: Vec<f64>,
 }
 
+impl PceScratch {
+    /// Buffers for elections of up to `options` options that never grow.
+    pub fn with_capacity(options: usize) -> PceScratch {
+        PceScratch {
+            coalitions: Vec::with_capacity(options * options),
+            victory: Vec::with_capacity(options * options),
+        }
+    }
+}
+
 /// The distribution over a ballot's options under the given options (vote rule, victory model, PCE model).
 /// Always sums to 1 (up to rounding) and has one entry per option.
 pub fn pce(opts: &SmpOptions, ballot: &Ballot) -> Vec<f64> {

@@ -84,11 +84,10 @@ struct Scratch {
     z: Vec<f64>,
     new_choices: Vec<u8>,
     new_levers: Vec<f64>,
-    round: super::bargaining::RoundInput,
-    /// The bargaining round's model and working buffers, rebuilt in place at each scheduled turn (see
-    /// [`crate::bargain::Smp::refill`], [`crate::bargain::Smp::settle_in`]): a round allocates nothing.
-    smp: Option<crate::bargain::Smp>,
-    settle: crate::bargain::SettleWork,
+    /// The bargaining round's input, model and working buffers, sized when the trial starts and rebuilt in place
+    /// at each scheduled turn (see [`crate::bargain::Smp::refill`], [`crate::bargain::Smp::settle_in`]): a round
+    /// allocates nothing.
+    round: super::bargaining::RoundBuffers,
 }
 
 /// What a recorder sees at the end of each turn.
@@ -365,9 +364,7 @@ impl Model {
                 z: vec![0.0; self.slots.len()],
                 new_choices: vec![0; self.slots.len()],
                 new_levers: Vec::with_capacity(self.levers.len()),
-                round: Default::default(),
-                smp: None,
-                settle: Default::default(),
+                round: super::bargaining::RoundBuffers::for_model(self.bargaining.as_ref()),
             },
         };
         let lambda: Vec<f64> = {
@@ -485,18 +482,19 @@ impl Model {
         if !b.scheduled.get(st.turn as usize).copied().unwrap_or(false) {
             return;
         }
-        let mut input = std::mem::take(&mut st.scratch.round);
+        let mut input = std::mem::take(&mut st.scratch.round.input);
         b.read_input(&st.env(self), &mut input);
-        let smp = match st.scratch.smp.as_mut() {
+        let round = &mut st.scratch.round;
+        let smp = match round.smp.as_mut() {
             Some(smp) => {
                 b.refill_smp(&input, smp);
                 smp
             }
-            None => st.scratch.smp.insert(b.smp(&input)),
+            None => round.smp.insert(b.smp(&input)),
         };
         let mut rng = bargaining_rng(st.seed, st.trial, st.turn);
-        let steps = smp.settle_in(&mut rng, &mut st.scratch.settle);
-        let settled = st.scratch.settle.settled();
+        let steps = smp.settle_in(&mut rng, &mut round.settle);
+        let settled = round.settle.settled();
         for out in &b.outputs {
             let x = b.output_value(out.value, &input, settled);
             let def = &self.vars[out.var as usize];
@@ -514,7 +512,7 @@ impl Model {
         st.settled.extend_from_slice(settled);
         st.bargaining_rounds += 1;
         st.bargaining_steps += steps as u32;
-        st.scratch.round = input;
+        st.scratch.round.input = input;
     }
 
     /// Hazard of event `e` in points (see [`POISSON_FLOOR`]), given `vars`.
