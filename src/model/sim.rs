@@ -90,6 +90,20 @@ struct Scratch {
     round: super::bargaining::RoundBuffers,
 }
 
+/// A stage of a turn, for [`Model::run_stage`] (benchmarks).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Every actor's choice (with the event-hazard derivatives it needs).
+    Decision,
+    /// Reversion, drift, levers, actions, noise, clamping.
+    StateUpdate,
+    /// Hazards, draws and consequences.
+    Events,
+    /// One stochastic bargaining round and its outputs.
+    Bargaining,
+}
+
 /// What a recorder sees at the end of each turn.
 pub struct TurnRecord<'a> {
     pub turn: u32,
@@ -346,7 +360,12 @@ impl Model {
                 .collect(),
             latches: vec![false; self.n_rules],
             lambda: Vec::new(),
-            settled: Vec::new(),
+            // Sized for the rounds to come, so that writing the first settlement allocates nothing.
+            settled: Vec::with_capacity(
+                self.bargaining
+                    .as_ref()
+                    .map_or(0, |b| b.bargainers.len() * b.dimensions.len()),
+            ),
             bargaining_rounds: 0,
             bargaining_steps: 0,
             drivers: None,
@@ -404,6 +423,25 @@ impl Model {
         }
         st.turn += 1;
         st.year = self.calendar.year(st.turn);
+    }
+
+    /// Run one stage of a turn on its own, as [`Model::step_with`] runs it, without advancing the turn: a hook for
+    /// the per-stage benchmarks (`benches/stages.rs`), which time each stage on a realistic mid-trial state. Not
+    /// for simulation — stages run out of order or repeated do not make a turn, and consume draws a turn would not.
+    /// [`Stage::Bargaining`] runs a round whether or not one is scheduled at this turn (nothing without bargaining).
+    #[doc(hidden)]
+    pub fn run_stage(&self, st: &mut TrialState, stage: Stage) {
+        let mut ctl = Control::default();
+        match stage {
+            Stage::Decision => self.decide(st, &mut ctl),
+            Stage::StateUpdate => self.move_state(st),
+            Stage::Events => self.draw_events(st, &mut ctl),
+            Stage::Bargaining => {
+                if let Some(b) = &self.bargaining {
+                    self.bargain_round(b, st);
+                }
+            }
+        }
     }
 
     /// Lever values for this turn: for each lever, the last applicable rule
@@ -482,6 +520,11 @@ impl Model {
         if !b.scheduled.get(st.turn as usize).copied().unwrap_or(false) {
             return;
         }
+        self.bargain_round(b, st);
+    }
+
+    /// One bargaining round on the current state, its outputs written into it.
+    fn bargain_round(&self, b: &super::bargaining::BargainingDef, st: &mut TrialState) {
         let mut input = std::mem::take(&mut st.scratch.round.input);
         b.read_input(&st.env(self), &mut input);
         let round = &mut st.scratch.round;
