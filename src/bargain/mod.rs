@@ -27,6 +27,6 @@ pub mod run;
 pub mod synthetic;
 
 pub use input::{Actor, InputError, Scenario, parse_csv, parse_ron, read_scenario};
-pub use model::{Bargain, ChallengeEstimate, ChallengeLog, Smp, StateProbabilities, Turn, TurnLog};
+pub use model::{Bargain, ChallengeEstimate, ChallengeLog, SettleWork, Smp, StateProbabilities, Turn, TurnLog};
 pub use options::SmpOptions;
 pub use run::{History, TrialOutcome, run_trials, trial_rng};

@@ -9,7 +9,7 @@
 
 use super::input::Scenario;
 use super::options::{BigRAdjust, BigRRange, InterVecBrgn, SmpOptions, ThirdPartyCommit, VotingRule};
-use super::pce::{Ballot, pce, vote};
+use super::pce::{Ballot, PceScratch, pce, pce_into, vote};
 use rayon::prelude::*;
 
 /// Floor on the coalitions of a challenge (KTAB's `probEduChlg`), smaller than the PCE's so both sides stay positive.
@@ -92,32 +92,71 @@ impl Smp {
     /// a bargaining round inside each trial). `positions` and `saliences` are `actors × d` on the 0–100 scale and
     /// `capabilities` one per actor, with the same rules as [`Scenario::validate`] (the caller checks them).
     pub fn from_numbers(d: usize, capabilities: &[f64], positions: &[f64], saliences: &[f64], opts: SmpOptions) -> Smp {
+        let mut smp = Smp {
+            opts,
+            n: 0,
+            d,
+            names: Vec::new(),
+            dimensions: Vec::new(),
+            scenario_name: String::new(),
+            cap: Vec::new(),
+            sal: Vec::new(),
+            sal_total: Vec::new(),
+            sal_sq: Vec::new(),
+            challenge_weight: Vec::new(),
+            initial: Vec::new(),
+        };
+        smp.refill(d, capabilities, positions, saliences, opts);
+        smp
+    }
+
+    /// A model with no actors whose buffers hold `n` actors on `d` dimensions, for [`Smp::refill`] to fill
+    /// without allocating.
+    pub fn with_capacity(n: usize, d: usize, opts: SmpOptions) -> Smp {
+        Smp {
+            opts,
+            n: 0,
+            d,
+            names: Vec::new(),
+            dimensions: Vec::new(),
+            scenario_name: String::new(),
+            cap: Vec::with_capacity(n),
+            sal: Vec::with_capacity(n * d),
+            sal_total: Vec::with_capacity(n),
+            sal_sq: Vec::with_capacity(n),
+            challenge_weight: Vec::with_capacity(n),
+            initial: Vec::with_capacity(n * d),
+        }
+    }
+
+    /// [`Smp::from_numbers`] in place: this model becomes the one `from_numbers` would build (same arithmetic), its
+    /// buffers reused. The simulation prepares one round per scheduled turn of every trial and keeps one `Smp` per
+    /// worker for it, so a round allocates nothing. Names are left as they are (nameless models have none).
+    pub fn refill(&mut self, d: usize, capabilities: &[f64], positions: &[f64], saliences: &[f64], opts: SmpOptions) {
         let n = capabilities.len();
         assert!(
             positions.len() == n * d && saliences.len() == n * d,
             "one position and one salience per actor and dimension"
         );
-        let sal: Vec<f64> = saliences.iter().map(|s| s / 100.0).collect();
-        let initial = positions.iter().map(|p| p / 100.0).collect();
-        let sal_total: Vec<f64> = (0..n).map(|i| sal[i * d..(i + 1) * d].iter().sum()).collect();
-        let sal_sq = (0..n)
-            .map(|i| sal[i * d..(i + 1) * d].iter().map(|s| s * s).sum())
-            .collect();
-        let challenge_weight = capabilities.iter().zip(&sal_total).map(|(c, s)| c * s).collect();
-        Smp {
-            opts,
-            n,
-            d,
-            names: Vec::new(),
-            dimensions: Vec::new(),
-            scenario_name: String::new(),
-            cap: capabilities.to_vec(),
-            sal,
-            sal_total,
-            sal_sq,
-            challenge_weight,
-            initial,
-        }
+        self.opts = opts;
+        self.n = n;
+        self.d = d;
+        self.sal.clear();
+        self.sal.extend(saliences.iter().map(|s| s / 100.0));
+        self.initial.clear();
+        self.initial.extend(positions.iter().map(|p| p / 100.0));
+        let sal = &self.sal;
+        self.sal_total.clear();
+        self.sal_total
+            .extend((0..n).map(|i| sal[i * d..(i + 1) * d].iter().sum::<f64>()));
+        self.sal_sq.clear();
+        self.sal_sq
+            .extend((0..n).map(|i| sal[i * d..(i + 1) * d].iter().map(|s| s * s).sum::<f64>()));
+        self.challenge_weight.clear();
+        self.challenge_weight
+            .extend(capabilities.iter().zip(&self.sal_total).map(|(c, s)| c * s));
+        self.cap.clear();
+        self.cap.extend_from_slice(capabilities);
     }
 
     pub fn options(&self) -> &SmpOptions {
@@ -254,13 +293,99 @@ pub struct Turn<'a> {
     risk: Vec<f64>,
     /// `r_hi`, `n × n`: h's perception of i's risk attitude.
     perceived: Vec<f64>,
+    /// Buffers of the steps after the analysis (see [`TurnSpare`]).
+    spare: TurnSpare,
+}
+
+/// Every buffer a [`Turn`] uses, kept between turns by callers that run many (see [`SettleWork`]), so that a step
+/// of the model allocates nothing once they have grown. Holding them changes no arithmetic.
+#[derive(Debug, Clone, Default)]
+pub struct TurnSpare {
+    dist: Vec<f64>,
+    dist_t: Vec<f64>,
+    neutral_util: Vec<f64>,
+    neutral: Vec<f64>,
+    risk: Vec<f64>,
+    perceived: Vec<f64>,
+    pce: PceScratch,
+    /// This step's bargains, flat: initiator, receiver, and their positions (`bargains × d` each).
+    initiators: Vec<usize>,
+    receivers: Vec<usize>,
+    initiator_positions: Vec<f64>,
+    receiver_positions: Vec<f64>,
+    row_sums: Vec<f64>,
+    status_quo: Vec<f64>,
+    /// `bargains × n`: each voter's step-8 utility for each bargain.
+    utilities: Vec<f64>,
+    queue: Vec<Option<usize>>,
+    util: Vec<f64>,
+    probs: Vec<f64>,
+}
+
+impl TurnSpare {
+    /// Buffers for `n` actors on `d` dimensions that never grow: the largest election is an actor's queue (the
+    /// status quo plus at most one bargain it initiates and `n − 1` it receives).
+    fn with_capacity(n: usize, d: usize) -> TurnSpare {
+        let q = n + 1;
+        TurnSpare {
+            dist: Vec::with_capacity(n * n),
+            dist_t: Vec::with_capacity(n * n),
+            neutral_util: Vec::with_capacity(n * n),
+            neutral: Vec::with_capacity(n),
+            risk: Vec::with_capacity(n),
+            perceived: Vec::with_capacity(n * n),
+            pce: PceScratch::with_capacity(q),
+            initiators: Vec::with_capacity(n),
+            receivers: Vec::with_capacity(n),
+            initiator_positions: Vec::with_capacity(n * d),
+            receiver_positions: Vec::with_capacity(n * d),
+            row_sums: Vec::with_capacity(n),
+            status_quo: Vec::with_capacity(n),
+            utilities: Vec::with_capacity(n * n),
+            queue: Vec::with_capacity(q),
+            util: Vec::with_capacity(n * q),
+            probs: Vec::with_capacity(q),
+        }
+    }
+}
+
+/// Reusable state of [`Smp::settle_in`]: the current and next positions and a [`TurnSpare`].
+#[derive(Debug, Clone, Default)]
+pub struct SettleWork {
+    pub(crate) positions: Vec<f64>,
+    pub(crate) next: Vec<f64>,
+    pub(crate) spare: TurnSpare,
+}
+
+impl SettleWork {
+    /// A workspace for models of `n` actors on `d` dimensions whose buffers never grow, so that even the first
+    /// round run in it allocates nothing.
+    pub fn with_capacity(n: usize, d: usize) -> SettleWork {
+        SettleWork {
+            positions: Vec::with_capacity(n * d),
+            next: Vec::with_capacity(n * d),
+            spare: TurnSpare::with_capacity(n, d),
+        }
+    }
+
+    /// The settled positions of the last [`Smp::settle_in`] (`actors × dimensions`, 0–1).
+    pub fn settled(&self) -> &[f64] {
+        &self.next
+    }
 }
 
 impl<'a> Turn<'a> {
     fn new(smp: &'a Smp, positions: Vec<f64>) -> Turn<'a> {
+        Turn::new_with(smp, positions, TurnSpare::default())
+    }
+
+    /// Steps 1–3 on `positions`, in `spare`'s buffers (bit-identical to a fresh analysis).
+    pub(crate) fn new_with(smp: &'a Smp, positions: Vec<f64>, mut spare: TurnSpare) -> Turn<'a> {
         let (n, d) = (smp.n, smp.d);
         assert_eq!(positions.len(), n * d, "positions must be actors × dimensions");
-        let mut dist = vec![0.0; n * n];
+        let mut dist = std::mem::take(&mut spare.dist);
+        dist.clear();
+        dist.resize(n * n, 0.0);
         for i in 0..n {
             for j in 0..n {
                 if i != j {
@@ -268,24 +393,33 @@ impl<'a> Turn<'a> {
                 }
             }
         }
-        let mut dist_t = vec![0.0; n * n];
+        let mut dist_t = std::mem::take(&mut spare.dist_t);
+        dist_t.clear();
+        dist_t.resize(n * n, 0.0);
         for i in 0..n {
             for j in 0..n {
                 dist_t[j * n + i] = dist[i * n + j];
             }
         }
         // Step 3: a risk-neutral election over every actor's position, duplicates included.
-        let neutral_util: Vec<f64> = dist.iter().map(|x| 1.0 - x).collect();
-        let neutral = pce(
+        spare.neutral_util.clear();
+        spare.neutral_util.extend(dist.iter().map(|x| 1.0 - x));
+        let mut neutral = std::mem::take(&mut spare.neutral);
+        pce_into(
             &smp.opts,
             &Ballot {
                 options: n,
-                util: &neutral_util,
+                util: &spare.neutral_util,
                 weights: &smp.cap,
             },
+            &mut spare.pce,
+            &mut neutral,
         );
-        let risk = risk_attitudes(smp.opts.big_r_range, &neutral);
-        let mut perceived = vec![0.0; n * n];
+        let mut risk = std::mem::take(&mut spare.risk);
+        risk_attitudes_into(smp.opts.big_r_range, &neutral, &mut risk);
+        let mut perceived = std::mem::take(&mut spare.perceived);
+        perceived.clear();
+        perceived.resize(n * n, 0.0);
         for h in 0..n {
             for i in 0..n {
                 let (rh, ri) = (risk[h], risk[i]);
@@ -306,7 +440,28 @@ impl<'a> Turn<'a> {
             neutral,
             risk,
             perceived,
+            spare,
         }
+    }
+
+    /// Give back the positions and every buffer, for the next [`Turn::new_with`].
+    pub(crate) fn into_parts(self) -> (Vec<f64>, TurnSpare) {
+        let Turn {
+            positions,
+            dist,
+            dist_t,
+            neutral,
+            risk,
+            perceived,
+            mut spare,
+            ..
+        } = self;
+        spare.dist = dist;
+        spare.dist_t = dist_t;
+        spare.neutral = neutral;
+        spare.risk = risk;
+        spare.perceived = perceived;
+        (positions, spare)
     }
 
     /// Positions of this state, `n × d`, 0–1.
@@ -435,11 +590,17 @@ impl<'a> Turn<'a> {
     /// Step 7: interpolate the bargain between i and j given the probability `p` that i prevails.
     /// Returns (i's new position, j's new position), each rounded to 4 decimals on the 0–1 scale.
     pub fn interpolate(&self, i: usize, j: usize, p: f64) -> (Vec<f64>, Vec<f64>) {
+        let d = self.smp.d;
+        let (mut bi, mut bj) = (vec![0.0; d], vec![0.0; d]);
+        self.interpolate_into(i, j, p, &mut bi, &mut bj);
+        (bi, bj)
+    }
+
+    /// [`Turn::interpolate`] into `bi` and `bj` (each of length d).
+    fn interpolate_into(&self, i: usize, j: usize, p: f64, bi: &mut [f64], bj: &mut [f64]) {
         let smp = self.smp;
         let d = smp.d;
         let (xi, xj) = (self.pos(i), self.pos(j));
-        let mut bi = Vec::with_capacity(d);
-        let mut bj = Vec::with_capacity(d);
         for k in 0..d {
             let (si, sj) = (smp.sal[i * d + k], smp.sal[j * d + k]);
             let (wi, wj) = match smp.opts.inter_vec_brgn {
@@ -447,10 +608,9 @@ impl<'a> Turn<'a> {
                 InterVecBrgn::S1P1 => (si * p, sj * (1.0 - p)),
             };
             let denom = wi + BARGAIN_TOL + wj;
-            bi.push(round4(((wi + BARGAIN_TOL) * xi[k] + wj * xj[k]) / denom));
-            bj.push(round4((wi * xi[k] + (wj + BARGAIN_TOL) * xj[k]) / denom));
+            bi[k] = round4(((wi + BARGAIN_TOL) * xi[k] + wj * xj[k]) / denom);
+            bj[k] = round4((wi * xi[k] + (wj + BARGAIN_TOL) * xj[k]) / denom);
         }
-        (bi, bj)
     }
 
     /// Steps 6–7 for every actor: the bargains proposed this turn, in initiator order.
@@ -521,18 +681,35 @@ impl<'a> Turn<'a> {
     /// Step 8 utilities: `(1/n)` times the sum, over every actor's position after the bargain, of a's utility for it.
     /// `row_sums[a] = Σ_m U^a_am` supplies the actors who stay put. Returns one value per voter a.
     fn bargain_utilities(&self, b: &Bargain, row_sums: &[f64]) -> Vec<f64> {
-        let smp = self.smp;
-        let n = smp.n;
-        (0..n)
+        (0..self.smp.n)
             .map(|a| {
-                let ideal = self.pos(a);
-                let r = self.risk[a];
-                let moved_i = bs_util(smp.distance(a, ideal, &b.initiator_position), r);
-                let moved_j = bs_util(smp.distance(a, ideal, &b.receiver_position), r);
-                let rest = row_sums[a] - self.util(a, a, b.initiator) - self.util(a, a, b.receiver);
-                (moved_i + moved_j + rest) / n as f64
+                self.bargain_utility(
+                    a,
+                    (b.initiator, &b.initiator_position),
+                    (b.receiver, &b.receiver_position),
+                    row_sums,
+                )
             })
             .collect()
+    }
+
+    /// Voter a's step-8 utility for the bargain between `initiator` and `receiver` (each with its new position).
+    #[inline]
+    fn bargain_utility(
+        &self,
+        a: usize,
+        (initiator, initiator_position): (usize, &[f64]),
+        (receiver, receiver_position): (usize, &[f64]),
+        row_sums: &[f64],
+    ) -> f64 {
+        let smp = self.smp;
+        let n = smp.n;
+        let ideal = self.pos(a);
+        let r = self.risk[a];
+        let moved_i = bs_util(smp.distance(a, ideal, initiator_position), r);
+        let moved_j = bs_util(smp.distance(a, ideal, receiver_position), r);
+        let rest = row_sums[a] - self.util(a, a, initiator) - self.util(a, a, receiver);
+        (moved_i + moved_j + rest) / n as f64
     }
 
     /// Step 8: the PCE distribution over each actor's queue of bargains. Returns, per actor, its queue
@@ -603,6 +780,102 @@ impl<'a> Turn<'a> {
         next
     }
 
+    /// [`Turn::next_positions`] into `next`, in this turn's buffers: the same bargains, the same elections in the
+    /// same arithmetic, and `choose` called for the same actors in the same order (actor order, skipping actors
+    /// with no bargain), so a stochastic run draws the same numbers and ends in the same place. The bargain search
+    /// runs on the calling thread (the simulation runs many trials in parallel instead).
+    pub(crate) fn next_positions_into(&mut self, mut choose: impl FnMut(&[f64]) -> usize, next: &mut Vec<f64>) {
+        let smp = self.smp;
+        let (n, d) = (smp.n, smp.d);
+        let mut w = std::mem::take(&mut self.spare);
+        // Steps 6–7: each actor's best challenge and the bargain it proposes, in initiator order.
+        w.initiators.clear();
+        w.receivers.clear();
+        w.initiator_positions.clear();
+        w.receiver_positions.clear();
+        for i in 0..n {
+            if let Some((j, est)) = self.best_target(i) {
+                w.initiators.push(i);
+                w.receivers.push(j);
+                let at = w.initiator_positions.len();
+                w.initiator_positions.resize(at + d, 0.0);
+                w.receiver_positions.resize(at + d, 0.0);
+                self.interpolate_into(
+                    i,
+                    j,
+                    est.prob,
+                    &mut w.initiator_positions[at..at + d],
+                    &mut w.receiver_positions[at..at + d],
+                );
+            }
+        }
+        let nb = w.initiators.len();
+        // Step 8 (as in `bargain_choices`).
+        w.row_sums.clear();
+        w.row_sums
+            .extend((0..n).map(|a| (0..n).map(|m| self.util(a, a, m)).sum::<f64>()));
+        w.status_quo.clear();
+        w.status_quo.extend(w.row_sums.iter().map(|s| s / n as f64));
+        w.utilities.clear();
+        for b in 0..nb {
+            for a in 0..n {
+                let u = self.bargain_utility(
+                    a,
+                    (w.initiators[b], &w.initiator_positions[b * d..(b + 1) * d]),
+                    (w.receivers[b], &w.receiver_positions[b * d..(b + 1) * d]),
+                    &w.row_sums,
+                );
+                w.utilities.push(u);
+            }
+        }
+        next.clear();
+        next.extend_from_slice(&self.positions);
+        for k in 0..n {
+            // The status quo comes first, then every bargain k initiates or receives, in initiator order.
+            w.queue.clear();
+            w.queue.push(None);
+            for m in 0..nb {
+                if w.initiators[m] == k || w.receivers[m] == k {
+                    w.queue.push(Some(m));
+                }
+            }
+            let q = w.queue.len();
+            if q == 1 {
+                continue;
+            }
+            w.util.clear();
+            w.util.resize(n * q, 0.0);
+            for a in 0..n {
+                for (o, entry) in w.queue.iter().enumerate() {
+                    w.util[a * q + o] = match entry {
+                        None => w.status_quo[a],
+                        Some(m) => w.utilities[m * n + a],
+                    };
+                }
+            }
+            pce_into(
+                &smp.opts,
+                &Ballot {
+                    options: q,
+                    util: &w.util,
+                    weights: &smp.cap,
+                },
+                &mut w.pce,
+                &mut w.probs,
+            );
+            let pick = if w.probs.len() == 1 { 0 } else { choose(&w.probs) };
+            if let Some(m) = w.queue[pick] {
+                let new = if w.initiators[m] == k {
+                    &w.initiator_positions[m * d..(m + 1) * d]
+                } else {
+                    &w.receiver_positions[m * d..(m + 1) * d]
+                };
+                next[k * d..(k + 1) * d].copy_from_slice(new);
+            }
+        }
+        self.spare = w;
+    }
+
     /// Step 9: the PCE over the distinct positions of this state, every actor voting with its own utilities.
     pub fn state_probabilities(&self) -> StateProbabilities {
         let n = self.smp.n;
@@ -644,20 +917,27 @@ impl<'a> Turn<'a> {
 /// attitude (+1): an actor whose position is likely to win has more to lose from gambling.
 /// If every position is equally probable there is nothing to infer and everyone is risk-neutral.
 pub fn risk_attitudes(range: BigRRange, p: &[f64]) -> Vec<f64> {
+    let mut r = Vec::new();
+    risk_attitudes_into(range, p, &mut r);
+    r
+}
+
+/// [`risk_attitudes`] into a caller's buffer.
+pub fn risk_attitudes_into(range: BigRRange, p: &[f64], out: &mut Vec<f64>) {
+    out.clear();
     let p_max = p.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let p_min = p.iter().cloned().fold(f64::INFINITY, f64::min);
     let spread = p_max - p_min;
     if spread.is_nan() || spread <= 1e-14 * p_max.abs().max(1e-300) {
-        return vec![0.0; p.len()];
+        out.resize(p.len(), 0.0);
+        return;
     }
     // Clamped to the range because rounding can overshoot its ends by an ulp (KTAB asserts -1 ≤ R ≤ 1).
-    p.iter()
-        .map(|&pi| match range {
-            BigRRange::Min => ((pi - p_min) / spread).clamp(0.0, 1.0),
-            BigRRange::Mid => ((3.0 * pi - (p_max + 2.0 * p_min)) / (2.0 * spread)).clamp(-0.5, 1.0),
-            BigRRange::Max => ((2.0 * pi - p_max - p_min) / spread).clamp(-1.0, 1.0),
-        })
-        .collect()
+    out.extend(p.iter().map(|&pi| match range {
+        BigRRange::Min => ((pi - p_min) / spread).clamp(0.0, 1.0),
+        BigRRange::Mid => ((3.0 * pi - (p_max + 2.0 * p_min)) / (2.0 * spread)).clamp(-0.5, 1.0),
+        BigRRange::Max => ((2.0 * pi - p_max - p_min) / spread).clamp(-1.0, 1.0),
+    }));
 }
 
 #[cfg(test)]

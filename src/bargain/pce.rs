@@ -68,18 +68,27 @@ pub struct Ballot<'a> {
 /// Coalition strengths `C(a:b) = floor + Σ_k max(v_k(a:b), 0)`, `options × options` row-major.
 /// The diagonal is not meaningful (every rule votes 0 between an option and itself); the PCE never reads it.
 pub fn coalitions(rule: VotingRule, ballot: &Ballot) -> Vec<f64> {
+    let mut c = Vec::new();
+    coalitions_into(rule, ballot, &mut c);
+    c
+}
+
+/// [`coalitions`] into a caller's buffer (its allocation is reused: the in-trial bargaining runs this thousands of
+/// times per trial).
+pub fn coalitions_into(rule: VotingRule, ballot: &Ballot, c: &mut Vec<f64>) {
     // The proportional rule gets its own copy of the loop: with no per-vote branch on the rule, the inner loop
     // vectorises, and this is one of the model's two O(n³) hot spots.
     match rule {
-        VotingRule::Prop => coalitions_with(ballot, |w, a, b| w * (a - b)),
-        other => coalitions_with(ballot, move |w, a, b| vote(other, w, a, b)),
+        VotingRule::Prop => coalitions_with(ballot, c, |w, a, b| w * (a - b)),
+        other => coalitions_with(ballot, c, move |w, a, b| vote(other, w, a, b)),
     }
 }
 
 #[inline(always)]
-fn coalitions_with(ballot: &Ballot, vote: impl Fn(f64, f64, f64) -> f64) -> Vec<f64> {
+fn coalitions_with(ballot: &Ballot, c: &mut Vec<f64>, vote: impl Fn(f64, f64, f64) -> f64) {
     let m = ballot.options;
-    let mut c = vec![COALITION_FLOOR; m * m];
+    c.clear();
+    c.resize(m * m, COALITION_FLOOR);
     for (k, &w) in ballot.weights.iter().enumerate() {
         let u = &ballot.util[k * m..(k + 1) * m];
         for (a, row) in c.chunks_exact_mut(m).enumerate() {
@@ -90,12 +99,19 @@ fn coalitions_with(ballot: &Ballot, vote: impl Fn(f64, f64, f64) -> f64) -> Vec<
             }
         }
     }
-    c
 }
 
 /// Pairwise victory probabilities `V(a,b)` with `V(a,a) = 1/2`, `options × options` row-major.
 pub fn victory_matrix(model: VictoryProbModel, coalitions: &[f64], m: usize) -> Vec<f64> {
-    let mut v = vec![0.5; m * m];
+    let mut v = Vec::new();
+    victory_matrix_into(model, coalitions, m, &mut v);
+    v
+}
+
+/// [`victory_matrix`] into a caller's buffer.
+pub fn victory_matrix_into(model: VictoryProbModel, coalitions: &[f64], m: usize, v: &mut Vec<f64>) {
+    v.clear();
+    v.resize(m * m, 0.5);
     for a in 0..m {
         for b in 0..m {
             if a != b {
@@ -103,22 +119,54 @@ pub fn victory_matrix(model: VictoryProbModel, coalitions: &[f64], m: usize) -> 
             }
         }
     }
-    v
+}
+
+/// The coalition and victory matrices of a PCE, kept between calls so that a caller running many small elections
+/// (the in-trial bargaining: several per step, dozens of steps per trial) allocates nothing once they have grown.
+#[derive(Debug, Clone, Default)]
+pub struct PceScratch {
+    coalitions: Vec<f64>,
+    victory: Vec<f64>,
+}
+
+impl PceScratch {
+    /// Buffers for elections of up to `options` options that never grow.
+    pub fn with_capacity(options: usize) -> PceScratch {
+        PceScratch {
+            coalitions: Vec::with_capacity(options * options),
+            victory: Vec::with_capacity(options * options),
+        }
+    }
 }
 
 /// The distribution over a ballot's options under the given options (vote rule, victory model, PCE model).
 /// Always sums to 1 (up to rounding) and has one entry per option.
 pub fn pce(opts: &SmpOptions, ballot: &Ballot) -> Vec<f64> {
+    let mut out = Vec::new();
+    pce_into(opts, ballot, &mut PceScratch::default(), &mut out);
+    out
+}
+
+/// [`pce`] into `out`, with the intermediate matrices in `scratch`: the same arithmetic in the same order, so the
+/// result is bit-identical. Allocation-free once the buffers have grown, for the conditional PCE (KTAB's default and
+/// the scenario's); the Markov forms still allocate their iterates.
+pub fn pce_into(opts: &SmpOptions, ballot: &Ballot, scratch: &mut PceScratch, out: &mut Vec<f64>) {
     let m = ballot.options;
+    out.clear();
     if m == 1 {
-        return vec![1.0];
+        out.push(1.0);
+        return;
     }
-    let c = coalitions(opts.voting_rule, ballot);
-    let v = victory_matrix(opts.victory_prob, &c, m);
+    let PceScratch {
+        coalitions: c,
+        victory: v,
+    } = scratch;
+    coalitions_into(opts.voting_rule, ballot, c);
+    victory_matrix_into(opts.victory_prob, c, m, v);
     match opts.pce {
-        PceModel::Conditional => conditional(&v, m),
-        PceModel::MarkovUniform => markov_uniform(&v, m),
-        PceModel::MarkovIncentive => markov_incentive(&c, &v, m),
+        PceModel::Conditional => conditional_into(v, m, out),
+        PceModel::MarkovUniform => out.extend(markov_uniform(v, m)),
+        PceModel::MarkovIncentive => out.extend(markov_incentive(c, v, m)),
     }
 }
 
@@ -130,12 +178,20 @@ pub fn pce(opts: &SmpOptions, ballot: &Ballot) -> Vec<f64> {
 /// the limit of the same formula: a zero factor is an infinitesimal ε, so the options with the fewest certain
 /// defeats share the probability in proportion to the product of their other factors, computed in log space.
 pub fn conditional(v: &[f64], m: usize) -> Vec<f64> {
-    let mut p: Vec<f64> = (0..m).map(|a| v[a * m..(a + 1) * m].iter().product()).collect();
+    let mut p = Vec::new();
+    conditional_into(v, m, &mut p);
+    p
+}
+
+/// [`conditional`] into `p` (allocation-free unless the products underflow).
+pub fn conditional_into(v: &[f64], m: usize, p: &mut Vec<f64>) {
+    p.clear();
+    p.extend((0..m).map(|a| v[a * m..(a + 1) * m].iter().product::<f64>()));
     let total: f64 = p.iter().sum();
     let max = p.iter().cloned().fold(0.0, f64::max);
     if max > 1e-250 && total.is_finite() {
         p.iter_mut().for_each(|x| *x /= total);
-        return p;
+        return;
     }
     // (number of zero factors, sum of the logs of the others) per option.
     let scores: Vec<(usize, f64)> = (0..m)
@@ -152,13 +208,14 @@ pub fn conditional(v: &[f64], m: usize) -> Vec<f64> {
         .filter(|s| s.0 == fewest)
         .map(|s| s.1)
         .fold(f64::NEG_INFINITY, f64::max);
-    let mut p: Vec<f64> = scores
-        .iter()
-        .map(|&(zeros, logs)| if zeros == fewest { (logs - top).exp() } else { 0.0 })
-        .collect();
+    p.clear();
+    p.extend(
+        scores
+            .iter()
+            .map(|&(zeros, logs)| if zeros == fewest { (logs - top).exp() } else { 0.0 }),
+    );
     let total: f64 = p.iter().sum();
     p.iter_mut().for_each(|x| *x /= total);
-    p
 }
 
 const MAX_MARKOV_ITERATIONS: usize = 100_000;

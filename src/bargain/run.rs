@@ -1,7 +1,7 @@
 //! Running the model from the starting state to KTAB's stopping rule, once (deterministic or with a caller's RNG)
 //! or as many independently seeded stochastic trials.
 
-use super::model::{Smp, StateProbabilities};
+use super::model::{SettleWork, Smp, StateProbabilities, Turn};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, RngExt, SeedableRng};
 use rayon::prelude::*;
@@ -112,22 +112,40 @@ impl Smp {
     /// RNG (same draws, same stopping rule, same final positions) without recording the history or the state
     /// probabilities, which a caller that only wants the settled positions would throw away.
     pub fn settle_stochastic(&self, rng: &mut impl Rng) -> (Vec<f64>, usize) {
+        let mut work = SettleWork::default();
+        let steps = self.settle_in(rng, &mut work);
+        (work.next, steps)
+    }
+
+    /// [`Smp::settle_stochastic`] in a caller's buffers: the settled positions are left in
+    /// [`SettleWork::settled`]. The simulation keeps one `SettleWork` per trial state, so a bargaining round
+    /// allocates nothing once its buffers have grown; the draws, arithmetic and stopping rule are the same.
+    pub fn settle_in(&self, rng: &mut impl Rng, work: &mut SettleWork) -> usize {
         let mut choose = |p: &[f64]| draw(rng, p);
-        let mut turn = self.turn(self.initial.clone());
+        let mut positions = std::mem::take(&mut work.positions);
+        positions.clear();
+        positions.extend_from_slice(&self.initial);
+        let mut turn = Turn::new_with(self, positions, std::mem::take(&mut work.spare));
+        let mut next = std::mem::take(&mut work.next);
         let mut first_move = 0.0;
         let mut t = 0;
         loop {
             t += 1;
-            let next = turn.next_positions(&mut choose);
+            turn.next_positions_into(&mut choose, &mut next);
             let moved = movement(turn.positions(), &next, self.d);
             if t == 1 {
                 first_move = moved;
             }
             let ratio = moved / (first_move + STOP_EPSILON);
+            let (positions, spare) = turn.into_parts();
             if (t >= 2 && ratio < self.opts.stop_ratio) || t >= self.opts.max_steps {
-                return (next, t);
+                work.positions = positions;
+                work.spare = spare;
+                work.next = next;
+                return t;
             }
-            turn = self.turn(next);
+            turn = Turn::new_with(self, next, spare);
+            next = positions;
         }
     }
 }

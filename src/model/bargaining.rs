@@ -80,6 +80,57 @@ pub struct RoundInput {
     pub saliences: Vec<f64>,
 }
 
+impl RoundInput {
+    /// Buffers for `n` bargainers on `d` dimensions that never grow.
+    pub fn with_capacity(n: usize, d: usize) -> RoundInput {
+        RoundInput {
+            capabilities: Vec::with_capacity(n),
+            positions: Vec::with_capacity(n * d),
+            saliences: Vec::with_capacity(n * d),
+        }
+    }
+}
+
+/// The working buffers of one trial's bargaining rounds (the round's input, its model, the settlement's
+/// workspace). Their contents are rebuilt at every round, so cloning gives fresh buffers of the same capacity:
+/// a forked trial state (one per policy) bargains without allocating too.
+#[derive(Debug, Default)]
+pub struct RoundBuffers {
+    pub input: RoundInput,
+    pub smp: Option<Smp>,
+    pub settle: crate::bargain::SettleWork,
+    /// (bargainers, dimensions, options) the buffers were sized for; `None` without bargaining.
+    shape: Option<(usize, usize, crate::bargain::SmpOptions)>,
+}
+
+impl RoundBuffers {
+    /// Buffers sized for `def`'s rounds, or empty ones without bargaining.
+    pub fn for_model(def: Option<&BargainingDef>) -> RoundBuffers {
+        match def {
+            Some(b) => RoundBuffers::sized(b.bargainers.len(), b.dimensions.len(), b.options),
+            None => RoundBuffers::default(),
+        }
+    }
+
+    fn sized(n: usize, d: usize, opts: crate::bargain::SmpOptions) -> RoundBuffers {
+        RoundBuffers {
+            input: RoundInput::with_capacity(n, d),
+            smp: Some(Smp::with_capacity(n, d, opts)),
+            settle: crate::bargain::SettleWork::with_capacity(n, d),
+            shape: Some((n, d, opts)),
+        }
+    }
+}
+
+impl Clone for RoundBuffers {
+    fn clone(&self) -> RoundBuffers {
+        match self.shape {
+            Some((n, d, opts)) => RoundBuffers::sized(n, d, opts),
+            None => RoundBuffers::default(),
+        }
+    }
+}
+
 impl BargainingDef {
     pub fn num_dimensions(&self) -> usize {
         self.dimensions.len()
@@ -122,6 +173,17 @@ impl BargainingDef {
             &input.saliences,
             self.options,
         )
+    }
+
+    /// [`BargainingDef::smp`] into an existing model, reusing its buffers (the same model, bit for bit).
+    pub fn refill_smp(&self, input: &RoundInput, smp: &mut Smp) {
+        smp.refill(
+            self.dimensions.len(),
+            &input.capabilities,
+            &input.positions,
+            &input.saliences,
+            self.options,
+        );
     }
 
     /// The value of an output (0–1) given the round's input and the settled positions (`bargainers × dimensions`,

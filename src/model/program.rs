@@ -10,8 +10,9 @@
 pub const MAX_DEPTH: usize = 64;
 
 /// Programs needing at most this many stack slots evaluate on a small array;
-/// deeper ones (rare, hand-nested expressions) use a heap buffer.
-const SMALL_STACK: usize = 12;
+/// deeper ones (rare, hand-nested expressions) use a heap buffer. A power of two, so that
+/// [`Program::run_small`] can mask its stack indices instead of checking them.
+const SMALL_STACK: usize = 16;
 
 /// How many stack slots a balanced op list needs.
 fn stack_need(ops: &[Op]) -> usize {
@@ -173,6 +174,83 @@ pub fn fuse(ops: Vec<Op>) -> Vec<Op> {
 pub struct Program {
     ops: Vec<Op>,
     max_stack: usize,
+    /// How [`Program::eval`] runs it, decided once in [`Program::new`].
+    shape: Shape,
+}
+
+/// The evaluation strategy of a program. Every strategy performs the same floating-point operations in the same
+/// order as the general stack machine, so results are bit-identical; they differ only in interpretation overhead.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    Const(f64),
+    Var(u16),
+    Param(u16),
+    /// `Const(c)` or `PushMul(c, src)` followed only by `AddMul`s: a running sum with no stack (most drift,
+    /// effect and bonus expressions are linear).
+    Linear,
+    /// Checked by [`balanced_within`] to stay within the small stack and end with one value: run without bounds
+    /// checks on the stack.
+    Small,
+    /// Anything else (deep hand-nested expressions, or an op list the checks cannot vouch for): the checked path.
+    General,
+}
+
+/// Whether running `ops` never pops an empty stack, never needs more than `cap` slots, and leaves exactly one
+/// value: what makes [`Program::run_small`]'s unchecked stack accesses sound.
+fn balanced_within(ops: &[Op], cap: usize) -> bool {
+    let mut sp = 0usize;
+    for op in ops {
+        let (pops, pushes) = match op {
+            Op::Const(_)
+            | Op::Var(_)
+            | Op::Param(_)
+            | Op::Lever(_)
+            | Op::LeverIs(..)
+            | Op::EventCount(_)
+            | Op::Chose(..)
+            | Op::Turn
+            | Op::Year
+            | Op::PushMul(..) => (0, 1),
+            Op::Neg | Op::Not | Op::Abs | Op::Exp | Op::Ln | Op::Sqrt | Op::Logistic | Op::AddMul(..) => (1, 1),
+            Op::Clamp | Op::Select => (3, 1),
+            Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::Pow
+            | Op::Lt
+            | Op::Le
+            | Op::Gt
+            | Op::Ge
+            | Op::Eq
+            | Op::Ne
+            | Op::And
+            | Op::Or
+            | Op::Min
+            | Op::Max => (2, 1),
+        };
+        if sp < pops {
+            return false;
+        }
+        sp = sp - pops + pushes;
+        if sp > cap {
+            return false;
+        }
+    }
+    sp == 1
+}
+
+fn shape_of(ops: &[Op]) -> Shape {
+    match ops {
+        [Op::Const(x)] => Shape::Const(*x),
+        [Op::Var(i)] => Shape::Var(*i),
+        [Op::Param(i)] => Shape::Param(*i),
+        [Op::Const(_) | Op::PushMul(..), rest @ ..] if rest.iter().all(|op| matches!(op, Op::AddMul(..))) => {
+            Shape::Linear
+        }
+        _ if balanced_within(ops, SMALL_STACK) => Shape::Small,
+        _ => Shape::General,
+    }
 }
 
 /// Everything an expression may read. Borrowed from the trial's state.
@@ -191,7 +269,8 @@ impl Program {
     /// (every op finds its operands and exactly one value remains).
     pub fn new(ops: Vec<Op>) -> Self {
         let max_stack = stack_need(&ops);
-        Program { ops, max_stack }
+        let shape = shape_of(&ops);
+        Program { ops, max_stack, shape }
     }
 
     pub fn constant(x: f64) -> Self {
@@ -242,13 +321,125 @@ impl Program {
     /// Evaluate. Never panics: the compiler guarantees stack balance and depth.
     #[inline]
     pub fn eval(&self, env: &Env) -> f64 {
-        match self.ops.as_slice() {
-            [Op::Const(x)] => *x,
-            [Op::Var(i)] => env.vars[*i as usize],
-            [Op::Param(i)] => env.params[*i as usize],
-            _ if self.max_stack <= SMALL_STACK => self.run(env, &mut [0.0; SMALL_STACK]),
-            _ => self.run(env, &mut vec![0.0; self.max_stack]),
+        match self.shape {
+            Shape::Const(x) => x,
+            Shape::Var(i) => env.vars[i as usize],
+            Shape::Param(i) => env.params[i as usize],
+            Shape::Linear => self.run_linear(env),
+            Shape::Small => self.run_small(env),
+            Shape::General if self.max_stack <= SMALL_STACK => self.run(env, &mut [0.0; SMALL_STACK]),
+            Shape::General => self.run(env, &mut vec![0.0; self.max_stack]),
         }
+    }
+
+    /// A linear program as a running sum: `first`, then `acc + c × src` per term, exactly the stack machine's
+    /// `PushMul`/`Const` then `AddMul` arithmetic.
+    #[inline]
+    fn run_linear(&self, env: &Env) -> f64 {
+        let (first, rest) = match self.ops.split_first() {
+            Some((Op::Const(x), rest)) => (*x, rest),
+            Some((Op::PushMul(c, src), rest)) => (c * src.load(env), rest),
+            _ => unreachable!("Shape::Linear is only given to linear programs"),
+        };
+        let mut acc = first;
+        for op in rest {
+            if let Op::AddMul(c, src) = *op {
+                acc += c * src.load(env);
+            }
+        }
+        acc
+    }
+
+    /// [`Program::run`] on a small array, with every stack index masked to the array (`& MASK`) so the compiler
+    /// drops the bounds checks — in safe code. [`shape_of`] gives `Shape::Small` only to op lists that
+    /// [`balanced_within`] proved never underflow, never exceed [`SMALL_STACK`] slots and end with one value, so
+    /// the mask never changes an index; the ops and their arithmetic are those of `run`.
+    fn run_small(&self, env: &Env) -> f64 {
+        const MASK: usize = SMALL_STACK - 1;
+        let mut stack = [0.0f64; SMALL_STACK];
+        let mut sp = 0usize;
+        macro_rules! at {
+            ($i:expr) => {
+                stack[($i) & MASK]
+            };
+        }
+        macro_rules! push {
+            ($x:expr) => {{
+                at!(sp) = $x;
+                sp += 1;
+            }};
+        }
+        macro_rules! bin {
+            (|$a:ident, $b:ident| $e:expr) => {{
+                sp = sp.wrapping_sub(1);
+                let $b = at!(sp);
+                let $a = at!(sp.wrapping_sub(1));
+                at!(sp.wrapping_sub(1)) = $e;
+            }};
+        }
+        macro_rules! un {
+            (|$a:ident| $e:expr) => {{
+                let $a = at!(sp.wrapping_sub(1));
+                at!(sp.wrapping_sub(1)) = $e;
+            }};
+        }
+        let b = |c: bool| if c { 1.0 } else { 0.0 };
+        for op in &self.ops {
+            match *op {
+                Op::Const(x) => push!(x),
+                Op::Var(i) => push!(env.vars[i as usize]),
+                Op::Param(i) => push!(env.params[i as usize]),
+                Op::Lever(i) => push!(env.levers[i as usize]),
+                Op::LeverIs(i, o) => push!(b(env.levers[i as usize] == o as f64)),
+                Op::EventCount(i) => push!(env.event_counts[i as usize] as f64),
+                Op::Chose(a, k) => push!(b(env.choices[a as usize] == k as u8)),
+                Op::Turn => push!(env.turn as f64),
+                Op::Year => push!(env.year),
+                Op::Neg => un!(|a| -a),
+                Op::Not => un!(|a| b(a == 0.0)),
+                Op::Abs => un!(|a| a.abs()),
+                Op::Exp => un!(|a| a.min(700.0).exp()),
+                Op::Ln => un!(|a| if a > 0.0 { a.ln() } else { -1e9 }),
+                Op::Sqrt => un!(|a| a.max(0.0).sqrt()),
+                Op::Logistic => un!(|a| 1.0 / (1.0 + (-a).min(700.0).exp())),
+                Op::Add => bin!(|x, y| x + y),
+                Op::Sub => bin!(|x, y| x - y),
+                Op::Mul => bin!(|x, y| x * y),
+                Op::Div => bin!(|x, y| if y == 0.0 { 0.0 } else { x / y }),
+                Op::Pow => bin!(|x, y| {
+                    let r = x.powf(y);
+                    if r.is_finite() { r } else { 0.0 }
+                }),
+                Op::Lt => bin!(|x, y| b(x < y)),
+                Op::Le => bin!(|x, y| b(x <= y)),
+                Op::Gt => bin!(|x, y| b(x > y)),
+                Op::Ge => bin!(|x, y| b(x >= y)),
+                Op::Eq => bin!(|x, y| b(x == y)),
+                Op::Ne => bin!(|x, y| b(x != y)),
+                Op::And => bin!(|x, y| b(x != 0.0 && y != 0.0)),
+                Op::Or => bin!(|x, y| b(x != 0.0 || y != 0.0)),
+                Op::Min => bin!(|x, y| x.min(y)),
+                Op::Max => bin!(|x, y| x.max(y)),
+                Op::Clamp => {
+                    sp = sp.wrapping_sub(2);
+                    let hi = at!(sp + 1);
+                    let lo = at!(sp);
+                    let x = at!(sp.wrapping_sub(1));
+                    at!(sp.wrapping_sub(1)) = x.max(lo).min(hi.max(lo));
+                }
+                Op::PushMul(c, src) => push!(c * src.load(env)),
+                Op::AddMul(c, src) => un!(|a| a + c * src.load(env)),
+                Op::Select => {
+                    sp = sp.wrapping_sub(2);
+                    let e = at!(sp + 1);
+                    let t = at!(sp);
+                    let c = at!(sp.wrapping_sub(1));
+                    at!(sp.wrapping_sub(1)) = if c != 0.0 { t } else { e };
+                }
+            }
+        }
+        debug_assert_eq!(sp, 1);
+        stack[0]
     }
 
     fn run(&self, env: &Env, stack: &mut [f64]) -> f64 {

@@ -84,7 +84,24 @@ struct Scratch {
     z: Vec<f64>,
     new_choices: Vec<u8>,
     new_levers: Vec<f64>,
-    round: super::bargaining::RoundInput,
+    /// The bargaining round's input, model and working buffers, sized when the trial starts and rebuilt in place
+    /// at each scheduled turn (see [`crate::bargain::Smp::refill`], [`crate::bargain::Smp::settle_in`]): a round
+    /// allocates nothing.
+    round: super::bargaining::RoundBuffers,
+}
+
+/// A stage of a turn, for [`Model::run_stage`] (benchmarks).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Every actor's choice (with the event-hazard derivatives it needs).
+    Decision,
+    /// Reversion, drift, levers, actions, noise, clamping.
+    StateUpdate,
+    /// Hazards, draws and consequences.
+    Events,
+    /// One stochastic bargaining round and its outputs.
+    Bargaining,
 }
 
 /// What a recorder sees at the end of each turn.
@@ -343,7 +360,12 @@ impl Model {
                 .collect(),
             latches: vec![false; self.n_rules],
             lambda: Vec::new(),
-            settled: Vec::new(),
+            // Sized for the rounds to come, so that writing the first settlement allocates nothing.
+            settled: Vec::with_capacity(
+                self.bargaining
+                    .as_ref()
+                    .map_or(0, |b| b.bargainers.len() * b.dimensions.len()),
+            ),
             bargaining_rounds: 0,
             bargaining_steps: 0,
             drivers: None,
@@ -361,7 +383,7 @@ impl Model {
                 z: vec![0.0; self.slots.len()],
                 new_choices: vec![0; self.slots.len()],
                 new_levers: Vec::with_capacity(self.levers.len()),
-                round: Default::default(),
+                round: super::bargaining::RoundBuffers::for_model(self.bargaining.as_ref()),
             },
         };
         let lambda: Vec<f64> = {
@@ -401,6 +423,25 @@ impl Model {
         }
         st.turn += 1;
         st.year = self.calendar.year(st.turn);
+    }
+
+    /// Run one stage of a turn on its own, as [`Model::step_with`] runs it, without advancing the turn: a hook for
+    /// the per-stage benchmarks (`benches/stages.rs`), which time each stage on a realistic mid-trial state. Not
+    /// for simulation — stages run out of order or repeated do not make a turn, and consume draws a turn would not.
+    /// [`Stage::Bargaining`] runs a round whether or not one is scheduled at this turn (nothing without bargaining).
+    #[doc(hidden)]
+    pub fn run_stage(&self, st: &mut TrialState, stage: Stage) {
+        let mut ctl = Control::default();
+        match stage {
+            Stage::Decision => self.decide(st, &mut ctl),
+            Stage::StateUpdate => self.move_state(st),
+            Stage::Events => self.draw_events(st, &mut ctl),
+            Stage::Bargaining => {
+                if let Some(b) = &self.bargaining {
+                    self.bargain_round(b, st);
+                }
+            }
+        }
     }
 
     /// Lever values for this turn: for each lever, the last applicable rule
@@ -479,13 +520,26 @@ impl Model {
         if !b.scheduled.get(st.turn as usize).copied().unwrap_or(false) {
             return;
         }
-        let mut input = std::mem::take(&mut st.scratch.round);
+        self.bargain_round(b, st);
+    }
+
+    /// One bargaining round on the current state, its outputs written into it.
+    fn bargain_round(&self, b: &super::bargaining::BargainingDef, st: &mut TrialState) {
+        let mut input = std::mem::take(&mut st.scratch.round.input);
         b.read_input(&st.env(self), &mut input);
-        let smp = b.smp(&input);
+        let round = &mut st.scratch.round;
+        let smp = match round.smp.as_mut() {
+            Some(smp) => {
+                b.refill_smp(&input, smp);
+                smp
+            }
+            None => round.smp.insert(b.smp(&input)),
+        };
         let mut rng = bargaining_rng(st.seed, st.trial, st.turn);
-        let (settled, steps) = smp.settle_stochastic(&mut rng);
+        let steps = smp.settle_in(&mut rng, &mut round.settle);
+        let settled = round.settle.settled();
         for out in &b.outputs {
-            let x = b.output_value(out.value, &input, &settled);
+            let x = b.output_value(out.value, &input, settled);
             let def = &self.vars[out.var as usize];
             if x.is_finite() {
                 let (v, old) = (out.var as usize, st.vars[out.var as usize]);
@@ -497,10 +551,11 @@ impl Model {
                 }
             }
         }
-        st.settled = settled;
+        st.settled.clear();
+        st.settled.extend_from_slice(settled);
         st.bargaining_rounds += 1;
         st.bargaining_steps += steps as u32;
-        st.scratch.round = input;
+        st.scratch.round.input = input;
     }
 
     /// Hazard of event `e` in points (see [`POISSON_FLOOR`]), given `vars`.
