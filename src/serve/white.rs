@@ -152,6 +152,18 @@ fn white_page(app: &App, f: Flash, status: StatusCode) -> Result<Response, Refus
     app.read(|g| Ok(with_headers((status, render(g, app, &f)).into_response())))
 }
 
+/// The answer to a white-cell action: on success a redirect to `to`; on failure the game `g` is released first
+/// (it holds the folder lock the page must take again) and the page is shown with the error.
+fn done_or_error<G>(app: &App, g: G, outcome: anyhow::Result<String>) -> Result<Response, Refused> {
+    match outcome {
+        Ok(to) => Ok(with_headers(Redirect::to(&to).into_response())),
+        Err(e) => {
+            drop(g);
+            white_page(app, Flash::Error(format!("{e:#}")), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+    }
+}
+
 pub async fn page(
     State(app): State<Arc<App>>,
     Path(token): Path<String>,
@@ -231,15 +243,9 @@ pub async fn adjudicate(
             why.push(reasons.get(i).cloned().unwrap_or_default());
         }
         let mut g = app.game()?;
-        match commands::adjudicate(&mut g, &specs, &why, true) {
-            Ok((rec, _, _)) => Ok(with_headers(
-                Redirect::to(&format!("./?done=turn#turn-{}", rec.turn)).into_response(),
-            )),
-            Err(e) => {
-                drop(g);
-                white_page(&app, Flash::Error(format!("{e:#}")), StatusCode::UNPROCESSABLE_ENTITY)
-            }
-        }
+        let outcome = commands::adjudicate(&mut g, &specs, &why, true)
+            .map(|(rec, _, _)| format!("./?done=turn#turn-{}", rec.turn));
+        done_or_error(&app, g, outcome)
     })
     .await
 }
@@ -253,13 +259,8 @@ pub async fn message(
     blocking(move || {
         let (to, text) = message_of(&fields);
         let mut g = app.game()?;
-        match g.send_message(WHITE, &to, &text) {
-            Ok(_) => Ok(with_headers(Redirect::to("./?done=message").into_response())),
-            Err(e) => {
-                drop(g);
-                white_page(&app, Flash::Error(format!("{e:#}")), StatusCode::UNPROCESSABLE_ENTITY)
-            }
-        }
+        let outcome = g.send_message(WHITE, &to, &text).map(|_| "./?done=message".to_string());
+        done_or_error(&app, g, outcome)
     })
     .await
 }
@@ -326,13 +327,8 @@ pub async fn make_report(State(app): State<Arc<App>>, Path(token): Path<String>)
     auth(&app, &token)?;
     blocking(move || {
         let g = app.game()?;
-        match commands::report(&g, None, REVIEW_CONTINUATIONS, REVIEW_SAMPLES) {
-            Ok(_) => Ok(with_headers(Redirect::to("report").into_response())),
-            Err(e) => {
-                drop(g);
-                white_page(&app, Flash::Error(format!("{e:#}")), StatusCode::UNPROCESSABLE_ENTITY)
-            }
-        }
+        let outcome = commands::report(&g, None, REVIEW_CONTINUATIONS, REVIEW_SAMPLES).map(|_| "report".to_string());
+        done_or_error(&app, g, outcome)
     })
     .await
 }
