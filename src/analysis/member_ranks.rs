@@ -21,7 +21,6 @@ pub const MIN_TRIALS: u64 = 2;
 pub struct MemberRankAcc {
     np: usize,
     members: usize,
-    seed: u64,
     /// `sums[(m * np) + p]`: sum of policy p's scores over the trials that drew member m.
     sums: Vec<f64>,
     counts: Vec<u64>,
@@ -53,12 +52,11 @@ pub struct MemberRanks {
 
 impl MemberRankAcc {
     /// `None` without an ensemble: there is nothing to tally.
-    pub fn new(model: &Model, np: usize, seed: u64) -> Option<Self> {
+    pub fn new(model: &Model, np: usize) -> Option<Self> {
         let members = model.ensemble.as_ref().map_or(0, |m| m.len());
         (members > 1).then(|| MemberRankAcc {
             np,
             members,
-            seed,
             sums: vec![0.0; members * np],
             counts: vec![0; members],
             group_sums: vec![0.0; members * np],
@@ -66,10 +64,9 @@ impl MemberRankAcc {
         })
     }
 
-    /// Add one trial's scores (one per slot, higher is better).
-    pub fn push(&mut self, model: &Model, trial: u64, scores: &[f64]) {
+    /// Add one trial's scores (one per slot, higher is better); `m` is the member the trial drew.
+    pub fn push(&mut self, m: usize, trial: u64, scores: &[f64]) {
         let np = self.np;
-        let m = model.member_index(self.seed, trial).unwrap_or(0);
         let g = (trial % self.members as u64) as usize;
         for (p, &x) in scores.iter().enumerate().take(np) {
             self.sums[m * np + p] += x;
@@ -175,7 +172,6 @@ mod tests {
         MemberRankAcc {
             np,
             members,
-            seed: 1,
             sums: vec![0.0; members * np],
             counts: vec![0; members],
             group_sums: vec![0.0; members * np],
@@ -226,7 +222,7 @@ mod tests {
         let mut whole = acc(2, 2);
         let (mut first, mut second) = (acc(2, 2), acc(2, 2));
         let scores = [[1.0, 2.0], [0.5, 0.1], [3.0, 1.0], [0.2, 0.3]];
-        // `push` needs a model for the member index; emulate it with fixed members here.
+        // The same folding as `push`, with members fixed by hand.
         let member = [0usize, 1, 1, 0];
         for (t, s) in scores.iter().enumerate() {
             for a in [&mut whole, if t < 2 { &mut first } else { &mut second }] {

@@ -50,7 +50,7 @@ impl RankAcc {
             counts: vec![0; nw * np * np],
             seed,
             scratch: Vec::new(),
-            members: super::member_ranks::MemberRankAcc::new(model, np, seed),
+            members: super::member_ranks::MemberRankAcc::new(model, np),
         }
     }
 
@@ -58,7 +58,11 @@ impl RankAcc {
     pub fn push(&mut self, model: &Model, trial: u64, scores: &[f64]) {
         let np = self.np;
         // The trial's views: its ensemble member's (fixed) when an ensemble is attached, else its own draw.
-        self.scratch = worlds::draw(&model.member(self.seed, trial).worlds, self.seed, trial);
+        let member = model.member_index(self.seed, trial);
+        let views_of = member
+            .and_then(|i| model.ensemble.as_ref().map(|ms| &ms[i]))
+            .unwrap_or(model);
+        self.scratch = worlds::draw(&views_of.worlds, self.seed, trial);
         let w = self.combos.iter().position(|c| *c == self.scratch).unwrap_or(0);
         let all = self.combos.len();
         for p in 0..np {
@@ -67,7 +71,7 @@ impl RankAcc {
             self.counts[(all * np + p) * np + rank] += 1;
         }
         if let Some(m) = self.members.as_mut() {
-            m.push(model, trial, scores);
+            m.push(member.unwrap_or(0), trial, scores);
         }
     }
 
