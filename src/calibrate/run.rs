@@ -7,10 +7,9 @@ use super::file::EnsembleFile;
 use super::job::{CalibrateSpec, identity, regenerate};
 use super::points::Calibration;
 use super::report::summary_md;
-use crate::experiment::batch;
 use crate::experiment::checkpoint::Meta;
 use crate::experiment::merge::{MergeText, ShardDir, Shardable, merged_cost};
-use crate::experiment::rows_run::{RowsRun, Streamed};
+use crate::experiment::rows_run::RowsRun;
 use crate::experiment::samplers::DesignKind;
 use crate::experiment::session::ResumeMode;
 use crate::experiment::shard::{ShardSpec, shard_chunks};
@@ -91,38 +90,18 @@ pub fn run(loaded: &Loaded, cal: &Calibration, spec: &CalibrateSpec, job: &Calib
         threads,
     );
     let mut run = RowsRun::open(job.resume, &job.out_dir, fresh, "points.csv", &cal.header(), t, &info)?;
-    let bar = batch::progress_bar((points.end - points.start) * t, !job.quiet);
-    if let Some(b) = &bar {
-        b.set_position(run.trials_done());
-        b.reset_eta();
-    }
-    let failed: std::sync::Mutex<Option<anyhow::Error>> = std::sync::Mutex::new(None);
-    let stopped = batch::for_each_ordered(
-        run.next()..points.end,
+    run.drive(
         threads,
-        t,
-        bar.as_ref(),
-        |i| match cal.point(i) {
+        job.quiet,
+        |i, failed| match cal.point(i) {
             Ok(p) => (cal.row(i, &p), ()),
             Err(e) => {
-                if let Ok(mut f) = failed.lock() {
-                    f.get_or_insert(e);
-                }
+                failed.keep(e);
                 (String::new(), ())
             }
         },
-        Streamed {
-            run: &mut run,
-            fold: |_: ()| {},
-        },
+        |()| {},
     )?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    if let Some(e) = failed.into_inner().ok().flatten() {
-        return Err(e.context("a design point's model"));
-    }
-    run.settle(stopped)?;
     let secs = run.session.meta.elapsed_seconds;
     if let Some(s) = job.shard {
         let tr = run.trials();

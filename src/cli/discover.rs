@@ -2,10 +2,9 @@
 //! experiments where a condition holds, PRIM's box and a CART tree as rules — written by
 //! [`crate::experiment::discover::analysis`]), then what the terminal shows.
 
-use super::explore::{self, CommonArgs};
+use super::explore::{CommonArgs, FactorArgs};
 use crate::experiment::discover::{self, DiscoverJob, DiscoverMethod, DiscoverOptions};
 use crate::experiment::samplers::DesignKind;
-use crate::model::coefficients::FactorMode;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -60,29 +59,17 @@ pub struct DiscoverArgs {
     /// CART: cross-validation folds for cost-complexity pruning (0: keep the grown tree) [default: 10].
     #[arg(long, value_name = "K", allow_negative_numbers = true, value_parser = super::numbers::zero_or_more::<usize>)]
     pub folds: Option<usize>,
-    /// What to vary: the declared uncertainties, coefficient groups, or single coefficients
-    /// (docs/register.md); the boxes are then stated in those factors.
-    #[arg(long, value_enum, default_value = "uncertainties")]
-    pub factors: FactorMode,
-    /// With --factors groups|coefficients: only ids matching PATTERN (substring, `*` wildcard, comma-separated).
-    #[arg(long, value_name = "PATTERN")]
-    pub coefficients: Option<String>,
     #[command(flatten)]
-    pub ensemble: super::ensemble::EnsembleArgs,
+    pub factors: FactorArgs,
     #[command(flatten)]
     pub common: CommonArgs,
 }
 
 pub fn execute(args: &DiscoverArgs) -> Result<()> {
     let threads = args.common.threads()?;
-    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "discover", args.common.quiet)?;
-    explore::attach_ensemble(
-        &args.ensemble,
-        &mut loaded,
-        args.factors,
-        args.scenario.as_deref(),
-        args.common.quiet,
-    )?;
+    let loaded = args
+        .factors
+        .load(args.scenario.as_deref(), "discover", args.common.quiet)?;
     let job = DiscoverJob {
         options: DiscoverOptions {
             policy: args.policy.clone(),
@@ -101,8 +88,8 @@ pub fn execute(args: &DiscoverArgs) -> Result<()> {
             depth: args.depth,
             min_leaf: args.min_leaf,
             folds: args.folds,
-            factors: args.factors,
-            coefficients: args.coefficients.clone(),
+            factors: args.factors.factors,
+            coefficients: args.factors.coefficients.clone(),
             seed: args.common.seed,
             charts: !args.common.no_charts,
             quiet: args.common.quiet,

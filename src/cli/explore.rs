@@ -4,6 +4,7 @@
 //! `report::csv` and `report::manifest::ManifestInfo`.
 
 use crate::model::Model;
+use crate::model::coefficients::FactorMode;
 use crate::scenario::Loaded;
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -40,29 +41,43 @@ impl CommonArgs {
     }
 }
 
-/// Attach the calibrated ensemble to a design over the uncertainties (`sweep`, `sensitivity`, `discover`): each
-/// trial then draws one member from (seed, trial), as in `run`, so the design's results integrate over what the
-/// 2021–2023 record cannot pin down. A design over coefficients varies the very numbers a member fixes, so it
-/// runs the register's values: `--ensemble FILE` with it is refused rather than silently ignored.
-pub fn attach_ensemble(
-    ens: &super::ensemble::EnsembleArgs,
-    loaded: &mut Loaded,
-    factors: crate::model::coefficients::FactorMode,
-    scenario: Option<&Path>,
-    quiet: bool,
-) -> Result<()> {
-    use crate::model::coefficients::FactorMode;
-    if factors != FactorMode::Uncertainties {
-        if let Some(f) = &ens.ensemble {
+/// What an exploration design varies (`sweep`, `sensitivity`, `discover`), and the ensemble its trials draw
+/// from when it varies the uncertainties.
+#[derive(Debug, clap::Args)]
+pub struct FactorArgs {
+    /// What the design varies: the declared uncertainties, coefficient groups (one factor per item of the
+    /// register), or every coefficient on its own (docs/register.md).
+    #[arg(long, value_enum, default_value = "uncertainties")]
+    pub factors: FactorMode,
+    /// With --factors groups|coefficients: only ids matching PATTERN (substring, `*` wildcard; several
+    /// patterns separated by commas).
+    #[arg(long, value_name = "PATTERN")]
+    pub coefficients: Option<String>,
+    #[command(flatten)]
+    pub ensemble: super::ensemble::EnsembleArgs,
+}
+
+impl FactorArgs {
+    /// Load the scenario for `command` (through `which_scenario`, with its terminal lines) and attach the
+    /// calibrated ensemble to a design over the uncertainties: each trial then draws one member from (seed,
+    /// trial), as in `run`, so the design's results integrate over what the 2021–2023 record cannot pin down.
+    /// A design over coefficients varies the very numbers a member fixes, so it runs the register's values:
+    /// `--ensemble FILE` with it is refused rather than silently ignored.
+    pub fn load(&self, scenario: Option<&Path>, command: &str, quiet: bool) -> Result<Loaded> {
+        if self.factors != FactorMode::Uncertainties
+            && let Some(f) = &self.ensemble.ensemble
+        {
             bail!(
                 "--ensemble {}: a design over coefficients (--factors {}) varies the coefficients an ensemble \
                  member fixes; drop --ensemble, or use --factors uncertainties to sample the ensemble",
                 f.display(),
-                factors.name()
+                self.factors.name()
             );
         }
-        return Ok(());
+        let mut loaded = super::which_scenario::load(scenario, command, quiet)?;
+        if self.factors == FactorMode::Uncertainties {
+            self.ensemble.attach(&mut loaded, scenario, quiet)?;
+        }
+        Ok(loaded)
     }
-    ens.attach(loaded, scenario, quiet)?;
-    Ok(())
 }

@@ -2,11 +2,10 @@
 //! screening over the uncertainties or coefficients; rows, checkpoints, shards) and
 //! [`crate::experiment::sensitivity::outputs`] (indices, report, tornado charts), then what the terminal shows.
 
-use super::explore::{self, CommonArgs};
+use super::explore::{CommonArgs, FactorArgs};
 use super::resume::{ResumeArgs, install_stop_handler};
 use crate::experiment::sensitivity::{self, Method, SensitivityJob, SensitivityOptions, Setup, unit_name};
 use crate::experiment::shard::ShardSpec;
-use crate::model::coefficients::FactorMode;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -34,16 +33,8 @@ pub struct SensitivityArgs {
     /// Morris: grid levels (even).
     #[arg(long, default_value_t = 4, allow_negative_numbers = true, value_parser = super::numbers::count::<u32>)]
     pub levels: u32,
-    /// What to vary: the declared uncertainties, coefficient groups (one factor per item of the
-    /// register), or every coefficient on its own (docs/register.md).
-    #[arg(long, value_enum, default_value = "uncertainties")]
-    pub factors: FactorMode,
-    /// With --factors groups|coefficients: only ids matching PATTERN (substring, `*` wildcard; several
-    /// patterns separated by commas).
-    #[arg(long, value_name = "PATTERN")]
-    pub coefficients: Option<String>,
     #[command(flatten)]
-    pub ensemble: super::ensemble::EnsembleArgs,
+    pub factors: FactorArgs,
     #[command(flatten)]
     pub common: CommonArgs,
     /// Compute only share K of N (whole Saltelli base points or Morris trajectories, contiguous) into --out;
@@ -56,14 +47,9 @@ pub struct SensitivityArgs {
 
 pub fn execute(args: &SensitivityArgs) -> Result<()> {
     let threads = args.common.threads()?;
-    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "sensitivity", args.common.quiet)?;
-    explore::attach_ensemble(
-        &args.ensemble,
-        &mut loaded,
-        args.factors,
-        args.scenario.as_deref(),
-        args.common.quiet,
-    )?;
+    let loaded = args
+        .factors
+        .load(args.scenario.as_deref(), "sensitivity", args.common.quiet)?;
     let job = SensitivityJob {
         options: SensitivityOptions {
             policy: args.policy.clone(),
@@ -73,8 +59,8 @@ pub fn execute(args: &SensitivityArgs) -> Result<()> {
             outcomes: args.outcomes.clone(),
             bootstrap: args.bootstrap,
             levels: args.levels,
-            factors: args.factors,
-            coefficients: args.coefficients.clone(),
+            factors: args.factors.factors,
+            coefficients: args.factors.coefficients.clone(),
             seed: args.common.seed,
             charts: !args.common.no_charts,
             quiet: args.common.quiet,

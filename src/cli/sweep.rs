@@ -2,12 +2,11 @@
 //! design of the uncertainties; rows, checkpoints, shards) and [`crate::experiment::sweep::outputs`] (summary, charts),
 //! then what the terminal shows.
 
-use super::explore::{self, CommonArgs};
+use super::explore::{CommonArgs, FactorArgs};
 use super::resume::{ResumeArgs, install_stop_handler};
 use crate::experiment::samplers::DesignKind;
 use crate::experiment::shard::ShardSpec;
 use crate::experiment::sweep::{Sweep, SweepJob, SweepOptions};
-use crate::model::coefficients::FactorMode;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -33,15 +32,8 @@ pub struct SweepArgs {
     /// Outcomes for the summary and charts (repeatable). Default: every Maximize/Minimize outcome.
     #[arg(long = "outcome", value_name = "ID")]
     pub outcomes: Vec<String>,
-    /// What the design varies: the declared uncertainties, coefficient groups, or single coefficients
-    /// (docs/register.md).
-    #[arg(long, value_enum, default_value = "uncertainties")]
-    pub factors: FactorMode,
-    /// With --factors groups|coefficients: only ids matching PATTERN (substring, `*` wildcard, comma-separated).
-    #[arg(long, value_name = "PATTERN")]
-    pub coefficients: Option<String>,
     #[command(flatten)]
-    pub ensemble: super::ensemble::EnsembleArgs,
+    pub factors: FactorArgs,
     #[command(flatten)]
     pub common: CommonArgs,
     /// Compute only share K of N (whole design points, contiguous) into --out; combine the shares with
@@ -54,14 +46,9 @@ pub struct SweepArgs {
 
 pub fn execute(args: &SweepArgs) -> Result<()> {
     let threads = args.common.threads()?;
-    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "sweep", args.common.quiet)?;
-    explore::attach_ensemble(
-        &args.ensemble,
-        &mut loaded,
-        args.factors,
-        args.scenario.as_deref(),
-        args.common.quiet,
-    )?;
+    let loaded = args
+        .factors
+        .load(args.scenario.as_deref(), "sweep", args.common.quiet)?;
     let job = SweepJob {
         options: SweepOptions {
             policy: args.policy.clone(),
@@ -70,8 +57,8 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
             samples: args.samples,
             replications: args.replications,
             outcomes: args.outcomes.clone(),
-            factors: args.factors,
-            coefficients: args.coefficients.clone(),
+            factors: args.factors.factors,
+            coefficients: args.factors.coefficients.clone(),
             seed: args.common.seed,
             charts: !args.common.no_charts,
             quiet: args.common.quiet,
@@ -89,7 +76,7 @@ pub fn execute(args: &SweepArgs) -> Result<()> {
             "greatgame: sweep over {} factor(s) ({}): {n_points} points x {reps} replication(s) x {n_combos} lever \
              combination(s) = {total} trials",
             sweep.names.len(),
-            args.factors.name()
+            args.factors.factors.name()
         );
     }
     install_stop_handler();

@@ -5,7 +5,7 @@
 //! shard saves only its identity and span as JSON ([`EXPLORE_SHARD_STATE`]) for `merge` to recompute the same
 //! summaries from the concatenated rows.
 
-use super::batch::UnitSink;
+use super::batch::{self, UnitSink};
 use super::checkpoint::Meta;
 use super::merge::EXPLORE_SHARD_STATE;
 use super::partial::PartialFile;
@@ -16,6 +16,30 @@ use crate::report::manifest::{ManifestInfo, ShardInfo};
 use anyhow::{Context, Result};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The first error of a parallel evaluation whose failing units carry on with a placeholder (a design point
+/// whose varied scenario does not compile gets NaN outcomes): the run keeps its rows in order, and the error
+/// is reported once it has finished, with the context of what failed.
+#[derive(Default)]
+pub struct FirstError(Mutex<Option<anyhow::Error>>);
+
+impl FirstError {
+    /// Keep `e` unless an earlier error is kept already.
+    pub fn keep(&self, e: anyhow::Error) {
+        if let Ok(mut first) = self.0.lock() {
+            first.get_or_insert(e);
+        }
+    }
+
+    /// The kept error, if any, under `context`.
+    pub fn check(self, context: &'static str) -> Result<()> {
+        match self.0.into_inner().ok().flatten() {
+            Some(e) => Err(e.context(context)),
+            None => Ok(()),
+        }
+    }
+}
 
 /// An exploration command in progress (`sweep`, `sensitivity`): its session
 /// (locked staging folder, progress, checkpoints) and its rows file. The rows
@@ -128,12 +152,46 @@ impl RowsRun {
 
     /// After the evaluator returns: if it was stopped, the error that says how
     /// to resume; otherwise the last checkpoint (every unit done).
-    pub fn settle(&mut self, stopped: Option<u64>) -> Result<()> {
+    fn settle(&mut self, stopped: Option<u64>) -> Result<()> {
         if stopped.is_some() {
             let progress = format!("{} of {} trials", self.trials_done(), self.trials_total());
             return Err(self.session.interrupted(&progress).into());
         }
         self.save(self.session.meta.span.end)
+    }
+
+    /// Evaluate the units from the checkpoint to the end of the span with `eval` (each unit's rows as text and
+    /// what `fold` takes) on `threads` workers, streaming rows in unit order, with a progress bar unless
+    /// `quiet`; then the last checkpoint. A unit whose model fails hands its error to the [`FirstError`] and
+    /// a placeholder on; the first such error ends the run after the loop, under "a design point's model". A
+    /// stop asked for by a signal returns `session::Interrupted`.
+    pub fn drive<T, E, F>(&mut self, threads: usize, quiet: bool, eval: E, fold: F) -> Result<()>
+    where
+        T: Send,
+        E: Fn(u64, &FirstError) -> (String, T) + Sync,
+        F: FnMut(T),
+    {
+        let bar = batch::progress_bar(self.trials_total(), !quiet);
+        if let Some(b) = &bar {
+            b.set_position(self.trials_done());
+            b.reset_eta();
+        }
+        let failed = FirstError::default();
+        let units = self.next()..self.session.meta.span.end;
+        let per_unit = self.trials_per_unit;
+        let stopped = batch::for_each_ordered(
+            units,
+            threads,
+            per_unit,
+            bar.as_ref(),
+            |u| eval(u, &failed),
+            Streamed { run: self, fold },
+        )?;
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        failed.check("a design point's model")?;
+        self.settle(stopped)
     }
 
     /// Close the rows file under its final name; returns the session and the rows' path.
@@ -183,11 +241,11 @@ impl RowsRun {
     }
 }
 
-/// The sink of an exploration command: each unit's rows (text) go to the rows
+/// The sink of [`RowsRun::drive`]: each unit's rows (text) go to the rows
 /// file, the rest to `fold`; checkpoints at batch boundaries.
-pub struct Streamed<'a, F> {
-    pub run: &'a mut RowsRun,
-    pub fold: F,
+struct Streamed<'a, F> {
+    run: &'a mut RowsRun,
+    fold: F,
 }
 
 impl<X, F: FnMut(X)> UnitSink<(String, X)> for Streamed<'_, F> {

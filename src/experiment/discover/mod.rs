@@ -12,6 +12,7 @@ use self::analysis::{Discovery, cart_section, prim_section};
 use crate::analysis::prim::PrimOptions;
 use crate::experiment::batch::{self, push_num};
 use crate::experiment::check_trials;
+use crate::experiment::rows_run::FirstError;
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
 use crate::experiment::select::{one_policy, outcome_index};
 use crate::model::Model;
@@ -284,7 +285,7 @@ pub fn run(loaded: &Loaded, job: &DiscoverJob, announce: impl FnOnce(String)) ->
     let mut cols: Vec<Vec<f64>> = (0..d).map(|_| Vec::with_capacity(n as usize)).collect();
     let mut y: Vec<bool> = Vec::with_capacity(n as usize);
     let started = Instant::now();
-    let failed: std::sync::Mutex<Option<anyhow::Error>> = std::sync::Mutex::new(None);
+    let failed = FirstError::default();
     let bar = batch::progress_bar(total, !opts.quiet);
     batch::for_each_ordered(
         0..n,
@@ -312,9 +313,7 @@ pub fn run(loaded: &Loaded, job: &DiscoverJob, announce: impl FnOnce(String)) ->
                     match sp.model_at(&unit) {
                         Ok(m) => batch::simulate_mean_drawn(&m, seed, i * reps, reps, policy),
                         Err(e) => {
-                            if let Ok(mut f) = failed.lock() {
-                                f.get_or_insert(e);
-                            }
+                            failed.keep(e);
                             vec![f64::NAN; model.outcomes.len()]
                         }
                     }
@@ -342,9 +341,7 @@ pub fn run(loaded: &Loaded, job: &DiscoverJob, announce: impl FnOnce(String)) ->
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    if let Some(e) = failed.into_inner().ok().flatten() {
-        return Err(e.context("a design point's model"));
-    }
+    failed.check("a design point's model")?;
     csv.finish()?;
     let secs = started.elapsed().as_secs_f64();
     let cases = y.iter().filter(|&&c| c).count();

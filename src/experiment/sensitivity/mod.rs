@@ -18,7 +18,7 @@ use crate::experiment::batch::{self, push_num};
 use crate::experiment::check_trials;
 use crate::experiment::checkpoint::{Identity, Meta};
 use crate::experiment::merge::{MergeText, ShardDir, Shardable, merged_cost};
-use crate::experiment::rows_run::{RowsRun, Streamed};
+use crate::experiment::rows_run::RowsRun;
 use crate::experiment::samplers::{MorrisDesign, SaltelliDesign, SaltelliRow, to_params};
 use crate::experiment::select::{one_policy, select_outcomes};
 use crate::experiment::session::ResumeMode;
@@ -384,9 +384,7 @@ pub fn run(loaded: &Loaded, job: &SensitivityJob, setup: &Setup) -> Result<Sensi
         },
         outcome_header(model)
     );
-    let failed: std::sync::Mutex<Option<anyhow::Error>> = std::sync::Mutex::new(None);
     let per_unit = rows_per_unit * reps;
-    let trials_here = (span.end - span.start) * per_unit;
     let fresh = Meta::new(
         identity(loaded, job, total, model.policies[policy].id.clone())?,
         loaded,
@@ -402,17 +400,10 @@ pub fn run(loaded: &Loaded, job: &SensitivityJob, setup: &Setup) -> Result<Sensi
     };
     let mut run = RowsRun::open(job.resume, &job.out_dir, fresh, "runs.csv", &header, per_unit, &info)?;
     let mut folds = Folds::new(setup);
-    let bar = batch::progress_bar(trials_here, !opts.quiet);
-    if let Some(b) = &bar {
-        b.set_position(run.trials_done());
-        b.reset_eta();
-    }
-    let stopped = batch::for_each_ordered(
-        run.next()..span.end,
+    run.drive(
         threads,
-        per_unit,
-        bar.as_ref(),
-        |j| {
+        opts.quiet,
+        |j, failed| {
             let mut unit = vec![0.0; d];
             let mut params = vec![0.0; d];
             let mut scratch = vec![0.0; 2 * d];
@@ -464,9 +455,7 @@ pub fn run(loaded: &Loaded, job: &SensitivityJob, setup: &Setup) -> Result<Sensi
                             batch::simulate_mean_drawn(&m, seed, j * reps, reps, policy)
                         }
                         Err(e) => {
-                            if let Ok(mut f) = failed.lock() {
-                                f.get_or_insert(e);
-                            }
+                            failed.keep(e);
                             params.copy_from_slice(u);
                             vec![f64::NAN; model.outcomes.len()]
                         }
@@ -484,18 +473,8 @@ pub fn run(loaded: &Loaded, job: &SensitivityJob, setup: &Setup) -> Result<Sensi
             }
             (text, (ys, moves))
         },
-        Streamed {
-            run: &mut run,
-            fold: |(ys, moves): (Vec<Vec<f64>>, Vec<(usize, f64)>)| folds.push(setup, &ys, &moves),
-        },
+        |(ys, moves): (Vec<Vec<f64>>, Vec<(usize, f64)>)| folds.push(setup, &ys, &moves),
     )?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    if let Some(e) = failed.into_inner().ok().flatten() {
-        return Err(e.context("a design point's model"));
-    }
-    run.settle(stopped)?;
     let secs = run.session.meta.elapsed_seconds;
     if let Some(spec) = job.shard {
         let t = run.trials();

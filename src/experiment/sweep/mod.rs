@@ -19,7 +19,7 @@ use crate::experiment::check_trials;
 use crate::experiment::checkpoint::{Identity, Meta};
 use crate::experiment::levers::LeverGrid;
 use crate::experiment::merge::{MergeText, ShardDir, Shardable, merged_cost};
-use crate::experiment::rows_run::{RowsRun, Streamed};
+use crate::experiment::rows_run::RowsRun;
 use crate::experiment::samplers::{DesignKind, UnitDesign, to_params};
 use crate::experiment::select::{one_policy, select_outcomes};
 use crate::experiment::session::ResumeMode;
@@ -297,7 +297,6 @@ impl<'a> Sweep<'a> {
             ..
         } = *setup;
         let d = names.len();
-        let failed: std::sync::Mutex<Option<anyhow::Error>> = std::sync::Mutex::new(None);
         let design = UnitDesign::new(opts.design, n_points, d, opts.seed)?;
         let points = match job.shard {
             Some(spec) => {
@@ -344,17 +343,10 @@ impl<'a> Sweep<'a> {
         )?;
         // Per combination, per selected outcome: moments and a quantile sketch.
         let mut stats = setup.empty_stats();
-        let bar = batch::progress_bar((units.end - units.start) * n_combos, !opts.quiet);
-        if let Some(b) = &bar {
-            b.set_position(run.trials_done());
-            b.reset_eta();
-        }
-        let stopped = batch::for_each_ordered(
-            run.next()..units.end,
+        run.drive(
             threads,
-            n_combos,
-            bar.as_ref(),
-            |u| {
+            opts.quiet,
+            |u, failed| {
                 let (i, r) = (u / reps, u % reps);
                 let mut unit = vec![0.0; d];
                 design.point(i, &mut unit);
@@ -379,9 +371,7 @@ impl<'a> Sweep<'a> {
                                 batch::simulate(&m, seed, u, None, policies).1
                             }
                             Err(e) => {
-                                if let Ok(mut f) = failed.lock() {
-                                    f.get_or_insert(e);
-                                }
+                                failed.keep(e);
                                 vec![vec![f64::NAN; model.outcomes.len()]; policies.len()]
                             }
                         }
@@ -405,22 +395,12 @@ impl<'a> Sweep<'a> {
                 }
                 (text, outs)
             },
-            Streamed {
-                run: &mut run,
-                fold: |outs: Vec<Vec<f64>>| {
-                    for (c, values) in outs.iter().enumerate() {
-                        setup.push(&mut stats, c, values);
-                    }
-                },
+            |outs: Vec<Vec<f64>>| {
+                for (c, values) in outs.iter().enumerate() {
+                    setup.push(&mut stats, c, values);
+                }
             },
         )?;
-        if let Some(b) = bar {
-            b.finish_and_clear();
-        }
-        if let Some(e) = failed.into_inner().ok().flatten() {
-            return Err(e.context("a design point's model"));
-        }
-        run.settle(stopped)?;
         let secs = run.session.meta.elapsed_seconds;
         if let Some(spec) = job.shard {
             let t = run.trials();
