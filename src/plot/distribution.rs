@@ -13,9 +13,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
-    self, AXIS_DESC_PX, CategoryLabels, Figure, Frame, GRID, INK, LABEL_PX, SMALL_PX, darker, draw_frame,
-    draw_label_with_halo, draw_note, finite_range, finite_sorted, fmt_num, fmt_tick, mix, pad_range, plottable,
-    policy_colour, quantile, skipped_note, text_style,
+    self, AXIS_DESC_PX, CategoryLabels, Figure, Frame, GRID, INK, LABEL_PX, SMALL_PX, darker, draw_label_with_halo,
+    draw_note, finite_range, finite_sorted, fmt_num, fmt_tick, mix, pad_range, plottable, policy_colour, quantile,
+    skipped_note, text_style,
 };
 use super::{ChartContext, EventChart, OutcomeChart, PolicySample, ensure_fonts};
 
@@ -517,31 +517,33 @@ impl<'a> DistributionFigure<'a> {
 }
 
 impl Figure for DistributionFigure<'_> {
-    fn svg_title(&self) -> String {
-        self.title.clone()
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        let frame = Frame {
+    fn frame(&self) -> Frame {
+        Frame {
             title: self.title.clone(),
             direction: Some(render::direction_line(&self.direction)),
             key: Some(self.key()),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
         let Some(layout) = &self.layout else {
             let what = if self.stats.is_empty() {
                 "No policies to show."
             } else {
                 "No data: no finite values for any policy."
             };
-            draw_note(&plot, what)?;
+            draw_note(plot, what)?;
             return Ok(());
         };
         let (ylo, yhi) = self.yrange(layout);
@@ -560,7 +562,7 @@ impl Figure for DistributionFigure<'_> {
             y_fmt: &y_fmt,
             top_margin: MARGIN_TOP,
         };
-        let mut chart = category_chart(root, &plot, &axes)?;
+        let mut chart = category_chart(root, plot, &axes)?;
         let (lo, hi) = layout.shown;
         let clamp = |v: f64| v.clamp(lo, hi);
 
@@ -775,20 +777,13 @@ fn fmt_prob(p: f64) -> String {
 }
 
 impl Figure for EventFigure<'_, '_> {
-    fn svg_title(&self) -> String {
-        self.chart.title.to_string()
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
+    fn frame(&self) -> Frame {
         let c = self.chart;
-        let frame = Frame {
+        Frame {
             title: c.title.to_string(),
             direction: Some(render::direction_line(c.direction)),
             key: Some({
@@ -801,10 +796,20 @@ impl Figure for EventFigure<'_, '_> {
                 }
                 key
             }),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.chart;
         if c.bars.is_empty() {
-            draw_note(&plot, "No policies to show.")?;
+            draw_note(plot, "No policies to show.")?;
             return Ok(());
         }
         let top = probability_top(&c.bars);
@@ -828,7 +833,7 @@ impl Figure for EventFigure<'_, '_> {
             // Extra room: values are printed above the bars and intervals.
             top_margin: MARGIN_TOP + 26,
         };
-        let mut chart = category_chart(root, &plot, &axes)?;
+        let mut chart = category_chart(root, plot, &axes)?;
 
         for (i, b) in c.bars.iter().enumerate() {
             let x = i as f64;

@@ -13,8 +13,8 @@ use plotters::prelude::*;
 
 use super::distribution::{DistributionLayout, distribution_layout};
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, SMALL_PX, draw_dashed, draw_frame, draw_note,
-    finite_sorted, fmt_tick, limit_lines, pad_range, policy_colour, policy_dash, skipped_note, text_style, wrap_text,
+    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, SMALL_PX, draw_dashed, draw_note, finite_sorted,
+    fmt_tick, limit_lines, pad_range, policy_colour, policy_dash, skipped_note, text_style, wrap_text,
 };
 use super::{ChartContext, OutcomeChart, PolicySample, ensure_fonts};
 
@@ -259,31 +259,33 @@ impl<'a> EcdfFigure<'a> {
 }
 
 impl Figure for EcdfFigure<'_> {
-    fn svg_title(&self) -> String {
-        self.title.clone()
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        let frame = Frame {
+    fn frame(&self) -> Frame {
+        Frame {
             title: self.title.clone(),
             direction: Some(render::direction_line(&self.direction)),
             key: Some(self.key()),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
         let Some(layout) = &self.layout else {
             let what = if self.curves.is_empty() {
                 "No policies to show."
             } else {
                 "No data: no finite values for any policy."
             };
-            draw_note(&plot, what)?;
+            draw_note(plot, what)?;
             return Ok(());
         };
         let (lo, hi) = layout.shown;

@@ -12,8 +12,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, SMALL_PX, darker, draw_frame, draw_label_with_halo, draw_note,
-    ellipsize, finite_range, fmt_tick, limit_lines, mix, pad_range, plottable, policy_colour, text_style, wrap_text,
+    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, SMALL_PX, darker, draw_label_with_halo, draw_note, ellipsize,
+    finite_range, fmt_tick, limit_lines, mix, pad_range, plottable, policy_colour, text_style, wrap_text,
 };
 use super::{ChartContext, FanChart, ensure_fonts};
 
@@ -200,18 +200,11 @@ impl Figure for FanFigure<'_> {
         fan_canvas_size(self.panels.len())
     }
 
-    fn svg_title(&self) -> String {
-        self.title.clone()
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
+    fn frame(&self) -> Frame {
         let mut key =
             String::from("Light band: 90% of trials (5th to 95th percentile).  Dark band: middle 50%.  Line: median.");
         if self.decision.is_some() {
@@ -220,19 +213,28 @@ impl Figure for FanFigure<'_> {
         if !self.observed.is_empty() {
             key.push_str("  Black diamonds: observed (calibration record).");
         }
-        let frame = Frame {
+        Frame {
             title: self.title.clone(),
             direction: None,
             key: Some(key),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
         let (Some((xlo, xhi)), Some((ylo, yhi))) = (self.xrange, self.yrange) else {
             let what = if self.panels.is_empty() {
                 "No policies to show."
             } else {
                 "No data: no finite values for any policy."
             };
-            draw_note(&plot, what)?;
+            draw_note(plot, what)?;
             return Ok(());
         };
         // A little padding so markers at the first and last turn are not cut.

@@ -15,8 +15,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, SMALL_PX, draw_frame, draw_note, ellipsize,
-    finite_range, fmt_tick, pad_range, text_style,
+    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, SMALL_PX, draw_note, ellipsize, finite_range,
+    fmt_tick, pad_range, text_style,
 };
 use super::scorecard::{BETTER, WORSE};
 use super::{ChartContext, ensure_fonts};
@@ -84,20 +84,13 @@ impl Figure for ForestFigure<'_> {
         (1200, (260 + ROW_H * self.f.rows.len().max(3) as i32 + 60) as u32)
     }
 
-    fn svg_title(&self) -> String {
-        self.f.title.clone()
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
+    fn frame(&self) -> Frame {
         let f = self.f;
-        let frame = Frame {
+        Frame {
             title: f.title.clone(),
             direction: Some(f.subtitle.clone()),
             key: Some(format!(
@@ -105,10 +98,20 @@ impl Figure for ForestFigure<'_> {
                  includes 0. Package: {}.",
                 f.source
             )),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let f = self.f;
         if f.rows.is_empty() {
-            draw_note(&plot, "No difference distinguishable from noise.")?;
+            draw_note(plot, "No difference distinguishable from noise.")?;
             return Ok(());
         }
         let n = f.rows.len();
@@ -116,7 +119,7 @@ impl Figure for ForestFigure<'_> {
         let (lo, hi) = range.unwrap_or((-1.0, 1.0));
         let (xlo, xhi) = pad_range(lo, hi, 0.06);
         let x_fmt = |v: &f64| fmt_tick(*v);
-        let mut chart = ChartBuilder::on(&plot)
+        let mut chart = ChartBuilder::on(plot)
             .margin_left(LABEL_W as i32)
             .margin_right(VALUE_W as i32)
             .margin_top(8)

@@ -8,8 +8,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, PALETTE, SMALL_PX, draw_frame, draw_note, fmt_tick,
-    mix, text_style,
+    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, PALETTE, SMALL_PX, draw_note, fmt_tick, mix,
+    text_style,
 };
 use super::{ChartContext, ensure_fonts};
 
@@ -33,20 +33,13 @@ struct TrajectoryFigure<'a> {
 }
 
 impl Figure for TrajectoryFigure<'_> {
-    fn svg_title(&self) -> String {
-        format!("PRIM peeling trajectory: {}", self.c.condition)
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
+    fn frame(&self) -> Frame {
         let c = self.c;
-        let frame = Frame {
+        Frame {
             title: format!("Where does \"{}\" happen? PRIM peeling trajectory", c.condition),
             direction: None,
             key: Some(
@@ -54,14 +47,28 @@ impl Figure for TrajectoryFigure<'_> {
                  experiments that are cases. Colour: number of uncertainties restricted. Ringed: the chosen box."
                     .into(),
             ),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn svg_title(&self) -> String {
+        format!("PRIM peeling trajectory: {}", self.c.condition)
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        _root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.c;
         if c.points.is_empty() {
-            draw_note(&plot, "No boxes.")?;
+            draw_note(plot, "No boxes.")?;
             return Ok(());
         }
         let fmt = |v: &f64| fmt_tick(*v);
-        let mut chart = ChartBuilder::on(&plot)
+        let mut chart = ChartBuilder::on(plot)
             .margin_left(16)
             .margin_right(40)
             .margin_top(14)
@@ -153,20 +160,13 @@ impl Figure for BoxFigure<'_> {
         (1200, (330 + 60 * self.c.limits.len() as u32).max(500))
     }
 
-    fn svg_title(&self) -> String {
-        format!("PRIM box {} for {}", self.c.index, self.c.condition)
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
+    fn frame(&self) -> Frame {
         let c = self.c;
-        let frame = Frame {
+        Frame {
             title: format!("Box {} for \"{}\"", c.index, c.condition),
             direction: Some(format!(
                 "coverage {:.0}%, density {:.0}%, mass {:.0}% of experiments",
@@ -179,18 +179,32 @@ impl Figure for BoxFigure<'_> {
                  does not restrict are not shown."
                     .into(),
             ),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn svg_title(&self) -> String {
+        format!("PRIM box {} for {}", self.c.index, self.c.condition)
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        _root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.c;
         if c.limits.is_empty() {
             draw_note(
-                &plot,
+                plot,
                 "The box restricts no uncertainty: the condition is spread over the whole space.",
             )?;
             return Ok(());
         }
         let n = c.limits.len();
         let names: Vec<String> = c.limits.iter().map(|l| l.name.clone()).collect();
-        let mut chart = share_rows(&plot, names, -0.02..1.02, 300, "position within the explored range")?;
+        let mut chart = share_rows(plot, names, -0.02..1.02, 300, "position within the explored range")?;
         let label = text_style(SMALL_PX, FontStyle::Normal, INK);
         for (k, l) in c.limits.iter().enumerate() {
             let y = (n - 1 - k) as f64;
@@ -261,20 +275,13 @@ impl Figure for StabilityFigure<'_> {
         (1200, (330 + 56 * self.c.rows.len() as u32).max(500))
     }
 
-    fn svg_title(&self) -> String {
-        format!("PRIM box stability under resampling: {}", self.c.condition)
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
+    fn frame(&self) -> Frame {
         let c = self.c;
-        let frame = Frame {
+        Frame {
             title: format!("How often is each uncertainty in the box? \"{}\"", c.condition),
             direction: Some(format!(
                 "PRIM rerun on {} random subsamples of {} experiments",
@@ -286,10 +293,24 @@ impl Figure for StabilityFigure<'_> {
                  simplified box. Dashed: 50%."
                     .into(),
             ),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn svg_title(&self) -> String {
+        format!("PRIM box stability under resampling: {}", self.c.condition)
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        _root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.c;
         if c.rows.is_empty() {
-            draw_note(&plot, "No resampled box restricts any uncertainty.")?;
+            draw_note(plot, "No resampled box restricts any uncertainty.")?;
             return Ok(());
         }
         let n = c.rows.len();
@@ -305,7 +326,7 @@ impl Figure for StabilityFigure<'_> {
                 format!("{}{mark}", r.name)
             })
             .collect();
-        let mut chart = share_rows(&plot, names, 0.0..1.02, 320, "share of resamples")?;
+        let mut chart = share_rows(plot, names, 0.0..1.02, 320, "share of resamples")?;
         chart.draw_series(DashedLineSeries::new(
             [(0.5, -0.6), (0.5, n as f64 - 0.4)],
             6,

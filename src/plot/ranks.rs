@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{self, Figure, Frame, GRID, INK, LABEL_PX, SMALL_PX, draw_frame, mix, text_style};
+use super::render::{self, Figure, Frame, GRID, INK, LABEL_PX, SMALL_PX, mix, text_style};
 use super::{ChartContext, ensure_fonts};
 
 /// One panel: a world and each policy's rank shares (index 0 = rank 1).
@@ -51,15 +51,27 @@ impl Figure for RankFigure<'_> {
         (1200, (300 + rows).max(500) as u32)
     }
 
-    fn svg_title(&self) -> String {
-        "How robust is the ranking?".into()
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
+    fn frame(&self) -> Frame {
+        Frame {
+            title: "How robust is the ranking?".into(),
+            direction: Some("darker = better rank; a longer dark part = more often ranked first".into()),
+            key: Some(
+                "Each bar: share of trials in which the policy ranked 1st, 2nd, … on the per-trial overall score (the \
+                 score behind mean regret). Panels: each combination of contested views, and all trials pooled."
+                    .into(),
+            ),
+        }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        _root: &DrawingArea<DB, Shift>,
+        area: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {
@@ -69,16 +81,6 @@ impl Figure for RankFigure<'_> {
             .flat_map(|p| p.bars.iter().map(|b| b.1.len()))
             .max()
             .unwrap_or(1);
-        let frame = Frame {
-            title: "How robust is the ranking?".into(),
-            direction: Some("darker = better rank; a longer dark part = more often ranked first".into()),
-            key: Some(
-                "Each bar: share of trials in which the policy ranked 1st, 2nd, … on the per-trial overall score (the \
-                 score behind mean regret). Panels: each combination of contested views, and all trials pooled."
-                    .into(),
-            ),
-        };
-        let area = draw_frame(root, self.ctx, &frame)?;
         let (w, _) = area.dim_in_pixel();
         let label_style = text_style(LABEL_PX, FontStyle::Normal, INK);
         let head_style = text_style(LABEL_PX, FontStyle::Bold, INK);
@@ -87,7 +89,7 @@ impl Figure for RankFigure<'_> {
             .panels
             .iter()
             .flat_map(|p| p.bars.iter())
-            .map(|(name, _)| render::text_width(&area, name, &label_style).unwrap_or(0) as i32)
+            .map(|(name, _)| render::text_width(area, name, &label_style).unwrap_or(0) as i32)
             .max()
             .unwrap_or(100)
             .min(360);
@@ -100,16 +102,16 @@ impl Figure for RankFigure<'_> {
             area.draw(&Rectangle::new([(lx, 4), (lx + 18, 20)], rank_colour(k, n).filled()))?;
             let t = format!("rank {}", k + 1);
             area.draw_text(&t, &small, (lx + 22, 4))?;
-            lx += 40 + render::text_width(&area, &t, &small)? as i32;
+            lx += 40 + render::text_width(area, &t, &small)? as i32;
         }
         let mut y = 34;
         for p in self.panels {
             let head = format!("{} — {} trials", p.world, crate::numfmt::fixed(p.trials as f64, 0));
-            let head = render::ellipsize(&area, &head, &head_style, (x1 - render::PAGE_MARGIN) as u32)?;
+            let head = render::ellipsize(area, &head, &head_style, (x1 - render::PAGE_MARGIN) as u32)?;
             area.draw_text(&head, &head_style, (render::PAGE_MARGIN, y + 4))?;
             y += PANEL_HEAD;
             for (name, shares) in &p.bars {
-                let name = render::ellipsize(&area, name, &label_style, label_w as u32)?;
+                let name = render::ellipsize(area, name, &label_style, label_w as u32)?;
                 area.draw_text(&name, &label_style, (render::PAGE_MARGIN, y + 2))?;
                 let mut acc = 0.0;
                 for (k, s) in shares.iter().enumerate() {

@@ -222,31 +222,55 @@ pub fn text_style(size: f64, style: FontStyle, colour: RGBColor) -> TextStyle<'s
 ///
 /// One implementation serves both PNG and SVG output (see
 /// [`write_png_and_svg`]). Implementations should do their expensive work
-/// (sorting, KDE) when they are constructed, not in `draw`, because `draw` runs
+/// (sorting, KDE) when they are constructed, not in `draw_plot`, because it runs
 /// once per output format.
+///
+/// Every chart names its [`ChartContext`] and its [`Frame`]: the frame (title,
+/// scenario and run, the caveat that results are conditional scenarios) is drawn
+/// by [`Figure::draw`] for every figure alike, so no chart can leave it out.
 pub trait Figure {
     /// Canvas size in pixels.
     fn size(&self) -> (u32, u32) {
         CHART_SIZE
     }
 
+    /// The scenario and run this chart shows (subtitle, caveat footer, SVG `<desc>`).
+    fn context(&self) -> &ChartContext;
+
+    /// The title, direction line and key drawn around the plot.
+    fn frame(&self) -> Frame;
+
     /// Title embedded in the SVG's `<title>` element (for screen readers and
-    /// search).
+    /// search): the frame's title unless a chart says otherwise.
     fn svg_title(&self) -> String {
-        String::new()
+        self.frame().title
     }
 
-    /// Description embedded in the SVG's `<desc>` element. Our charts put the
-    /// scenario, the run and the full caveat here, so the caveat is machine
-    /// readable even when the visible footer had to be wrapped.
+    /// Description embedded in the SVG's `<desc>` element: the scenario, the
+    /// run and the full caveat, so the caveat is machine readable even when the
+    /// visible footer had to be wrapped.
     fn svg_desc(&self) -> String {
-        String::new()
+        svg_description(self.context())
     }
 
-    /// Draw the whole chart on `root` (which covers the canvas).
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    /// Draw the chart itself: `plot` is the area the frame leaves, `root` the whole canvas (for labels
+    /// placed in canvas coordinates).
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static;
+
+    /// Draw the whole chart on `root` (which covers the canvas): the frame, then the plot.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let plot = draw_frame(root, self.context(), &self.frame())?;
+        self.draw_plot(root, &plot)
+    }
 }
 
 /// Render `fig` into PNG bytes.

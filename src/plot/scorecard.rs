@@ -18,7 +18,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
-    self, Figure, Frame, GRID, INK, MUTED, PALETTE, SMALL_PX, draw_frame, ellipsize, measure_text, mix, text_style,
+    self, Figure, Frame, GRID, INK, MUTED, PALETTE, SMALL_PX, ellipsize, measure_text, mix, text_style,
 };
 use super::{ChartContext, ensure_fonts};
 use crate::numfmt::{self, DiffText};
@@ -240,20 +240,13 @@ impl Figure for ScorecardFigure<'_> {
         (w as u32, h as u32)
     }
 
-    fn svg_title(&self) -> String {
-        self.s.title.clone()
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
+    fn frame(&self) -> Frame {
         let s = self.s;
-        let frame = Frame {
+        Frame {
             title: s.title.clone(),
             direction: Some(format!(
                 "Each cell: mean paired difference from {} (policy − baseline), 95% interval in brackets; \
@@ -265,8 +258,18 @@ impl Figure for ScorecardFigure<'_> {
                  of the outcome). Grey: interval includes 0. Bold: also significant after Holm's correction. \
                  White: information only."
             )),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        _root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let s = self.s;
         let x0 = render::PAGE_MARGIN;
         let np = s.policies.len().max(1) as i32;
         let (label_w, col_w) = (self.label_w as i32, self.col_w as i32);
@@ -286,7 +289,7 @@ impl Figure for ScorecardFigure<'_> {
                 plot.draw_text(line, &label_style, (x0, ly))?;
                 ly += LABEL_LINE;
             }
-            let note = ellipsize(&plot, &row.note, &note_style, (label_w - 8) as u32)?;
+            let note = ellipsize(plot, &row.note, &note_style, (label_w - 8) as u32)?;
             plot.draw_text(&note, &note_style, (x0, ly))?;
             let cy = y + (lay.height - 38) / 2;
             for (j, (c, t)) in row.cells.iter().zip(&lay.cells).enumerate() {

@@ -12,8 +12,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, SMALL_PX, draw_frame, draw_note, fmt_num,
-    fmt_tick, mix, pad_range, text_style,
+    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, SMALL_PX, draw_note, fmt_num, fmt_tick, mix,
+    pad_range, text_style,
 };
 use super::{ChartContext, ensure_fonts};
 
@@ -65,18 +65,11 @@ fn category_formatter(cats: &[String]) -> impl Fn(&f64) -> String + '_ {
 }
 
 impl Figure for BandFigure<'_, '_> {
-    fn svg_title(&self) -> String {
-        format!("{} by {}", self.c.title, self.c.lever)
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
+    fn frame(&self) -> Frame {
         let c = self.c;
         let key = if c.is_event {
             "Line: share of experiments in which the event occurs, at each lever value.".to_string()
@@ -88,12 +81,22 @@ impl Figure for BandFigure<'_, '_> {
         } else {
             format!("{key} {}", c.note)
         };
-        let frame = Frame {
+        Frame {
             title: format!("{} by {}", c.title, c.lever),
             direction: Some(render::direction_line(c.direction)),
             key: Some(key),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        _root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.c;
         let vals = c.points.iter().flat_map(|p| {
             let mut v = vec![p.mean];
             if !c.is_event {
@@ -102,14 +105,14 @@ impl Figure for BandFigure<'_, '_> {
             v
         });
         let Some((lo, hi)) = render::finite_range(vals) else {
-            draw_note(&plot, "No data: no finite outcome values.")?;
+            draw_note(plot, "No data: no finite outcome values.")?;
             return Ok(());
         };
         let (ylo, yhi) = pad_range(lo, hi, 0.06);
         let k = c.categories.len().max(1);
         let fmt_x = category_formatter(&c.categories);
         let fmt_y = |v: &f64| fmt_tick(*v);
-        let mut chart = ChartBuilder::on(&plot)
+        let mut chart = ChartBuilder::on(plot)
             .margin_left(16)
             .margin_right(30)
             .margin_top(14)
@@ -186,36 +189,39 @@ struct HeatmapFigure<'a, 'b> {
 }
 
 impl Figure for HeatmapFigure<'_, '_> {
-    fn svg_title(&self) -> String {
-        format!("{} by {} and {}", self.c.title, self.c.x_lever, self.c.y_lever)
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
+    fn frame(&self) -> Frame {
         let c = self.c;
-        let frame = Frame {
+        Frame {
             title: format!("{} by {} and {}", c.title, c.x_lever, c.y_lever),
             direction: Some(render::direction_line(c.direction)),
             key: Some(format!(
                 "Each cell: mean over experiments ({}); darker = higher.",
                 if c.unit.trim().is_empty() { "value" } else { c.unit }
             )),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        _root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.c;
         let Some((lo, hi)) = render::finite_range(c.means.iter().flatten().copied()) else {
-            draw_note(&plot, "No data: no finite outcome values.")?;
+            draw_note(plot, "No data: no finite outcome values.")?;
             return Ok(());
         };
         let (nx, ny) = (c.x_categories.len().max(1), c.y_categories.len().max(1));
         let fmt_x = category_formatter(&c.x_categories);
         let fmt_y = category_formatter(&c.y_categories);
-        let mut chart = ChartBuilder::on(&plot)
+        let mut chart = ChartBuilder::on(plot)
             .margin_left(16)
             .margin_right(30)
             .margin_top(14)

@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, draw_frame, draw_note, fmt_tick, mix, text_style,
+    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, draw_note, fmt_tick, mix, text_style,
 };
 use super::{ChartContext, ensure_fonts};
 
@@ -54,25 +54,28 @@ impl Figure for TornadoFigure<'_, '_> {
         (1200, (260 + 34 * self.c.bars.len() as u32).max(500))
     }
 
-    fn svg_title(&self) -> String {
-        self.c.title.clone()
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
 
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
+    fn frame(&self) -> Frame {
+        let c = self.c;
+        Frame {
+            title: c.title.clone(),
+            direction: None,
+            key: Some(c.key.clone()),
+        }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        _root: &DrawingArea<DB, Shift>,
+        framed: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {
         let c = self.c;
-        let frame = Frame {
-            title: c.title.clone(),
-            direction: None,
-            key: Some(c.key.clone()),
-        };
-        let framed = draw_frame(root, self.ctx, &frame)?;
         // A legend row above the plot, so it can never hide a bar.
         let (legend, plot) = framed.split_vertically(36);
         let vals = c.bars.iter().flat_map(|b| {

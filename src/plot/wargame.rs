@@ -9,8 +9,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
-    self, Figure, Frame, GRID, INK, MUTED, PALETTE, SMALL_PX, darker, draw_frame, draw_note, ellipsize, fmt_num,
-    fmt_tick, mix, pad_range, text_style, text_width,
+    self, Figure, Frame, GRID, INK, MUTED, PALETTE, SMALL_PX, darker, draw_note, ellipsize, fmt_num, fmt_tick, mix,
+    pad_range, text_style, text_width,
 };
 use super::{ChartContext, ensure_fonts};
 
@@ -41,17 +41,12 @@ impl Figure for DiceChart<'_> {
     fn size(&self) -> (u32, u32) {
         (1400, 300 + 34 * self.dice.len().max(1) as u32)
     }
-    fn svg_title(&self) -> String {
-        self.title.clone()
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        let frame = Frame {
+
+    fn frame(&self) -> Frame {
+        Frame {
             title: self.title.clone(),
             direction: None,
             key: Some(
@@ -60,13 +55,22 @@ impl Figure for DiceChart<'_> {
                  the solid, outlined segment is what came up."
                     .into(),
             ),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        _root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
         if self.dice.is_empty() {
-            draw_note(&plot, "No dice this turn.")?;
+            draw_note(plot, "No dice this turn.")?;
             return Ok(());
         }
-        let plot = draw_dice_legend(&plot)?;
+        let plot = draw_dice_legend(plot)?;
         let (w, h) = plot.dim_in_pixel();
         let label_w = 430i32;
         let note_w = 190i32;
@@ -187,17 +191,12 @@ impl Figure for PlayedFan<'_> {
         let rows = self.panels.len().div_ceil(3).max(1) as u32;
         (1400, 260 + 300 * rows)
     }
-    fn svg_title(&self) -> String {
-        self.title.clone()
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        let frame = Frame {
+
+    fn frame(&self) -> Frame {
+        Frame {
             title: self.title.clone(),
             direction: None,
             key: Some(
@@ -205,10 +204,19 @@ impl Figure for PlayedFan<'_> {
                  thin line: median). Black line with dots: the game as played."
                     .into(),
             ),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        _root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
         if self.panels.is_empty() || self.times.len() < 2 {
-            draw_note(&plot, "Not enough turns to draw.")?;
+            draw_note(plot, "Not enough turns to draw.")?;
             return Ok(());
         }
         let cols = 3usize.min(self.panels.len());
@@ -303,17 +311,12 @@ impl Figure for LuckChart<'_> {
         let rows = self.panels.len().div_ceil(3).max(1) as u32;
         (1400, 280 + 280 * rows)
     }
-    fn svg_title(&self) -> String {
-        self.title.clone()
+    fn context(&self) -> &ChartContext {
+        self.ctx
     }
-    fn svg_desc(&self) -> String {
-        render::svg_description(self.ctx)
-    }
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        let frame = Frame {
+
+    fn frame(&self) -> Frame {
+        Frame {
             title: self.title.clone(),
             direction: None,
             key: Some(
@@ -322,10 +325,19 @@ impl Figure for LuckChart<'_> {
                  grey = white-cell overrides."
                     .into(),
             ),
-        };
-        let plot = draw_frame(root, self.ctx, &frame)?;
+        }
+    }
+
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        _root: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
         if self.panels.is_empty() {
-            draw_note(&plot, "No outcomes to show.")?;
+            draw_note(plot, "No outcomes to show.")?;
             return Ok(());
         }
         let cols = 3usize.min(self.panels.len());
