@@ -190,8 +190,8 @@ fn the_turn_clock_survives_a_restart() {
     // The command line reads and replays the game with its clock record.
     let (ok, out, err) = wargame(&game, Some(&key), &["replay"]);
     assert!(ok && out.contains("replay OK"), "{err}");
-    let (ok, _, err) = wargame(&game, None, &["status"]);
-    assert!(ok, "{err}");
+    let (ok, status, err) = wargame(&game, None, &["status"]);
+    assert!(ok && status.contains("Orders due: 20"), "{err}{status}");
 
     // The next turn starts without a deadline, also after a restart.
     assert_eq!(post(&a, &format!("{}adjudicate", srv.white()), &[]).0, 303);

@@ -226,6 +226,14 @@ impl App {
         })
     }
 
+    /// Whether `token` is any team's or the white cell's (false while there is no game): for pages open to
+    /// everyone in the game.
+    pub fn knows_token(&self, token: &str) -> bool {
+        self.ready.get().is_some_and(|r| {
+            r.tokens.is_white(token) | r.teams.iter().fold(false, |ok, t| ok | r.tokens.is_team(t, token))
+        })
+    }
+
     /// Record that the folder now holds a game (made from the set-up page) with `teams` and seed `seed`.
     pub fn become_ready(&self, seed: u64, teams: &[String]) -> &Ready {
         let _ = self.ready.set(Ready {

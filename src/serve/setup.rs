@@ -141,19 +141,20 @@ impl Asked {
 }
 
 fn form(offer: &Offer, asked: Option<&Asked>, error: Option<&str>) -> Markup {
-    let room = |start: u32| offer.periods.len() as u32 - start;
+    let room = |start: u32| (offer.periods.len() as u32).saturating_sub(start).max(1);
     let turns = asked
         .and_then(|a| a.turns.clone())
         .unwrap_or_else(|| DEFAULT_TURNS.min(room(offer.decision)).to_string());
     let seed = asked.and_then(|a| a.seed.clone()).unwrap_or_else(|| "1".into());
     let start = asked
         .and_then(|a| a.start.clone())
-        .unwrap_or_else(|| offer.periods[offer.decision as usize].clone());
+        .or_else(|| offer.periods.get(offer.decision as usize).cloned())
+        .unwrap_or_default();
     let checked = |id: &str| asked.is_some_and(|a| a.teams.iter().any(|t| t == id));
     let ensemble = asked.is_none_or(|a| !a.no_ensemble);
     html! {
         h1 { "White cell — make the game" }
-        p { "Scenario: " strong { (offer.title) } " — " code { (offer.origin) } " (sha256 " (&offer.sha256[..12]) "…)" }
+        p { "Scenario: " strong { (offer.title) } " — " code { (offer.origin) } " (sha256 " (offer.sha256.get(..12).unwrap_or(&offer.sha256)) "…)" }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form method="post" action="./" {
             fieldset {
