@@ -23,12 +23,13 @@ fn passphrases(page: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn serve_output(game: &Path, key: &Path) -> (bool, String) {
+fn serve_output(game: &Path, key: &Path, extra: &[&str]) -> (bool, String) {
     let o = Command::new(bin())
         .args(["serve", "--bind", "127.0.0.1:0", "--game"])
         .arg(game)
         .arg("--key")
         .arg(key)
+        .args(extra)
         .env_remove("GREATGAME_WHITECELL_KEY")
         .output()
         .unwrap();
@@ -175,7 +176,7 @@ fn serve_refuses_what_wargame_new_refuses_and_never_overwrites_a_key() {
 
     // A key file inside the (shared) game folder.
     let game = root.path().join("g1");
-    let (ok, err) = serve_output(&game, &game.join("white.key"));
+    let (ok, err) = serve_output(&game, &game.join("white.key"), &[]);
     assert!(!ok && err.contains("inside the game folder"), "{err}");
     assert!(!game.exists());
 
@@ -184,7 +185,7 @@ fn serve_refuses_what_wargame_new_refuses_and_never_overwrites_a_key() {
     std::fs::create_dir(&busy).unwrap();
     std::fs::write(busy.join("todo.txt"), "mine").unwrap();
     let key = root.path().join("busy.key");
-    let (ok, err) = serve_output(&busy, &key);
+    let (ok, err) = serve_output(&busy, &key, &[]);
     assert!(!ok && err.contains("is not empty"), "{err}");
     assert_eq!(std::fs::read_to_string(busy.join("todo.txt")).unwrap(), "mine");
     assert_eq!(std::fs::read_dir(&busy).unwrap().count(), 1);
@@ -215,7 +216,18 @@ fn serve_refuses_what_wargame_new_refuses_and_never_overwrites_a_key() {
     // A key file that is not a key.
     let bad = root.path().join("bad.key");
     std::fs::write(&bad, "not a key").unwrap();
-    let (ok, err) = serve_output(&root.path().join("g2"), &bad);
+    let (ok, err) = serve_output(&root.path().join("g2"), &bad, &[]);
     assert!(!ok && err.contains("is not a white-cell key file"), "{err}");
     assert_eq!(std::fs::read_to_string(&bad).unwrap(), "not a key");
+
+    // A scenario that cannot be read: refused before a key is made for the game.
+    let key = root.path().join("g3.key");
+    let missing = root.path().join("missing.ron");
+    let (ok, err) = serve_output(
+        &root.path().join("g3"),
+        &key,
+        &["--scenario", missing.to_str().unwrap()],
+    );
+    assert!(!ok && err.contains("missing.ron"), "{err}");
+    assert!(!key.exists());
 }

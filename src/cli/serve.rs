@@ -30,6 +30,15 @@ pub fn execute(args: &ServeArgs) -> Result<()> {
         // The same refusal as every white-cell command.
         return creds.white_key("`serve`").map(drop);
     };
+    // A folder without a game: the set-up page makes it on this scenario (announced as every command does;
+    // checked before a key file is made for it).
+    let offer = if args.game.join(crate::wargame::log::LOG_FILE).exists() {
+        None
+    } else {
+        let o = crate::serve::setup::Offer::new(&args.game, args.scenario.as_deref())?;
+        super::which_scenario::announce(args.scenario.as_deref(), &o.origin, &o.sha256, "serve", false);
+        Some(o)
+    };
     let (key, made) = crate::serve::setup::key_for(&args.game, &key_file)?;
     if made {
         println!(
@@ -43,5 +52,6 @@ pub fn execute(args: &ServeArgs) -> Result<()> {
         key,
         key_file,
         scenario: args.scenario.clone(),
+        offer,
     })
 }

@@ -51,6 +51,8 @@ pub struct ServeOptions {
     pub key_file: PathBuf,
     /// The scenario of a game made from the browser (default: the built-in one).
     pub scenario: Option<PathBuf>,
+    /// The set-up page's offer, if the caller prepared it (to announce the scenario); made here otherwise.
+    pub offer: Option<setup::Offer>,
 }
 
 /// The turn clock: when the current turn opened, and the white cell's deadline if it set one. The deadline is
@@ -186,7 +188,7 @@ pub async fn blocking<T: Send + 'static>(
 
 impl App {
     /// The server for `opts`: the game's tokens if the folder holds a game, else the set-up page's offer.
-    pub fn new(opts: &ServeOptions) -> Result<App> {
+    pub fn new(opts: &mut ServeOptions) -> Result<App> {
         let dir = &opts.game;
         let ready = OnceLock::new();
         let mut offer = None;
@@ -200,7 +202,10 @@ impl App {
             });
             turn = desk.current_turn();
         } else {
-            offer = Some(setup::Offer::new(dir, opts.scenario.as_deref())?);
+            offer = Some(match opts.offer.take() {
+                Some(o) => o,
+                None => setup::Offer::new(dir, opts.scenario.as_deref())?,
+            });
         }
         Ok(App {
             dir: dir.to_path_buf(),
@@ -402,8 +407,8 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 /// Serve until Ctrl-C: print one URL per team and the white cell's (or the set-up page's), then answer requests.
-pub fn run(opts: ServeOptions) -> Result<()> {
-    let app = Arc::new(App::new(&opts)?);
+pub fn run(mut opts: ServeOptions) -> Result<()> {
+    let app = Arc::new(App::new(&mut opts)?);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -223,15 +223,13 @@ pub async fn create_game(
         let offer = app.offer.as_ref().ok_or_else(|| Refused::not_found("the set-up page"))?;
         let asked = Asked::of(&fields);
         let refuse = |e: String| Ok(form_page(offer, Some(&asked), Some(&e), StatusCode::UNPROCESSABLE_ENTITY));
-        let turns = match asked.turns.as_deref().map(crate::cli::numbers::count::<u32>) {
-            Some(Ok(n)) => n,
-            Some(Err(e)) => return refuse(format!("Number of turns: {e}")),
-            None => return refuse("Number of turns: give one".into()),
+        let turns = match asked.turns.as_deref().map(str::parse::<u32>) {
+            Some(Ok(n)) if n > 0 => n,
+            _ => return refuse("Number of turns: a whole number, 1 or more".into()),
         };
-        let seed = match asked.seed.as_deref().map(crate::cli::numbers::seed) {
+        let seed = match asked.seed.as_deref().map(str::parse::<u64>) {
             Some(Ok(s)) => s,
-            Some(Err(e)) => return refuse(format!("Seed: {e}")),
-            None => return refuse("Seed: give one".into()),
+            _ => return refuse(format!("Seed: a whole number from 0 to {}", u64::MAX)),
         };
         if asked.teams.is_empty() {
             return refuse("Teams: tick at least one actor to be played by a team".into());
