@@ -231,3 +231,45 @@ fn a_two_team_game_in_the_browser_to_the_after_action_review() {
     let (ok, out, err) = wargame(&game, Some(&key), &["replay"]);
     assert!(ok && out.contains("turn 2 (2026Q2): identical"), "{out}{err}");
 }
+
+/// The white cell makes the game on the set-up page (a folder without a game), then a team opens its link.
+#[test]
+fn a_game_made_in_the_browser() {
+    let mandatory = std::env::var("GREATGAME_BROWSER_TESTS").is_ok_and(|v| v == "1");
+    let (Some(chromium), Some(driver)) = (which("chromium"), which("chromedriver")) else {
+        assert!(
+            !mandatory,
+            "GREATGAME_BROWSER_TESTS=1 but chromium or chromedriver is not installed"
+        );
+        eprintln!("SKIPPED: the browser test needs Debian's chromium and chromium-driver");
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let (game, key) = (root.path().join("class"), root.path().join("white.key"));
+    let srv = Server::start(&game, &key, "127.0.0.1:0");
+    let b = Driver::start(&chromium, &driver);
+
+    b.goto(srv.white());
+    b.wait_for("make the game", 10);
+    b.click("input[name=team][value=us]");
+    b.click("input[name=team][value=taliban]");
+    b.click("form button[type=submit]");
+    let made = b.wait_for("The game is made", 60);
+    assert!(made.contains("Team passphrases"), "{made}");
+    // The links on the page are the ones printed on the terminal.
+    let us = srv.printed_later("us");
+    assert!(made.contains(&us), "{us} not on the page");
+    assert!(
+        !made.contains("/team/pakistan/"),
+        "an actor that was not ticked got a team"
+    );
+
+    b.goto(&us);
+    b.wait_for("Turn 1 of 8", 10);
+    // The set-up link now leads to the white cell's page, which lists both teams.
+    b.goto(srv.white());
+    let w = b.wait_for("White cell —", 10);
+    assert!(w.contains("/team/taliban/"), "{w}");
+    let (ok, out, err) = wargame(&game, Some(&key), &["status"]);
+    assert!(ok && out.contains("us") && out.contains("taliban"), "{out}{err}");
+}

@@ -147,3 +147,56 @@ fn kill_9_mid_turn_then_restart_continues_the_game() {
         );
     }
 }
+
+/// The white cell's deadline is a record of the log: a killed and restarted server shows the same deadline (and
+/// the same opening time), the command line reads the game with it, and adjudicating the turn ends it.
+#[test]
+fn the_turn_clock_survives_a_restart() {
+    let root = tempfile::tempdir().unwrap();
+    let (game, key) = new_game(root.path(), "us,taliban", 2, 12);
+    let a = agent();
+    let clock = |srv: &Server| -> (serde_json::Value, serde_json::Value) {
+        let (st, json) = get(&a, &format!("{}state.json", srv.team("taliban")));
+        assert_eq!(st, 200, "{json}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        (v["clock"]["opened_ms"].clone(), v["clock"]["deadline_ms"].clone())
+    };
+
+    let mut srv = Server::start(&game, &key, "127.0.0.1:0");
+    let (_, none) = clock(&srv);
+    assert!(none.is_null(), "no deadline before the white cell sets one: {none}");
+    let asked = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    assert_eq!(post(&a, &format!("{}clock", srv.white()), &[("minutes", "30")]).0, 303);
+    let (opened, deadline) = clock(&srv);
+    let d = deadline.as_u64().expect("a deadline");
+    assert!(
+        d >= asked + 30 * 60_000 && d < asked + 31 * 60_000,
+        "{d} is not 30 minutes after {asked}"
+    );
+    assert_eq!(post(&a, &format!("{}clock", srv.white()), &[("minutes", "0")]).0, 422);
+    srv.kill();
+
+    let srv = Server::start(&game, &key, "127.0.0.1:0");
+    assert_eq!(
+        clock(&srv),
+        (opened.clone(), deadline.clone()),
+        "the clock after a restart"
+    );
+    let (_, w) = get(&a, srv.white());
+    assert!(w.contains(&format!("data-deadline=\"{d}\"")), "{w}");
+    // The command line reads and replays the game with its clock record.
+    let (ok, out, err) = wargame(&game, Some(&key), &["replay"]);
+    assert!(ok && out.contains("replay OK"), "{err}");
+    let (ok, status, err) = wargame(&game, None, &["status"]);
+    assert!(ok && status.contains("Orders due: 20"), "{err}{status}");
+
+    // The next turn starts without a deadline, also after a restart.
+    assert_eq!(post(&a, &format!("{}adjudicate", srv.white()), &[]).0, 303);
+    assert!(clock(&srv).1.is_null());
+    drop(srv);
+    let srv = Server::start(&game, &key, "127.0.0.1:0");
+    assert!(clock(&srv).1.is_null());
+}

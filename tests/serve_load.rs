@@ -2,6 +2,8 @@
 //! so 27 team clients) and three white-cell clients poll and submit concurrently. No order may be lost or
 //! duplicated: the log's submissions are exactly the acknowledged ones, and each team's pending order is one
 //! it submitted. Prints the median and 95th percentile response times (not asserted: the machine is shared).
+//! `GREATGAME_TEST_BIN=PATH` runs the same clients against another build's server (e.g. main's), to compare
+//! the figures side by side on the same machine and load.
 
 mod serve_common;
 

@@ -397,3 +397,68 @@ fn the_key_file_stays_outside_the_game_and_is_never_overwritten() {
     let (success, _, err) = with(&["--key", s(&existing)]);
     assert!(!success && err.contains("not a white-cell key file"), "{err}");
 }
+
+/// `wargame messages`: a team reads with its passphrase exactly the messages it sent or received (through the
+/// same opening function as the server's pages), never another team's; the white cell reads every message.
+#[test]
+fn a_team_reads_its_own_messages_and_no_one_elses() {
+    let c = Class::new("us,taliban,china", "31");
+    {
+        // Messages are sent through the white cell's machine (the server); the library call it makes.
+        let mut g = c.game();
+        g.send_message("us", "taliban", "US-TO-TALIBAN: talks in Doha?")
+            .unwrap();
+        g.send_message("china", "us", "CHINA-TO-US: a private word").unwrap();
+        g.send_message("taliban", "white", "TALIBAN-TO-WHITE: a question for the umpire")
+            .unwrap();
+        g.send_message("white", "all", "WHITE-TO-ALL: ten minutes left\nsecond line")
+            .unwrap();
+    }
+    let tb = c.as_team("messages", "taliban", &[]);
+    for seen in ["US-TO-TALIBAN", "TALIBAN-TO-WHITE", "WHITE-TO-ALL", "    second line"] {
+        assert!(tb.contains(seen), "taliban should read {seen}: {tb}");
+    }
+    assert!(
+        !tb.contains("CHINA-TO-US"),
+        "taliban read a message between china and us: {tb}"
+    );
+    assert!(tb.contains("#1 turn 1, us → taliban:"), "{tb}");
+    assert!(tb.contains("Messages for team taliban (3)"), "{tb}");
+
+    let us = c.as_team("messages", "us", &[]);
+    assert!(us.contains("US-TO-TALIBAN") && us.contains("CHINA-TO-US") && us.contains("WHITE-TO-ALL"));
+    assert!(!us.contains("TALIBAN-TO-WHITE"), "{us}");
+
+    // China has one message of its own, and a broadcast.
+    let cn = c.as_team("messages", "china", &[]);
+    assert!(cn.contains("CHINA-TO-US") && cn.contains("WHITE-TO-ALL"), "{cn}");
+    assert!(
+        !cn.contains("US-TO-TALIBAN") && !cn.contains("TALIBAN-TO-WHITE"),
+        "{cn}"
+    );
+
+    // Another team's passphrase opens nothing of the team it names; a wrong one neither.
+    let (success, out, err) = c.cmd("messages", &["--team", "taliban", "--passphrase", c.pass("china")]);
+    assert!(!success && out.is_empty(), "{out}");
+    assert!(err.contains("that is team `china`'s passphrase"), "{err}");
+    let (success, _, err) = c.cmd("messages", &["--team", "us"]);
+    assert!(!success && err.contains("passphrase is needed"), "{err}");
+    // Every message needs the key: a passphrase without --team is refused, and so is nothing at all.
+    let (success, _, err) = c.cmd("messages", &["--passphrase", c.pass("us")]);
+    assert!(!success && err.contains("--team"), "{err}");
+    let (success, _, err) = c.cmd("messages", &[]);
+    assert!(!success && err.contains("white cell only"), "{err}");
+
+    // The white cell reads all four, and any team's with its key.
+    let all = c.white("messages", &[]);
+    for m in ["US-TO-TALIBAN", "CHINA-TO-US", "TALIBAN-TO-WHITE", "WHITE-TO-ALL"] {
+        assert!(all.contains(m), "{all}");
+    }
+    assert!(all.contains("(4)"), "{all}");
+    assert_eq!(c.white("messages", &["--team", "taliban"]), tb);
+    // Nothing readable in the folder gives a message away.
+    let log = c.log_text();
+    for m in ["US-TO-TALIBAN", "CHINA-TO-US", "Doha"] {
+        assert!(!log.contains(m), "{m} in the log in plain text");
+    }
+}

@@ -80,6 +80,17 @@ pub enum WargameCommand {
         #[command(flatten)]
         white: WhiteCell,
     },
+    /// Read messages: a team its own (sent and received) with its passphrase; the white cell, with its key and
+    /// no --team, every message.
+    Messages {
+        #[arg(long)]
+        game: PathBuf,
+        /// The team whose messages to read (omit with the white-cell key: every message).
+        #[arg(long)]
+        team: Option<String>,
+        #[command(flatten)]
+        who: Who,
+    },
     /// White cell: print the teams' passphrases again (e.g. to reprint a lost slip).
     Passphrases {
         #[arg(long)]
@@ -229,6 +240,9 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             who,
         } => say(&commands::orders(game, team, set, action, &who.credentials())?),
         WargameCommand::View { game, team, who } => say(&view::view_as(game, team, &who.credentials())?),
+        WargameCommand::Messages { game, team, who } => {
+            say(&commands::messages(game, team.as_deref(), &who.credentials())?)
+        }
         WargameCommand::Status { game, white } => say(&commands::status(
             game,
             &Credentials::from_args(white.key.as_deref(), None),

@@ -62,3 +62,8 @@ impl Tokens {
         ct_eq(&self.white, token)
     }
 }
+
+/// Whether `token` opens the white cell's set-up page (see `setup.rs`).
+pub fn is_setup(key: &WhiteKey, token: &str) -> bool {
+    ct_eq(&key.setup_token(), token)
+}

@@ -4,7 +4,9 @@
 //! An event carries only its kind and the turn (`turn`, `message`, `orders`, `clock`), never content: a page
 //! that hears one fetches its own view again through the same authenticated route, so live updates cannot leak
 //! what the route would not show. A `message` event goes only to its readers and an `orders` event only to the
-//! submitting team and the white cell (the log's public part says who they are).
+//! submitting team and the white cell (the log's public part says who they are). A `clock` event follows the
+//! white cell's deadline (a `clock` record); the watcher also notices the log that appears when a game is made
+//! from the set-up page.
 
 use super::auth::WHITE_CELL;
 use crate::wargame::log::{LOG_FILE, Log};
@@ -73,6 +75,11 @@ pub async fn watch(dir: PathBuf, tx: broadcast::Sender<Note>, on_turn: impl Fn(u
                         .get("sealed")
                         .and_then(|s| s.as_object())
                         .map(|m| m.keys().cloned().collect()),
+                },
+                "clock" => Note {
+                    kind: "clock",
+                    turn,
+                    readers: None,
                 },
                 "orders" => Note {
                     kind: "orders",

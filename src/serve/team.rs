@@ -24,7 +24,7 @@ use tokio_stream::wrappers::BroadcastStream;
 type TeamPath = Path<(String, String)>;
 
 fn auth(app: &App, team: &str, token: &str) -> Result<(), Refused> {
-    if app.tokens.is_team(team, token) {
+    if app.ready()?.tokens.is_team(team, token) {
         Ok(())
     } else {
         Err(Refused::forbidden())
@@ -326,7 +326,7 @@ pub fn render(model: &Model, v: &TeamView, clock: &super::Clock, f: &Flash) -> M
 fn team_page(app: &App, team: &str, f: Flash, status: StatusCode) -> Result<Response, Refused> {
     app.read(|g| {
         let v = TeamView::of(g, team).map_err(Refused::internal)?;
-        let html = render(g.model(), &v, &app.clock(), &f);
+        let html = render(g.team_model(), &v, &app.clock_of(g), &f);
         Ok(with_headers((status, html).into_response()))
     })
 }
@@ -360,8 +360,7 @@ pub async fn page(
 pub async fn state(State(app): State<Arc<App>>, Path((team, token)): TeamPath) -> Result<Response, Refused> {
     auth(&app, &team, &token)?;
     blocking(move || {
-        let v = app.read(|g| TeamView::of(g, &team).map_err(Refused::internal))?;
-        let clock = app.clock();
+        let (v, clock) = app.read(|g| Ok((TeamView::of(g, &team).map_err(Refused::internal)?, app.clock_of(g))))?;
         let body = serde_json::json!({
             "view": v,
             "clock": { "opened_ms": clock.opened_ms, "deadline_ms": clock.deadline_ms },
@@ -404,15 +403,15 @@ pub async fn orders(
     auth(&app, &team, &token)?;
     blocking(move || {
         let (sets, actions, preview) = orders_of(&fields);
-        // The team's own path, as `wargame orders --passphrase`: checked on what the team knows.
-        let outcome = (|| -> anyhow::Result<Option<Markup>> {
-            let mut d = crate::wargame::desk::Desk::open(&app.dir)?;
-            let o = commands::orders_from_args(&d, &team, &sets, &actions)?;
-            let pass = d.white_passphrase(&team, &app.key)?;
+        // The team's own path, as `wargame orders --passphrase`: checked on what the team knows (its brief, the
+        // nominal model), on the game held in memory.
+        let outcome = app.act(|g| -> anyhow::Result<Option<Markup>> {
+            let o = commands::team_orders_from_args(g, &team, &sets, &actions)?;
+            let pass = g.white.passphrase(g.config.seed, &team);
             if preview {
-                d.check(&o, &pass)?;
-                let brief = d.brief(&team, &pass)?;
-                let model = d.model();
+                g.check_as_team(&o, &pass)?;
+                let brief = g.team_brief(&team, &pass)?;
+                let model = g.team_model();
                 return Ok(Some(html! {
                     p { "These orders pass the checks on what you know; adjudication checks them again on the truth." }
                     ul {
@@ -425,9 +424,9 @@ pub async fn orders(
                     p.muted { "Lines or moves you leave blank are chosen by the model at adjudication." }
                 }));
             }
-            commands::submit_as_team(&mut d, o, &pass)?;
+            g.submit_as_team(o, &pass)?;
             Ok(None)
-        })();
+        })?;
         match outcome {
             Ok(None) => Ok(with_headers(Redirect::to("./?done=orders").into_response())),
             Ok(Some(m)) => team_page(&app, &team, Flash::Preview(m), StatusCode::OK),
@@ -462,18 +461,14 @@ pub async fn message(
     auth(&app, &team, &token)?;
     blocking(move || {
         let (to, text) = message_of(&fields);
-        let mut g = app.game()?;
-        match g.send_message(&team, &to, &text) {
+        match app.act(|g| g.send_message(&team, &to, &text))? {
             Ok(_) => Ok(with_headers(Redirect::to("./?done=message").into_response())),
-            Err(e) => {
-                drop(g);
-                team_page(
-                    &app,
-                    &team,
-                    Flash::Error(format!("{e:#}")),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-            }
+            Err(e) => team_page(
+                &app,
+                &team,
+                Flash::Error(format!("{e:#}")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
         }
     })
     .await

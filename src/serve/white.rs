@@ -4,7 +4,7 @@
 
 use super::page;
 use super::team::{Fields, Flash, message_of, public_turn, stream};
-use super::{App, Clock, Refused, blocking, now_ms, with_headers};
+use super::{App, Refused, blocking, now_ms, with_headers};
 use crate::wargame::adjudicate::public_turn as public_of;
 use crate::wargame::commands;
 use crate::wargame::game::Game;
@@ -17,7 +17,7 @@ use maud::html;
 use std::sync::Arc;
 
 fn auth(app: &App, token: &str) -> Result<(), Refused> {
-    if app.tokens.is_white(token) {
+    if app.ready()?.tokens.is_white(token) {
         Ok(())
     } else {
         Err(Refused::forbidden())
@@ -31,7 +31,7 @@ const PREVIEW_SAMPLES: u64 = 1000;
 
 fn render(g: &Game, app: &App, f: &Flash) -> maud::Markup {
     let model = g.model();
-    let clock = app.clock();
+    let clock = app.clock_of(g);
     let k = g.current_turn();
     let body = html! {
         header {
@@ -120,7 +120,7 @@ fn render(g: &Game, app: &App, f: &Flash) -> maud::Markup {
                     p.muted { "Hand each team its own link only." }
                     ul {
                         @for t in &g.config.teams {
-                            li { (t) ": " a href={"/team/" (t) "/" (app.tokens.team(t).unwrap_or("")) "/"} { "/team/" (t) "/…" } }
+                            li { (t) ": " a href={"/team/" (t) "/" (app.ready.get().and_then(|r| r.tokens.team(t)).unwrap_or("")) "/"} { "/team/" (t) "/…" } }
                         }
                     }
                 }
@@ -152,15 +152,11 @@ fn white_page(app: &App, f: Flash, status: StatusCode) -> Result<Response, Refus
     app.read(|g| Ok(with_headers((status, render(g, app, &f)).into_response())))
 }
 
-/// The answer to a white-cell action: on success a redirect to `to`; on failure the game `g` is released first
-/// (it holds the folder lock the page must take again) and the page is shown with the error.
-fn done_or_error<G>(app: &App, g: G, outcome: anyhow::Result<String>) -> Result<Response, Refused> {
+/// The answer to a white-cell action: on success a redirect to `to`; on failure the page with the error.
+fn done_or_error(app: &App, outcome: anyhow::Result<String>) -> Result<Response, Refused> {
     match outcome {
         Ok(to) => Ok(with_headers(Redirect::to(&to).into_response())),
-        Err(e) => {
-            drop(g);
-            white_page(app, Flash::Error(format!("{e:#}")), StatusCode::UNPROCESSABLE_ENTITY)
-        }
+        Err(e) => white_page(app, Flash::Error(format!("{e:#}")), StatusCode::UNPROCESSABLE_ENTITY),
     }
 }
 
@@ -242,10 +238,10 @@ pub async fn adjudicate(
             specs.push(format!("{e}={}", values.get(i).map_or("", |v| v.as_str())));
             why.push(reasons.get(i).cloned().unwrap_or_default());
         }
-        let mut g = app.game()?;
-        let outcome = commands::adjudicate(&mut g, &specs, &why, true)
-            .map(|(rec, _, _)| format!("./?done=turn#turn-{}", rec.turn));
-        done_or_error(&app, g, outcome)
+        let outcome = app.act(|g| {
+            commands::adjudicate(g, &specs, &why, true).map(|(rec, _, _)| format!("./?done=turn#turn-{}", rec.turn))
+        })?;
+        done_or_error(&app, outcome)
     })
     .await
 }
@@ -258,9 +254,10 @@ pub async fn message(
     auth(&app, &token)?;
     blocking(move || {
         let (to, text) = message_of(&fields);
-        let mut g = app.game()?;
-        let outcome = g.send_message(WHITE, &to, &text).map(|_| "./?done=message".to_string());
-        done_or_error(&app, g, outcome)
+        let outcome = app
+            .act(|g| g.send_message(WHITE, &to, &text))?
+            .map(|_| "./?done=message".to_string());
+        done_or_error(&app, outcome)
     })
     .await
 }
@@ -282,20 +279,17 @@ pub async fn clock(
                 "minutes: a whole number from 1 to 240".into(),
             )
         })?;
-    {
-        let mut c = app.clock.lock().unwrap_or_else(|e| e.into_inner());
-        *c = Clock {
-            deadline_ms: Some(now_ms() + minutes * 60_000),
-            ..*c
-        };
-    }
-    let turn = app.clock().turn;
-    let _ = app.live.send(super::live::Note {
-        kind: "clock",
-        turn,
-        readers: None,
-    });
-    Ok(with_headers(Redirect::to("./").into_response()))
+    // Logged (a `clock` record): the deadline survives a restart, and the watcher tells the open pages.
+    blocking(move || {
+        let outcome = app
+            .act(|g| {
+                let opened = app.clock_of(g).opened_ms;
+                g.set_clock(opened, now_ms() + minutes * 60_000)
+            })?
+            .map(|_| "./".to_string());
+        done_or_error(&app, outcome)
+    })
+    .await
 }
 
 /// Serve the written after-action review (`GAME/report/report.html`, self-contained).
@@ -326,9 +320,11 @@ const REVIEW_SAMPLES: u64 = 400;
 pub async fn make_report(State(app): State<Arc<App>>, Path(token): Path<String>) -> Result<Response, Refused> {
     auth(&app, &token)?;
     blocking(move || {
-        let g = app.game()?;
+        // On a copy of the game: the review takes a minute, and the pages keep answering meanwhile.
+        let (g, _one_at_a_time) = app.copy()?;
         let outcome = commands::report(&g, None, REVIEW_CONTINUATIONS, REVIEW_SAMPLES).map(|_| "report".to_string());
-        done_or_error(&app, g, outcome)
+        drop(g);
+        done_or_error(&app, outcome)
     })
     .await
 }

@@ -78,6 +78,27 @@ pub fn orders_from_args(d: &Desk, team: &str, sets: &[String], actions: &[String
     Ok(o)
 }
 
+/// Team `team`'s orders from a form's `LEVER=VALUE` settings and action ids, for the game's current turn, checked
+/// for form as [`orders_from_args`] does (the server's path on the game it holds).
+pub fn team_orders_from_args(g: &Game, team: &str, sets: &[String], actions: &[String]) -> Result<OrdersRec> {
+    let model = g.team_model();
+    let o = OrdersRec::new(
+        g.current_turn(),
+        team.to_string(),
+        orders::parse_sets(model, sets)?,
+        actions.to_vec(),
+    );
+    orders::validate_form(
+        model,
+        &g.config.teams,
+        g.config.turns,
+        g.is_over(),
+        g.current_turn(),
+        &o,
+    )?;
+    Ok(o)
+}
+
 /// Record team `o.team`'s orders as the team (checked on what the team knows, sealed to it).
 pub fn submit_as_team(d: &mut Desk, o: OrdersRec, pass: &Passphrase) -> Result<()> {
     d.submit(o, pass)
@@ -105,6 +126,32 @@ pub fn status(dir: &Path, creds: &Credentials) -> Result<String> {
         let _ = writeln!(s, "White cell: game seed {}.", secret.seed);
     }
     Ok(s)
+}
+
+/// `wargame messages`: team `team`'s messages (sent or received) opened with its passphrase, or with the
+/// white-cell key and no team, every message. The same opening functions as the server's pages
+/// (`messages::open_team`, `messages::open_white`); a team's passphrase opens only the copies sealed to it.
+pub fn messages(dir: &Path, team: Option<&str>, creds: &Credentials) -> Result<String> {
+    let d = Desk::open(dir)?;
+    match team {
+        Some(t) => {
+            let pass = d.team_passphrase(t, creds)?;
+            Ok(super::messages::as_text(
+                &format!("team {t}"),
+                &d.messages_for(t, &pass)?,
+            ))
+        }
+        None => {
+            if creds.passphrase.is_some() && creds.key.is_none() {
+                bail!("a team reads its own messages: add --team TEAM with its passphrase");
+            }
+            let key = creds.white_key("reading every message")?;
+            Ok(super::messages::as_text(
+                "the white cell (every message)",
+                &d.messages_for_white(&key)?,
+            ))
+        }
+    }
 }
 
 /// `wargame passphrases`: every team's passphrase again.

@@ -5,7 +5,8 @@
 
 use super::brief::Brief;
 use super::game::{
-    GameInfo, GameSecret, NewRecord, OrdersEntry, OrdersRec, TurnEntry, brief_context, orders_context, secret_context,
+    ClockEntry, GameInfo, GameSecret, NewRecord, OrdersEntry, OrdersRec, TurnEntry, brief_context, orders_context,
+    secret_context,
 };
 use super::keys::{Credentials, Passphrase, Sealed, WhiteKey, open, seal};
 use super::log::{GameLock, Log};
@@ -30,7 +31,32 @@ pub struct Desk {
     pub pending: BTreeMap<String, Sealed>,
     /// Every message of the game, sealed to its readers (`messages.rs`).
     pub messages: Vec<MessageEntry>,
+    /// The white cell's deadline for the current turn, if it set one (public).
+    pub clock: Option<ClockEntry>,
     pub(crate) lock: GameLock,
+}
+
+/// Check team `o.team`'s orders against what the team knows (its brief) in a game described by `info`: the
+/// form, then each action's precondition on the team's estimates. `Desk::check` and the server's in-memory
+/// game (`Game::check_as_team`) both check with this.
+pub(crate) fn check_team_orders(
+    model: &Model,
+    scenario_text: &str,
+    info: &GameInfo,
+    over: bool,
+    current_turn: u32,
+    brief: &Brief,
+    o: &OrdersRec,
+) -> Result<()> {
+    orders::validate_form(model, &info.teams, info.turns, over, current_turn, o)?;
+    let actor = model
+        .actors
+        .iter()
+        .position(|a| a.id == o.team)
+        .with_context(|| format!("no actor `{}` in the scenario", o.team))?;
+    orders::check_available(model, scenario_text, o, &brief.levers, |levers, k| {
+        brief.available(model, actor, k, levers)
+    })
 }
 
 impl Desk {
@@ -83,6 +109,7 @@ impl Desk {
             briefs: new.briefs,
             pending: BTreeMap::new(),
             messages: Vec::new(),
+            clock: None,
             log,
             lock,
         };
@@ -112,6 +139,15 @@ impl Desk {
                     desk.turns_played += 1;
                     desk.briefs = t.briefs;
                     desk.pending.clear();
+                    desk.clock = None;
+                }
+                "clock" => {
+                    desk.clock = Some(ClockEntry::from_log(
+                        &e.data,
+                        &at,
+                        desk.current_turn(),
+                        desk.info.turns,
+                    )?);
                 }
                 "message" => {
                     let m: MessageEntry =
@@ -249,6 +285,18 @@ impl Desk {
             .with_context(|| format!("{}: team `{team}`'s messages", self.log.path().display()))
     }
 
+    /// Every message of the game, opened with the white-cell key (checked against the game first).
+    pub fn messages_for_white(&self, key: &WhiteKey) -> Result<Vec<Message>> {
+        self.white_secret(key)?;
+        self.messages
+            .iter()
+            .map(|e| {
+                super::messages::open_white(key, e)
+                    .with_context(|| format!("{}: message {}", self.log.path().display(), e.n))
+            })
+            .collect()
+    }
+
     /// Check team `o.team`'s orders against what it knows, seal and record them.
     pub fn submit(&mut self, o: OrdersRec, pass: &Passphrase) -> Result<()> {
         self.check(&o, pass)?;
@@ -269,19 +317,15 @@ impl Desk {
     /// the server's preview of a team's orders).
     pub fn check(&self, o: &OrdersRec, pass: &Passphrase) -> Result<()> {
         let brief = self.brief(&o.team, pass)?;
-        let model = self.model();
-        orders::validate_form(
-            model,
-            &self.info.teams,
-            self.info.turns,
+        check_team_orders(
+            self.model(),
+            &self.loaded.text,
+            &self.info,
             self.is_over(),
             self.current_turn(),
+            &brief,
             o,
-        )?;
-        let actor = model.actors.iter().position(|a| a.id == o.team).expect("a team");
-        orders::check_available(model, &self.loaded.text, o, &brief.levers, |levers, k| {
-            brief.available(model, actor, k, levers)
-        })
+        )
     }
 
     /// The last record's sequence number and hash (note it to detect a rolled-back log).

@@ -141,6 +141,32 @@ pub struct TurnEntry {
     pub briefs: BTreeMap<String, Sealed>,
 }
 
+/// The white cell's turn clock as logged (kind `clock`, in the open: the class sees the countdown anyway). It
+/// paces the class and decides nothing in the game: no die, estimate or check reads it. Being in the log, a
+/// deadline survives a restart of `greatgame serve`; a turn record ends it (the next turn starts without one).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClockEntry {
+    /// The game turn the deadline is for.
+    pub turn: u32,
+    /// When the turn opened, as the server that set the deadline saw it (milliseconds since the Unix epoch).
+    pub opened_ms: u64,
+    /// When orders are due (milliseconds since the Unix epoch).
+    pub deadline_ms: u64,
+}
+
+impl ClockEntry {
+    /// Read a logged clock record, refusing one that is not for `current` (the turn being played) of a game
+    /// with `turns` turns.
+    pub fn from_log(data: &serde_json::Value, at: &str, current: u32, turns: u32) -> Result<ClockEntry> {
+        let c: ClockEntry =
+            serde_json::from_value(data.clone()).with_context(|| format!("{at}: malformed clock record"))?;
+        if c.turn != current || current > turns {
+            bail!("{at}: a turn clock for turn {} recorded during turn {current}", c.turn);
+        }
+        Ok(c)
+    }
+}
+
 /// Sealing contexts (authenticated with each sealed value).
 pub fn secret_context() -> String {
     "new|secret".into()
@@ -339,6 +365,11 @@ pub struct Game {
     pub briefs: BTreeMap<String, Sealed>,
     /// Every message as logged, sealed to its readers.
     pub sealed_messages: Vec<super::messages::MessageEntry>,
+    /// The white cell's deadline for the current turn, if it set one.
+    pub clock: Option<ClockEntry>,
+    /// The scenario's nominal model when the game runs on an ensemble member (`loaded.model` is then the
+    /// member, the hidden truth): what the teams see and are checked against, as with `Desk`.
+    nominal: Option<Model>,
     /// The folder's lock, held while the game is open (see `release_lock`).
     lock: Option<GameLock>,
 }
@@ -358,6 +389,19 @@ impl Game {
     /// answer reads while the log is unchanged; it must not write through it).
     pub fn release_lock(&mut self) {
         self.lock = None;
+    }
+
+    /// Take the folder's lock again for a game kept in memory. The caller (the server) must have checked,
+    /// under `lock`, that the log and the scenario copy on disk are the ones this game was read from or last
+    /// wrote; otherwise it must open the game again.
+    pub fn attach_lock(&mut self, lock: GameLock) {
+        self.lock = Some(lock);
+    }
+
+    /// The model the teams see: the scenario's nominal coefficients (the ensemble member the game may run on
+    /// is the white cell's secret).
+    pub fn team_model(&self) -> &Model {
+        self.nominal.as_ref().unwrap_or(&self.loaded.model)
     }
 
     /// Refuse to write through a game whose lock was released (another process may have moved on).
@@ -381,8 +425,10 @@ impl Game {
             ..
         } = desk;
         // The white cell's game runs on the member drawn at creation; the teams' desks keep the nominal model.
+        let mut nominal = None;
         if let Some(m) = &secret.member {
-            loaded.model = m.model(&loaded)?;
+            let member = m.model(&loaded)?;
+            nominal = Some(std::mem::replace(&mut loaded.model, member));
         }
         let config = NewGame {
             info,
@@ -404,6 +450,8 @@ impl Game {
             messages: Vec::new(),
             briefs: BTreeMap::new(),
             sealed_messages,
+            clock: None,
+            nominal,
             lock: Some(lock),
         };
         let entries = game.log.entries.clone();
@@ -464,6 +512,14 @@ impl Game {
                         bail!("{at}: message {} where {} was expected", m.n, game.messages.len() + 1);
                     }
                     game.messages.push(m);
+                }
+                "clock" => {
+                    game.clock = Some(ClockEntry::from_log(
+                        &e.data,
+                        &at,
+                        game.current_turn(),
+                        game.config.turns,
+                    )?);
                 }
                 other => bail!("{at}: unknown record kind `{other}`"),
             }
@@ -664,6 +720,7 @@ impl Game {
         self.history.push(self.state.clone());
         self.turns.push(rec);
         self.pending.clear();
+        self.clock = None;
         Ok(())
     }
 
@@ -683,6 +740,64 @@ impl Game {
         )?;
         self.pending.insert(o.team.clone(), o);
         Ok(())
+    }
+
+    /// Record team `o.team`'s orders as the team would (`wargame orders --passphrase`): checked on what the
+    /// team knows (its brief, the nominal model), sealed to it. The server's path for a team's form.
+    pub fn submit_as_team(&mut self, o: OrdersRec, pass: &super::keys::Passphrase) -> Result<()> {
+        self.writable()?;
+        self.check_as_team(&o, pass)?;
+        let sealed = seal(&pass.seal_key(&o.team), &orders_context(o.turn, &o.team), &o)?;
+        self.log.append(
+            "orders",
+            &OrdersEntry {
+                turn: o.turn,
+                team: o.team.clone(),
+                sealed,
+            },
+        )?;
+        self.pending.insert(o.team.clone(), o);
+        Ok(())
+    }
+
+    /// Team `team`'s brief for the current turn, opened with its passphrase.
+    pub fn team_brief(&self, team: &str, pass: &super::keys::Passphrase) -> Result<super::brief::Brief> {
+        let sealed = self
+            .briefs
+            .get(team)
+            .with_context(|| format!("the log holds no brief for team `{team}`"))?;
+        open(&pass.seal_key(team), &brief_context(self.current_turn(), team), sealed)
+            .with_context(|| format!("team `{team}`'s brief"))
+    }
+
+    /// Check team `o.team`'s orders on what the team knows, without recording them (as `Desk::check`).
+    pub fn check_as_team(&self, o: &OrdersRec, pass: &super::keys::Passphrase) -> Result<()> {
+        let brief = self.team_brief(&o.team, pass)?;
+        super::desk::check_team_orders(
+            self.team_model(),
+            &self.loaded.text,
+            &self.config.info,
+            self.is_over(),
+            self.current_turn(),
+            &brief,
+            o,
+        )
+    }
+
+    /// Record the white cell's deadline for the current turn (a `clock` record; see [`ClockEntry`]).
+    pub fn set_clock(&mut self, opened_ms: u64, deadline_ms: u64) -> Result<ClockEntry> {
+        self.writable()?;
+        if self.is_over() {
+            bail!("the game is over: there is no turn to time");
+        }
+        let c = ClockEntry {
+            turn: self.current_turn(),
+            opened_ms,
+            deadline_ms,
+        };
+        self.log.append("clock", &c)?;
+        self.clock = Some(c);
+        Ok(c)
     }
 
     /// Record a message from `from` (a team or `white`) to `to` (a team, `white` or `all`), sealed to its readers.

@@ -263,6 +263,13 @@ impl WhiteKey {
         base32(&hkdf(&self.secret, &format!("serve-token|{seed}|{who}"))[..20])
     }
 
+    /// The web token of the white cell's set-up page (`greatgame serve` on a folder without a game yet): in its
+    /// own domain, since no seed exists before the game does. After the game is made it only leads to the white
+    /// cell's page.
+    pub fn setup_token(&self) -> String {
+        base32(&hkdf(&self.secret, "serve-token|setup")[..20])
+    }
+
     /// Team `team`'s passphrase in the game with seed `seed`.
     pub fn passphrase(&self, seed: u64, team: &str) -> Passphrase {
         let okm = hkdf(&self.secret, &format!("passphrase|{seed}|{team}"));

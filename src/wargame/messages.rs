@@ -125,3 +125,27 @@ pub fn open_team(team: &str, pass: &Passphrase, entries: &[MessageEntry]) -> Res
         .map(|(n, s)| open(&key, &context(n, team), s))
         .collect()
 }
+
+/// Messages as text for a terminal, oldest first: `#N turn T, FROM → TO:` and the text, indented. `reader` is
+/// whose messages they are (for the heading).
+pub fn as_text(reader: &str, msgs: &[Message]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    if msgs.is_empty() {
+        let _ = writeln!(s, "No messages for {reader} yet.");
+        return s;
+    }
+    let _ = writeln!(s, "Messages for {reader} ({}):", msgs.len());
+    for m in msgs {
+        let name = |x: &str| match x {
+            WHITE => "white cell".to_string(),
+            ALL => "all teams".to_string(),
+            t => t.to_string(),
+        };
+        let _ = writeln!(s, "#{} turn {}, {} → {}:", m.n, m.turn, name(&m.from), name(&m.to));
+        for line in m.text.lines() {
+            let _ = writeln!(s, "    {line}");
+        }
+    }
+    s
+}

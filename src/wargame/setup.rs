@@ -37,8 +37,9 @@ pub struct Created {
     pub passphrases: Vec<(String, Passphrase)>,
 }
 
-/// Refuse a key file inside the game folder (which is meant to be shared).
-fn check_key_out(key_out: &Path, game: &Path) -> Result<()> {
+/// Refuse a new key file inside the game folder (which is meant to be shared), or in a folder that does not
+/// exist; `option` names the option that gave it (`--key-out` for `wargame new`, `--key` for `serve`).
+pub fn check_key_out(key_out: &Path, game: &Path, option: &str) -> Result<()> {
     // Resolved through the nearest existing folder, so `..` and symbolic links do not hide the game folder.
     let abs = |p: &Path| -> std::path::PathBuf {
         let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
@@ -60,8 +61,8 @@ fn check_key_out(key_out: &Path, game: &Path) -> Result<()> {
     let (k, g) = (abs(key_out), abs(game));
     if k.starts_with(&g) {
         bail!(
-            "--key-out {} is inside the game folder {}, which the teams can read; keep the white-cell key elsewhere \
-             (e.g. --key-out ~/{}.key on the instructor's machine)",
+            "{option} {} is inside the game folder {}, which the teams can read; keep the white-cell key elsewhere \
+             (e.g. {option} ~/{}.key on the instructor's machine)",
             key_out.display(),
             game.display(),
             g.file_name()
@@ -73,7 +74,7 @@ fn check_key_out(key_out: &Path, game: &Path) -> Result<()> {
         && !parent.is_dir()
     {
         bail!(
-            "--key-out {}: the folder {} does not exist; create it first or choose another place",
+            "{option} {}: the folder {} does not exist; create it first or choose another place",
             key_out.display(),
             parent.display()
         );
@@ -96,7 +97,7 @@ pub fn create(opts: &NewOptions) -> Result<Created> {
     let key = match (opts.key_out, opts.key) {
         (Some(_), Some(_)) => bail!("give either --key-out (a new key) or --key (an existing key), not both"),
         (Some(out), None) => {
-            check_key_out(out, opts.game)?;
+            check_key_out(out, opts.game, "--key-out")?;
             if out.exists() {
                 bail!(
                     "--key-out {}: the file exists; greatgame never overwrites a key (use it with --key, or name a new file)",

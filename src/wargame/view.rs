@@ -65,9 +65,33 @@ pub fn status(desk: &Desk) -> String {
     let mut s = status_text(desk.model(), &desk.info, &desk.dir, desk.turns_played, &|t| {
         desk.pending.contains_key(t)
     });
+    if let Some(c) = desk.clock.filter(|c| c.turn == desk.current_turn()) {
+        let _ = writeln!(
+            s,
+            "Orders due: {} (the white cell's turn clock)",
+            utc_minute(c.deadline_ms)
+        );
+    }
     let (seq, hash) = desk.head();
     let _ = writeln!(s, "Log head: record {seq}, hash {}", &hash[..16]);
     s
+}
+
+/// `YYYY-MM-DD HH:MM UTC` for milliseconds since the Unix epoch (days to a civil date: H. Hinnant's algorithm,
+/// which needs no calendar crate).
+pub fn utc_minute(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
 }
 
 /// What team `team` knows: its interests and options, the public state, its
@@ -263,4 +287,15 @@ pub fn view_as(dir: &Path, team: &str, creds: &super::keys::Credentials) -> Resu
     let desk = Desk::open(dir)?;
     let pass = desk.team_passphrase(team, creds)?;
     view_for(&desk, team, &pass)
+}
+
+#[cfg(test)]
+mod clock_tests {
+    #[test]
+    fn utc_minute_names_the_calendar_minute() {
+        assert_eq!(super::utc_minute(0), "1970-01-01 00:00 UTC");
+        // 2026-12-06 05:40:59 UTC, and a leap day.
+        assert_eq!(super::utc_minute(1_796_535_659_000), "2026-12-06 05:40 UTC");
+        assert_eq!(super::utc_minute(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
 }

@@ -7,8 +7,12 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+/// The greatgame binary under test; `GREATGAME_TEST_BIN` names another build (e.g. to time the load test on an
+/// older server side by side with this one).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_greatgame"))
+    std::env::var_os("GREATGAME_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_greatgame")))
 }
 
 /// `greatgame wargame new` in `root/game` with the key in `root/white.key`.
@@ -57,6 +61,8 @@ pub struct Server {
     /// `team` or `white cell` → URL.
     pub urls: BTreeMap<String, String>,
     pub base: String,
+    /// What the server printed after the URLs (e.g. the team URLs of a game made on the set-up page).
+    pub later: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -83,9 +89,39 @@ impl Server {
             }
         }
         // Keep draining stdout so that the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        let base = urls["white cell"].split("/white/").next().unwrap().to_string();
-        Server { child, urls, base }
+        let later = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        {
+            let later = later.clone();
+            std::thread::spawn(move || {
+                for l in lines.map_while(Result::ok) {
+                    later.lock().unwrap().push(l);
+                }
+            });
+        }
+        let host = urls["white cell"]["http://".len()..]
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let base = format!("http://{host}");
+        Server {
+            child,
+            urls,
+            base,
+            later,
+        }
+    }
+
+    /// Wait (up to 20 s) until the server has printed a line `WHO: URL` after start, and return the URL.
+    pub fn printed_later(&self, who: &str) -> String {
+        let prefix = format!("{who}: http://");
+        for _ in 0..200 {
+            if let Some(l) = self.later.lock().unwrap().iter().find(|l| l.starts_with(&prefix)) {
+                return l[who.len() + 2..].to_string();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the server printed no URL for {who}");
     }
 
     pub fn team(&self, t: &str) -> &str {
