@@ -118,6 +118,7 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         charts: !args.no_charts,
         decision_state: !args.no_decision_state,
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
+        watch: None,
         design_name: design_name(prep.article, &prep.anchor_suffix),
         anchoring: prep.anchoring.clone(),
         ensemble: prep.ensemble.clone(),

@@ -11,6 +11,7 @@
 //! white cell's URL is refused with 403.
 
 pub mod auth;
+pub mod explore;
 pub mod live;
 mod page;
 mod team;
@@ -227,6 +228,14 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// The Explore page beside the game, for holders of any team's or the white cell's token (`explore.rs`).
+fn explore_routes(app: &Arc<App>) -> Router {
+    let a = app.clone();
+    explore::for_game(&app.dir, move |t| {
+        a.tokens.is_white(t) | a.teams.iter().fold(false, |ok, team| ok | a.tokens.is_team(team, t))
+    })
+}
+
 /// Serve until Ctrl-C: print one URL per team and the white cell's, then answer requests.
 pub fn run(opts: ServeOptions) -> Result<()> {
     let app = Arc::new(App::new(&opts.game, opts.key)?);
@@ -257,6 +266,7 @@ pub fn run(opts: ServeOptions) -> Result<()> {
         for (who, url) in app.urls(&base) {
             println!("{who}: {url}");
         }
+        println!("{}", explore::game_url_line(&base, app.tokens.white()));
         if addr.ip().is_loopback() {
             println!(
                 "(only this machine can connect: give --bind 0.0.0.0:{} for the classroom network)",
@@ -281,7 +291,7 @@ pub fn run(opts: ServeOptions) -> Result<()> {
         // Not a graceful shutdown: open live-update streams never end by themselves, and every request has
         // already saved its work when it answers.
         tokio::select! {
-            r = axum::serve(listener, router(app)).into_future() => r.context("serving")?,
+            r = axum::serve(listener, router(app.clone()).merge(explore_routes(&app))).into_future() => r.context("serving")?,
             _ = tokio::signal::ctrl_c() => {}
         }
         watcher.abort();
