@@ -132,6 +132,8 @@ fn a_run_from_the_form_shows_the_comparison_s_numbers_and_charts() {
     assert!(form.contains("Conditional scenarios, not forecasts"));
     let (st, _) = get(&a, &format!("{}/", srv.base));
     assert_eq!(st, 303, "the root sends analysts to the Explore page");
+    let (st, _) = get(&a, &format!("{}/explore", srv.base));
+    assert_eq!(st, 303, "the page's address without its slash is sent to it");
 
     // One package and a package of one's own (the baseline with formal recognition).
     let (st, loc, body) = post_form(
@@ -322,6 +324,8 @@ fn beside_a_game_the_explore_page_needs_a_team_or_white_cell_token() {
     );
     assert_eq!(st, 403, "no run without a token");
     let (st, _) = get(&a, &format!("{}run/1/progress.json", ex("nope")));
+    assert_eq!(st, 403);
+    let (st, _) = get(&a, ex("nope").trim_end_matches('/'));
     assert_eq!(st, 403);
     for who in ["us", "taliban", "white cell"] {
         let token = srv.token(who);

@@ -126,6 +126,7 @@ type Params = UrlPath<HashMap<String, String>>;
 /// The routes under `prefix` (`/explore` or `/explore/{token}`).
 fn routes(prefix: &str, ex: Arc<Explorer>) -> Router {
     Router::new()
+        .route(prefix, get(add_slash))
         .route(&format!("{prefix}/"), get(form_page))
         .route(&format!("{prefix}/run"), post(start_run))
         .route(&format!("{prefix}/run/{{n}}/"), get(run_page))
@@ -224,6 +225,12 @@ pub fn serve_alone(scenario: Option<&Path>, bind: SocketAddr) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// `/explore` (or `/explore/TOKEN`) without its slash: the page's links are relative to the slash.
+async fn add_slash(State(ex): Shared, UrlPath(p): Params, uri: axum::http::Uri) -> Result<Response, Refused> {
+    ex.base(&p)?;
+    Ok(with_headers(Redirect::to(&format!("{}/", uri.path())).into_response()))
 }
 
 fn html(m: maud::Markup) -> Response {
