@@ -305,14 +305,46 @@ fn refused_input_gets_a_message_and_the_server_carries_on() {
     assert!(!tmp.path().join("output").exists(), "refused requests write nothing");
 }
 
+/// `greatgame serve --game` working in `dir` (its `output/` goes there): the base URL and each holder's token.
+fn game_server(dir: &Path, game: &Path, key: &Path) -> (Alone, std::collections::BTreeMap<String, String>) {
+    let mut child = Command::new(bin())
+        .args(["serve", "--bind", "127.0.0.1:0", "--game"])
+        .arg(game)
+        .arg("--key")
+        .arg(key)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut tokens = std::collections::BTreeMap::new();
+    let mut base = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("explore: ") {
+            let url = rest.split(' ').next().unwrap();
+            base = url[..url.find("/explore/").unwrap()].to_string();
+            break;
+        }
+        if let Some((who, url)) = line.split_once(": http://") {
+            let token = url.trim_end_matches('/').rsplit('/').next().unwrap();
+            tokens.insert(who.to_string(), token.to_string());
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    assert!(!base.is_empty() && tokens.len() == 3, "{tokens:?}");
+    (Alone { child, base }, tokens)
+}
+
 #[test]
-fn beside_a_game_the_explore_page_needs_a_team_or_white_cell_token() {
+fn beside_a_game_the_explore_page_needs_a_token_and_a_team_sees_only_its_own_runs() {
     let root = tempfile::tempdir().unwrap();
     let (game, key) = new_game(root.path(), "us,taliban", 2, 77);
-    let srv = Server::start(&game, &key, "127.0.0.1:0");
+    let (srv, tokens) = game_server(root.path(), &game, &key);
     let a = agent();
     let ex = |token: &str| format!("{}/explore/{token}/", srv.base);
-    for bad in [format!("{}/explore/", srv.base), ex("not-a-token"), ex(&"0".repeat(40))] {
+    for bad in [format!("{}/explore/", srv.base), ex("not-a-token"), ex(&"0".repeat(32))] {
         let (st, body) = get(&a, &bad);
         assert_eq!(st, 403, "{bad}: {body}");
         assert!(body.contains("team"), "{body}");
@@ -323,25 +355,71 @@ fn beside_a_game_the_explore_page_needs_a_team_or_white_cell_token() {
         &[("policy", "status_quo"), ("trials", "10")],
     );
     assert_eq!(st, 403, "no run without a token");
-    let (st, _) = get(&a, &format!("{}run/1/progress.json", ex("nope")));
-    assert_eq!(st, 403);
+    for path in ["run/1/progress.json", "run/1/", "run/1/files/report.html"] {
+        let (st, _) = get(&a, &format!("{}{path}", ex("nope")));
+        assert_eq!(st, 403, "{path}");
+    }
     let (st, _) = get(&a, ex("nope").trim_end_matches('/'));
     assert_eq!(st, 403);
     for who in ["us", "taliban", "white cell"] {
-        let token = srv.token(who);
-        let (st, page) = get(&a, &ex(&token));
+        let token = &tokens[who];
+        let (st, page) = get(&a, &ex(token));
         assert_eq!(st, 200, "{who}: {page}");
         assert!(page.contains("Explore: packages against the baseline"));
         assert!(page.contains(&format!("action=\"/explore/{token}/run\"")));
     }
-    // A token checks the request, then the form does (nothing runs: the test leaves no output behind).
-    let (st, _, body) = post_form(
+
+    // The US team explores a package of its own: what it tried hints at its orders, so the Taliban team
+    // neither sees the run listed nor opens it; the white cell sees everything.
+    let (us, tb, white) = (&tokens["us"], &tokens["taliban"], &tokens["white cell"]);
+    let (st, loc, body) = post_form(
         &a,
-        &format!("{}run", ex(&srv.token("us"))),
-        &[("trials", "0"), ("policy", "status_quo")],
+        &format!("{}run", ex(us)),
+        &[("lever.recognition", "formal"), ("trials", "100"), ("seed", "9")],
     );
-    assert_eq!(st, 422, "{body}");
+    assert_eq!(st, 303, "{body}");
+    assert_eq!(loc, format!("/explore/{us}/run/1/"));
+    let (st, _, busy) = post_form(
+        &a,
+        &format!("{}run", ex(tb)),
+        &[("policy", "status_quo"), ("trials", "10")],
+    );
+    assert_eq!(st, 409, "{busy}");
+    assert!(
+        busy.contains("busy: run 1 is going") && !busy.contains("recognition"),
+        "{busy}"
+    );
+    assert!(
+        !busy.contains("Watch run"),
+        "the Taliban team gets no link to the US run"
+    );
+    wait_done(&a, &format!("{}{loc}", srv.base), 120);
+    let (_, us_form) = get(&a, &ex(us));
+    assert!(
+        us_form.contains("custom [recognition=formal]"),
+        "the US team sees its run"
+    );
+    let (_, tb_form) = get(&a, &ex(tb));
+    assert!(!tb_form.contains("recognition=formal") && !tb_form.contains("Runs of this server"));
+    for path in [
+        "run/1/",
+        "run/1/progress.json",
+        "run/1/files/report.html",
+        "run/1/files/charts/scorecard.png",
+    ] {
+        let (st, body) = get(&a, &format!("{}{path}", ex(tb)));
+        assert_eq!(st, 404, "{path}: {body}");
+        let (st, _) = get(&a, &format!("{}{path}", ex(white)));
+        assert_eq!(st, 200, "the white cell opens {path}");
+    }
+    let (st, page) = get(&a, &format!("{}run/1/", ex(us)));
+    assert_eq!(st, 200);
+    assert!(page.contains("data-policy=\"status_quo[recognition=formal]\""));
+    // The scenario as published: the game was made from the built-in scenario, so the run is anchored and
+    // draws from the public calibrated ensemble, like `compare` (never the game's sealed member).
+    let manifest = std::fs::read_to_string(root.path().join("output/afghanistan/explore/1/manifest.json")).unwrap();
+    assert!(manifest.contains("anchored=") && manifest.contains("built-in afghanistan.ensemble.ron"));
     // The game's own pages are unchanged beside it.
-    let (st, _) = get(&a, srv.team("us"));
+    let (st, _) = get(&a, &format!("{}/team/us/{us}/", srv.base));
     assert_eq!(st, 200);
 }

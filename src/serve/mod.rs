@@ -228,11 +228,15 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// The Explore page beside the game, for holders of any team's or the white cell's token (`explore.rs`).
+/// The Explore page beside the game, for holders of any team's or the white cell's token, named by
+/// `explore/mod.rs` (a team sees only its own runs).
 fn explore_routes(app: &Arc<App>) -> Router {
     let a = app.clone();
     explore::for_game(&app.dir, move |t| {
-        a.tokens.is_white(t) | a.teams.iter().fold(false, |ok, team| ok | a.tokens.is_team(team, t))
+        if a.tokens.is_white(t) {
+            return Some(auth::WHITE_CELL.to_string());
+        }
+        a.teams.iter().find(|team| a.tokens.is_team(team, t)).cloned()
     })
 }
 

@@ -263,6 +263,8 @@ pub enum Status {
 #[derive(Debug, Clone)]
 pub struct Run {
     pub n: u64,
+    /// Who started it beside a game (a team, or the white cell); `None` on an open server.
+    pub owner: Option<String>,
     pub request: Request,
     pub trials: u64,
     /// Counts trials done (never drawn: the page reads its position).
@@ -318,9 +320,20 @@ pub struct Runs {
     list: Mutex<Vec<Run>>,
 }
 
-/// A refused start: another run is going.
+/// A refused start: another run is going (its progress, and who started it).
 #[derive(Debug)]
-pub struct Busy(pub Progress);
+pub struct Busy {
+    pub progress: Progress,
+    pub owner: Option<String>,
+}
+
+/// Why a run did not start.
+#[derive(Debug)]
+pub enum NotStarted {
+    Busy(Busy),
+    /// A mistake in the request.
+    Bad(anyhow::Error),
+}
 
 impl Runs {
     pub fn new(root: PathBuf) -> Runs {
@@ -364,19 +377,23 @@ impl Runs {
         on_disk.max(here) + 1
     }
 
-    /// Check `req` and start it on a thread of its own; refuses with [`Busy`] while another runs. `Err(Ok(_))`
-    /// is busy, `Err(Err(_))` a mistake in the request (checked first).
+    /// Check `req` and start it on a thread of its own; refuses with [`Busy`] while another runs (a mistake in
+    /// the request is reported first).
     pub fn start(
         self: &Arc<Self>,
         prep: &Prepared,
         req: Request,
         threads: usize,
-    ) -> std::result::Result<u64, std::result::Result<Busy, anyhow::Error>> {
+        owner: Option<String>,
+    ) -> std::result::Result<u64, NotStarted> {
         // Mistakes in the request first, so they are reported as such even while another run is going.
-        let Plan { loaded, mut job } = plan(prep, &req, PathBuf::new(), threads).map_err(Err)?;
+        let Plan { loaded, mut job } = plan(prep, &req, PathBuf::new(), threads).map_err(NotStarted::Bad)?;
         let mut list = self.lock();
         if let Some(r) = list.iter().find(|r| r.running()) {
-            return Err(Ok(Busy(r.progress())));
+            return Err(NotStarted::Busy(Busy {
+                progress: r.progress(),
+                owner: r.owner.clone(),
+            }));
         }
         let n = self.next_number(&list);
         job.out_dir = self.root.join(n.to_string());
@@ -385,6 +402,7 @@ impl Runs {
         job.watch = Some(bar.clone());
         list.push(Run {
             n,
+            owner,
             trials: req.trials,
             request: req,
             bar,

@@ -3,7 +3,8 @@
 //!
 //! Without a game (`greatgame serve` alone) it is the whole server, for analysts, at `/explore/`. With a game it
 //! sits beside the team and white-cell pages at `/explore/TOKEN/`, where TOKEN is any team's or the white
-//! cell's: strangers on the classroom network cannot start runs. In a game it runs on the scenario as published
+//! cell's: strangers on the classroom network cannot start runs, and a team sees only its own runs (what it
+//! explores hints at its orders; the white cell sees all). In a game it runs on the scenario as published
 //! in the game folder — the text every team may read — with the public calibrated ensemble when that text is
 //! the built-in scenario; never the game's sealed member, seed or state, which this module does not read.
 //!
@@ -24,7 +25,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use job::{Request, Runs};
+use job::{NotStarted, Request, Runs};
 use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -35,8 +36,35 @@ use std::sync::{Arc, Mutex};
 enum Access {
     /// Anyone who can reach the server (`serve` without a game: an analyst's machine).
     Open,
-    /// Holders of a game's team or white-cell token.
-    Tokens(Box<dyn Fn(&str) -> bool + Send + Sync>),
+    /// Holders of a game's team or white-cell token: the check names the holder (a team, or the white cell).
+    Tokens(Holder),
+}
+
+/// Names the holder of a token (a team, or the white cell), or `None` for a token of nobody.
+type Holder = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Who is asking, and the page's URL prefix for them.
+pub struct Viewer {
+    /// `/explore/` or `/explore/TOKEN/`.
+    pub base: String,
+    /// The team or the white cell holding the token; `None` on an open server.
+    pub who: Option<String>,
+}
+
+impl Viewer {
+    /// Whether this viewer may see run `r`: on an open server everyone sees every run; beside a game a team sees
+    /// only its own runs (what a team explores hints at its orders) and the white cell sees all.
+    pub fn sees(&self, r: &job::Run) -> bool {
+        self.sees_owner(r.owner.as_deref())
+    }
+
+    /// The same for a run started by `owner`.
+    pub fn sees_owner(&self, owner: Option<&str>) -> bool {
+        match &self.who {
+            None => true,
+            Some(w) => w == super::auth::WHITE_CELL || owner == Some(w.as_str()),
+        }
+    }
 }
 
 /// The scenario the page runs, and how to prepare it.
@@ -105,12 +133,24 @@ impl Explorer {
         Ok((prep, r))
     }
 
-    /// The URL prefix of the page for this request's path parameters, after checking the token.
-    fn base(&self, params: &HashMap<String, String>) -> std::result::Result<String, Refused> {
-        match (&self.access, params.get("token")) {
-            (Access::Open, _) => Ok("/explore/".into()),
-            (Access::Tokens(check), Some(t)) if check(t) => Ok(format!("/explore/{t}/")),
-            (Access::Tokens(_), _) => Err(Refused(
+    /// Who is asking, from this request's path parameters, after checking the token.
+    fn viewer(&self, params: &HashMap<String, String>) -> std::result::Result<Viewer, Refused> {
+        let holder = match (&self.access, params.get("token")) {
+            (Access::Open, _) => {
+                return Ok(Viewer {
+                    base: "/explore/".into(),
+                    who: None,
+                });
+            }
+            (Access::Tokens(check), Some(t)) => check(t).map(|who| (t, who)),
+            (Access::Tokens(_), None) => None,
+        };
+        match holder {
+            Some((t, who)) => Ok(Viewer {
+                base: format!("/explore/{t}/"),
+                who: Some(who),
+            }),
+            None => Err(Refused(
                 StatusCode::FORBIDDEN,
                 "refused: the Explore page of a game opens with a team's or the white cell's link: add \
                  /explore/ to the end of your team's address, e.g. …/explore/YOUR-TOKEN/"
@@ -138,10 +178,10 @@ fn routes(prefix: &str, ex: Arc<Explorer>) -> Router {
 }
 
 /// The Explore page of a game's server: at `/explore/TOKEN/` for any team's or the white cell's token
-/// (`is_token`), on the scenario copy in the game folder `game`. The model is prepared in the background at
+/// (`holder` names the team, or `auth::WHITE_CELL`, whose token it is), on the scenario copy in the game folder `game`. The model is prepared in the background at
 /// once, so the first visitor does not wait for it (and the game's pages are not slowed: it runs on a thread
 /// of its own).
-pub fn for_game(game: &Path, is_token: impl Fn(&str) -> bool + Send + Sync + 'static) -> Router {
+pub fn for_game(game: &Path, holder: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Router {
     let copy = game.join(crate::wargame::SCENARIO_FILE);
     // A game made from the built-in scenario runs as the built-in scenario, so its anchoring and its public
     // calibrated ensemble apply; any other text runs from the copy (free history, nominal coefficients unless
@@ -152,7 +192,7 @@ pub fn for_game(game: &Path, is_token: impl Fn(&str) -> bool + Send + Sync + 'st
             scenario: (!builtin).then_some(copy),
             quiet: true,
         },
-        Access::Tokens(Box::new(is_token)),
+        Access::Tokens(Box::new(holder)),
     ));
     let warm = ex.clone();
     let _ = std::thread::Builder::new()
@@ -229,7 +269,7 @@ pub fn serve_alone(scenario: Option<&Path>, bind: SocketAddr) -> Result<()> {
 
 /// `/explore` (or `/explore/TOKEN`) without its slash: the page's links are relative to the slash.
 async fn add_slash(State(ex): Shared, UrlPath(p): Params, uri: axum::http::Uri) -> Result<Response, Refused> {
-    ex.base(&p)?;
+    ex.viewer(&p)?;
     Ok(with_headers(Redirect::to(&format!("{}/", uri.path())).into_response()))
 }
 
@@ -238,10 +278,10 @@ fn html(m: maud::Markup) -> Response {
 }
 
 async fn form_page(State(ex): Shared, UrlPath(p): Params) -> Result<Response, Refused> {
-    let base = ex.base(&p)?;
+    let v = ex.viewer(&p)?;
     blocking(move || {
         let (prep, runs) = ex.ready()?;
-        Ok(html(page::form(&base, &prep, &runs, None)))
+        Ok(html(page::form(&v, &prep, &runs, None)))
     })
     .await
 }
@@ -254,7 +294,7 @@ async fn start_run(
     UrlPath(p): Params,
     form: std::result::Result<Fields, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Refused> {
-    let base = ex.base(&p)?;
+    let v = ex.viewer(&p)?;
     let fields = form
         .map_err(|e| Refused(StatusCode::BAD_REQUEST, format!("the form could not be read: {e}")))?
         .0;
@@ -263,57 +303,60 @@ async fn start_run(
         // A mistake in the form: the form again, with the message above it and the status saying so.
         let bad = |e: anyhow::Error| {
             let msg = format!("{e:#}");
-            let body = page::form(&base, &prep, &runs, Some(&msg));
+            let body = page::form(&v, &prep, &runs, Some(&msg));
             Ok(with_headers((StatusCode::UNPROCESSABLE_ENTITY, body).into_response()))
         };
         let req = match Request::from_form(&fields) {
             Ok(r) => r,
             Err(e) => return bad(e),
         };
-        match runs.start(&prep, req, ex.threads) {
-            Ok(n) => Ok(with_headers(Redirect::to(&format!("{base}run/{n}/")).into_response())),
-            Err(Ok(busy)) => Ok(with_headers(
-                (StatusCode::CONFLICT, page::busy(&base, &busy.0)).into_response(),
+        match runs.start(&prep, req, ex.threads, v.who.clone()) {
+            Ok(n) => Ok(with_headers(
+                Redirect::to(&format!("{}run/{n}/", v.base)).into_response(),
             )),
-            Err(Err(e)) => bad(e),
+            Err(NotStarted::Busy(busy)) => Ok(with_headers(
+                (StatusCode::CONFLICT, page::busy(&v, &busy)).into_response(),
+            )),
+            Err(NotStarted::Bad(e)) => bad(e),
         }
     })
     .await
 }
 
-/// A run number from the URL, or 404.
-fn run_of(runs: &Runs, p: &HashMap<String, String>) -> std::result::Result<job::Run, Refused> {
+/// A run number from the URL, or 404 (also for another team's run: it is not theirs to see).
+fn run_of(runs: &Runs, v: &Viewer, p: &HashMap<String, String>) -> std::result::Result<job::Run, Refused> {
     p.get("n")
         .and_then(|n| n.parse::<u64>().ok())
         .and_then(|n| runs.get(n))
+        .filter(|r| v.sees(r))
         .ok_or_else(|| Refused::not_found("this run (runs are listed on the Explore page)"))
 }
 
 async fn run_page(State(ex): Shared, UrlPath(p): Params) -> Result<Response, Refused> {
-    let base = ex.base(&p)?;
+    let v = ex.viewer(&p)?;
     blocking(move || {
         let (prep, runs) = ex.ready()?;
-        let run = run_of(&runs, &p)?;
-        Ok(html(page::run(&base, &prep, &run)))
+        let run = run_of(&runs, &v, &p)?;
+        Ok(html(page::run(&v.base, &prep, &run)))
     })
     .await
 }
 
 async fn progress(State(ex): Shared, UrlPath(p): Params) -> Result<Response, Refused> {
-    ex.base(&p)?;
+    let v = ex.viewer(&p)?;
     blocking(move || {
         let (_, runs) = ex.ready()?;
-        let run = run_of(&runs, &p)?;
+        let run = run_of(&runs, &v, &p)?;
         Ok(with_headers(axum::Json(run.progress()).into_response()))
     })
     .await
 }
 
 async fn file(State(ex): Shared, UrlPath(p): Params) -> Result<Response, Refused> {
-    ex.base(&p)?;
+    let v = ex.viewer(&p)?;
     blocking(move || {
         let (_, runs) = ex.ready()?;
-        let run = run_of(&runs, &p)?;
+        let run = run_of(&runs, &v, &p)?;
         let job::Status::Done(done) = &run.status else {
             return Err(Refused::not_found("the run's files (it has not finished)"));
         };

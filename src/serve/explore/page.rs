@@ -2,6 +2,7 @@
 //! works without script (a running run's page refreshes itself); `explore.js` only updates the progress bar in
 //! place and reloads when the run ends.
 
+use super::Viewer;
 use super::job::{self, Finished, Progress, Run, Runs, Status};
 use crate::experiment::prepare::Prepared;
 use crate::model::{LeverKindDef, Model};
@@ -107,8 +108,9 @@ fn progress_text(p: &Progress) -> String {
 }
 
 /// The form: packages, a package of one's own, trials and seed; `error` above it after a refused request.
-pub fn form(base: &str, prep: &Prepared, runs: &Runs, error: Option<&str>) -> Markup {
+pub fn form(v: &Viewer, prep: &Prepared, runs: &Runs, error: Option<&str>) -> Markup {
     let model = &prep.loaded.model;
+    let base = v.base.as_str();
     let running = runs.running();
     let body = html! {
         h1 { "Explore: packages against the baseline" }
@@ -123,8 +125,12 @@ pub fn form(base: &str, prep: &Prepared, runs: &Runs, error: Option<&str>) -> Ma
         }
         @if let Some(r) = &running {
             section.banner #busy {
-                p { "Run " (r.n) " is going (one run at a time): " a href={ (base) "run/" (r.n) "/" } { "watch it" } "." }
-                (progress_bar(&r.progress(), &format!("{base}run/{}/progress.json", r.n)))
+                @if v.sees(r) {
+                    p { "Run " (r.n) " is going (one run at a time): " a href={ (base) "run/" (r.n) "/" } { "watch it" } "." }
+                    (progress_bar(&r.progress(), &format!("{base}run/{}/progress.json", r.n)))
+                } @else {
+                    p { "Another team's run is going, " (r.progress().percent) "% done (one run at a time)." }
+                }
             }
         }
         form #explore-form method="post" action={ (base) "run" } {
@@ -214,13 +220,14 @@ pub fn form(base: &str, prep: &Prepared, runs: &Runs, error: Option<&str>) -> Ma
                 button type="submit" { "Run" }
             }
         }
-        (run_list(base, runs))
+        (run_list(v, runs))
     };
     layout("greatgame — Explore", body, false)
 }
 
-fn run_list(base: &str, runs: &Runs) -> Markup {
-    let all = runs.all();
+fn run_list(v: &Viewer, runs: &Runs) -> Markup {
+    let base = v.base.as_str();
+    let all: Vec<Run> = runs.all().into_iter().filter(|r| v.sees(r)).collect();
     html! {
         @if !all.is_empty() {
             section #runs {
@@ -244,16 +251,21 @@ fn run_list(base: &str, runs: &Runs) -> Markup {
 }
 
 /// The answer to a run asked for while another is going.
-pub fn busy(base: &str, p: &Progress) -> Markup {
+pub fn busy(v: &Viewer, b: &job::Busy) -> Markup {
+    let (base, p) = (v.base.as_str(), &b.progress);
     let body = html! {
         h1 { "Busy" }
         p.error role="alert" #busy-message {
             "busy: run " (p.n) " is going, " (p.percent) "% done (" (p.done) " of " (p.total) " trials). "
             "The server runs one comparison at a time; wait for it to finish, then start yours."
         }
-        section.banner #busy {
-            (progress_bar(p, &format!("{base}run/{}/progress.json", p.n)))
-            p { a href={ (base) "run/" (p.n) "/" } { "Watch run " (p.n) } " · " a href=(base) { "back to the form" } }
+        @if v.sees_owner(b.owner.as_deref()) {
+            section.banner #busy {
+                (progress_bar(p, &format!("{base}run/{}/progress.json", p.n)))
+                p { a href={ (base) "run/" (p.n) "/" } { "Watch run " (p.n) } " · " a href=(base) { "back to the form" } }
+            }
+        } @else {
+            p { a href=(base) { "Back to the form" } }
         }
     };
     layout("greatgame — Explore: busy", body, false)
