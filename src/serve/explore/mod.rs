@@ -96,21 +96,24 @@ impl Explorer {
         }
     }
 
-    /// The prepared model: prepared by the first caller (the others wait for it), then shared. Blocking.
-    fn prepared(&self) -> Arc<std::result::Result<Prepared, String>> {
-        let mut g = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(p) = g.as_ref() {
-            return p.clone();
-        }
-        let p = prepare(&PrepareOptions {
+    /// Prepare the model as `compare` does (the scenario as given, anchored, with its calibrated ensemble).
+    fn prepare(&self) -> Result<Prepared> {
+        prepare(&PrepareOptions {
             scenario: self.source.scenario.as_deref(),
             command: "serve --scenario",
             ensemble: EnsembleChoice::Default,
             quiet: self.source.quiet,
             ..PrepareOptions::default()
         })
-        .map_err(|e| format!("{e:#}"));
-        let p = Arc::new(p);
+    }
+
+    /// The prepared model: prepared by the first caller (the others wait for it), then shared. Blocking.
+    fn prepared(&self) -> Arc<std::result::Result<Prepared, String>> {
+        let mut g = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = g.as_ref() {
+            return p.clone();
+        }
+        let p = Arc::new(self.prepare().map_err(|e| format!("{e:#}")));
         *g = Some(p.clone());
         p
     }
@@ -227,9 +230,9 @@ pub fn serve_alone(scenario: Option<&Path>, bind: SocketAddr) -> Result<()> {
         },
         Access::Open,
     ));
-    if let Err(e) = ex.prepared().as_ref() {
-        anyhow::bail!("{e}");
-    }
+    // A scenario that does not load stops the command here, with the error every command gives.
+    let prep = ex.prepare()?;
+    *ex.prepared.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(Ok(prep)));
     let router = routes("/explore", ex)
         .route("/", get(|| async { Redirect::to("/explore/") }))
         .route("/assets/style.css", get(super::page::style));
