@@ -179,12 +179,9 @@ impl TrialSink for Sink<'_> {
     }
 }
 
-/// Run the comparison.
-pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
-    let started = Instant::now();
-    let layout = Arc::new(Layout::new(model));
-    let shape = d.drivers.then(|| Arc::new(LedgerShape::new(model)));
-    let bar = d.progress.then(|| {
+/// The terminal's progress bar, if the design asks for one.
+fn terminal_bar(d: &CompareDesign) -> Option<indicatif::ProgressBar> {
+    d.progress.then(|| {
         let b = indicatif::ProgressBar::new(d.trials);
         b.set_style(
             indicatif::ProgressStyle::with_template(
@@ -193,7 +190,21 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b
-    });
+    })
+}
+
+/// Run the comparison.
+pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
+    compare_watched(model, d, None)
+}
+
+/// Run the comparison, counting the trials done on `watch` (a server's progress indicator reads its
+/// position) instead of the terminal's bar when given.
+pub fn compare_watched(model: &Model, d: &CompareDesign, watch: Option<&indicatif::ProgressBar>) -> Result<Comparison> {
+    let started = Instant::now();
+    let layout = Arc::new(Layout::new(model));
+    let shape = d.drivers.then(|| Arc::new(LedgerShape::new(model)));
+    let bar = watch.cloned().or_else(|| terminal_bar(d));
     let p = Paired {
         model,
         seed: d.seed,
@@ -224,7 +235,7 @@ pub fn compare(model: &Model, d: &CompareDesign) -> Result<Comparison> {
         || Sink::new(model, d, &layout, &shape, s2.clone()),
     )?;
     acc.merge(later);
-    if let Some(b) = bar {
+    if let Some(b) = bar.filter(|_| watch.is_none()) {
         b.finish_and_clear();
     }
 

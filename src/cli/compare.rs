@@ -3,6 +3,8 @@
 
 use crate::analysis::robustness::{Threshold, parse_satisfice, parse_weights};
 use crate::experiment::compare_job::{CompareJob, design_name, slots_and_rows};
+pub use crate::experiment::prepare::StartMode;
+use crate::experiment::prepare::{PrepareOptions, prepare};
 use crate::experiment::select::{select_baseline, select_policies};
 use crate::model::MAX_TRIALS;
 use anyhow::{Result, bail};
@@ -70,35 +72,21 @@ pub struct CompareArgs {
     pub free_history: bool,
 }
 
-/// When packages start (see `--start`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StartMode {
-    /// Every package at the scenario's decision date (comparable histories).
-    Decision,
-    /// Each package at its own `start:` (its article's date).
-    Article,
-}
-
 pub fn execute(args: &CompareArgs) -> Result<()> {
     if args.trials == 0 || args.trials > MAX_TRIALS {
         bail!("--trials must be between 1 and {MAX_TRIALS} (got {})", args.trials);
     }
     let threads = super::numbers::threads(args.threads)?;
-    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "compare", args.quiet)?;
-    crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
-    let article = args.start == StartMode::Article;
-    if article {
-        loaded.model.use_article_starts();
-    }
-    let (anchor_suffix, anchoring) = crate::present::attach(
-        &mut loaded.model,
-        args.scenario.as_deref(),
-        args.free_history || article,
-        args.quiet,
-    )?;
-    let ensemble = args
-        .ensemble
-        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
+    let prep = prepare(&PrepareOptions {
+        scenario: args.scenario.as_deref(),
+        command: "compare",
+        world: &args.world,
+        start: args.start,
+        free_history: args.free_history,
+        ensemble: args.ensemble.choice(),
+        quiet: args.quiet,
+    })?;
+    let loaded = &prep.loaded;
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let chosen = if args.policies.is_empty() {
@@ -130,11 +118,12 @@ pub fn execute(args: &CompareArgs) -> Result<()> {
         charts: !args.no_charts,
         decision_state: !args.no_decision_state,
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
-        design_name: design_name(article, &anchor_suffix),
-        anchoring,
-        ensemble,
+        watch: None,
+        design_name: design_name(prep.article, &prep.anchor_suffix),
+        anchoring: prep.anchoring.clone(),
+        ensemble: prep.ensemble.clone(),
     };
-    let done = job.run(&loaded)?;
+    let done = job.run(loaded)?;
     if !args.quiet {
         println!("{}", done.summary);
     }

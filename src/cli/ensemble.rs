@@ -1,6 +1,7 @@
 //! `--ensemble FILE` / `--no-ensemble`: which calibrated ensemble a sampling command draws each trial's
 //! coefficients and world views from (the ensemble itself is `calibrate::file`).
 
+use crate::experiment::prepare::EnsembleChoice;
 use crate::scenario;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -26,8 +27,11 @@ impl EnsembleArgs {
         scenario: Option<&Path>,
         quiet: bool,
     ) -> Result<Option<crate::calibrate::file::EnsembleRef>> {
-        let r = crate::calibrate::attach(loaded, scenario, self.ensemble.as_deref(), self.no_ensemble, quiet)?;
-        loaded.model.sync_members();
-        Ok(r)
+        crate::experiment::prepare::attach_ensemble(loaded, scenario, self.choice(), quiet)
+    }
+
+    /// The choice as the library's plain value.
+    pub fn choice(&self) -> EnsembleChoice<'_> {
+        EnsembleChoice::from_args(self.ensemble.as_deref(), self.no_ensemble)
     }
 }

@@ -3,6 +3,7 @@
 //! difference — and its folder), then what the terminal shows.
 
 use crate::experiment::explain_job::ExplainJob;
+use crate::experiment::prepare::{PrepareOptions, StartMode, prepare};
 use crate::experiment::select::{select_baseline, select_policies};
 use crate::model::MAX_TRIALS;
 use anyhow::{Result, bail};
@@ -63,18 +64,17 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
         bail!("--top must be at least 1");
     }
     let threads = super::numbers::threads(args.threads)?;
-    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "explain", args.quiet)?;
-    crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
     // Anchored as `compare` is, so what explain splits is the difference compare reports.
-    let (anchor_suffix, anchoring) = crate::present::attach(
-        &mut loaded.model,
-        args.scenario.as_deref(),
-        args.free_history,
-        args.quiet,
-    )?;
-    let ensemble = args
-        .ensemble
-        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
+    let prep = prepare(&PrepareOptions {
+        scenario: args.scenario.as_deref(),
+        command: "explain",
+        world: &args.world,
+        start: StartMode::Decision,
+        free_history: args.free_history,
+        ensemble: args.ensemble.choice(),
+        quiet: args.quiet,
+    })?;
+    let loaded = &prep.loaded;
     let model = &loaded.model;
     let base = select_baseline(model, args.baseline.as_deref())?;
     let policy = select_policies(model, std::slice::from_ref(&args.policy))?[0];
@@ -92,11 +92,11 @@ pub fn execute(args: &ExplainArgs) -> Result<()> {
         }),
         charts: !args.no_charts,
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
-        anchor_suffix,
-        anchoring,
-        ensemble,
+        anchor_suffix: prep.anchor_suffix.clone(),
+        anchoring: prep.anchoring.clone(),
+        ensemble: prep.ensemble.clone(),
     };
-    let done = job.run(&loaded)?;
+    let done = job.run(loaded)?;
     if !args.quiet {
         println!("{}", done.summary);
     }

@@ -2,6 +2,7 @@
 //! the record's last quarter, score it against the calibration record, write the folder), then what the
 //! terminal shows.
 
+use crate::experiment::prepare::{PrepareOptions, StartMode, prepare};
 use crate::hindcast::{self, job::HindcastJob};
 use anyhow::Result;
 use std::path::PathBuf;
@@ -42,13 +43,19 @@ pub struct HindcastArgs {
 
 pub fn execute(args: &HindcastArgs) -> Result<()> {
     let threads = super::numbers::threads(args.threads)?;
-    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "hindcast", args.quiet)?;
-    crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
-    let ensemble = args
-        .ensemble
-        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
+    // The hindcast never anchors: it is the first years of every policy's free run.
+    let prep = prepare(&PrepareOptions {
+        scenario: args.scenario.as_deref(),
+        command: "hindcast",
+        world: &args.world,
+        start: StartMode::Decision,
+        free_history: true,
+        ensemble: args.ensemble.choice(),
+        quiet: args.quiet,
+    })?;
+    let loaded = &prep.loaded;
     let ensemble = match (
-        ensemble,
+        prep.ensemble.clone(),
         crate::calibrate::resolve(
             args.scenario.as_deref(),
             args.ensemble.ensemble.as_deref(),
@@ -72,7 +79,7 @@ pub fn execute(args: &HindcastArgs) -> Result<()> {
         charts: !args.no_charts,
         ensemble,
     };
-    let done = job.run(&loaded, &record)?;
+    let done = job.run(loaded, &record)?;
     if !args.quiet {
         println!("{}", done.targets_md);
     }

@@ -64,7 +64,8 @@ pub enum Command {
     Discover(discover::DiscoverArgs),
     /// Classroom wargame: teams play actors turn by turn, the model adjudicates (see docs/instructor-guide.md).
     Wargame(wargame::WargameArgs),
-    /// Serve a wargame to the class's browsers: one URL per team and one for the white cell.
+    /// Serve a wargame to the class's browsers: one URL per team and one for the white cell (and the Explore
+    /// page); without --game, the Explore page alone.
     Serve(serve::ServeArgs),
 }
 

@@ -2,6 +2,7 @@
 //! shards, outputs), then what the terminal shows.
 
 use super::resume::{ResumeArgs, install_stop_handler};
+use crate::experiment::prepare::{PrepareOptions, StartMode, prepare};
 use crate::experiment::run_job::{RunJob, design_name};
 use crate::experiment::select::select_policies;
 use crate::experiment::shard::ShardSpec;
@@ -47,8 +48,8 @@ pub struct RunArgs {
     pub quiet: bool,
     /// When each package takes over from the baseline: `decision` (the decision date) or `article` (its own
     /// `start:`, its article's date). See `compare --start`.
-    #[arg(long, value_enum, default_value_t = super::compare::StartMode::Decision)]
-    pub start: super::compare::StartMode,
+    #[arg(long, value_enum, default_value_t = StartMode::Decision)]
+    pub start: StartMode,
     /// Compute only share K of N of the trials (e.g. `2/8`), to spread one run over machines; combine the
     /// shares with `greatgame merge`. The share depends only on --trials, K and N.
     #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
@@ -70,23 +71,16 @@ pub fn execute(args: &RunArgs) -> Result<()> {
     }
     args.resume.every()?;
     let threads = super::numbers::threads(args.threads)?;
-    let mut loaded = super::which_scenario::load(args.scenario.as_deref(), "run", args.quiet)?;
-    crate::model::worlds::fix(&mut loaded.model.worlds, &args.world).map_err(anyhow::Error::msg)?;
-    let article = args.start == super::compare::StartMode::Article;
-    if article {
-        loaded.model.use_article_starts();
-    }
-    // Packages taking over at their articles' dates replace the record before the present the facts describe,
-    // so such a run is not anchored.
-    let (anchor_suffix, anchoring) = crate::present::attach(
-        &mut loaded.model,
-        args.scenario.as_deref(),
-        args.free_history || article,
-        args.quiet,
-    )?;
-    let ensemble = args
-        .ensemble
-        .attach(&mut loaded, args.scenario.as_deref(), args.quiet)?;
+    let prep = prepare(&PrepareOptions {
+        scenario: args.scenario.as_deref(),
+        command: "run",
+        world: &args.world,
+        start: args.start,
+        free_history: args.free_history,
+        ensemble: args.ensemble.choice(),
+        quiet: args.quiet,
+    })?;
+    let loaded = &prep.loaded;
     let model = &loaded.model;
     let job = RunJob {
         policies: select_policies(model, &args.policies)?,
@@ -103,11 +97,11 @@ pub fn execute(args: &RunArgs) -> Result<()> {
         progress: std::io::stderr().is_terminal() && args.trials >= 2_000,
         shard: args.shard,
         resume: args.resume.mode(),
-        design_name: design_name(article, &args.world, &anchor_suffix, ensemble.as_ref()),
-        anchoring,
-        ensemble,
+        design_name: design_name(prep.article, &args.world, &prep.anchor_suffix, prep.ensemble.as_ref()),
+        anchoring: prep.anchoring.clone(),
+        ensemble: prep.ensemble.clone(),
     };
-    let open = job.open(&loaded)?;
+    let open = job.open(loaded)?;
     install_stop_handler();
     if let Some((done, total, path)) = open.resumed_from() {
         eprintln!(

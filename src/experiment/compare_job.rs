@@ -4,7 +4,7 @@
 //! moved into place. The command line and a server describe a comparison with a [`CompareJob`] (plain values)
 //! and call [`CompareJob::run`] on a prepared model; what they print is theirs.
 
-use crate::analysis::compare::{CompareDesign, Comparison, compare};
+use crate::analysis::compare::{CompareDesign, Comparison, compare_watched};
 use crate::analysis::robustness::Threshold;
 use crate::calibrate::file::EnsembleRef;
 use crate::model::Model;
@@ -38,6 +38,8 @@ pub struct CompareJob {
     pub decision_state: bool,
     /// Show a progress bar on the terminal.
     pub progress: bool,
+    /// Count the trials done on this bar instead (a server's progress indicator reads its position).
+    pub watch: Option<indicatif::ProgressBar>,
     /// The manifest's design name ([`design_name`]).
     pub design_name: String,
     /// How the history before the decision date is anchored (`present::attach`), for the manifest.
@@ -121,7 +123,7 @@ impl CompareJob {
             progress: self.progress,
             decision,
         };
-        let cmp = compare(model, &design)?;
+        let cmp = compare_watched(model, &design, self.watch.as_ref())?;
         if let Some(w) = &design.decision {
             w.flush()?;
         }

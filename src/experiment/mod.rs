@@ -18,6 +18,7 @@ pub mod levers;
 pub mod merge;
 pub mod paired;
 pub mod partial;
+pub mod prepare;
 pub mod rows_run;
 pub mod run_job;
 pub mod run_merge;

@@ -13,6 +13,7 @@ pub mod expr;
 pub mod locate;
 pub mod register;
 pub mod schema;
+pub mod which;
 
 use crate::model::Model;
 use diagnostics::{ScenarioError, SourceFile};

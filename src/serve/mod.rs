@@ -18,6 +18,7 @@
 //! white cell's URL is refused with 403.
 
 pub mod auth;
+pub mod explore;
 pub mod live;
 mod page;
 pub mod setup;
@@ -370,6 +371,9 @@ impl App {
         for (who, url) in self.urls(&base) {
             println!("{who}: {url}");
         }
+        if let Some(r) = self.ready.get() {
+            println!("{}", explore::game_url_line(&base, r.tokens.white()));
+        }
         use std::io::Write;
         let _ = std::io::stdout().flush();
     }
@@ -404,6 +408,19 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/white/{token}/turn/{n}/{chart}", get(white::dice))
         .route("/setup/{token}/", get(setup::page).post(setup::create_game))
         .with_state(app)
+}
+
+/// The Explore page beside the game, for holders of any team's or the white cell's token, named by
+/// `explore/mod.rs` (a team sees only its own runs). Before the game is made (the set-up page) no token opens it.
+fn explore_routes(app: &Arc<App>) -> Router {
+    let a = app.clone();
+    explore::for_game(&app.dir, move |t| {
+        let r = a.ready.get()?;
+        if r.tokens.is_white(t) {
+            return Some(auth::WHITE_CELL.to_string());
+        }
+        r.teams.iter().find(|team| r.tokens.is_team(team, t)).cloned()
+    })
 }
 
 /// Serve until Ctrl-C: print one URL per team and the white cell's (or the set-up page's), then answer requests.
@@ -459,7 +476,7 @@ pub fn run(mut opts: ServeOptions) -> Result<()> {
         // Not a graceful shutdown: open live-update streams never end by themselves, and every request has
         // already saved its work when it answers.
         tokio::select! {
-            r = axum::serve(listener, router(app)).into_future() => r.context("serving")?,
+            r = axum::serve(listener, router(app.clone()).merge(explore_routes(&app))).into_future() => r.context("serving")?,
             _ = tokio::signal::ctrl_c() => {}
         }
         watcher.abort();
