@@ -160,6 +160,21 @@ fn the_white_cell_makes_the_game_in_the_browser() {
     let loc = a.get(&setup).call().unwrap();
     assert_eq!(loc.headers()["location"].to_str().unwrap(), white_path);
     assert_eq!(get(&a, white).0, 200);
+    // The Explore page of the game made here opens with the white cell's and a team's token (it reads the
+    // game's scenario copy, which did not exist when the server started).
+    for url in [white, us] {
+        let explore = url.replacen("/white/", "/explore/", 1);
+        let explore = match explore.find("/team/") {
+            Some(i) => {
+                let token = explore.trim_end_matches('/').rsplit('/').next().unwrap().to_string();
+                format!("{}/explore/{token}/", &explore[..i])
+            }
+            None => explore,
+        };
+        let (st, page) = get(&a, &explore);
+        assert_eq!(st, 200, "{explore}: {page}");
+        assert!(page.contains("trials"), "{page}");
+    }
     drop(srv);
 
     // Restarted on the game it made: the same links.
