@@ -13,9 +13,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
-    self, AXIS_DESC_PX, CategoryLabels, Figure, Frame, GRID, INK, LABEL_PX, SMALL_PX, darker, draw_label_with_halo,
-    draw_note, finite_range, finite_sorted, fmt_num, fmt_tick, mix, pad_range, plottable, policy_colour, quantile,
-    skipped_note, text_style,
+    self, AXIS_DESC_PX, Canvas, CategoryLabels, Figure, Frame, GRID, INK, LABEL_PX, SMALL_PX, darker,
+    draw_label_with_halo, draw_note, finite_range, finite_sorted, fmt_num, fmt_tick, mix, pad_range, plottable,
+    policy_colour, quantile, skipped_note, text_style,
 };
 use super::{ChartContext, EventChart, OutcomeChart, PolicySample, ensure_fonts};
 
@@ -529,11 +529,7 @@ impl Figure for DistributionFigure<'_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {
@@ -799,11 +795,7 @@ impl Figure for EventFigure<'_, '_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {

@@ -13,8 +13,8 @@ use plotters::prelude::*;
 
 use super::distribution::{DistributionLayout, distribution_layout};
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, SMALL_PX, draw_dashed, draw_note, finite_sorted,
-    fmt_tick, limit_lines, pad_range, policy_colour, policy_dash, skipped_note, text_style, wrap_text,
+    self, AXIS_DESC_PX, Canvas, Figure, Frame, GRID, INK, LABEL_PX, MUTED, SMALL_PX, draw_dashed, draw_note,
+    finite_sorted, fmt_tick, limit_lines, pad_range, policy_colour, policy_dash, skipped_note, text_style, wrap_text,
 };
 use super::{ChartContext, OutcomeChart, PolicySample, ensure_fonts};
 
@@ -271,11 +271,7 @@ impl Figure for EcdfFigure<'_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {

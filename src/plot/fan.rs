@@ -7,12 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, SMALL_PX, darker, draw_label_with_halo, draw_note, ellipsize,
+    self, AXIS_DESC_PX, Canvas, Figure, Frame, GRID, INK, SMALL_PX, darker, draw_label_with_halo, draw_note, ellipsize,
     finite_range, fmt_tick, limit_lines, mix, pad_range, plottable, policy_colour, text_style, wrap_text,
 };
 use super::{ChartContext, FanChart, ensure_fonts};
@@ -220,11 +219,7 @@ impl Figure for FanFigure<'_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {

@@ -10,13 +10,12 @@
 
 use std::path::{Path, PathBuf};
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, SMALL_PX, draw_note, ellipsize, finite_range,
-    fmt_tick, pad_range, text_style,
+    self, AXIS_DESC_PX, Canvas, Figure, Frame, GRID, INK, LABEL_PX, MUTED, SMALL_PX, draw_note, ellipsize,
+    finite_range, fmt_tick, pad_range, text_style,
 };
 use super::scorecard::{BETTER, WORSE};
 use super::{ChartContext, ensure_fonts};
@@ -101,11 +100,7 @@ impl Figure for ForestFigure<'_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {

@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, MUTED, PALETTE, SMALL_PX, draw_note, fmt_tick, mix,
+    self, AXIS_DESC_PX, Canvas, Figure, Frame, GRID, INK, LABEL_PX, MUTED, PALETTE, SMALL_PX, draw_note, fmt_tick, mix,
     text_style,
 };
 use super::{ChartContext, ensure_fonts};
@@ -54,11 +54,7 @@ impl Figure for TrajectoryFigure<'_> {
         format!("PRIM peeling trajectory: {}", self.c.condition)
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        _root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, _root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {
@@ -186,11 +182,7 @@ impl Figure for BoxFigure<'_> {
         format!("PRIM box {} for {}", self.c.index, self.c.condition)
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        _root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, _root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {
@@ -300,11 +292,7 @@ impl Figure for StabilityFigure<'_> {
         format!("PRIM box stability under resampling: {}", self.c.condition)
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        _root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, _root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {

@@ -5,10 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{self, Figure, Frame, GRID, INK, LABEL_PX, SMALL_PX, mix, text_style};
+use super::render::{self, Canvas, Figure, Frame, GRID, INK, LABEL_PX, SMALL_PX, mix, text_style};
 use super::{ChartContext, ensure_fonts};
 
 /// One panel: a world and each policy's rank shares (index 0 = rank 1).
@@ -67,11 +66,7 @@ impl Figure for RankFigure<'_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        _root: &DrawingArea<DB, Shift>,
-        area: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, _root: &Canvas<DB>, area: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {

@@ -218,6 +218,9 @@ pub fn text_style(size: f64, style: FontStyle, colour: RGBColor) -> TextStyle<'s
         .pos(Pos::new(HPos::Left, VPos::Top))
 }
 
+/// A drawing area on any plotters backend, in pixels from its top-left corner.
+pub type Canvas<DB> = DrawingArea<DB, Shift>;
+
 /// A chart that can draw itself on any plotters backend.
 ///
 /// One implementation serves both PNG and SVG output (see
@@ -255,11 +258,7 @@ pub trait Figure {
 
     /// Draw the chart itself: `plot` is the area the frame leaves, `root` the whole canvas (for labels
     /// placed in canvas coordinates).
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static;
 

@@ -13,12 +13,11 @@
 
 use std::path::{Path, PathBuf};
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
-    self, Figure, Frame, GRID, INK, MUTED, PALETTE, SMALL_PX, ellipsize, measure_text, mix, text_style,
+    self, Canvas, Figure, Frame, GRID, INK, MUTED, PALETTE, SMALL_PX, ellipsize, measure_text, mix, text_style,
 };
 use super::{ChartContext, ensure_fonts};
 use crate::numfmt::{self, DiffText};
@@ -261,11 +260,7 @@ impl Figure for ScorecardFigure<'_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        _root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, _root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {

@@ -8,12 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, SMALL_PX, draw_note, fmt_num, fmt_tick, mix,
-    pad_range, text_style,
+    self, AXIS_DESC_PX, Canvas, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, SMALL_PX, draw_note, fmt_num, fmt_tick,
+    mix, pad_range, text_style,
 };
 use super::{ChartContext, ensure_fonts};
 
@@ -88,11 +87,7 @@ impl Figure for BandFigure<'_, '_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        _root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, _root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {
@@ -205,11 +200,7 @@ impl Figure for HeatmapFigure<'_, '_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        _root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, _root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {

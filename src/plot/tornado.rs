@@ -5,11 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::render::{
-    self, AXIS_DESC_PX, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, draw_note, fmt_tick, mix, text_style,
+    self, AXIS_DESC_PX, Canvas, Figure, Frame, GRID, INK, LABEL_PX, PALETTE, draw_note, fmt_tick, mix, text_style,
 };
 use super::{ChartContext, ensure_fonts};
 
@@ -67,11 +66,7 @@ impl Figure for TornadoFigure<'_, '_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        _root: &DrawingArea<DB, Shift>,
-        framed: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, _root: &Canvas<DB>, framed: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {

@@ -9,8 +9,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::render::{
-    self, Figure, Frame, GRID, INK, MUTED, PALETTE, SMALL_PX, darker, draw_note, ellipsize, fmt_num, fmt_tick, mix,
-    pad_range, text_style, text_width,
+    self, Canvas, Figure, Frame, GRID, INK, MUTED, PALETTE, SMALL_PX, darker, draw_note, ellipsize, fmt_num, fmt_tick,
+    mix, pad_range, text_style, text_width,
 };
 use super::{ChartContext, ensure_fonts};
 
@@ -58,11 +58,7 @@ impl Figure for DiceChart<'_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        _root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, _root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {
@@ -207,11 +203,7 @@ impl Figure for PlayedFan<'_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        _root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, _root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {
@@ -328,11 +320,7 @@ impl Figure for LuckChart<'_> {
         }
     }
 
-    fn draw_plot<DB: DrawingBackend>(
-        &self,
-        _root: &DrawingArea<DB, Shift>,
-        plot: &DrawingArea<DB, Shift>,
-    ) -> anyhow::Result<()>
+    fn draw_plot<DB: DrawingBackend>(&self, _root: &Canvas<DB>, plot: &Canvas<DB>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {
