@@ -423,6 +423,26 @@ fn explore_routes(app: &Arc<App>) -> Router {
     })
 }
 
+/// Listen on `bind`: the listener, the address it got (a port of 0 picks a free one) and the base URL to print
+/// (`YOUR-ADDRESS` when bound to every interface, since the server cannot know which one the class reaches).
+pub async fn listen(bind: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr, String)> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("--bind {bind}: cannot listen there"))?;
+    let addr = listener.local_addr()?;
+    let host = if addr.ip().is_unspecified() {
+        "YOUR-ADDRESS".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    let base = if addr.is_ipv6() {
+        format!("http://[{host}]:{}", addr.port())
+    } else {
+        format!("http://{host}:{}", addr.port())
+    };
+    Ok((listener, addr, base))
+}
+
 /// Serve until Ctrl-C: print one URL per team and the white cell's (or the set-up page's), then answer requests.
 pub fn run(mut opts: ServeOptions) -> Result<()> {
     let app = Arc::new(App::new(&mut opts)?);
@@ -431,20 +451,7 @@ pub fn run(mut opts: ServeOptions) -> Result<()> {
         .build()
         .context("starting the server's runtime")?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(opts.bind)
-            .await
-            .with_context(|| format!("--bind {}: cannot listen there", opts.bind))?;
-        let addr = listener.local_addr()?;
-        let host = if addr.ip().is_unspecified() {
-            "YOUR-ADDRESS".to_string()
-        } else {
-            addr.ip().to_string()
-        };
-        let base = if addr.is_ipv6() {
-            format!("http://[{host}]:{}", addr.port())
-        } else {
-            format!("http://{host}:{}", addr.port())
-        };
+        let (listener, addr, base) = listen(opts.bind).await?;
         let _ = app.base.set(base.clone());
         println!(
             "Serving the game in {} on {addr} (Ctrl-C stops; the game is saved after every request).",

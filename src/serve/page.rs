@@ -7,6 +7,40 @@ const SCRIPT: &str = include_str!("assets/app.js");
 
 /// A full page: `live` names the page's live-update stream (relative URL), if any.
 pub fn layout(title: &str, body: Markup, live: Option<&str>) -> Markup {
+    document(
+        title,
+        body,
+        &Head {
+            live,
+            ..Head::default()
+        },
+    )
+}
+
+/// What a page loads besides the common style sheet, and how it refreshes.
+pub struct Head<'a> {
+    /// The page's live-update stream (relative URL), if any.
+    pub live: Option<&'a str>,
+    /// A further style sheet.
+    pub css: Option<&'a str>,
+    pub script: &'a str,
+    /// Reload every two seconds when script is off (a page showing work in progress).
+    pub refresh: bool,
+}
+
+impl Default for Head<'_> {
+    fn default() -> Self {
+        Head {
+            live: None,
+            css: None,
+            script: "/assets/app.js",
+            refresh: false,
+        }
+    }
+}
+
+/// A full page with the common head (no referrer, phone widths, the common style sheet).
+pub fn document(title: &str, body: Markup, head: &Head) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -16,10 +50,16 @@ pub fn layout(title: &str, body: Markup, live: Option<&str>) -> Markup {
                 meta name="referrer" content="no-referrer";
                 title { (title) }
                 link rel="stylesheet" href="/assets/style.css";
+                @if let Some(css) = head.css {
+                    link rel="stylesheet" href=(css);
+                }
+                @if head.refresh {
+                    noscript { meta http-equiv="refresh" content="2"; }
+                }
             }
-            body data-live=[live] {
+            body data-live=[head.live] {
                 main { (body) }
-                script src="/assets/app.js" {}
+                script src=(head.script) {}
             }
         }
     }
@@ -40,9 +80,10 @@ pub async fn index() -> axum::response::Response {
     )
 }
 
-fn asset(kind: &'static str, body: &'static str) -> axum::response::Response {
+/// An embedded asset, with the same headers as the pages.
+pub fn asset(kind: &'static str, body: &'static str) -> axum::response::Response {
     use axum::response::IntoResponse;
-    ([(axum::http::header::CONTENT_TYPE, kind)], body).into_response()
+    super::with_headers(([(axum::http::header::CONTENT_TYPE, kind)], body).into_response())
 }
 
 pub async fn style() -> axum::response::Response {

@@ -263,20 +263,7 @@ pub fn serve_alone(scenario: Option<&Path>, bind: SocketAddr) -> Result<()> {
         .build()
         .context("starting the server's runtime")?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(bind)
-            .await
-            .with_context(|| format!("--bind {bind}: cannot listen there"))?;
-        let addr = listener.local_addr()?;
-        let host = if addr.ip().is_unspecified() {
-            "YOUR-ADDRESS".to_string()
-        } else {
-            addr.ip().to_string()
-        };
-        let base = if addr.is_ipv6() {
-            format!("http://[{host}]:{}", addr.port())
-        } else {
-            format!("http://{host}:{}", addr.port())
-        };
+        let (listener, addr, base) = super::listen(bind).await?;
         println!("Serving the Explore page (Ctrl-C stops; each run is saved under output/).");
         println!("explore: {base}/explore/");
         if !addr.ip().is_loopback() {

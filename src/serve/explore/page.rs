@@ -6,46 +6,31 @@ use super::Viewer;
 use super::job::{self, Finished, Progress, Run, Runs, Status};
 use crate::experiment::prepare::Prepared;
 use crate::model::{LeverKindDef, Model};
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 
 const SCRIPT: &str = include_str!("explore.js");
 const STYLE: &str = include_str!("explore.css");
 
-fn asset(kind: &'static str, body: &'static str) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    super::with_headers(([(axum::http::header::CONTENT_TYPE, kind)], body).into_response())
-}
-
 pub async fn script() -> axum::response::Response {
-    asset("text/javascript; charset=utf-8", SCRIPT)
+    crate::serve::page::asset("text/javascript; charset=utf-8", SCRIPT)
 }
 
 pub async fn style() -> axum::response::Response {
-    asset("text/css; charset=utf-8", STYLE)
+    crate::serve::page::asset("text/css; charset=utf-8", STYLE)
 }
 
 /// A full page; `refresh` makes it reload every two seconds when script is off (a running run).
 fn layout(title: &str, body: Markup, refresh: bool) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
-                title { (title) }
-                link rel="stylesheet" href="/assets/style.css";
-                link rel="stylesheet" href="/assets/explore.css";
-                @if refresh {
-                    noscript { meta http-equiv="refresh" content="2"; }
-                }
-            }
-            body {
-                main { (body) }
-                script src="/assets/explore.js" {}
-            }
-        }
-    }
+    crate::serve::page::document(
+        title,
+        body,
+        &crate::serve::page::Head {
+            live: None,
+            css: Some("/assets/explore.css"),
+            script: "/assets/explore.js",
+            refresh,
+        },
+    )
 }
 
 fn num(x: f64) -> String {
