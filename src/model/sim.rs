@@ -84,6 +84,9 @@ struct Scratch {
     z: Vec<f64>,
     new_choices: Vec<u8>,
     new_levers: Vec<f64>,
+    /// This turn's incentives of the trial's views, one key per incentive, sorted (see [`incentive_key`]): lets
+    /// each option find its own without scanning every view's incentives.
+    incentives: Vec<u64>,
     /// The bargaining round's input, model and working buffers, sized when the trial starts and rebuilt in place
     /// at each scheduled turn (see [`crate::bargain::Smp::refill`], [`crate::bargain::Smp::settle_in`]): a round
     /// allocates nothing.
@@ -270,6 +273,12 @@ pub fn inverse_normal_cdf(p: f64) -> f64 {
     }
 }
 
+/// The high half of a view incentive's sort key in [`Scratch::incentives`]: its (actor, action); the low half holds
+/// its mechanism (bits 16–31) and its place in the view (bits 0–15).
+fn incentive_key(actor: u16, action: u16) -> u64 {
+    (u64::from(actor) << 48) | (u64::from(action) << 32)
+}
+
 /// The logit (softmax) rule. `values` holds each option's value in points
 /// (−∞ for options whose precondition fails) and `best` their maximum; on
 /// return `values` holds the choice probabilities (summing to 1) and the
@@ -383,6 +392,12 @@ impl Model {
                 z: vec![0.0; self.slots.len()],
                 new_choices: vec![0; self.slots.len()],
                 new_levers: Vec::with_capacity(self.levers.len()),
+                incentives: Vec::with_capacity(
+                    self.worlds
+                        .iter()
+                        .map(|m| m.views.iter().map(|v| v.incentives.len()).max().unwrap_or(0))
+                        .sum(),
+                ),
                 round: super::bargaining::RoundBuffers::for_model(self.bargaining.as_ref()),
             },
         };
@@ -637,6 +652,17 @@ impl Model {
             year: *year,
         };
         let n_slots = self.slots.len();
+        // The views' incentives of this turn, keyed by (actor, action) and then by their place among the views, so
+        // that each option adds its own in the order a scan of every view would (same sums, bit for bit).
+        let incentives = &mut scratch.incentives;
+        incentives.clear();
+        for (m, mech) in self.worlds.iter().enumerate() {
+            for (k, inc) in mech.views[world[m] as usize].incentives.iter().enumerate() {
+                incentives.push(incentive_key(inc.actor, inc.action) | ((m as u64) << 16) | k as u64);
+            }
+        }
+        // Keys are distinct (each holds its view and place), so the unstable sort (no allocation) is exact.
+        incentives.sort_unstable();
         if let Some(tr) = ctl.trace.as_deref_mut() {
             tr.choice_probs.resize(n_slots, Vec::new());
             tr.choice_u.resize(n_slots, 0.0);
@@ -675,12 +701,14 @@ impl Model {
                         v += b.eval(&env);
                     }
                     // The views this trial runs under add their incentives after the levers' own.
-                    for (m, mech) in self.worlds.iter().enumerate() {
-                        for inc in &mech.views[world[m] as usize].incentives {
-                            if inc.actor as usize == i && inc.action == u16::from(opt) {
-                                v += inc.value.eval(&env);
-                            }
+                    let key = incentive_key(i as u16, u16::from(opt));
+                    let first = scratch.incentives.partition_point(|&x| x < key);
+                    for &x in &scratch.incentives[first..] {
+                        if x & !0xffff_ffff != key {
+                            break;
                         }
+                        let (m, k) = ((x >> 16) as u16 as usize, x as u16 as usize);
+                        v += self.worlds[m].views[world[m] as usize].incentives[k].value.eval(&env);
                     }
                     for eff in &a.effects {
                         let var = eff.var as usize;
