@@ -317,16 +317,21 @@ impl Anchor {
         model.step_with(st, model.baseline, &mut ctl);
     }
 
-    /// Attempt `attempt` (≥ 1) of the trial that `first` started: the whole trial drawn again from
-    /// `stream_seed(seed, trial, STREAM_PRESENT + attempt)`, keeping the uncertainties if a design set them.
-    pub fn retry(&self, model: &Model, first: &TrialState, attempt: u32) -> TrialState {
-        let (seed, trial) = first.origin();
+    /// Turn `st` (an earlier attempt of trial `trial` of a run with master seed `seed`) into attempt `attempt`
+    /// (≥ 1) in place: the whole trial drawn again from `stream_seed(seed, trial, STREAM_PRESENT + attempt)`,
+    /// keeping the uncertainties if a design set them, with `drivers` (the ledger the trial started with, still
+    /// empty) attached. The state is the one a fresh `new_trial_with_params` would give, in the old one's buffers.
+    pub fn retry(
+        &self,
+        model: &Model,
+        st: &mut TrialState,
+        (seed, trial): (u64, u64),
+        drivers: Option<Box<crate::model::drivers::DriverLedger>>,
+        attempt: u32,
+    ) {
         let master = stream_seed(seed, trial, STREAM_PRESENT + attempt as u64);
-        let given = first.params_given().then_some(first.params.as_slice());
-        let mut st = model.new_trial_with_params(master, trial, given);
-        // A drivers ledger attached to the trial (compare, explain) follows it into the retry, still empty.
-        st.drivers = first.drivers.clone();
-        st
+        model.restart_trial_keeping_params(st, master, trial);
+        st.drivers = drivers;
     }
 
     pub fn tally(&self) -> Tally {

@@ -76,6 +76,17 @@ pub enum Op {
     /// Superinstruction: top += `c × src` (from `PushMul(c, src) Add`;
     /// `Sub` becomes `AddMul(-c, src)`).
     AddMul(f64, Src),
+    /// Superinstruction: top += `c` (from `Const(c) Add`, `Const(c) Sub` as `AddC(-c)`, and `Const(c) x Add`: IEEE
+    /// addition is commutative and `x − c` is `x + (−c)`, so every result is bit-identical).
+    AddC(f64),
+    /// Superinstruction: top ×= `c` (from `Const(c) Mul`, and `Const(c) x Mul`: multiplication is commutative).
+    MulC(f64),
+    /// Superinstruction: top ×= `src` (from `src Mul`).
+    MulS(Src),
+    /// Superinstruction: top = min(top, `c`) (from `Const(c) Min`, operands in the same order).
+    MinC(f64),
+    /// Superinstruction: top = max(top, `c`) (from `Const(c) Max`).
+    MaxC(f64),
 }
 
 impl Op {
@@ -111,7 +122,20 @@ impl Op {
             | Op::Turn
             | Op::Year
             | Op::PushMul(..)
-            | Op::AddMul(..) => None,
+            | Op::AddMul(..)
+            | Op::AddC(_)
+            | Op::MulC(_)
+            | Op::MulS(_)
+            | Op::MinC(_)
+            | Op::MaxC(_) => None,
+        }
+    }
+
+    /// The value a load or superinstruction reads from the state, if any.
+    fn src(&self) -> Option<Src> {
+        match *self {
+            Op::PushMul(_, src) | Op::AddMul(_, src) | Op::MulS(src) => Some(src),
+            ref op => Src::of(op),
         }
     }
 
@@ -119,8 +143,8 @@ impl Op {
     fn stack_effect(&self) -> (usize, usize) {
         match (self, self.operands()) {
             (_, Some(n)) => (n, 1),
-            // `AddMul` updates the top in place; every other op without operands is a load.
-            (Op::AddMul(..), None) => (1, 1),
+            // The superinstructions that update the top in place; every other op without operands is a load.
+            (Op::AddMul(..) | Op::AddC(_) | Op::MulC(_) | Op::MulS(_) | Op::MinC(_) | Op::MaxC(_), None) => (1, 1),
             (_, None) => (0, 1),
         }
     }
@@ -198,10 +222,68 @@ pub fn fuse(ops: Vec<Op>) -> Vec<Op> {
                 out.push(Op::AddMul(c, src));
                 continue;
             }
+            // A load as the right operand of `+`, `−` or `×` (there is a left one: n ≥ 3 ops hold two operands).
+            if n >= 3
+                && let (Some(src), Op::Add | Op::Sub | Op::Mul) = (Src::of(&out[n - 2]), out[n - 1])
+            {
+                let op = match out[n - 1] {
+                    Op::Add => Op::AddMul(1.0, src),
+                    Op::Sub => Op::AddMul(-1.0, src),
+                    _ => Op::MulS(src),
+                };
+                out.truncate(n - 2);
+                out.push(op);
+                continue;
+            }
+            // A constant as the right operand.
+            if n >= 3
+                && let (Op::Const(c), Op::Add | Op::Sub | Op::Mul | Op::Min | Op::Max) = (out[n - 2], out[n - 1])
+            {
+                let op = match out[n - 1] {
+                    Op::Add => Op::AddC(c),
+                    Op::Sub => Op::AddC(-c),
+                    Op::Mul => Op::MulC(c),
+                    Op::Min => Op::MinC(c),
+                    _ => Op::MaxC(c),
+                };
+                out.truncate(n - 2);
+                out.push(op);
+                continue;
+            }
+            // A constant as the left operand of a commutative `+` or `×`: `c x op` becomes `x opC(c)`.
+            if n >= 3
+                && matches!(out[n - 1], Op::Add | Op::Mul)
+                && let Some(j) = operand_start(&out[..n - 1])
+                && j >= 1
+                && let Op::Const(c) = out[j - 1]
+            {
+                let op = if out[n - 1] == Op::Add {
+                    Op::AddC(c)
+                } else {
+                    Op::MulC(c)
+                };
+                out.truncate(n - 1);
+                out.remove(j - 1);
+                out.push(op);
+                continue;
+            }
             break;
         }
     }
     out
+}
+
+/// Where the last operand of `ops` (the shortest suffix that pushes one value) starts, if the ops hold one.
+fn operand_start(ops: &[Op]) -> Option<usize> {
+    let mut net = 0i64;
+    for (k, op) in ops.iter().enumerate().rev() {
+        let (pops, pushes) = op.stack_effect();
+        net += pushes as i64 - pops as i64;
+        if net == 1 {
+            return Some(k);
+        }
+    }
+    None
 }
 
 /// A compiled expression, ready to evaluate.
@@ -287,15 +369,9 @@ impl Program {
     /// Whether the expression reads any lever, superinstructions included (for
     /// saying what a drift term is made of).
     pub fn reads_levers(&self) -> bool {
-        self.ops.iter().any(|op| {
-            matches!(
-                op,
-                Op::Lever(_)
-                    | Op::LeverIs(..)
-                    | Op::PushMul(_, Src::Lever(_) | Src::LeverIs(..))
-                    | Op::AddMul(_, Src::Lever(_) | Src::LeverIs(..))
-            )
-        })
+        self.ops
+            .iter()
+            .any(|op| matches!(op.src(), Some(Src::Lever(_) | Src::LeverIs(..))))
     }
 
     pub fn ops(&self) -> &[Op] {
@@ -315,8 +391,8 @@ impl Program {
         let mut v: Vec<u16> = self
             .ops
             .iter()
-            .filter_map(|op| match op {
-                Op::Var(i) | Op::PushMul(_, Src::Var(i)) | Op::AddMul(_, Src::Var(i)) => Some(*i),
+            .filter_map(|op| match op.src() {
+                Some(Src::Var(i)) => Some(i),
                 _ => None,
             })
             .collect();
@@ -446,6 +522,11 @@ impl Program {
                 }
                 Op::PushMul(c, src) => push!(c * src.load(env)),
                 Op::AddMul(c, src) => un!(|a| a + c * src.load(env)),
+                Op::AddC(c) => un!(|a| a + c),
+                Op::MulC(c) => un!(|a| a * c),
+                Op::MulS(src) => un!(|a| a * src.load(env)),
+                Op::MinC(c) => un!(|a| a.min(c)),
+                Op::MaxC(c) => un!(|a| a.max(c)),
                 Op::Select => {
                     sp = sp.wrapping_sub(2);
                     let e = at!(sp + 1);
