@@ -494,7 +494,10 @@ impl TrialDriver {
             self.values.clear();
             self.rec.finish(model, &mut self.values);
             done(slot, &s, &self.values);
-            self.spare.push(s);
+            // At most one spare per policy (what a trial can reuse), however the caller starts its trials.
+            if self.spare.len() < policies.len() {
+                self.spare.push(s);
+            }
         }
     }
 }
