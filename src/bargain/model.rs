@@ -320,8 +320,6 @@ pub struct TurnSpare {
     queue: Vec<Option<usize>>,
     util: Vec<f64>,
     probs: Vec<f64>,
-    /// An initiator's third-party utilities, `2n` (see [`Turn::best_target_in`]).
-    third: Vec<f64>,
 }
 
 impl TurnSpare {
@@ -347,7 +345,6 @@ impl TurnSpare {
             queue: Vec::with_capacity(q),
             util: Vec::with_capacity(n * q),
             probs: Vec::with_capacity(q),
-            third: Vec::with_capacity(2 * n),
         }
     }
 }
@@ -493,25 +490,6 @@ impl<'a> Turn<'a> {
     /// Step 5: h's estimate of the challenge `i → j` — the probability that i prevails and the expected gain to
     /// each principal.
     pub fn challenge(&self, h: usize, i: usize, j: usize) -> ChallengeEstimate {
-        let n = self.smp.n;
-        let r = &self.perceived[h * n..(h + 1) * n];
-        let d_i = &self.dist_t[i * n..(i + 1) * n];
-        self.challenge_with(h, i, j, |m| bs_util(d_i[m], r[m]), |m| bs_util(0.0, r[m]))
-    }
-
-    /// [`Turn::challenge`] with the third parties' utilities that do not depend on the target supplied by the
-    /// caller: `u_mi(m)` is h's estimate of m's utility for i's position, `u_mm(m)` for m's own (each must return
-    /// exactly what `challenge` computes). An initiator's search over its targets ([`Turn::best_target_in`])
-    /// computes them once instead of once per target, with the same values and so the same result.
-    #[inline(always)]
-    fn challenge_with(
-        &self,
-        h: usize,
-        i: usize,
-        j: usize,
-        u_mi: impl Fn(usize) -> f64,
-        u_mm: impl Fn(usize) -> f64,
-    ) -> ChallengeEstimate {
         let smp = self.smp;
         let rule = smp.opts.voting_rule;
         let weight = &smp.challenge_weight;
@@ -530,12 +508,8 @@ impl<'a> Turn<'a> {
         let (c0_ij, c0_ji) = (c_ij, c_ji);
         if smp.opts.third_party_commit == ThirdPartyCommit::SemiCommit {
             (c_ij, c_ji) = match rule {
-                VotingRule::Prop => {
-                    self.semi_commit_votes(h, i, j, c0_ij, c0_ji, (&u_mi, &u_mm), |w, a, b| w * (a - b))
-                }
-                other => self.semi_commit_votes(h, i, j, c0_ij, c0_ji, (&u_mi, &u_mm), move |w, a, b| {
-                    vote(other, w, a, b)
-                }),
+                VotingRule::Prop => self.semi_commit_votes(h, i, j, c0_ij, c0_ji, |w, a, b| w * (a - b)),
+                other => self.semi_commit_votes(h, i, j, c0_ij, c0_ji, move |w, a, b| vote(other, w, a, b)),
             };
         }
         // NoCommit and FullCommit: the two expressions coincide, so third parties add nothing.
@@ -555,11 +529,9 @@ impl<'a> Turn<'a> {
     }
 
     /// The coalitions (for i, for j) in h's estimate of the challenge `i → j` once the third parties have voted
-    /// under SemiCommit, starting from the principals' `c0_ij`, `c0_ji`; `u_mi`, `u_mm` as in
-    /// [`Turn::challenge_with`]. Generic over the vote rule so that the common proportional rule compiles to a
-    /// branch-free loop: this loop runs n times for each of n² challenges per turn.
+    /// under SemiCommit, starting from the principals' `c0_ij`, `c0_ji`. Generic over the vote rule so that the common proportional rule compiles to a branch-free
+    /// loop: this loop runs n times for each of n² challenges per turn.
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     fn semi_commit_votes(
         &self,
         h: usize,
@@ -567,13 +539,13 @@ impl<'a> Turn<'a> {
         j: usize,
         c0_ij: f64,
         c0_ji: f64,
-        (u_mi, u_mm): (&impl Fn(usize) -> f64, &impl Fn(usize) -> f64),
         vote: impl Fn(f64, f64, f64) -> f64,
     ) -> (f64, f64) {
         let n = self.smp.n;
         let weight = &self.smp.challenge_weight;
-        // h's perception of each third party m's risk attitude, and m's distances to j's position.
+        // h's perception of each third party m's risk attitude, and m's distances to i's and j's positions.
         let r = &self.perceived[h * n..(h + 1) * n];
+        let d_i = &self.dist_t[i * n..(i + 1) * n];
         let d_j = &self.dist_t[j * n..(j + 1) * n];
         let (mut for_i, mut for_j) = (c0_ij, c0_ji);
         for m in 0..n {
@@ -582,7 +554,7 @@ impl<'a> Turn<'a> {
             }
             let w = weight[m];
             // U^h_mm is the utility of m's own position: distance 0, so 1 whatever the risk attitude.
-            let (u_mi, u_mj, u_mm) = (u_mi(m), bs_util(d_j[m], r[m]), u_mm(m));
+            let (u_mi, u_mj, u_mm) = (bs_util(d_i[m], r[m]), bs_util(d_j[m], r[m]), bs_util(0.0, r[m]));
             // The third party's naive vote decides how little conflict it expects if it stays out.
             let e = vote(w, u_mi, u_mj);
             let (e_pos, e_neg) = (e.max(0.0), (-e).max(0.0));
@@ -600,39 +572,12 @@ impl<'a> Turn<'a> {
 
     /// Step 6: the target i expects to gain most from challenging, if any gain exceeds 1e-5 (lowest index on ties).
     pub fn best_target(&self, i: usize) -> Option<(usize, ChallengeEstimate)> {
-        let n = self.smp.n;
-        let r = &self.perceived[i * n..(i + 1) * n];
-        let d_i = &self.dist_t[i * n..(i + 1) * n];
-        self.best_target_by(i, |j| {
-            self.challenge_with(i, i, j, |m| bs_util(d_i[m], r[m]), |m| bs_util(0.0, r[m]))
-        })
-    }
-
-    /// [`Turn::best_target`] with i's estimates of the third parties' utilities for i's position and for their own
-    /// (the same for every target) computed once, into `third` (`2n` values): same values, same result.
-    fn best_target_in(&self, i: usize, third: &mut Vec<f64>) -> Option<(usize, ChallengeEstimate)> {
-        let n = self.smp.n;
-        let r = &self.perceived[i * n..(i + 1) * n];
-        let d_i = &self.dist_t[i * n..(i + 1) * n];
-        third.clear();
-        third.extend((0..n).map(|m| bs_util(d_i[m], r[m])));
-        third.extend((0..n).map(|m| bs_util(0.0, r[m])));
-        let (u_mi, u_mm) = third.split_at(n);
-        self.best_target_by(i, |j| self.challenge_with(i, i, j, |m| u_mi[m], |m| u_mm[m]))
-    }
-
-    #[inline(always)]
-    fn best_target_by(
-        &self,
-        i: usize,
-        challenge: impl Fn(usize) -> ChallengeEstimate,
-    ) -> Option<(usize, ChallengeEstimate)> {
         let mut best: Option<(usize, ChallengeEstimate)> = None;
         for j in 0..self.smp.n {
             if j == i {
                 continue;
             }
-            let est = challenge(j);
+            let est = self.challenge(i, i, j);
             if est.gain_initiator > MIN_CHALLENGE_GAIN
                 && best.as_ref().is_none_or(|(_, b)| est.gain_initiator > b.gain_initiator)
             {
@@ -849,7 +794,7 @@ impl<'a> Turn<'a> {
         w.initiator_positions.clear();
         w.receiver_positions.clear();
         for i in 0..n {
-            if let Some((j, est)) = self.best_target_in(i, &mut w.third) {
+            if let Some((j, est)) = self.best_target(i) {
                 w.initiators.push(i);
                 w.receivers.push(j);
                 let at = w.initiator_positions.len();
