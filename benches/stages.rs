@@ -76,3 +76,29 @@ fn whole_trial(b: Bencher) {
         black_box(st.vars[0])
     });
 }
+
+/// A whole trial as `run` runs it: through the runner's `TrialDriver`, the history anchored to the known present
+/// (retries of rejected histories included: about 1.7 histories per trial), the trial's state restarted in the
+/// buffers of the previous one. Without the calibrated ensemble (that needs the command's loading).
+#[divan::bench(sample_count = 50)]
+fn whole_trial_anchored(b: Bencher) {
+    static M: OnceLock<Model> = OnceLock::new();
+    let m = M.get_or_init(|| {
+        let mut m = greatgame::scenario::load(None).expect("default scenario").model;
+        let anchor = greatgame::present::Anchor::for_scenario(&m, None)
+            .expect("the built-in present resolves")
+            .expect("the built-in scenario has a present");
+        m.present = Some(std::sync::Arc::new(anchor));
+        m
+    });
+    let mut driver = greatgame::experiment::runner::TrialDriver::new(m);
+    let policies = [0usize];
+    let mut k = 0u64;
+    b.bench_local(|| {
+        let st = driver.start(m, 1, k);
+        k += 1;
+        driver.run_trial(m, st, &policies, &mut |_, _| {}, &mut |_, s, _| {
+            black_box(s.vars[0]);
+        });
+    });
+}

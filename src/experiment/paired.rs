@@ -103,7 +103,7 @@ where
                             }
                         };
                         let member = model.member(seed, trial);
-                        let mut st = member.new_trial(seed, trial);
+                        let mut st = driver.start(member, seed, trial);
                         if let Some(s) = &shape {
                             st.track_drivers(s.clone());
                         }

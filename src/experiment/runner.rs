@@ -309,6 +309,9 @@ pub struct TrialDriver {
     decision_counts: Vec<u32>,
     /// How the last trial's history was anchored (`None` when it ran free).
     anchoring: Option<crate::present::Anchoring>,
+    /// States of finished trials, whose buffers the next trial reuses ([`TrialDriver::start`], the forks of
+    /// [`TrialDriver::run_trial`]): a trial allocates nothing once a worker has run one.
+    spare: Vec<TrialState>,
 }
 
 impl TrialDriver {
@@ -326,6 +329,19 @@ impl TrialDriver {
             decision_vars: Vec::new(),
             decision_counts: Vec::new(),
             anchoring: None,
+            spare: Vec::new(),
+        }
+    }
+
+    /// The start of trial `trial` of a run with master seed `seed` on `model`: [`Model::new_trial`]'s state, in the
+    /// buffers of a state this driver has finished with when it has one.
+    pub fn start(&mut self, model: &Model, seed: u64, trial: u64) -> TrialState {
+        match self.spare.pop() {
+            Some(mut st) => {
+                model.restart_trial(&mut st, seed, trial);
+                st
+            }
+            None => model.new_trial(seed, trial),
         }
     }
 
@@ -375,13 +391,12 @@ impl TrialDriver {
                 return st;
             }
         };
+        // Attempt 0 is the free trial itself; each retry restarts the rejected attempt's state in place.
+        let origin = st.origin();
+        let drivers = st.drivers.clone();
+        let mut s = st;
         let mut attempt = 0;
         loop {
-            let mut s = if attempt == 0 {
-                st.clone()
-            } else {
-                anchor.retry(model, &st, attempt)
-            };
             attempt += 1;
             clear(prefix);
             let mut tally = anchor.tally();
@@ -408,6 +423,7 @@ impl TrialDriver {
                 });
                 return s;
             }
+            anchor.retry(model, &mut s, origin, drivers.clone(), attempt);
         }
     }
 
@@ -437,8 +453,24 @@ impl TrialDriver {
         self.decision_vars.resize(policies.len() * nv, 0.0);
         self.decision_counts.resize(policies.len() * ne, 0);
         let prefix = &self.prefix;
+        // Each policy but the last runs on a copy of the shared state (into a spare state's buffers when there is
+        // one); the last runs on the shared state itself.
+        let mut shared = Some(st);
         for (slot, &policy) in policies.iter().enumerate() {
-            let mut s = st.clone();
+            let mut s = match (slot + 1 < policies.len(), self.spare.pop()) {
+                (false, spare) => {
+                    self.spare.extend(spare);
+                    shared.take().expect("the shared state goes to the last policy only")
+                }
+                (true, Some(mut fork)) => {
+                    fork.fork_from(shared.as_ref().expect("the shared state is kept until the last policy"));
+                    fork
+                }
+                (true, None) => shared
+                    .as_ref()
+                    .expect("the shared state is kept until the last policy")
+                    .clone(),
+            };
             self.rec.reset();
             for t in 0..prefix.turns {
                 let r = prefix.record(model, t);
@@ -462,6 +494,10 @@ impl TrialDriver {
             self.values.clear();
             self.rec.finish(model, &mut self.values);
             done(slot, &s, &self.values);
+            // At most one spare per policy (what a trial can reuse), however the caller starts its trials.
+            if self.spare.len() < policies.len() {
+                self.spare.push(s);
+            }
         }
     }
 }
@@ -509,13 +545,8 @@ fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, opts: 
             }
         };
         let member = model.member(design.seed, trial);
-        driver.run_trial(
-            member,
-            member.new_trial(design.seed, trial),
-            &design.policies,
-            &mut on_turn,
-            &mut on_done,
-        );
+        let st = driver.start(member, design.seed, trial);
+        driver.run_trial(member, st, &design.policies, &mut on_turn, &mut on_done);
         if opts.decision_state {
             crate::present::trial_rows(&mut decision_rows, model, &design.policies, trial, &driver);
         }

@@ -18,21 +18,8 @@ const SMALL_STACK: usize = 16;
 fn stack_need(ops: &[Op]) -> usize {
     let (mut sp, mut max) = (0i64, 0i64);
     for op in ops {
-        sp += match op {
-            Op::Const(_)
-            | Op::Var(_)
-            | Op::Param(_)
-            | Op::Lever(_)
-            | Op::LeverIs(..)
-            | Op::EventCount(_)
-            | Op::Chose(..)
-            | Op::Turn
-            | Op::Year
-            | Op::PushMul(..) => 1,
-            Op::Neg | Op::Not | Op::Abs | Op::Exp | Op::Ln | Op::Sqrt | Op::Logistic | Op::AddMul(..) => 0,
-            Op::Clamp | Op::Select => -2,
-            _ => -1,
-        };
+        let (pops, pushes) = op.stack_effect();
+        sp += pushes as i64 - pops as i64;
         max = max.max(sp);
     }
     max.max(1) as usize
@@ -89,6 +76,78 @@ pub enum Op {
     /// Superinstruction: top += `c × src` (from `PushMul(c, src) Add`;
     /// `Sub` becomes `AddMul(-c, src)`).
     AddMul(f64, Src),
+    /// Superinstruction: top += `c` (from `Const(c) Add`, `Const(c) Sub` as `AddC(-c)`, and `Const(c) x Add`: IEEE
+    /// addition is commutative and `x − c` is `x + (−c)`, so every result is bit-identical).
+    AddC(f64),
+    /// Superinstruction: top ×= `c` (from `Const(c) Mul`, and `Const(c) x Mul`: multiplication is commutative).
+    MulC(f64),
+    /// Superinstruction: top ×= `src` (from `src Mul`).
+    MulS(Src),
+    /// Superinstruction: top = min(top, `c`) (from `Const(c) Min`, operands in the same order).
+    MinC(f64),
+    /// Superinstruction: top = max(top, `c`) (from `Const(c) Max`).
+    MaxC(f64),
+}
+
+impl Op {
+    /// How many values an operator takes off the stack (it pushes one result): `Some(1)` to `Some(3)`, `None` for
+    /// what is not a pure function of stack values (loads and the superinstructions, which read the state). The
+    /// one table of arities: the interpreter's stack checks and the compiler's constant folding both read it.
+    pub fn operands(&self) -> Option<usize> {
+        match self {
+            Op::Neg | Op::Not | Op::Abs | Op::Exp | Op::Ln | Op::Sqrt | Op::Logistic => Some(1),
+            Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::Pow
+            | Op::Lt
+            | Op::Le
+            | Op::Gt
+            | Op::Ge
+            | Op::Eq
+            | Op::Ne
+            | Op::And
+            | Op::Or
+            | Op::Min
+            | Op::Max => Some(2),
+            Op::Clamp | Op::Select => Some(3),
+            Op::Const(_)
+            | Op::Var(_)
+            | Op::Param(_)
+            | Op::Lever(_)
+            | Op::LeverIs(..)
+            | Op::EventCount(_)
+            | Op::Chose(..)
+            | Op::Turn
+            | Op::Year
+            | Op::PushMul(..)
+            | Op::AddMul(..)
+            | Op::AddC(_)
+            | Op::MulC(_)
+            | Op::MulS(_)
+            | Op::MinC(_)
+            | Op::MaxC(_) => None,
+        }
+    }
+
+    /// The value a load or superinstruction reads from the state, if any.
+    fn src(&self) -> Option<Src> {
+        match *self {
+            Op::PushMul(_, src) | Op::AddMul(_, src) | Op::MulS(src) => Some(src),
+            ref op => Src::of(op),
+        }
+    }
+
+    /// (values popped, values pushed) when the op runs.
+    fn stack_effect(&self) -> (usize, usize) {
+        match (self, self.operands()) {
+            (_, Some(n)) => (n, 1),
+            // The superinstructions that update the top in place; every other op without operands is a load.
+            (Op::AddMul(..) | Op::AddC(_) | Op::MulC(_) | Op::MulS(_) | Op::MinC(_) | Op::MaxC(_), None) => (1, 1),
+            (_, None) => (0, 1),
+        }
+    }
 }
 
 /// A value an expression loads (operand of the superinstructions).
@@ -163,10 +222,68 @@ pub fn fuse(ops: Vec<Op>) -> Vec<Op> {
                 out.push(Op::AddMul(c, src));
                 continue;
             }
+            // A load as the right operand of `+`, `−` or `×` (there is a left one: n ≥ 3 ops hold two operands).
+            if n >= 3
+                && let (Some(src), Op::Add | Op::Sub | Op::Mul) = (Src::of(&out[n - 2]), out[n - 1])
+            {
+                let op = match out[n - 1] {
+                    Op::Add => Op::AddMul(1.0, src),
+                    Op::Sub => Op::AddMul(-1.0, src),
+                    _ => Op::MulS(src),
+                };
+                out.truncate(n - 2);
+                out.push(op);
+                continue;
+            }
+            // A constant as the right operand.
+            if n >= 3
+                && let (Op::Const(c), Op::Add | Op::Sub | Op::Mul | Op::Min | Op::Max) = (out[n - 2], out[n - 1])
+            {
+                let op = match out[n - 1] {
+                    Op::Add => Op::AddC(c),
+                    Op::Sub => Op::AddC(-c),
+                    Op::Mul => Op::MulC(c),
+                    Op::Min => Op::MinC(c),
+                    _ => Op::MaxC(c),
+                };
+                out.truncate(n - 2);
+                out.push(op);
+                continue;
+            }
+            // A constant as the left operand of a commutative `+` or `×`: `c x op` becomes `x opC(c)`.
+            if n >= 3
+                && matches!(out[n - 1], Op::Add | Op::Mul)
+                && let Some(j) = operand_start(&out[..n - 1])
+                && j >= 1
+                && let Op::Const(c) = out[j - 1]
+            {
+                let op = if out[n - 1] == Op::Add {
+                    Op::AddC(c)
+                } else {
+                    Op::MulC(c)
+                };
+                out.truncate(n - 1);
+                out.remove(j - 1);
+                out.push(op);
+                continue;
+            }
             break;
         }
     }
     out
+}
+
+/// Where the last operand of `ops` (the shortest suffix that pushes one value) starts, if the ops hold one.
+fn operand_start(ops: &[Op]) -> Option<usize> {
+    let mut net = 0i64;
+    for (k, op) in ops.iter().enumerate().rev() {
+        let (pops, pushes) = op.stack_effect();
+        net += pushes as i64 - pops as i64;
+        if net == 1 {
+            return Some(k);
+        }
+    }
+    None
 }
 
 /// A compiled expression, ready to evaluate.
@@ -200,35 +317,7 @@ enum Shape {
 fn balanced_within(ops: &[Op], cap: usize) -> bool {
     let mut sp = 0usize;
     for op in ops {
-        let (pops, pushes) = match op {
-            Op::Const(_)
-            | Op::Var(_)
-            | Op::Param(_)
-            | Op::Lever(_)
-            | Op::LeverIs(..)
-            | Op::EventCount(_)
-            | Op::Chose(..)
-            | Op::Turn
-            | Op::Year
-            | Op::PushMul(..) => (0, 1),
-            Op::Neg | Op::Not | Op::Abs | Op::Exp | Op::Ln | Op::Sqrt | Op::Logistic | Op::AddMul(..) => (1, 1),
-            Op::Clamp | Op::Select => (3, 1),
-            Op::Add
-            | Op::Sub
-            | Op::Mul
-            | Op::Div
-            | Op::Pow
-            | Op::Lt
-            | Op::Le
-            | Op::Gt
-            | Op::Ge
-            | Op::Eq
-            | Op::Ne
-            | Op::And
-            | Op::Or
-            | Op::Min
-            | Op::Max => (2, 1),
-        };
+        let (pops, pushes) = op.stack_effect();
         if sp < pops {
             return false;
         }
@@ -280,15 +369,9 @@ impl Program {
     /// Whether the expression reads any lever, superinstructions included (for
     /// saying what a drift term is made of).
     pub fn reads_levers(&self) -> bool {
-        self.ops.iter().any(|op| {
-            matches!(
-                op,
-                Op::Lever(_)
-                    | Op::LeverIs(..)
-                    | Op::PushMul(_, Src::Lever(_) | Src::LeverIs(..))
-                    | Op::AddMul(_, Src::Lever(_) | Src::LeverIs(..))
-            )
-        })
+        self.ops
+            .iter()
+            .any(|op| matches!(op.src(), Some(Src::Lever(_) | Src::LeverIs(..))))
     }
 
     pub fn ops(&self) -> &[Op] {
@@ -308,8 +391,8 @@ impl Program {
         let mut v: Vec<u16> = self
             .ops
             .iter()
-            .filter_map(|op| match op {
-                Op::Var(i) | Op::PushMul(_, Src::Var(i)) | Op::AddMul(_, Src::Var(i)) => Some(*i),
+            .filter_map(|op| match op.src() {
+                Some(Src::Var(i)) => Some(i),
                 _ => None,
             })
             .collect();
@@ -350,17 +433,27 @@ impl Program {
         acc
     }
 
-    /// [`Program::run`] on a small array, with every stack index masked to the array (`& MASK`) so the compiler
+    /// The stack machine on a small array, with every stack index masked to the array (`& MASK`) so the compiler
     /// drops the bounds checks — in safe code. [`shape_of`] gives `Shape::Small` only to op lists that
     /// [`balanced_within`] proved never underflow, never exceed [`SMALL_STACK`] slots and end with one value, so
-    /// the mask never changes an index; the ops and their arithmetic are those of `run`.
+    /// the mask never changes an index; the ops and their arithmetic are those of [`Program::run`].
     fn run_small(&self, env: &Env) -> f64 {
-        const MASK: usize = SMALL_STACK - 1;
-        let mut stack = [0.0f64; SMALL_STACK];
+        self.exec(env, &mut Masked([0.0; SMALL_STACK]))
+    }
+
+    /// The stack machine on a caller's buffer of at least `max_stack` slots, every access bounds-checked.
+    fn run(&self, env: &Env, stack: &mut [f64]) -> f64 {
+        self.exec(env, stack)
+    }
+
+    /// The one interpreter loop, generic over how a stack slot is reached ([`Slots`]): monomorphised once per
+    /// stack kind, so the masked and the checked paths share every op's semantics without a runtime dispatch.
+    #[inline(always)]
+    fn exec<S: Slots + ?Sized>(&self, env: &Env, stack: &mut S) -> f64 {
         let mut sp = 0usize;
         macro_rules! at {
             ($i:expr) => {
-                stack[($i) & MASK]
+                *stack.slot($i)
             };
         }
         macro_rules! push {
@@ -429,6 +522,11 @@ impl Program {
                 }
                 Op::PushMul(c, src) => push!(c * src.load(env)),
                 Op::AddMul(c, src) => un!(|a| a + c * src.load(env)),
+                Op::AddC(c) => un!(|a| a + c),
+                Op::MulC(c) => un!(|a| a * c),
+                Op::MulS(src) => un!(|a| a * src.load(env)),
+                Op::MinC(c) => un!(|a| a.min(c)),
+                Op::MaxC(c) => un!(|a| a.max(c)),
                 Op::Select => {
                     sp = sp.wrapping_sub(2);
                     let e = at!(sp + 1);
@@ -439,87 +537,30 @@ impl Program {
             }
         }
         debug_assert_eq!(sp, 1);
-        stack[0]
+        at!(0)
     }
+}
 
-    fn run(&self, env: &Env, stack: &mut [f64]) -> f64 {
-        let mut sp = 0usize;
-        macro_rules! push {
-            ($x:expr) => {{
-                stack[sp] = $x;
-                sp += 1;
-            }};
-        }
-        macro_rules! bin {
-            (|$a:ident, $b:ident| $e:expr) => {{
-                sp -= 1;
-                let $b = stack[sp];
-                let $a = stack[sp - 1];
-                stack[sp - 1] = $e;
-            }};
-        }
-        macro_rules! un {
-            (|$a:ident| $e:expr) => {{
-                let $a = stack[sp - 1];
-                stack[sp - 1] = $e;
-            }};
-        }
-        let b = |c: bool| if c { 1.0 } else { 0.0 };
-        for op in &self.ops {
-            match *op {
-                Op::Const(x) => push!(x),
-                Op::Var(i) => push!(env.vars[i as usize]),
-                Op::Param(i) => push!(env.params[i as usize]),
-                Op::Lever(i) => push!(env.levers[i as usize]),
-                Op::LeverIs(i, o) => push!(b(env.levers[i as usize] == o as f64)),
-                Op::EventCount(i) => push!(env.event_counts[i as usize] as f64),
-                Op::Chose(a, k) => push!(b(env.choices[a as usize] == k as u8)),
-                Op::Turn => push!(env.turn as f64),
-                Op::Year => push!(env.year),
-                Op::Neg => un!(|a| -a),
-                Op::Not => un!(|a| b(a == 0.0)),
-                Op::Abs => un!(|a| a.abs()),
-                Op::Exp => un!(|a| a.min(700.0).exp()),
-                Op::Ln => un!(|a| if a > 0.0 { a.ln() } else { -1e9 }),
-                Op::Sqrt => un!(|a| a.max(0.0).sqrt()),
-                Op::Logistic => un!(|a| 1.0 / (1.0 + (-a).min(700.0).exp())),
-                Op::Add => bin!(|x, y| x + y),
-                Op::Sub => bin!(|x, y| x - y),
-                Op::Mul => bin!(|x, y| x * y),
-                Op::Div => bin!(|x, y| if y == 0.0 { 0.0 } else { x / y }),
-                Op::Pow => bin!(|x, y| {
-                    let r = x.powf(y);
-                    if r.is_finite() { r } else { 0.0 }
-                }),
-                Op::Lt => bin!(|x, y| b(x < y)),
-                Op::Le => bin!(|x, y| b(x <= y)),
-                Op::Gt => bin!(|x, y| b(x > y)),
-                Op::Ge => bin!(|x, y| b(x >= y)),
-                Op::Eq => bin!(|x, y| b(x == y)),
-                Op::Ne => bin!(|x, y| b(x != y)),
-                Op::And => bin!(|x, y| b(x != 0.0 && y != 0.0)),
-                Op::Or => bin!(|x, y| b(x != 0.0 || y != 0.0)),
-                Op::Min => bin!(|x, y| x.min(y)),
-                Op::Max => bin!(|x, y| x.max(y)),
-                Op::Clamp => {
-                    sp -= 2;
-                    let hi = stack[sp + 1];
-                    let lo = stack[sp];
-                    let x = stack[sp - 1];
-                    stack[sp - 1] = x.max(lo).min(hi.max(lo));
-                }
-                Op::PushMul(c, src) => push!(c * src.load(env)),
-                Op::AddMul(c, src) => un!(|a| a + c * src.load(env)),
-                Op::Select => {
-                    sp -= 2;
-                    let e = stack[sp + 1];
-                    let t = stack[sp];
-                    let c = stack[sp - 1];
-                    stack[sp - 1] = if c != 0.0 { t } else { e };
-                }
-            }
-        }
-        debug_assert_eq!(sp, 1);
-        stack[0]
+/// How [`Program::exec`] reaches stack slot `i`.
+trait Slots {
+    fn slot(&mut self, i: usize) -> &mut f64;
+}
+
+/// The small stack of [`Shape::Small`] programs: indices masked to the array, so no bounds check (see
+/// [`Program::run_small`] for why the mask never changes an index).
+struct Masked([f64; SMALL_STACK]);
+
+impl Slots for Masked {
+    #[inline(always)]
+    fn slot(&mut self, i: usize) -> &mut f64 {
+        &mut self.0[i & (SMALL_STACK - 1)]
+    }
+}
+
+/// Any other stack: checked indexing (an unbalanced op list panics rather than read out of bounds).
+impl Slots for [f64] {
+    #[inline(always)]
+    fn slot(&mut self, i: usize) -> &mut f64 {
+        &mut self[i]
     }
 }

@@ -84,10 +84,24 @@ struct Scratch {
     z: Vec<f64>,
     new_choices: Vec<u8>,
     new_levers: Vec<f64>,
+    /// This turn's incentives of the trial's views, one key per incentive, sorted (see [`incentive_key`]): lets
+    /// each option find its own without scanning every view's incentives.
+    incentives: Vec<u64>,
     /// The bargaining round's input, model and working buffers, sized when the trial starts and rebuilt in place
     /// at each scheduled turn (see [`crate::bargain::Smp::refill`], [`crate::bargain::Smp::settle_in`]): a round
     /// allocates nothing.
     round: super::bargaining::RoundBuffers,
+}
+
+/// Where a starting trial's uncertainties come from (see [`Model::start_trial`]).
+#[derive(Clone, Copy)]
+enum Params<'a> {
+    /// Drawn from the setup stream.
+    Draw,
+    /// Set by a design.
+    Set(&'a [f64]),
+    /// Set by a design, already in the state (a restart of the same trial).
+    Keep,
 }
 
 /// A stage of a turn, for [`Model::run_stage`] (benchmarks).
@@ -270,6 +284,12 @@ pub fn inverse_normal_cdf(p: f64) -> f64 {
     }
 }
 
+/// The high half of a view incentive's sort key in [`Scratch::incentives`]: its (actor, action); the low half holds
+/// its mechanism (bits 16–31) and its place in the view (bits 0–15).
+fn incentive_key(actor: u16, action: u16) -> u64 {
+    (u64::from(actor) << 48) | (u64::from(action) << 32)
+}
+
 /// The logit (softmax) rule. `values` holds each option's value in points
 /// (−∞ for options whose precondition fails) and `best` their maximum; on
 /// return `values` holds the choice probabilities (summing to 1) and the
@@ -331,35 +351,17 @@ impl Model {
     /// is consumed exactly as in `new_trial`, so the initial state of trial
     /// *k* is the same whichever way its uncertainties were set.
     pub fn new_trial_with_params(&self, seed: u64, trial: u64, given: Option<&[f64]>) -> TrialState {
-        let mut setup = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_SETUP));
-        let mut params: Vec<f64> = self.params.iter().map(|p| p.sampler.sample(&mut setup)).collect();
-        if let Some(g) = given {
-            assert_eq!(g.len(), params.len(), "one value per uncertainty");
-            params.copy_from_slice(g);
-        }
-        let vars: Vec<f64> = self
-            .vars
-            .iter()
-            .map(|v| v.initial.sample(&mut setup).clamp(v.min, v.max))
-            .collect();
-        let levers: Vec<f64> = self.levers.iter().map(|l| l.default).collect();
-        let n_events = self.events.len();
-        let n_vars = self.vars.len();
         let mut st = TrialState {
             turn: 0,
-            year: self.calendar.year(0),
-            vars,
-            params,
-            levers,
-            event_counts: vec![0; n_events],
-            turn_events: vec![0; n_events],
-            choices: self
-                .slots
-                .iter()
-                .map(|s| if s.line.is_some() { super::HOLD } else { 0 })
-                .collect(),
-            latches: vec![false; self.n_rules],
-            lambda: Vec::new(),
+            year: 0.0,
+            vars: Vec::with_capacity(self.vars.len()),
+            params: Vec::with_capacity(self.params.len()),
+            levers: Vec::with_capacity(self.levers.len()),
+            event_counts: Vec::with_capacity(self.events.len()),
+            turn_events: Vec::with_capacity(self.events.len()),
+            choices: Vec::with_capacity(self.slots.len()),
+            latches: Vec::with_capacity(self.n_rules),
+            lambda: Vec::with_capacity(self.actors.len()),
             // Sized for the rounds to come, so that writing the first settlement allocates nothing.
             settled: Vec::with_capacity(
                 self.bargaining
@@ -369,29 +371,129 @@ impl Model {
             bargaining_rounds: 0,
             bargaining_steps: 0,
             drivers: None,
-            world: super::worlds::draw(&self.worlds, seed, trial),
+            world: Vec::with_capacity(self.worlds.len()),
             seed,
             trial,
             turn_seed: None,
-            params_given: given.is_some(),
-            rng: Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_TURNS)),
-            scratch: Scratch {
-                delta: vec![0.0; n_vars],
-                probe: vec![0.0; n_vars],
-                deriv: vec![0.0; n_events * n_vars],
-                values: vec![0.0; super::MAX_ACTIONS + 1],
-                z: vec![0.0; self.slots.len()],
-                new_choices: vec![0; self.slots.len()],
-                new_levers: Vec::with_capacity(self.levers.len()),
-                round: super::bargaining::RoundBuffers::for_model(self.bargaining.as_ref()),
-            },
+            params_given: false,
+            rng: Xoshiro256PlusPlus::seed_from_u64(0),
+            scratch: self.scratch(),
         };
-        let lambda: Vec<f64> = {
-            let env = st.env(self);
-            self.actors.iter().map(|a| a.rationality.eval(&env).max(0.0)).collect()
+        let params = match given {
+            Some(g) => Params::Set(g),
+            None => Params::Draw,
         };
-        st.lambda = lambda;
+        self.start_trial(&mut st, seed, trial, params);
         st
+    }
+
+    /// Working buffers of a trial of this model.
+    fn scratch(&self) -> Scratch {
+        let (n_vars, n_events) = (self.vars.len(), self.events.len());
+        Scratch {
+            delta: vec![0.0; n_vars],
+            probe: vec![0.0; n_vars],
+            deriv: vec![0.0; n_events * n_vars],
+            values: vec![0.0; super::MAX_ACTIONS + 1],
+            z: vec![0.0; self.slots.len()],
+            new_choices: vec![0; self.slots.len()],
+            new_levers: Vec::with_capacity(self.levers.len()),
+            incentives: Vec::with_capacity(
+                self.worlds
+                    .iter()
+                    .map(|m| m.views.iter().map(|v| v.incentives.len()).max().unwrap_or(0))
+                    .sum(),
+            ),
+            round: super::bargaining::RoundBuffers::for_model(self.bargaining.as_ref()),
+        }
+    }
+
+    /// Make `st` (a state of any trial of this model, or of a member of its ensemble) the state
+    /// [`Model::new_trial`]`(seed, trial)` returns, in its own buffers: the same draws in the same order, so the
+    /// same state bit for bit, without allocating. The runner reuses one state per worker this way, and the
+    /// anchoring turns a rejected history into its next attempt. A drivers ledger is detached (`new_trial` has none).
+    pub fn restart_trial(&self, st: &mut TrialState, seed: u64, trial: u64) {
+        self.start_trial(st, seed, trial, Params::Draw);
+    }
+
+    /// [`Model::restart_trial`] keeping `st`'s uncertainties when a design set them ([`TrialState::params_given`]),
+    /// as [`Model::new_trial_with_params`] with those values would.
+    pub fn restart_trial_keeping_params(&self, st: &mut TrialState, seed: u64, trial: u64) {
+        let params = if st.params_given { Params::Keep } else { Params::Draw };
+        self.start_trial(st, seed, trial, params);
+    }
+
+    /// Draw the uncertainties (unless given) and the initial state of trial `trial` into `st`.
+    fn start_trial(&self, st: &mut TrialState, seed: u64, trial: u64, params: Params) {
+        let (n_vars, n_events) = (self.vars.len(), self.events.len());
+        // Buffers of another shape (a state of a different model) are rebuilt; within one model and its ensemble
+        // they are kept, and every one is overwritten before it is read in a turn.
+        let s = &st.scratch;
+        if s.delta.len() != n_vars || s.deriv.len() != n_events * n_vars || s.z.len() != self.slots.len() {
+            st.scratch = self.scratch();
+        }
+        let mut setup = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_SETUP));
+        // Every uncertainty is drawn, even when given, so that the initial values draw the same numbers.
+        match params {
+            Params::Draw => {
+                st.params.clear();
+                st.params
+                    .extend(self.params.iter().map(|p| p.sampler.sample(&mut setup)));
+            }
+            Params::Set(g) => {
+                self.params.iter().for_each(|p| {
+                    p.sampler.sample(&mut setup);
+                });
+                assert_eq!(g.len(), self.params.len(), "one value per uncertainty");
+                st.params.clear();
+                st.params.extend_from_slice(g);
+            }
+            Params::Keep => {
+                self.params.iter().for_each(|p| {
+                    p.sampler.sample(&mut setup);
+                });
+                assert_eq!(st.params.len(), self.params.len(), "one value per uncertainty");
+            }
+        }
+        st.params_given = !matches!(params, Params::Draw);
+        st.vars.clear();
+        st.vars.extend(
+            self.vars
+                .iter()
+                .map(|v| v.initial.sample(&mut setup).clamp(v.min, v.max)),
+        );
+        st.turn = 0;
+        st.year = self.calendar.year(0);
+        st.levers.clear();
+        st.levers.extend(self.levers.iter().map(|l| l.default));
+        st.event_counts.clear();
+        st.event_counts.resize(n_events, 0);
+        st.turn_events.clear();
+        st.turn_events.resize(n_events, 0);
+        st.choices.clear();
+        st.choices.extend(
+            self.slots
+                .iter()
+                .map(|s| if s.line.is_some() { super::HOLD } else { 0 }),
+        );
+        st.latches.clear();
+        st.latches.resize(self.n_rules, false);
+        st.settled.clear();
+        st.bargaining_rounds = 0;
+        st.bargaining_steps = 0;
+        st.drivers = None;
+        super::worlds::draw_into(&self.worlds, seed, trial, &mut st.world);
+        st.seed = seed;
+        st.trial = trial;
+        st.turn_seed = None;
+        st.rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_TURNS));
+        let mut lambda = std::mem::take(&mut st.lambda);
+        lambda.clear();
+        {
+            let env = st.env(self);
+            lambda.extend(self.actors.iter().map(|a| a.rationality.eval(&env).max(0.0)));
+        }
+        st.lambda = lambda;
     }
 
     /// Advance one turn under `policy` (the baseline is used before the
@@ -637,6 +739,17 @@ impl Model {
             year: *year,
         };
         let n_slots = self.slots.len();
+        // The views' incentives of this turn, keyed by (actor, action) and then by their place among the views, so
+        // that each option adds its own in the order a scan of every view would (same sums, bit for bit).
+        let incentives = &mut scratch.incentives;
+        incentives.clear();
+        for (m, mech) in self.worlds.iter().enumerate() {
+            for (k, inc) in mech.views[world[m] as usize].incentives.iter().enumerate() {
+                incentives.push(incentive_key(inc.actor, inc.action) | ((m as u64) << 16) | k as u64);
+            }
+        }
+        // Keys are distinct (each holds its view and place), so the unstable sort (no allocation) is exact.
+        incentives.sort_unstable();
         if let Some(tr) = ctl.trace.as_deref_mut() {
             tr.choice_probs.resize(n_slots, Vec::new());
             tr.choice_u.resize(n_slots, 0.0);
@@ -675,12 +788,14 @@ impl Model {
                         v += b.eval(&env);
                     }
                     // The views this trial runs under add their incentives after the levers' own.
-                    for (m, mech) in self.worlds.iter().enumerate() {
-                        for inc in &mech.views[world[m] as usize].incentives {
-                            if inc.actor as usize == i && inc.action == u16::from(opt) {
-                                v += inc.value.eval(&env);
-                            }
+                    let key = incentive_key(i as u16, u16::from(opt));
+                    let first = scratch.incentives.partition_point(|&x| x < key);
+                    for &x in &scratch.incentives[first..] {
+                        if x & !0xffff_ffff != key {
+                            break;
                         }
+                        let (m, k) = ((x >> 16) as u16 as usize, x as u16 as usize);
+                        v += self.worlds[m].views[world[m] as usize].incentives[k].value.eval(&env);
                     }
                     for eff in &a.effects {
                         let var = eff.var as usize;
@@ -888,6 +1003,61 @@ impl Model {
 }
 
 impl TrialState {
+    /// Make this state a copy of `src` (a fork of its trial), reusing this state's buffers: what `src.clone()` would
+    /// give, but without allocating once the buffers have grown. The working buffers are not copied: nothing in them
+    /// outlives the stage of a turn that fills them.
+    pub fn fork_from(&mut self, src: &TrialState) {
+        let TrialState {
+            turn,
+            year,
+            vars,
+            params,
+            levers,
+            event_counts,
+            turn_events,
+            choices,
+            latches,
+            lambda,
+            settled,
+            bargaining_rounds,
+            bargaining_steps,
+            drivers,
+            world,
+            seed,
+            trial,
+            turn_seed,
+            params_given,
+            rng,
+            scratch: _,
+        } = src;
+        self.turn = *turn;
+        self.year = *year;
+        self.vars.clone_from(vars);
+        self.params.clone_from(params);
+        self.levers.clone_from(levers);
+        self.event_counts.clone_from(event_counts);
+        self.turn_events.clone_from(turn_events);
+        self.choices.clone_from(choices);
+        self.latches.clone_from(latches);
+        self.lambda.clone_from(lambda);
+        self.settled.clone_from(settled);
+        self.bargaining_rounds = *bargaining_rounds;
+        self.bargaining_steps = *bargaining_steps;
+        self.drivers.clone_from(drivers);
+        self.world.clone_from(world);
+        self.seed = *seed;
+        self.trial = *trial;
+        self.turn_seed = *turn_seed;
+        self.params_given = *params_given;
+        self.rng = rng.clone();
+        if self.scratch.delta.len() != src.scratch.delta.len()
+            || self.scratch.deriv.len() != src.scratch.deriv.len()
+            || self.scratch.z.len() != src.scratch.z.len()
+        {
+            self.scratch = src.scratch.clone();
+        }
+    }
+
     /// The master seed and trial number this trial's streams derive from.
     pub fn origin(&self) -> (u64, u64) {
         (self.seed, self.trial)

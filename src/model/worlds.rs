@@ -88,17 +88,22 @@ impl MechanismDef {
 /// The views trial `trial` of a run with master seed `seed` runs under, one per mechanism. One uniform
 /// per mechanism, in file order, whatever is fixed.
 pub fn draw(worlds: &[MechanismDef], seed: u64, trial: u64) -> Vec<u8> {
+    let mut views = Vec::with_capacity(worlds.len());
+    draw_into(worlds, seed, trial, &mut views);
+    views
+}
+
+/// [`draw`] into `views` (its allocation reused: the runner restarts one trial state per worker).
+pub fn draw_into(worlds: &[MechanismDef], seed: u64, trial: u64, views: &mut Vec<u8>) {
+    views.clear();
     if worlds.is_empty() {
-        return Vec::new();
+        return;
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, trial, STREAM_WORLDS));
-    worlds
-        .iter()
-        .map(|m| {
-            let u: f64 = rng.random();
-            m.pick(u) as u8
-        })
-        .collect()
+    views.extend(worlds.iter().map(|m| {
+        let u: f64 = rng.random();
+        m.pick(u) as u8
+    }));
 }
 
 /// Fix views from `--world MECH=VIEW` options (repeatable). Unknown names are explained with the
