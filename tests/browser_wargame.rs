@@ -11,15 +11,7 @@ use serve_common::*;
 
 #[test]
 fn a_two_team_game_in_the_browser_to_the_after_action_review() {
-    let mandatory = std::env::var("GREATGAME_BROWSER_TESTS").is_ok_and(|v| v == "1");
-    let (Some(chromium), Some(driver)) = (which("chromium"), which("chromedriver")) else {
-        assert!(
-            !mandatory,
-            "GREATGAME_BROWSER_TESTS=1 but chromium or chromedriver is not installed"
-        );
-        eprintln!(
-            "SKIPPED: the browser test needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
-        );
+    let Some((chromium, driver)) = Driver::browsers() else {
         return;
     };
     let root = tempfile::tempdir().unwrap();
@@ -89,13 +81,7 @@ fn a_two_team_game_in_the_browser_to_the_after_action_review() {
 /// The white cell makes the game on the set-up page (a folder without a game), then a team opens its link.
 #[test]
 fn a_game_made_in_the_browser() {
-    let mandatory = std::env::var("GREATGAME_BROWSER_TESTS").is_ok_and(|v| v == "1");
-    let (Some(chromium), Some(driver)) = (which("chromium"), which("chromedriver")) else {
-        assert!(
-            !mandatory,
-            "GREATGAME_BROWSER_TESTS=1 but chromium or chromedriver is not installed"
-        );
-        eprintln!("SKIPPED: the browser test needs Debian's chromium and chromium-driver");
+    let Some((chromium, driver)) = Driver::browsers() else {
         return;
     };
     let root = tempfile::tempdir().unwrap();

@@ -8,7 +8,7 @@ use super::game::{
     ClockEntry, GameInfo, GameSecret, NewRecord, OrdersEntry, OrdersRec, TurnEntry, brief_context, orders_context,
     secret_context,
 };
-use super::keys::{Credentials, Passphrase, Sealed, WhiteKey, open, seal};
+use super::keys::{Credentials, Passphrase, Sealed, WhiteKey, open};
 use super::log::{GameLock, Log};
 use super::messages::{Message, MessageEntry};
 use super::{SCENARIO_FILE, orders};
@@ -300,16 +300,9 @@ impl Desk {
     /// Check team `o.team`'s orders against what it knows, seal and record them.
     pub fn submit(&mut self, o: OrdersRec, pass: &Passphrase) -> Result<()> {
         self.check(&o, pass)?;
-        let sealed = seal(&pass.seal_key(&o.team), &orders_context(o.turn, &o.team), &o)?;
-        self.log.append(
-            "orders",
-            &OrdersEntry {
-                turn: o.turn,
-                team: o.team.clone(),
-                sealed: sealed.clone(),
-            },
-        )?;
-        self.pending.insert(o.team, sealed);
+        let entry = OrdersEntry::seal(&o, pass)?;
+        self.log.append("orders", &entry)?;
+        self.pending.insert(o.team, entry.sealed);
         Ok(())
     }
 

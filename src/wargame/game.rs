@@ -131,6 +131,17 @@ pub struct OrdersEntry {
     pub sealed: Sealed,
 }
 
+impl OrdersEntry {
+    /// Team `o.team`'s orders sealed to it with its passphrase, as logged.
+    pub fn seal(o: &OrdersRec, pass: &super::keys::Passphrase) -> Result<OrdersEntry> {
+        Ok(OrdersEntry {
+            turn: o.turn,
+            team: o.team.clone(),
+            sealed: seal(&pass.seal_key(&o.team), &orders_context(o.turn, &o.team), o)?,
+        })
+    }
+}
+
 /// An adjudicated turn as logged: the record sealed to the white cell, and
 /// each team's sealed brief for the next turn.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -729,17 +740,7 @@ impl Game {
         self.writable()?;
         self.check_orders(&o)?;
         let pass = self.white.passphrase(self.config.seed, &o.team);
-        let sealed = seal(&pass.seal_key(&o.team), &orders_context(o.turn, &o.team), &o)?;
-        self.log.append(
-            "orders",
-            &OrdersEntry {
-                turn: o.turn,
-                team: o.team.clone(),
-                sealed,
-            },
-        )?;
-        self.pending.insert(o.team.clone(), o);
-        Ok(())
+        self.record_orders(o, &pass)
     }
 
     /// Record team `o.team`'s orders as the team would (`wargame orders --passphrase`): checked on what the
@@ -747,15 +748,12 @@ impl Game {
     pub fn submit_as_team(&mut self, o: OrdersRec, pass: &super::keys::Passphrase) -> Result<()> {
         self.writable()?;
         self.check_as_team(&o, pass)?;
-        let sealed = seal(&pass.seal_key(&o.team), &orders_context(o.turn, &o.team), &o)?;
-        self.log.append(
-            "orders",
-            &OrdersEntry {
-                turn: o.turn,
-                team: o.team.clone(),
-                sealed,
-            },
-        )?;
+        self.record_orders(o, pass)
+    }
+
+    /// Log checked orders sealed to their team, and hold them as the turn's pending orders.
+    fn record_orders(&mut self, o: OrdersRec, pass: &super::keys::Passphrase) -> Result<()> {
+        self.log.append("orders", &OrdersEntry::seal(&o, pass)?)?;
         self.pending.insert(o.team.clone(), o);
         Ok(())
     }
