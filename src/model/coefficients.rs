@@ -146,17 +146,23 @@ impl CoefficientSpace {
         self.model_with(&self.values(unit))
     }
 
-    /// The model with the given register rows set to new values.
+    /// The model with the given register rows set to new values. The space was built from a loaded (so
+    /// cleanly compiled) scenario text, so the checks of that text alone are not repeated for each point
+    /// (see [`scenario::compile::compile_variant`]).
     pub fn model_with(&self, values: &[(usize, f64)]) -> Result<Model> {
-        model_with(&self.register, values, &self.name, &self.text)
+        let file = self.register.file_with(values)?;
+        scenario::compile::compile_variant(&file, &self.name, &self.text).map_err(varied_error)
     }
+}
+
+/// The error of a varied scenario that does not compile: its diagnostics' messages.
+fn varied_error(d: Vec<scenario::diagnostics::Diagnostic>) -> anyhow::Error {
+    let msgs: Vec<String> = d.iter().map(|x| x.message.clone()).collect();
+    anyhow::anyhow!("the varied scenario does not compile: {}", msgs.join("; "))
 }
 
 /// Compile the scenario with coefficients (register row, value) replaced.
 pub fn model_with(register: &Register, values: &[(usize, f64)], name: &str, text: &str) -> Result<Model> {
     let file = register.file_with(values)?;
-    scenario::compile::compile(&file, name, text).map_err(|d| {
-        let msgs: Vec<String> = d.iter().map(|x| x.message.clone()).collect();
-        anyhow::anyhow!("the varied scenario does not compile: {}", msgs.join("; "))
-    })
+    scenario::compile::compile(&file, name, text).map_err(varied_error)
 }

@@ -177,6 +177,24 @@ fn resolve(
 
 /// Compile a parsed scenario. `file_name` and `text` are used for positions.
 pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model, Vec<Diagnostic>> {
+    compile_checked(file, file_name, text, true)
+}
+
+/// Compile `file`, a variant of the scenario `text` that differs from it only in register values (a coefficient
+/// design point, a calibrated ensemble member), when `text` itself already compiled without a diagnostic. The
+/// checks that read only `text` and the declared sources — the citation scan of the whole text — are skipped:
+/// they gave no diagnostic on `text` and cannot give one now, and an ensemble compiles hundreds of members at
+/// start-up. Everything that depends on the changed values is checked as by [`compile`].
+pub fn compile_variant(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model, Vec<Diagnostic>> {
+    compile_checked(file, file_name, text, false)
+}
+
+fn compile_checked(
+    file: &ScenarioFile,
+    file_name: &str,
+    text: &str,
+    text_checks: bool,
+) -> Result<Model, Vec<Diagnostic>> {
     let mut c = Compiler {
         src: SourceFile { name: file_name, text },
         loc: Locator::new(text),
@@ -938,7 +956,9 @@ pub fn compile(file: &ScenarioFile, file_name: &str, text: &str) -> Result<Model
     // ---- policies -----------------------------------------------------------
     let sources = compile_sources(&mut c, &file.sources);
     let source_keys: Vec<String> = sources.iter().map(|s| s.key.clone()).collect();
-    check_citations(&mut c, &source_keys);
+    if text_checks {
+        check_citations(&mut c, &source_keys);
+    }
     let policy_ids: Vec<String> = file.policies.iter().map(|p| p.id.clone()).collect();
     let mut policies = Vec::new();
     let mut n_rules = 0usize;
