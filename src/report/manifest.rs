@@ -158,36 +158,10 @@ impl Manifest {
     }
 }
 
-/// Write `manifest.json`: the run's manifest plus the design's details.
+/// Write `manifest.json`: the run's manifest plus the design's details; `adjust` has the last say (a shard's
+/// status, a merge's `merged_from`). Callers go through [`ManifestInfo::write`].
 #[allow(clippy::too_many_arguments)]
-pub fn write_manifest(
-    dir: &Path,
-    loaded: &crate::scenario::Loaded,
-    seed: u64,
-    trials: u64,
-    threads: usize,
-    design: &str,
-    policy: &str,
-    secs: f64,
-    details: serde_json::Value,
-) -> Result<()> {
-    write_manifest_with(
-        dir,
-        loaded,
-        seed,
-        trials,
-        threads,
-        design,
-        policy,
-        secs,
-        details,
-        |_| {},
-    )
-}
-
-/// [`write_manifest`], with a last say on the manifest (a shard's status, a merge's `merged_from`).
-#[allow(clippy::too_many_arguments)]
-pub fn write_manifest_with(
+fn write_manifest_with(
     dir: &Path,
     loaded: &crate::scenario::Loaded,
     seed: u64,

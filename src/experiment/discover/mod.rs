@@ -19,7 +19,7 @@ use crate::model::Model;
 use crate::model::coefficients::FactorMode;
 use crate::report::charts::chart_context;
 use crate::report::csv::{CsvOut, field, outcome_header};
-use crate::report::manifest::write_manifest;
+use crate::report::manifest::ManifestInfo;
 use crate::report::staging::Staging;
 use crate::scenario::Loaded;
 use anyhow::{Result, bail};
@@ -414,17 +414,14 @@ pub fn run(loaded: &Loaded, job: &DiscoverJob, announce: impl FnOnce(String)) ->
         "analysis_seconds": analysis_started.elapsed().as_secs_f64(),
         "experiment_order": "experiment = design point; trials point * replications .. + replications - 1",
     });
-    write_manifest(
-        staging.path(),
+    ManifestInfo {
         loaded,
         seed,
-        total,
-        threads,
-        &format!("discover: {}", opts.design.name()),
-        &model.policies[policy].id,
-        secs,
+        design: format!("discover: {}", opts.design.name()),
+        policy: model.policies[policy].id.clone(),
         details,
-    )?;
+    }
+    .write(staging.path(), total, threads, secs, |_| {})?;
     let dir = staging.commit()?;
     Ok(DiscoverOutcome {
         dir,

@@ -10,7 +10,7 @@ use crate::model::coefficients::FactorMode;
 use crate::plot::tornado::{TornadoBar, TornadoChart, draw_tornado};
 use crate::report::charts::chart_context;
 use crate::report::csv::CsvOut;
-use crate::report::manifest::{Manifest, write_manifest_with};
+use crate::report::manifest::{Manifest, ManifestInfo};
 use crate::scenario::Loaded;
 use anyhow::Result;
 use std::fmt::Write as _;
@@ -197,18 +197,14 @@ pub fn finish(
         }
     }
     std::fs::write(dir.join("sensitivity.md"), &md)?;
-    write_manifest_with(
-        dir,
+    ManifestInfo {
         loaded,
         seed,
-        total,
-        threads,
-        design_name(opts.method),
-        &model.policies[policy].id,
-        secs,
-        details(setup, opts, model),
-        adjust,
-    )?;
+        design: design_name(opts.method).into(),
+        policy: model.policies[policy].id.clone(),
+        details: details(setup, opts, model),
+    }
+    .write(dir, total, threads, secs, adjust)?;
     Ok(md)
 }
 

@@ -10,7 +10,7 @@ use crate::model::Model;
 use crate::plot::sweep::{BandChart, BandPoint, HeatmapChart, draw_band, draw_heatmap};
 use crate::report::charts::{chart_context, direction};
 use crate::report::csv::CsvOut;
-use crate::report::manifest::{Manifest, write_manifest_with};
+use crate::report::manifest::{Manifest, ManifestInfo};
 use crate::scenario::Loaded;
 use anyhow::Result;
 use std::fmt::Write as _;
@@ -159,18 +159,14 @@ pub fn finish(
         }
     }
 
-    write_manifest_with(
-        dir,
+    ManifestInfo {
         loaded,
         seed,
-        total,
-        threads,
-        &format!("sweep: full factorial lever grid x {}", opts.design.name()),
-        &model.policies[base].id,
-        secs,
-        details(setup, opts.design.name()),
-        adjust,
-    )?;
+        design: format!("sweep: full factorial lever grid x {}", opts.design.name()),
+        policy: model.policies[base].id.clone(),
+        details: details(setup, opts.design.name()),
+    }
+    .write(dir, total, threads, secs, adjust)?;
     Ok((charts, summary_text(model, grid, stats, outcomes)))
 }
 
