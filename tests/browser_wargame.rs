@@ -72,8 +72,14 @@ fn a_two_team_game_in_the_browser_to_the_after_action_review() {
     // The review's own sections (the white cell's page has none of them).
     let review = b.wait_for("<h2>Timeline", 120);
     assert!(review.contains("Luck versus choice"), "not the after-action review");
+    // A team reads the same review. Waited for rather than read once: on a loaded machine the page source
+    // can be asked for before the navigation has settled (CI saw it once), and the wait shows the page on failure.
     b.goto(&format!("{}report", srv.team("taliban")));
-    assert!(b.source().contains("<h2>Timeline"));
+    let team_review = b.wait_for("<h2>Timeline", 30);
+    assert!(
+        team_review.contains("Luck versus choice"),
+        "not the after-action review"
+    );
     let (ok, out, err) = wargame(&game, Some(&key), &["replay"]);
     assert!(ok && out.contains("turn 2 (2026Q2): identical"), "{out}{err}");
 }
