@@ -139,6 +139,30 @@ impl Driver {
         }
     }
 
+    /// Open `url` and wait until it holds `text`, opening it again (at most `tries` times, `secs` each) if it does
+    /// not: for a page that is already final when served, where a wait alone cannot help if the browser reported
+    /// the navigation done before it was. Every miss prints what the browser showed, so a server-side cause stays
+    /// visible in the test's output.
+    pub fn open_until(&self, url: &str, text: &str, tries: u32, secs: u64) -> String {
+        for attempt in 1..=tries {
+            self.goto(url);
+            let deadline = Instant::now() + Duration::from_secs(secs);
+            loop {
+                let s = self.source();
+                if s.contains(text) {
+                    return s;
+                }
+                if Instant::now() >= deadline {
+                    assert!(attempt < tries, "{url} never showed {text:?} in {tries} tries:\n{s}");
+                    eprintln!("open_until: attempt {attempt} of {url} did not show {text:?}; the page was:\n{s}");
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(150));
+            }
+        }
+        unreachable!("the last attempt returns or fails")
+    }
+
     pub fn screenshot(&self, path: &std::path::Path) {
         use base64::Engine;
         let v = self.cmd("GET", "/screenshot", Value::Null);
