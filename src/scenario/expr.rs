@@ -800,6 +800,75 @@ mod tests {
         let minus = "-".repeat(200) + "1";
         assert!(compile(&minus, &S, Ty::Num).is_err());
     }
+
+    /// The program as the stack machine runs it before any superinstruction is fused (constants folded).
+    fn unfused(src: &str) -> Program {
+        let toks = Lexer::run(src).unwrap();
+        let mut p = Parser { toks, pos: 0, depth: 0 };
+        let node = p.expr().unwrap();
+        let mut ops = Vec::new();
+        emit(&node, &S, &mut ops).unwrap();
+        Program::new(fold_constants(ops))
+    }
+
+    /// Random numeric expressions over the test scope's names, rich in the shapes [`fuse`] rewrites (scaled loads,
+    /// constants on either side of `+`, `−`, `×`, `min`, `max`) and in the ops around them.
+    ///
+    /// [`fuse`]: crate::model::program::fuse
+    fn expr_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            prop::sample::select(vec!["x", "y", "p", "attack", "turn", "year", "recognition.formal"])
+                .prop_map(str::to_string),
+            (-3i32..4, 0u32..4).prop_map(|(n, d)| format!("({}.{d}5)", n)),
+            prop::sample::select(vec!["0", "1", "0.25", "2.5", "100"]).prop_map(str::to_string),
+        ];
+        leaf.prop_recursive(5, 40, 3, |e| {
+            prop_oneof![
+                (e.clone(), prop::sample::select(vec!["+", "-", "*", "/"]), e.clone())
+                    .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+                (e.clone(), e.clone()).prop_map(|(a, b)| format!("min({a}, {b})")),
+                (e.clone(), e.clone()).prop_map(|(a, b)| format!("max({a}, {b})")),
+                (e.clone(), e.clone(), e.clone()).prop_map(|(a, b, c)| format!("clamp({a}, {b}, {c})")),
+                (e.clone(), -2i32..3, 1i32..5).prop_map(|(a, lo, hi)| format!("clamp({a}, {lo}, {})", lo + hi)),
+                (e.clone(), -2i32..3, 1i32..9).prop_map(|(a, c, k)| format!("(({a} + {c}) * {k})")),
+                (e.clone(), 1i32..9).prop_map(|(a, k)| format!("(1 - {k} * {a})")),
+                e.clone().prop_map(|a| format!("logistic({a})")),
+                e.clone().prop_map(|a| format!("abs({a})")),
+                e.clone().prop_map(|a| format!("-{a}")),
+                (e.clone(), e.clone(), e.clone(), e)
+                    .prop_map(|(a, b, c, d)| format!("(if {a} > {b} then {c} else {d})")),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Fusing superinstructions changes no result, bit for bit, whatever the values the program reads.
+        #[test]
+        fn superinstructions_give_the_unfused_result_bit_for_bit(
+            src in expr_strategy(),
+            x in -20.0f64..20.0,
+            y in -20.0f64..20.0,
+            p in -2.0f64..2.0,
+        ) {
+            let fused = compile(&src, &S, Ty::Num).unwrap();
+            let plain = unfused(&src);
+            let env = Env {
+                vars: &[x, y],
+                params: &[p],
+                levers: &[1.0, 2.0],
+                event_counts: &[4],
+                choices: &[1],
+                turn: 7,
+                year: 2023.25,
+            };
+            let (a, b) = (fused.eval(&env), plain.eval(&env));
+            proptest::prop_assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{src}: fused {a} ({:?}) vs unfused {b} ({:?})", fused.ops(), plain.ops()
+            );
+        }
+    }
 }
 
 /// A numeric literal of an expression, for the coefficient register.
