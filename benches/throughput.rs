@@ -89,6 +89,38 @@ fn runner_2048_trials(b: Bencher, threads: usize) {
     b.bench_local(|| black_box(run(m, &design, &opts, None).unwrap().stats.len()));
 }
 
+/// The full model as `greatgame run` runs it: the built-in scenario prepared as the command prepares it (history
+/// anchored to the known present, each trial on its member of the calibrated ensemble), 2,048 trials of the
+/// baseline through the parallel runner, no files. The gap to `runner_2048_trials` is the cost of anchoring and of
+/// the ensemble (200 compiled models: the runner groups each batch's trials by member to keep one warm in cache).
+#[divan::bench(args = [1, 2], sample_count = 10)]
+fn runner_2048_trials_full_model(b: Bencher, threads: usize) {
+    static P: OnceLock<Model> = OnceLock::new();
+    let m = P.get_or_init(|| {
+        let p = greatgame::experiment::prepare::prepare(&greatgame::experiment::prepare::PrepareOptions {
+            command: "run",
+            quiet: true,
+            ..Default::default()
+        })
+        .expect("the built-in scenario prepares");
+        assert!(p.loaded.model.ensemble.is_some() && p.loaded.model.present.is_some());
+        p.loaded.model
+    });
+    let design = Design {
+        policies: vec![m.baseline],
+        trials: 2048,
+        seed: 1,
+    };
+    let opts = RunOptions {
+        threads,
+        progress: false,
+        fans: false,
+        keep_values: 0,
+        decision_state: false,
+    };
+    b.bench_local(|| black_box(run(m, &design, &opts, None).unwrap().stats.len()));
+}
+
 /// All six policies sharing the pre-decision history, 512 trials.
 #[divan::bench(sample_count = 10)]
 fn runner_512_trials_all_policies(b: Bencher) {

@@ -15,6 +15,7 @@ pub mod compare_job;
 pub mod discover;
 pub mod explain_job;
 pub mod levers;
+mod member_order;
 pub mod merge;
 pub mod paired;
 pub mod partial;

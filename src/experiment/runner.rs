@@ -5,7 +5,6 @@ use super::collect::{FanHistograms, OutcomeRecorder};
 use crate::analysis::stats::OutcomeStats;
 use crate::model::{MAX_TRIALS, Model, TrialState, TurnRecord};
 use anyhow::{Context, Result, bail};
-use rayon::prelude::*;
 use std::io::Write;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -237,18 +236,13 @@ pub fn run_chunks(
     let mut first = next.max(span.start);
     while first < span.end {
         let last = (first + batch).min(span.end);
-        let outs: Vec<ChunkOut> = pool.install(|| {
-            (first..last)
-                .into_par_iter()
-                .map(|c| {
-                    let out = run_chunk(model, design, c, want_rows, opts);
-                    if let Some(b) = &bar {
-                        b.inc(CHUNK.min(design.trials - c * CHUNK));
-                    }
-                    out
-                })
-                .collect()
-        });
+        let progress = |n: u64| {
+            if let Some(b) = &bar {
+                b.inc(n);
+            }
+        };
+        let outs =
+            pool.install(|| super::member_order::run_batch(model, design, first..last, want_rows, opts, &progress));
         for (i, out) in outs.iter().enumerate() {
             acc.absorb(out);
             sink.chunk(first + i as u64, out)?;
@@ -499,64 +493,6 @@ impl TrialDriver {
                 self.spare.push(s);
             }
         }
-    }
-}
-
-fn run_chunk(model: &Model, design: &Design, chunk: u64, want_rows: bool, opts: &RunOptions) -> ChunkOut {
-    let (want_fans, keep) = (opts.fans, opts.keep_values);
-    let mut decision_rows = Vec::new();
-    let np = design.policies.len();
-    let mut stats = vec![vec![OutcomeStats::default(); model.outcomes.len()]; np];
-    let mut kept: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); model.outcomes.len()]; np];
-    let mut fans = want_fans.then(|| FanHistograms::new(model, np));
-    let mut rows = Vec::new();
-    let mut driver = TrialDriver::new(model);
-    let start = chunk * CHUNK;
-    let end = (start + CHUNK).min(design.trials);
-    for trial in start..end {
-        let mut on_turn = |slot: usize, r: &TurnRecord| {
-            if let Some(f) = fans.as_mut() {
-                f.observe(model, slot, r);
-            }
-        };
-        let mut on_done = |slot: usize, s: &TrialState, values: &[f64]| {
-            let policy = design.policies[slot];
-            for (o, x) in values.iter().enumerate() {
-                stats[slot][o].push(*x);
-                if trial < keep {
-                    kept[slot][o].push(*x);
-                }
-            }
-            if want_rows {
-                use std::fmt::Write as _;
-                let mut line = String::with_capacity(256);
-                let _ = write!(line, "{},{}", model.policies[policy].id, trial);
-                for p in &s.params {
-                    let _ = write!(line, ",{p}");
-                }
-                for (m, &v) in model.worlds.iter().zip(&s.world) {
-                    let _ = write!(line, ",{}", m.views[v as usize].id);
-                }
-                for x in values {
-                    let _ = write!(line, ",{x}");
-                }
-                line.push('\n');
-                rows.extend_from_slice(line.as_bytes());
-            }
-        };
-        let member = model.member(design.seed, trial);
-        let st = driver.start(member, design.seed, trial);
-        driver.run_trial(member, st, &design.policies, &mut on_turn, &mut on_done);
-        if opts.decision_state {
-            crate::present::trial_rows(&mut decision_rows, model, &design.policies, trial, &driver);
-        }
-    }
-    ChunkOut {
-        stats,
-        values: kept,
-        fans,
-        rows,
-        decision_rows,
     }
 }
 
