@@ -73,9 +73,13 @@ fn one_turn(b: Bencher) {
 /// 2,048 trials of one policy through the parallel runner (no files, no charts).
 #[divan::bench(args = [1, 2], sample_count = 10)]
 fn runner_2048_trials(b: Bencher, threads: usize) {
-    let m = model();
+    runner_2048(b, model(), 0, threads);
+}
+
+/// 2,048 trials of `policy` on `threads` workers through the runner, no files, no charts, nothing kept.
+fn runner_2048(b: Bencher, m: &Model, policy: usize, threads: usize) {
     let design = Design {
-        policies: vec![0],
+        policies: vec![policy],
         trials: 2048,
         seed: 1,
     };
@@ -106,19 +110,7 @@ fn runner_2048_trials_full_model(b: Bencher, threads: usize) {
         assert!(p.loaded.model.ensemble.is_some() && p.loaded.model.present.is_some());
         p.loaded.model
     });
-    let design = Design {
-        policies: vec![m.baseline],
-        trials: 2048,
-        seed: 1,
-    };
-    let opts = RunOptions {
-        threads,
-        progress: false,
-        fans: false,
-        keep_values: 0,
-        decision_state: false,
-    };
-    b.bench_local(|| black_box(run(m, &design, &opts, None).unwrap().stats.len()));
+    runner_2048(b, m, m.baseline, threads);
 }
 
 /// All six policies sharing the pre-decision history, 512 trials.
