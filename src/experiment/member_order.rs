@@ -18,6 +18,9 @@ use crate::model::{Model, TrialState, TurnRecord};
 use rayon::prelude::*;
 use std::ops::Range;
 
+/// Trials a share runs between two reports to the progress bar.
+const REPORT_EVERY: u64 = 64;
+
 /// Where one finished trial's results sit in its [`Piece`]'s buffers.
 struct Finished {
     trial: u64,
@@ -49,11 +52,15 @@ pub(crate) fn run_batch(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<ChunkOut> {
     let trials = chunk_trials(&chunks, design.trials);
-    let mut order: Vec<u64> = trials.clone().collect();
+    // (member, trial), each member drawn once; the key holds the trial, so the order is a function of the batch.
+    let mut keyed: Vec<(usize, u64)> = trials
+        .clone()
+        .map(|t| (model.member_index(design.seed, t).unwrap_or(0), t))
+        .collect();
     if model.ensemble.is_some() {
-        // The key holds the trial, so the order is a function of the batch alone.
-        order.sort_unstable_by_key(|&t| (model.member_index(design.seed, t), t));
+        keyed.sort_unstable();
     }
+    let order: Vec<u64> = keyed.into_iter().map(|(_, t)| t).collect();
     // Two shares per worker, so that a slow share does not leave the other worker idle for long.
     let shares = (rayon::current_num_threads() * 2).max(1);
     let per_share = order.len().div_ceil(shares).max(1);
@@ -82,7 +89,6 @@ fn run_piece(
         fans: opts.fans.then(|| FanHistograms::new(model, np)),
     };
     let mut driver = TrialDriver::new(model);
-    const REPORT_EVERY: u64 = 64;
     let mut unreported = 0;
     for &trial in trials {
         let (at, rows_from, decision_from) = (p.values.len(), p.rows.len(), p.decision_rows.len());
