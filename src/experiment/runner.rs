@@ -50,6 +50,8 @@ pub struct Results {
 pub struct ChunkOut {
     pub stats: Vec<Vec<OutcomeStats>>,
     pub values: Vec<Vec<Vec<f64>>>,
+    /// Fan-chart counts. Counts add up in any order, so a batch's trials run grouped by member
+    /// (`experiment/member_order.rs`) carry the whole batch's counts on its last chunk and none on the others.
     pub fans: Option<FanHistograms>,
     pub rows: Vec<u8>,
     /// Rows of `decision_state.csv` (without header), if asked for.
