@@ -20,7 +20,7 @@ use crate::model::time::Period;
 use crate::model::{Model, TrialState};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The built-in scenario's present.
 pub const DEFAULT_PRESENT: &str = include_str!("../scenarios/afghanistan.present.ron");
@@ -132,20 +132,28 @@ impl Anchor {
     /// The facts for a scenario: the built-in file for the built-in scenario, else `<stem>.present.ron` beside the
     /// scenario file (`None` if there is none: that scenario's history runs free).
     pub fn for_scenario(model: &Model, scenario: Option<&Path>) -> Result<Option<Anchor>> {
-        let path: Option<PathBuf> = match scenario {
-            None => return Anchor::from_str(model, DEFAULT_PRESENT, DEFAULT_PRESENT_NAME).map(Some),
-            Some(s) => {
-                let stem = s
-                    .file_stem()
-                    .map(|x| x.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let sibling = s.with_file_name(format!("{stem}.present.ron"));
-                sibling.exists().then_some(sibling)
-            }
+        match Anchor::source_for(scenario)? {
+            Some((text, origin)) => Anchor::from_str(model, &text, &origin).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The text and origin of the present file [`Anchor::for_scenario`] reads (for callers that keep the text,
+    /// as a wargame does in its sealed secret so that `replay` needs nothing outside the game folder).
+    pub fn source_for(scenario: Option<&Path>) -> Result<Option<(String, String)>> {
+        let Some(s) = scenario else {
+            return Ok(Some((DEFAULT_PRESENT.to_string(), DEFAULT_PRESENT_NAME.to_string())));
         };
-        let Some(p) = path else { return Ok(None) };
+        let stem = s
+            .file_stem()
+            .map(|x| x.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let p = s.with_file_name(format!("{stem}.present.ron"));
+        if !p.exists() {
+            return Ok(None);
+        }
         let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
-        Anchor::from_str(model, &text, &p.display().to_string()).map(Some)
+        Ok(Some((text, p.display().to_string())))
     }
 
     /// Parse and resolve a present file against `model`.
@@ -366,6 +374,56 @@ impl Anchor {
             }
         }
         ok
+    }
+
+    /// The anchored history of the trial that starts at `st` (turn 0, from [`Model::new_trial`] or a design's
+    /// uncertainties) up to `fork` under the baseline: attempts drawn until one fits the soft facts or
+    /// `max_attempts` run out. `record(Some(state))` sees each simulated turn's end state and `record(None)` the
+    /// start of every attempt (what an earlier attempt recorded is then void). One loop for every caller, so a
+    /// run's trials and a wargame's start agree on what "anchored" means.
+    pub fn history(
+        &self,
+        model: &Model,
+        st: TrialState,
+        fork: u32,
+        mut record: impl FnMut(Option<&TrialState>),
+    ) -> (TrialState, Anchoring) {
+        // Attempt 1 is the free trial itself; each retry restarts the rejected attempt's state in place.
+        let origin = st.origin();
+        let drivers = st.drivers.clone();
+        let mut s = st;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            record(None);
+            let mut tally = self.tally();
+            let mut ok = true;
+            while s.turn < fork {
+                let t = s.turn;
+                self.step(model, &mut s);
+                record(Some(&s));
+                if !self.observe(&mut tally, t, &s.turn_events) {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok || attempt >= self.max_attempts {
+                // A trial that never fits keeps its last attempt (weight 0), finished to the fork with the hard
+                // facts still imposed.
+                while s.turn < fork {
+                    self.step(model, &mut s);
+                    record(Some(&s));
+                }
+                return (
+                    s,
+                    Anchoring {
+                        attempts: attempt,
+                        accepted: ok,
+                    },
+                );
+            }
+            self.retry(model, &mut s, origin, drivers.clone(), attempt);
+        }
     }
 
     /// What the manifest records of the anchoring (facts, sources, method); the caller adds the run's statistics.

@@ -46,6 +46,11 @@ pub enum WargameCommand {
         /// the teams (see `run --ensemble`).
         #[command(flatten)]
         ensemble: super::ensemble::EnsembleArgs,
+        /// Let the status-quo history to the start run free instead of anchoring it to the known present
+        /// (`<scenario>.present.ron`, docs/present.md), as `run --free-history`. Games that start before the
+        /// decision date always run free: they play through the known years.
+        #[arg(long)]
+        free_history: bool,
     },
     /// Record a team's orders for this turn (a new submission replaces the team's earlier one).
     Orders {
@@ -209,8 +214,10 @@ pub fn execute(args: &WargameArgs) -> Result<()> {
             key_out,
             key,
             ensemble,
+            free_history,
         } => {
             let made = create(&NewOptions {
+                free_history: *free_history,
                 ensemble: ensemble.ensemble.as_deref(),
                 no_ensemble: ensemble.no_ensemble,
                 scenario: scenario.as_deref(),

@@ -387,40 +387,12 @@ impl TrialDriver {
                 return st;
             }
         };
-        // Attempt 0 is the free trial itself; each retry restarts the rejected attempt's state in place.
-        let origin = st.origin();
-        let drivers = st.drivers.clone();
-        let mut s = st;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            clear(prefix);
-            let mut tally = anchor.tally();
-            let mut ok = true;
-            while s.turn < fork {
-                let t = s.turn;
-                anchor.step(model, &mut s);
-                record(prefix, &s);
-                if !anchor.observe(&mut tally, t, &s.turn_events) {
-                    ok = false;
-                    break;
-                }
-            }
-            if ok || attempt >= anchor.max_attempts {
-                // A trial that never fits keeps its last attempt (weight 0), finished to the fork with the hard
-                // facts still imposed.
-                while s.turn < fork {
-                    anchor.step(model, &mut s);
-                    record(prefix, &s);
-                }
-                self.anchoring = Some(crate::present::Anchoring {
-                    attempts: attempt,
-                    accepted: ok,
-                });
-                return s;
-            }
-            anchor.retry(model, &mut s, origin, drivers.clone(), attempt);
-        }
+        let (st, anchoring) = anchor.history(model, st, fork, |s| match s {
+            Some(s) => record(prefix, s),
+            None => clear(prefix),
+        });
+        self.anchoring = Some(anchoring);
+        st
     }
 
     /// Run the trial that starts at `st` (from [`Model::new_trial`], or

@@ -245,6 +245,7 @@ pub async fn create_game(
             key: Some(&app.key_file),
             ensemble: None,
             no_ensemble: asked.no_ensemble,
+            free_history: false,
         });
         let made = match made {
             Ok(m) => m,

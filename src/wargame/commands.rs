@@ -37,6 +37,33 @@ pub fn created_text(made: &Created, game: &Path, key_out: Option<&Path>) -> Stri
             m.members, m.ensemble
         );
     }
+    match &cfg.present {
+        Some(p) => {
+            let _ = writeln!(
+                s,
+                "History to {}: the status quo, anchored to the known present ({}; {}).",
+                cfg.start,
+                p.origin,
+                if p.accepted {
+                    format!("fits every soft fact, {} draw(s)", p.attempts)
+                } else {
+                    format!("no draw fit every soft fact in {}; the hard facts hold", p.attempts)
+                }
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "History to {}: the status quo, running free (not anchored to the known present: {}).",
+                cfg.start,
+                if cfg.start_turn < made.decision_turn {
+                    "the game starts before the decision date and plays through those years"
+                } else {
+                    "--free-history, or no <scenario>.present.ron beside the scenario"
+                }
+            );
+        }
+    }
     if let Some(k) = key_out {
         let _ = writeln!(
             s,
@@ -200,7 +227,7 @@ pub fn report(g: &Game, out: Option<&Path>, continuations: u64, samples: u64) ->
 /// `wargame replay`: opening a game already recomputes every turn and compares it with the log; this also
 /// recomputes the start state from the scenario and says what it checked.
 pub fn replay(g: &Game) -> Result<String> {
-    let start = recompute_start(&g.loaded, g.config.seed, g.config.start_turn);
+    let start = recompute_start(&g.loaded, g.config.seed, g.config.start_turn, g.config.present.as_ref())?;
     if start != g.config.start_state {
         bail!(
             "{}: the start state recorded in the log differs from the status-quo run of the scenario with seed {} \

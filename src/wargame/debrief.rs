@@ -490,7 +490,15 @@ pub fn write_report(game: &Game, out: Option<&Path>, opts: DebriefOptions) -> Re
         complete: true,
         status: "complete".into(),
         caveat: model.caveat.clone(),
-        anchoring: None,
+        anchoring: game.config.present.as_ref().map(|p| {
+            serde_json::json!({
+                "file": p.origin,
+                "sha256": p.sha256,
+                "applies_to": "the status-quo history from the scenario's start to the game's first turn",
+                "attempts": p.attempts,
+                "accepted": p.accepted,
+            })
+        }),
         ensemble: game
             .config
             .member
@@ -654,6 +662,24 @@ fn render_html(game: &Game, d: &Debrief, charts: &Path) -> Result<String> {
         game.config.turns,
         esc(&game.config.start),
         esc(&game.config.scenario_sha256)
+    );
+    let _ = writeln!(
+        h,
+        "<p>The history to {}: {}.</p>",
+        esc(&game.config.start),
+        match &game.config.present {
+            Some(p) => format!(
+                "the status quo anchored to the known present ({}, {} draw(s){})",
+                esc(&p.origin),
+                p.attempts,
+                if p.accepted {
+                    ""
+                } else {
+                    "; no draw fit every soft fact"
+                }
+            ),
+            None => "the status quo, running free (not anchored to the known present)".into(),
+        }
     );
     if let Some(m) = &game.config.member {
         let views: Vec<String> = model

@@ -112,6 +112,25 @@ pub struct GameSecret {
     /// (absent: the scenario's nominal coefficients, and games created before ensembles).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<crate::calibrate::file::PickedMember>,
+    /// The known present the status-quo history to the start was anchored to (absent: it ran free — a game that
+    /// starts before the decision date, `--free-history`, a scenario without a present file, and games created
+    /// before anchoring).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present: Option<StartAnchoring>,
+}
+
+/// How a game's start was anchored to the known present (see [`crate::present`]): the present file's text, kept
+/// in the sealed secret so that `replay` recomputes the start from the game folder alone, and how the history fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartAnchoring {
+    /// Where the facts were read from when the game was made.
+    pub origin: String,
+    pub sha256: String,
+    pub text: String,
+    /// Histories drawn before one fit the soft facts (1: the free draws fit at once).
+    pub attempts: u32,
+    /// Whether the kept history fits every soft fact (false: the attempts ran out; hard facts still hold).
+    pub accepted: bool,
 }
 
 /// The first record of every log: the public description, the sealed
@@ -200,6 +219,8 @@ pub struct NewGame {
     pub start_state: Snapshot,
     /// The ensemble member the game runs on (see [`GameSecret::member`]).
     pub member: Option<crate::calibrate::file::PickedMember>,
+    /// The anchoring of the start (see [`GameSecret::present`]).
+    pub present: Option<StartAnchoring>,
 }
 
 impl std::ops::Deref for NewGame {
@@ -446,6 +467,7 @@ impl Game {
             seed: secret.seed,
             start_state: secret.start_state,
             member: secret.member,
+            present: secret.present,
         };
         let state = config.start_state.restore(&loaded.model)?;
         let mut game = Game {

@@ -2,12 +2,14 @@
 
 use super::SCENARIO_FILE;
 use super::brief::seal_all;
-use super::game::{GameInfo, GameSecret, NewGame, NewRecord, Snapshot, secret_context};
+use super::game::{GameInfo, GameSecret, NewGame, NewRecord, Snapshot, StartAnchoring, secret_context};
 use super::keys::{Passphrase, WhiteKey, seal};
 use super::log::{LOG_FILE, Log};
 use super::visibility::default_hidden;
 use crate::calibrate::file::PickedMember;
 use crate::model::time::Period;
+use crate::model::{Model, TrialState};
+use crate::present::{Anchor, Anchoring};
 use crate::report::staging::Staging;
 use crate::scenario::diagnostics::closest;
 use crate::scenario::{self, Loaded};
@@ -28,6 +30,9 @@ pub struct NewOptions<'a> {
     /// `--ensemble FILE` (default: found as for every command) and `--no-ensemble`.
     pub ensemble: Option<&'a Path>,
     pub no_ensemble: bool,
+    /// `--free-history`: let the status-quo history to the start run free instead of anchoring it to the known
+    /// present (as `run --free-history`).
+    pub free_history: bool,
 }
 
 /// A created game: its configuration, the white-cell key and each team's passphrase.
@@ -35,6 +40,8 @@ pub struct Created {
     pub config: NewGame,
     pub key: WhiteKey,
     pub passphrases: Vec<(String, Passphrase)>,
+    /// The scenario's decision date (model turn): a game that starts before it cannot be anchored.
+    pub decision_turn: u32,
 }
 
 /// Refuse a new key file inside the game folder (which is meant to be shared), or in a folder that does not
@@ -119,7 +126,12 @@ pub fn create(opts: &NewOptions) -> Result<Created> {
     if let Some(m) = &member {
         loaded.model = m.model(&loaded)?;
     }
-    let mut config = new_game(&loaded, opts, &key)?;
+    // The known present, read now so that its text can be sealed with the game (replay reads it from there).
+    let present = match opts.free_history {
+        true => None,
+        false => Anchor::source_for(opts.scenario)?,
+    };
+    let mut config = new_game(&loaded, opts, &key, present)?;
     config.member = member;
     let passphrases: Vec<(String, Passphrase)> = config
         .teams
@@ -145,6 +157,7 @@ pub fn create(opts: &NewOptions) -> Result<Created> {
                 seed: config.seed,
                 start_state: config.start_state.clone(),
                 member: config.member.clone(),
+                present: config.present.clone(),
             },
         )?,
         briefs,
@@ -167,10 +180,11 @@ pub fn create(opts: &NewOptions) -> Result<Created> {
         config,
         key,
         passphrases,
+        decision_turn: loaded.model.decision_turn,
     })
 }
 
-fn new_game(loaded: &Loaded, opts: &NewOptions, key: &WhiteKey) -> Result<NewGame> {
+fn new_game(loaded: &Loaded, opts: &NewOptions, key: &WhiteKey, present: Option<(String, String)>) -> Result<NewGame> {
     let model = &loaded.model;
     let ids: Vec<String> = model.actors.iter().map(|a| a.id.clone()).collect();
     let mut teams: Vec<String> = Vec::new();
@@ -219,11 +233,21 @@ fn new_game(loaded: &Loaded, opts: &NewOptions, key: &WhiteKey) -> Result<NewGam
             cal.label(start_turn)
         );
     }
-    // The status-quo history up to the start: trial 0 of the game seed.
-    let mut st = model.new_trial(opts.seed, 0);
-    while st.turn < start_turn {
-        model.step(&mut st, model.baseline);
-    }
+    let anchor = match &present {
+        Some((text, origin)) if start_turn >= model.decision_turn => Some(Anchor::from_str(model, text, origin)?),
+        _ => None,
+    };
+    let (st, anchoring) = start_history(model, opts.seed, start_turn, anchor.as_ref());
+    let present = match (present, anchor, anchoring) {
+        (Some((text, origin)), Some(a), Some(fit)) => Some(StartAnchoring {
+            origin,
+            sha256: a.sha256,
+            text,
+            attempts: fit.attempts,
+            accepted: fit.accepted,
+        }),
+        _ => None,
+    };
     let team_checks = teams
         .iter()
         .map(|t| (t.clone(), key.passphrase(opts.seed, t).check(t)))
@@ -244,15 +268,125 @@ fn new_game(loaded: &Loaded, opts: &NewOptions, key: &WhiteKey) -> Result<NewGam
         seed: opts.seed,
         start_state: Snapshot::of(&st),
         member: None,
+        present,
     })
 }
 
-/// The start state recomputed from the scenario (for `replay`).
-pub fn recompute_start(loaded: &Loaded, seed: u64, start_turn: u32) -> Snapshot {
-    let model = &loaded.model;
+/// The world at a game's first turn: trial 0 of the game seed under the baseline, its history to the decision date
+/// anchored to `anchor` when the game starts at or after that date — the state trial 0 of a `run` with the same
+/// seed (and ensemble member) has there, so a game starts in the world the run's charts describe. A game that starts
+/// earlier plays through the known years itself, and its history runs free.
+fn start_history(
+    model: &Model,
+    seed: u64,
+    start_turn: u32,
+    anchor: Option<&Anchor>,
+) -> (TrialState, Option<Anchoring>) {
     let mut st = model.new_trial(seed, 0);
+    let mut anchoring = None;
+    if let Some(a) = anchor
+        && start_turn >= model.decision_turn
+    {
+        let (s, fit) = a.history(model, st, model.decision_turn, |_| {});
+        st = s;
+        anchoring = Some(fit);
+    }
     while st.turn < start_turn {
         model.step(&mut st, model.baseline);
     }
-    Snapshot::of(&st)
+    (st, anchoring)
+}
+
+/// The start state recomputed from the scenario and the sealed present (for `replay`), and whether the anchoring
+/// drew the same history as when the game was made.
+pub fn recompute_start(
+    loaded: &Loaded,
+    seed: u64,
+    start_turn: u32,
+    present: Option<&StartAnchoring>,
+) -> Result<Snapshot> {
+    let model = &loaded.model;
+    let anchor = match present {
+        None => None,
+        Some(p) => {
+            let a = Anchor::from_str(model, &p.text, &p.origin)?;
+            if a.sha256 != p.sha256 {
+                bail!(
+                    "the known present sealed in the log (from {}) does not match its recorded SHA-256: the log was edited",
+                    p.origin
+                );
+            }
+            Some(a)
+        }
+    };
+    let (st, fit) = start_history(model, seed, start_turn, anchor.as_ref());
+    if let (Some(p), Some(fit)) = (present, fit)
+        && (fit.attempts, fit.accepted) != (p.attempts, p.accepted)
+    {
+        bail!(
+            "the anchored history to the start took {} attempt(s) (fits: {}) where the log records {} ({}): a \
+             different build, or an edited log",
+            fit.attempts,
+            fit.accepted,
+            p.attempts,
+            p.accepted
+        );
+    }
+    Ok(Snapshot::of(&st))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::runner::TrialDriver;
+
+    /// A game that starts at the decision date starts where trial 0 of a `run` with the game's seed is at that
+    /// date (same anchored history, same attempts), and the known present's hard facts hold in it.
+    #[test]
+    fn a_game_at_the_decision_date_starts_where_trial_0_of_a_run_does() {
+        let loaded = scenario::load(None).unwrap();
+        let model = &loaded.model;
+        let anchor = Anchor::for_scenario(model, None).unwrap().unwrap();
+        let russia = model.events.iter().position(|e| e.id == "recognition_russia").unwrap();
+        let mut retried = false;
+        for seed in 1..=12 {
+            let (game, fit) = start_history(model, seed, model.decision_turn, Some(&anchor));
+            let fit = fit.expect("a game at the decision date is anchored");
+            retried |= fit.attempts > 1;
+            let mut run = model.clone();
+            run.present = Some(std::sync::Arc::new(Anchor::for_scenario(&run, None).unwrap().unwrap()));
+            let mut driver = TrialDriver::new(&run);
+            let st = driver.start(&run, seed, 0);
+            driver.run_trial(&run, st, &[run.baseline], &mut |_, _| {}, &mut |_, _, _| {});
+            let (vars, counts) = driver.decision_state(&run, 0);
+            assert_eq!(game.turn, model.decision_turn);
+            assert_eq!(game.vars, vars, "seed {seed}");
+            assert_eq!(game.event_counts, counts, "seed {seed}");
+            assert_eq!(driver.anchoring(), Some(fit), "seed {seed}");
+            assert_eq!(
+                game.event_counts[russia], 1,
+                "seed {seed}: Russia recognised in 2025Q3, once"
+            );
+        }
+        assert!(
+            retried,
+            "some seed's first history is rejected, so a retry is exercised"
+        );
+        // A later start continues the anchored history under the baseline; an earlier one runs free.
+        let later = model.decision_turn + 2;
+        let (st, fit) = start_history(model, 3, later, Some(&anchor));
+        assert!(fit.is_some() && st.turn == later);
+        let (st, fit) = start_history(model, 3, 4, Some(&anchor));
+        assert!(fit.is_none() && st.turn == 4);
+    }
+
+    /// Logs written before games were anchored have no `present` in their secret: they read as free starts.
+    #[test]
+    fn a_secret_without_a_present_reads_as_a_free_start() {
+        let loaded = scenario::load(None).unwrap();
+        let st = loaded.model.new_trial(1, 0);
+        let secret = serde_json::json!({ "seed": 1, "start_state": Snapshot::of(&st) });
+        let secret: GameSecret = serde_json::from_value(secret).unwrap();
+        assert!(secret.present.is_none() && secret.member.is_none());
+    }
 }
