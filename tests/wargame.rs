@@ -587,3 +587,45 @@ fn kill_9_at_any_moment_loses_at_most_the_command_in_flight() {
     }
     ok(&dir, &["replay"]);
 }
+
+/// `wargame new` anchors the history to a start at the decision date (and says so), `--free-history` and an
+/// earlier start run free (and say why), and `replay` recomputes each start from the game folder alone.
+#[test]
+fn a_game_says_whether_its_history_is_anchored_and_replay_recomputes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[&str], &str); 3] = [
+        (
+            "anchored",
+            &[],
+            "History to 2026Q1: the status quo, anchored to the known present",
+        ),
+        (
+            "free",
+            &["--free-history"],
+            "History to 2026Q1: the status quo, running free (not anchored to the known present: --free-history",
+        ),
+        (
+            "early",
+            &["--start", "2024Q1"],
+            "History to 2024Q1: the status quo, running free (not anchored to the known present: the game starts \
+             before the decision date",
+        ),
+    ];
+    for (name, extra, says) in cases {
+        let dir = tmp.path().join(name);
+        let mut args = vec!["new", "--teams", "us,taliban", "--turns", "1", "--seed", "4"];
+        args.extend_from_slice(extra);
+        let out = ok(&dir, &args);
+        assert!(out.contains(says), "{name}: {out}");
+        let replay = ok(&dir, &["replay"]);
+        let history = if name == "anchored" {
+            "anchored to the known present"
+        } else {
+            "running free"
+        };
+        assert!(
+            replay.contains("start state") && replay.contains(history),
+            "{name}: {replay}"
+        );
+    }
+}

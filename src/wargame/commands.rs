@@ -239,8 +239,13 @@ pub fn replay(g: &Game) -> Result<String> {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "start state ({}): identical to the status-quo run with seed {}",
-        g.config.start, g.config.seed
+        "start state ({}): identical to the status-quo run with seed {}, {}",
+        g.config.start,
+        g.config.seed,
+        match &g.config.present {
+            Some(p) => format!("anchored to the known present ({}, {} draw(s))", p.origin, p.attempts),
+            None => "running free".into(),
+        }
     );
     for rec in &g.turns {
         let happened: Vec<String> = rec
