@@ -172,6 +172,10 @@ fn form(offer: &Offer, asked: Option<&Asked>, error: Option<&str>) -> Markup {
                     option value=(p) selected[*p == start] { (p) }
                 }
             }
+            p.muted {
+                "From the decision date on, the status-quo history to the first turn is anchored to the known present "
+                "(as " code { "wargame new" } "); an earlier first turn plays through those years and runs free."
+            }
             label for="turns" { "Number of turns (a turn is a period of the scenario's calendar)" }
             input #turns type="number" name="turns" min="1" max=(offer.periods.len()) value=(turns);
             label for="seed" { "Seed (the same seed and the same orders give the same game)" }
