@@ -144,11 +144,7 @@ impl Anchor {
         let Some(s) = scenario else {
             return Ok(Some((DEFAULT_PRESENT.to_string(), DEFAULT_PRESENT_NAME.to_string())));
         };
-        let stem = s
-            .file_stem()
-            .map(|x| x.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let p = s.with_file_name(format!("{stem}.present.ron"));
+        let p = crate::scenario::companion(s, "present");
         if !p.exists() {
             return Ok(None);
         }

@@ -112,11 +112,7 @@ pub fn resolve(scenario: Option<&Path>, explicit: Option<&Path>, none: bool) -> 
         (Some(p), _) => p.to_path_buf(),
         (None, None) => return Ok(Some((DEFAULT_ENSEMBLE_NAME.into(), DEFAULT_ENSEMBLE.into()))),
         (None, Some(s)) => {
-            let stem = s
-                .file_stem()
-                .map(|x| x.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let sibling = s.with_file_name(format!("{stem}.ensemble.ron"));
+            let sibling = crate::scenario::companion(s, "ensemble");
             if !sibling.exists() {
                 return Ok(None);
             }

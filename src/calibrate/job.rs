@@ -25,15 +25,10 @@ pub struct CalibrateSpec {
 /// The text of the calibration record: the file given, else `<scenario stem>.hindcast.ron` beside the scenario,
 /// else (the built-in scenario) the built-in record.
 pub fn record_text(scenario: Option<&Path>, record: Option<&Path>) -> Result<String> {
-    match record.map(Path::to_path_buf).or_else(|| {
-        scenario.map(|s| {
-            let stem = s
-                .file_stem()
-                .map(|x| x.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            s.with_file_name(format!("{stem}.hindcast.ron"))
-        })
-    }) {
+    match record
+        .map(Path::to_path_buf)
+        .or_else(|| scenario.map(|s| crate::scenario::companion(s, "hindcast")))
+    {
         Some(p) => std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display())),
         None => Ok(crate::hindcast::spec::DEFAULT_RECORD.to_string()),
     }
@@ -45,11 +40,7 @@ pub fn regenerate(spec: &CalibrateSpec, seed: u64) -> String {
         .scenario_arg
         .clone()
         .unwrap_or_else(|| "scenarios/afghanistan.ron".into());
-    let stem = Path::new(&scen)
-        .file_stem()
-        .map(|x| x.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let target = Path::new(&scen).with_file_name(format!("{stem}.ensemble.ron"));
+    let target = crate::scenario::companion(Path::new(&scen), "ensemble");
     format!(
         "greatgame calibrate {scen} --seed {seed} --points {} --trials-per-point {} --design {} --cutoff {} \
          --max-cutoff {} --discrepancy {} --max-members {} --write {}",

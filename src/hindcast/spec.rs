@@ -251,11 +251,7 @@ pub fn load(model: &Model, scenario: Option<&Path>, explicit: Option<&Path>) -> 
         (Some(p), _) => Some(p.to_path_buf()),
         (None, None) => None,
         (None, Some(s)) => {
-            let stem = s
-                .file_stem()
-                .map(|x| x.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let sibling = s.with_file_name(format!("{stem}.hindcast.ron"));
+            let sibling = crate::scenario::companion(s, "hindcast");
             if !sibling.exists() {
                 return Err(single(
                     &s.display().to_string(),

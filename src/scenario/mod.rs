@@ -44,6 +44,16 @@ pub struct Loaded {
 const MAX_FILE_BYTES: usize = 16 << 20;
 
 /// Load the built-in scenario, or the file at `path`.
+/// The file that goes with a scenario file: `<stem>.<kind>.ron` beside it (`kind`: `present`, `hindcast`,
+/// `ensemble`). One rule for every companion, so `init`'s copies and a user's own files are found the same way.
+pub fn companion(scenario: &Path, kind: &str) -> std::path::PathBuf {
+    let stem = scenario
+        .file_stem()
+        .map(|x| x.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    scenario.with_file_name(format!("{stem}.{kind}.ron"))
+}
+
 pub fn load(path: Option<&Path>) -> Result<Loaded, ScenarioError> {
     match path {
         None => load_str(DEFAULT_SCENARIO, DEFAULT_NAME),
